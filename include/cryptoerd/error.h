@@ -1,0 +1,92 @@
+/**
+ * @file error.h
+ * @brief Error codes and the per-thread error record.
+ *
+ * Every function returns 0 or a negative ::cerd_error_code. The calling thread's error
+ * record (cerd_error_last()) then holds the message and, for server errors, the
+ * SQLSTATE and the table, column and constraint the server named. The error record is
+ * per thread: a failure in one thread never overwrites another thread's record.
+ */
+#ifndef CRYPTOERD_ERROR_H
+#define CRYPTOERD_ERROR_H
+
+#include <cryptoerd/common.h>
+
+CERD_BEGIN_DECLS
+
+/**
+ * The error codes, as one list: X(name, value, description). Codes are append-only:
+ * a value, once released, is never reused or renumbered.
+ */
+#define CERD_ERROR_CODES(X)                                                          \
+    X(CERD_OK, 0, "success")                                                         \
+    X(CERD_ERROR, -1, "unclassified error")                                          \
+    X(CERD_ENOTFOUND, -2, "no such row")                                             \
+    X(CERD_EUNIQUE, -3, "unique constraint violated: the row already exists")       \
+    X(CERD_EFOREIGNKEY, -4, "foreign-key constraint violated")                       \
+    X(CERD_ECHECK, -5, "check constraint violated")                                  \
+    X(CERD_ENOTNULL, -6, "not-null constraint violated")                             \
+    X(CERD_EINVALID, -7, "the row failed client-side validation")                    \
+    X(CERD_ETIMEOUT, -8, "timed out")                                                \
+    X(CERD_ECONNLOST, -9, "the connection to the server was lost")                   \
+    X(CERD_ECONNECT, -10, "could not connect to the server")                         \
+    X(CERD_ESERIALIZATION, -11, "serialization failure or deadlock: retry the transaction") \
+    X(CERD_EMISUSE, -12, "the API was used incorrectly")                             \
+    X(CERD_ENOMEM, -13, "out of memory")                                             \
+    X(CERD_ESERVER, -14, "the server reported an error")                             \
+    X(CERD_EMIGRATION, -15, "the database's schema history does not match this library")
+
+/**
+ * Error codes returned by every libcryptoerd function. The descriptions are those of
+ * ::CERD_ERROR_CODES, which cerd_strerror() returns (the library checks at compile time
+ * that the two agree).
+ */
+typedef enum cerd_error_code {
+    CERD_OK = 0,               /**< Success. */
+    CERD_ERROR = -1,           /**< Unclassified error. */
+    CERD_ENOTFOUND = -2,       /**< No such row. */
+    CERD_EUNIQUE = -3,         /**< Unique constraint violated: the row already exists. */
+    CERD_EFOREIGNKEY = -4,     /**< Foreign-key constraint violated. */
+    CERD_ECHECK = -5,          /**< CHECK constraint violated. */
+    CERD_ENOTNULL = -6,        /**< NOT NULL constraint violated. */
+    CERD_EINVALID = -7,        /**< The row failed client-side validation. */
+    CERD_ETIMEOUT = -8,        /**< Timed out (statement, lock or acquire timeout). */
+    CERD_ECONNLOST = -9,       /**< The connection to the server was lost. */
+    CERD_ECONNECT = -10,       /**< Could not connect to the server. */
+    CERD_ESERIALIZATION = -11, /**< Serialization failure or deadlock: retry the transaction. */
+    CERD_EMISUSE = -12,        /**< The API was used incorrectly. */
+    CERD_ENOMEM = -13,         /**< Out of memory. */
+    CERD_ESERVER = -14,        /**< The server reported another error (see the SQLSTATE). */
+    CERD_EMIGRATION = -15      /**< The database's schema history does not match this library. */
+} cerd_error_code;
+
+/**
+ * Details of the calling thread's last failure. Strings are never NULL: a field the
+ * failure did not concern is the empty string.
+ */
+typedef struct cerd_error {
+    int code;              /**< The ::cerd_error_code returned. */
+    char sqlstate[6];      /**< Five-character SQLSTATE from the server, or "". */
+    const char *message;   /**< Readable message: what failed and why. */
+    const char *detail;    /**< The server's DETAIL line (for example the offending key), or "". */
+    const char *table;     /**< Table the error concerns, or "". */
+    const char *column;    /**< Column the error concerns, or "". */
+    const char *constraint; /**< Constraint that was violated, or "". */
+} cerd_error;
+
+/**
+ * The calling thread's error record. Borrowed: valid until the next libcryptoerd call
+ * in this thread. After a successful call it may still describe an older failure: look
+ * at it only when a call returned non-zero.
+ */
+CERD_EXTERN const cerd_error *cerd_error_last(void);
+
+/** Resets the calling thread's error record to ::CERD_OK. */
+CERD_EXTERN void cerd_error_clear(void);
+
+/** A static description of @p code; unknown codes give "unknown error code". */
+CERD_EXTERN const char *cerd_strerror(int code);
+
+CERD_END_DECLS
+
+#endif

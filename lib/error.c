@@ -1,0 +1,127 @@
+/* The per-thread error record: fixed-size thread-local buffers, so recording an error
+   never allocates and nothing needs freeing when a thread ends. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error_internal.h"
+
+/* The enum and the X-list of descriptions must agree, value for value. */
+#define CHECK_CODE(name, value, text) _Static_assert(name == value, #name " differs");
+CERD_ERROR_CODES(CHECK_CODE)
+#undef CHECK_CODE
+
+#define NAME_MAX_LEN 64 /* PostgreSQL identifiers are at most NAMEDATALEN - 1 bytes */
+
+static _Thread_local struct {
+    cerd_error pub;
+    char message[2048];
+    char detail[1024];
+    char table[NAME_MAX_LEN + 1];
+    char column[NAME_MAX_LEN + 1];
+    char constraint[NAME_MAX_LEN + 1];
+} tls;
+
+static void reset(int code)
+{
+    tls.pub.code = code;
+    tls.pub.sqlstate[0] = '\0';
+    tls.message[0] = tls.detail[0] = tls.table[0] = tls.column[0] = tls.constraint[0] = '\0';
+    tls.pub.message = tls.message;
+    tls.pub.detail = tls.detail;
+    tls.pub.table = tls.table;
+    tls.pub.column = tls.column;
+    tls.pub.constraint = tls.constraint;
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+const cerd_error *cerd_error_last(void)
+{
+    if (!tls.pub.message)
+        reset(CERD_OK);
+    return &tls.pub;
+}
+
+void cerd_error_clear(void)
+{
+    reset(CERD_OK);
+}
+
+const char *cerd_strerror(int code)
+{
+#define CASE(name, value, text) case value: return text;
+    switch (code) {
+        CERD_ERROR_CODES(CASE)
+    }
+#undef CASE
+    return "unknown error code";
+}
+
+int cerd__error(int code, const char *fmt, ...)
+{
+    va_list ap;
+    reset(code);
+    va_start(ap, fmt);
+    vsnprintf(tls.message, sizeof tls.message, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int cerd__error_code_for_sqlstate(const char *s)
+{
+    if (!s || strlen(s) != 5)
+        return CERD_ESERVER;
+    if (!strcmp(s, "23505")) return CERD_EUNIQUE;
+    if (!strcmp(s, "23503")) return CERD_EFOREIGNKEY;
+    if (!strcmp(s, "23514")) return CERD_ECHECK;
+    if (!strcmp(s, "23502")) return CERD_ENOTNULL;
+    if (!strcmp(s, "40001") || !strcmp(s, "40P01")) return CERD_ESERIALIZATION;
+    if (!strcmp(s, "57014") || !strcmp(s, "55P03")) return CERD_ETIMEOUT;
+    /* connection exceptions, and the server shutting down or terminating the backend */
+    if (!strncmp(s, "08", 2) || !strcmp(s, "57P01") || !strcmp(s, "57P02") || !strcmp(s, "57P03"))
+        return CERD_ECONNLOST;
+    return CERD_ESERVER;
+}
+
+/* libpq messages end with a newline; the record holds one line. */
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    int code = cerd__error_code_for_sqlstate(state);
+
+    if (!msg)
+        msg = pg ? PQerrorMessage(pg) : "unknown libpq failure";
+    if (!state && pg && PQstatus(pg) == CONNECTION_BAD)
+        code = CERD_ECONNLOST;
+    else if (!state)
+        code = CERD_ESERVER;
+
+    reset(code);
+    if (what && *what)
+        snprintf(tls.message, sizeof tls.message, "%s: %s", what, msg);
+    else
+        copy(tls.message, sizeof tls.message, msg);
+    chomp(tls.message);
+    if (state)
+        copy(tls.pub.sqlstate, sizeof tls.pub.sqlstate, state);
+    if (res) {
+        copy(tls.detail, sizeof tls.detail, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
+        copy(tls.table, sizeof tls.table, PQresultErrorField(res, PG_DIAG_TABLE_NAME));
+        copy(tls.column, sizeof tls.column, PQresultErrorField(res, PG_DIAG_COLUMN_NAME));
+        copy(tls.constraint, sizeof tls.constraint,
+             PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
+    }
+    return code;
+}

@@ -1,0 +1,19 @@
+/* Setting the per-thread error record from inside the library. */
+#ifndef CERD_ERROR_INTERNAL_H
+#define CERD_ERROR_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "cryptoerd/error.h"
+
+/* Records a client-side failure; returns code so callers can `return cerd__error(...)`. */
+int cerd__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Records a failed PGresult (or, when res is NULL, the connection's error) and returns
+   the code its SQLSTATE maps to. `what` prefixes the message ("migration 002_users"). */
+int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what);
+
+/* The code a SQLSTATE maps to (23505 -> CERD_EUNIQUE, ...). */
+int cerd__error_code_for_sqlstate(const char *sqlstate);
+
+#endif

@@ -1,0 +1,180 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn_internal.h"
+#include "error_internal.h"
+#include "migrate_internal.h"
+#include "cryptoerd/migrate.h"
+
+/* pg_advisory_lock key shared by every process migrating a database ("cerd"). */
+#define MIGRATION_LOCK_KEY "1667593828"
+
+static const char HISTORY_DDL[] =
+    "CREATE TABLE IF NOT EXISTS cerd_schema_migrations ("
+    " version text PRIMARY KEY,"
+    " name text NOT NULL,"
+    " checksum text NOT NULL,"
+    " applied_at timestamptz NOT NULL DEFAULT now())";
+
+size_t cerd_migration_count(void)
+{
+    return cerd__migration_count;
+}
+
+const char *cerd_migration_name(size_t index)
+{
+    static _Thread_local char name[128];
+    if (index >= cerd__migration_count)
+        return NULL;
+    snprintf(name, sizeof name, "%s_%s", cerd__migrations[index].version,
+             cerd__migrations[index].name);
+    return name;
+}
+
+/* FNV-1a 64 of a migration's text: detects a file edited after it was applied. */
+static void checksum(const cerd__migration *m, char out[17])
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < m->length; i++) {
+        h ^= (unsigned char)m->sql[i];
+        h *= 0x100000001b3ULL;
+    }
+    snprintf(out, 17, "%016" PRIx64, h);
+}
+
+/* Line of a 1-based character position in sql (PostgreSQL reports positions in
+   characters; the schema files are ASCII apart from comments, so count bytes of
+   non-continuation UTF-8 units). */
+static int line_of_position(const char *sql, long position)
+{
+    int line = 1;
+    long chars = 0;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;
+        if (++chars >= position)
+            break;
+        if (*p == '\n')
+            line++;
+    }
+    return line;
+}
+
+static int apply_one(cerd_conn *conn, const cerd__migration *m)
+{
+    char what[160], sum[17];
+    const char *params[3] = {m->version, m->name, sum};
+    PGresult *res;
+    int rc;
+
+    checksum(m, sum);
+    if ((rc = cerd__exec(conn, "BEGIN", "migrate", NULL)))
+        return rc;
+    res = PQexec(conn->pg, m->sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+        if (pos)
+            snprintf(what, sizeof what, "migration schema/%s_%s.sql, line %d", m->version,
+                     m->name, line_of_position(m->sql, strtol(pos, NULL, 10)));
+        else
+            snprintf(what, sizeof what, "migration schema/%s_%s.sql", m->version, m->name);
+        rc = cerd__error_from_pg(conn->pg, res, what);
+        PQclear(res);
+        PQclear(PQexec(conn->pg, "ROLLBACK"));
+        return rc;
+    }
+    PQclear(res);
+    res = PQexecParams(conn->pg,
+                       "INSERT INTO cerd_schema_migrations (version, name, checksum)"
+                       " VALUES ($1, $2, $3)",
+                       3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = cerd__error_from_pg(conn->pg, res, "migrate: recording the migration");
+        PQclear(res);
+        PQclear(PQexec(conn->pg, "ROLLBACK"));
+        return rc;
+    }
+    PQclear(res);
+    return cerd_conn_commit(conn);
+}
+
+/* Every recorded migration must be one of ours, unchanged; returns how many are. */
+static int check_history(const PGresult *history)
+{
+    int rows = PQntuples(history);
+    for (int r = 0; r < rows; r++) {
+        const char *version = PQgetvalue(history, r, 0);
+        const char *sum = PQgetvalue(history, r, 1);
+        const cerd__migration *m = NULL;
+        char expected[17];
+
+        for (size_t i = 0; i < cerd__migration_count; i++)
+            if (!strcmp(cerd__migrations[i].version, version))
+                m = &cerd__migrations[i];
+        if (!m)
+            return cerd__error(CERD_EMIGRATION,
+                               "migrate: the database records migration %s, which this "
+                               "library (schema up to %s) does not have",
+                               version, cerd__migrations[cerd__migration_count - 1].version);
+        checksum(m, expected);
+        if (strcmp(expected, sum))
+            return cerd__error(CERD_EMIGRATION,
+                               "migrate: schema/%s_%s.sql differs from the text applied to "
+                               "this database (checksum %s, recorded %s)",
+                               m->version, m->name, expected, sum);
+    }
+    return 0;
+}
+
+static int is_recorded(const PGresult *history, const char *version)
+{
+    for (int r = 0; r < PQntuples(history); r++)
+        if (!strcmp(PQgetvalue(history, r, 0), version))
+            return 1;
+    return 0;
+}
+
+static int migrate_locked(cerd_conn *conn, int *applied)
+{
+    PGresult *history = NULL;
+    int rc;
+
+    if ((rc = cerd__exec(conn, HISTORY_DDL, "migrate: creating cerd_schema_migrations", NULL)))
+        return rc;
+    if ((rc = cerd__exec(conn, "SELECT version, checksum FROM cerd_schema_migrations",
+                         "migrate: reading history", &history)))
+        return rc;
+    rc = check_history(history);
+    for (size_t i = 0; !rc && i < cerd__migration_count; i++) {
+        if (is_recorded(history, cerd__migrations[i].version))
+            continue;
+        rc = apply_one(conn, &cerd__migrations[i]);
+        if (!rc)
+            (*applied)++;
+    }
+    PQclear(history);
+    return rc;
+}
+
+int cerd_migrate(cerd_conn *conn, int *applied)
+{
+    int count = 0, rc;
+
+    if (applied)
+        *applied = 0;
+    if (!conn)
+        return cerd__error(CERD_EMISUSE, "migrate: connection is NULL");
+    if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
+        return cerd__error(CERD_EMISUSE, "migrate: a transaction is open on this connection");
+    if ((rc = cerd__exec(conn, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")",
+                         "migrate: taking the migration lock", NULL)))
+        return rc;
+    rc = migrate_locked(conn, &count);
+    /* Unlock even after a failure; the session's lock also ends with the connection. */
+    PQclear(PQexec(conn->pg, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
+    if (applied)
+        *applied = count;
+    return rc;
+}
