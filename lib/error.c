@@ -81,6 +81,8 @@ int cerd__error_code_for_sqlstate(const char *s)
     if (!strcmp(s, "23502")) return CERD_ENOTNULL;
     if (!strcmp(s, "40001") || !strcmp(s, "40P01")) return CERD_ESERIALIZATION;
     if (!strcmp(s, "57014") || !strcmp(s, "55P03")) return CERD_ETIMEOUT;
+    if (!strcmp(s, "22003")) return CERD_ERANGE;          /* numeric_value_out_of_range */
+    if (!strcmp(s, "22021") || !strcmp(s, "22P05")) return CERD_EENCODING;
     /* connection exceptions, and the server shutting down or terminating the backend */
     if (!strncmp(s, "08", 2) || !strcmp(s, "57P01") || !strcmp(s, "57P02") || !strcmp(s, "57P03"))
         return CERD_ECONNLOST;

@@ -32,9 +32,9 @@ static int teardown(void **state)
 static void test_error__every_code_has_its_own_description(void **state)
 {
     (void)state;
-    for (int code = CERD_OK; code >= CERD_EMIGRATION; code--) {
+    for (int code = CERD_OK; code >= CERD_EENCODING; code--) {
         assert_string_not_equal(cerd_strerror(code), "unknown error code");
-        for (int other = code - 1; other >= CERD_EMIGRATION; other--)
+        for (int other = code - 1; other >= CERD_EENCODING; other--)
             assert_string_not_equal(cerd_strerror(code), cerd_strerror(other));
     }
     assert_string_equal(cerd_strerror(-9999), "unknown error code");

@@ -34,7 +34,9 @@ CERD_BEGIN_DECLS
     X(CERD_EMISUSE, -12, "the API was used incorrectly")                             \
     X(CERD_ENOMEM, -13, "out of memory")                                             \
     X(CERD_ESERVER, -14, "the server reported an error")                             \
-    X(CERD_EMIGRATION, -15, "the database's schema history does not match this library")
+    X(CERD_EMIGRATION, -15, "the database's schema history does not match this library") \
+    X(CERD_ERANGE, -16, "value out of range for its type")                          \
+    X(CERD_EENCODING, -17, "text is not valid UTF-8 or contains a NUL byte")
 
 /**
  * Error codes returned by every libcryptoerd function. The descriptions are those of
@@ -57,7 +59,9 @@ typedef enum cerd_error_code {
     CERD_EMISUSE = -12,        /**< The API was used incorrectly. */
     CERD_ENOMEM = -13,         /**< Out of memory. */
     CERD_ESERVER = -14,        /**< The server reported another error (see the SQLSTATE). */
-    CERD_EMIGRATION = -15      /**< The database's schema history does not match this library. */
+    CERD_EMIGRATION = -15,     /**< The database's schema history does not match this library. */
+    CERD_ERANGE = -16,         /**< A value does not fit its type (numeric digits, year, ...). */
+    CERD_EENCODING = -17       /**< Text is not valid UTF-8 or contains a NUL byte. */
 } cerd_error_code;
 
 /**
