@@ -1,12 +1,22 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conn_internal.h"
 #include "error_internal.h"
 
 /* Session settings every connection gets: timestamps travel and print in UTC. */
 static const char SESSION_SETUP[] = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'";
+
+/* A library does not write to stderr: server notices ("already exists, skipping") are
+   dropped. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
 
 int cerd_conn_open(cerd_conn **out, const char *conninfo)
 {
@@ -34,6 +44,7 @@ int cerd_conn_open(cerd_conn **out, const char *conninfo)
         cerd_conn_free(conn);
         return cerd__error(CERD_ECONNECT, "connect: %s", message);
     }
+    PQsetNoticeProcessor(conn->pg, ignore_notice, NULL);
     rc = cerd__exec(conn, SESSION_SETUP, "session setup", NULL);
     if (rc) {
         cerd_conn_free(conn);
@@ -48,7 +59,67 @@ void cerd_conn_free(cerd_conn *conn)
     if (!conn)
         return;
     PQfinish(conn->pg);
+    cerd__stmt_cache_free(&conn->stmts);
     free(conn);
+}
+
+#define MAX_PARAMS 256
+
+static int prepare(cerd_conn *conn, const char *sql, const char *name, int nparams,
+                   const uint32_t *types, const char *what)
+{
+    Oid oids[MAX_PARAMS];
+    PGresult *res;
+    int rc = 0;
+
+    for (int i = 0; i < nparams; i++)
+        oids[i] = types[i];
+    res = PQprepare(conn->pg, name, sql, nparams, oids);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = cerd__error_from_pg(conn->pg, res, what);
+    PQclear(res);
+    return rc;
+}
+
+int cerd__exec_prepared(cerd_conn *conn, const char *sql, int nparams, const uint32_t *types,
+                        const char *const *values, const int *lengths, const char *what,
+                        PGresult **res_out)
+{
+    int binary[MAX_PARAMS];
+    char name[32];
+    unsigned id;
+    PGresult *res;
+    ExecStatusType st;
+    int rc;
+
+    *res_out = NULL;
+    if (nparams > MAX_PARAMS)
+        return cerd__error(CERD_EMISUSE, "%s: %d parameters, at most %d", what, nparams,
+                           MAX_PARAMS);
+    for (int i = 0; i < nparams; i++)
+        binary[i] = 1;
+    id = cerd__stmt_cache_find(&conn->stmts, sql);
+    if (!id) {
+        id = cerd__stmt_cache_add(&conn->stmts, sql);
+        if (!id)
+            return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
+        snprintf(name, sizeof name, "cerd_%u", id);
+        if ((rc = prepare(conn, sql, name, nparams, types, what))) {
+            cerd__stmt_cache_clear(&conn->stmts); /* keep cache and server in step */
+            return rc;
+        }
+    } else {
+        snprintf(name, sizeof name, "cerd_%u", id);
+    }
+    res = PQexecPrepared(conn->pg, name, nparams, values, lengths, binary, 1);
+    st = PQresultStatus(res);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        *res_out = res;
+        return 0;
+    }
+    rc = cerd__error_from_pg(conn->pg, res, what);
+    PQclear(res);
+    return rc;
 }
 
 int cerd__exec(cerd_conn *conn, const char *sql, const char *what, PGresult **res_out)
@@ -113,4 +184,91 @@ int cerd_conn_rollback(cerd_conn *conn)
 int cerd_conn_ok(const cerd_conn *conn)
 {
     return conn && PQstatus(conn->pg) == CONNECTION_OK;
+}
+
+/* SAVEPOINT / ROLLBACK TO / RELEASE with a checked identifier. */
+static int savepoint_command(cerd_conn *conn, const char *verb, const char *name)
+{
+    char sql[128];
+    size_t n = name ? strlen(name) : 0;
+
+    if (!conn || n == 0 || n > 63 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n
+        || (name[0] >= '0' && name[0] <= '9'))
+        return cerd__error(CERD_EMISUSE, "%s: savepoint name must be an identifier", verb);
+    if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE)
+        return cerd__error(CERD_EMISUSE, "%s: no transaction is open", verb);
+    snprintf(sql, sizeof sql, "%s %s", verb, name);
+    return cerd__exec(conn, sql, verb, NULL);
+}
+
+int cerd_conn_savepoint(cerd_conn *conn, const char *name)
+{
+    return savepoint_command(conn, "SAVEPOINT", name);
+}
+
+int cerd_conn_rollback_to(cerd_conn *conn, const char *name)
+{
+    return savepoint_command(conn, "ROLLBACK TO SAVEPOINT", name);
+}
+
+int cerd_conn_release(cerd_conn *conn, const char *name)
+{
+    return savepoint_command(conn, "RELEASE SAVEPOINT", name);
+}
+
+static const char *begin_sql(cerd_isolation isolation)
+{
+    switch (isolation) {
+    case CERD_ISOLATION_READ_COMMITTED: return "BEGIN ISOLATION LEVEL READ COMMITTED";
+    case CERD_ISOLATION_REPEATABLE_READ: return "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    case CERD_ISOLATION_SERIALIZABLE: return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    default: return "BEGIN";
+    }
+}
+
+/* Randomised, growing pause between attempts, so that transactions that collided do
+   not collide again in lockstep: up to 1 ms * 2^attempt, capped at 100 ms. */
+static void backoff(unsigned attempt)
+{
+    static _Thread_local unsigned seed;
+    long cap_us = attempt < 7 ? 1000L << attempt : 100000L;
+    struct timespec ts;
+
+    if (!seed)
+        seed = (unsigned)(uintptr_t)&seed ^ (unsigned)time(NULL);
+    seed = seed * 1103515245u + 12345u;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)((seed >> 8) % (unsigned long)cap_us) * 1000L;
+    nanosleep(&ts, NULL);
+}
+
+int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts, cerd_txn_fn fn,
+                       void *arg)
+{
+    cerd_txn_options defaults = CERD_TXN_OPTIONS_INIT;
+    int rc = CERD_ESERIALIZATION;
+
+    if (!opts)
+        opts = &defaults;
+    if (!conn || !fn || opts->version != 1 || opts->max_attempts < 1)
+        return cerd__error(CERD_EMISUSE, "transact: bad arguments");
+    if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
+        return cerd__error(CERD_EMISUSE, "transact: a transaction is already open");
+    for (unsigned attempt = 0; attempt < opts->max_attempts; attempt++) {
+        if (attempt)
+            backoff(attempt);
+        if ((rc = cerd__exec(conn, begin_sql(opts->isolation), "transact: begin", NULL)))
+            return rc;
+        rc = fn(conn, arg);
+        if (rc == 0)
+            rc = cerd_conn_commit(conn);
+        if (rc == 0)
+            return 0;
+        if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
+            PQclear(PQexec(conn->pg, "ROLLBACK"));
+        if (rc != CERD_ESERIALIZATION)
+            return rc;
+    }
+    return rc;
 }

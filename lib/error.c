@@ -71,6 +71,33 @@ int cerd__error(int code, const char *fmt, ...)
     return code;
 }
 
+int cerd__error_prefix(const char *fmt, ...)
+{
+    char old[sizeof tls.message], prefix[256];
+    va_list ap;
+
+    cerd_error_last(); /* initialises the record if this thread has none yet */
+    snprintf(old, sizeof old, "%s", tls.message);
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    /* The old message may be cut to fit: the context must come first. */
+    {
+        size_t n = strlen(prefix), room = sizeof tls.message;
+        if (n + 2 >= room)
+            n = room - 3;
+        memcpy(tls.message, prefix, n);
+        memcpy(tls.message + n, ": ", 2);
+        n += 2;
+        size_t rest = strlen(old);
+        if (rest > room - 1 - n)
+            rest = room - 1 - n;
+        memcpy(tls.message + n, old, rest);
+        tls.message[n + rest] = '\0';
+    }
+    return tls.pub.code;
+}
+
 int cerd__error_code_for_sqlstate(const char *s)
 {
     if (!s || strlen(s) != 5)

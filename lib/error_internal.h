@@ -9,6 +9,10 @@
 /* Records a client-side failure; returns code so callers can `return cerd__error(...)`. */
 int cerd__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Puts "<prefix>: " before the current message (context added by a caller); keeps the
+   code and the other fields; returns the code. */
+int cerd__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Records a failed PGresult (or, when res is NULL, the connection's error) and returns
    the code its SQLSTATE maps to. `what` prefixes the message ("migration 002_users"). */
 int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what);

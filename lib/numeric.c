@@ -1,1 +1,805 @@
-/* placeholder: written in the typed-API work */
+/* Exact decimal numbers with PostgreSQL 15's semantics: numeric_in's syntax and dscale
+   rules, numeric_out's text, cmp_numerics' ordering, apply_typmod's rounding and the
+   binary wire format of numeric_send/numeric_recv.
+
+   A cerd_numeric is PostgreSQL's NumericVar in a fixed-size struct: base-10000 groups,
+   most significant first, normalised (no leading or trailing zero groups; zero is
+   ngroups 0, weight 0, sign POS). Values are limited to CERD_NUMERIC_MAX_DIGITS
+   significant decimal digits, counted from the first non-zero digit to the last
+   non-zero one (1e50 and 1.000...0 have one); a value with more is refused, never
+   rounded. Everything here is integer arithmetic on the stack: no allocation, no
+   floating point. */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codec.h"
+#include "cryptoerd/types.h"
+#include "error_internal.h"
+
+#define NBASE 10000
+#define DEC_DIGITS 4
+#define DSCALE_MAX 0x3FFF /* PostgreSQL's NUMERIC_DSCALE_MAX */
+#define TYPMOD_MAX_PRECISION 1000 /* NUMERIC_MAX_PRECISION */
+#define TYPMOD_MIN_SCALE (-1000)  /* NUMERIC_MIN_SCALE (PostgreSQL 15) */
+#define TYPMOD_MAX_SCALE 1000     /* NUMERIC_MAX_SCALE */
+#define QUOTE_MAX 200             /* bytes of offending text an error message quotes */
+
+_Static_assert(CERD_NUMERIC_MAX_GROUPS * DEC_DIGITS >=
+                   CERD_NUMERIC_MAX_DIGITS + 2 * (DEC_DIGITS - 1),
+               "CERD_NUMERIC_MAX_GROUPS must hold MAX_DIGITS digits at any alignment");
+
+static const uint16_t pow10_tab[DEC_DIGITS + 1] = {1, 10, 100, 1000, 10000};
+
+static bool is_special(uint16_t sign)
+{
+    return sign == CERD_NUMERIC_NAN || sign == CERD_NUMERIC_PINF || sign == CERD_NUMERIC_NINF;
+}
+
+/* isspace() in the C locale, which is what numeric_in sees for ASCII. */
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* floor(a / b) for b > 0. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* Decimal zeros in front of a group's value (0..3; a zero group counts 4). */
+static int leading_zeros(uint16_t g)
+{
+    return g >= 1000 ? 0 : g >= 100 ? 1 : g >= 10 ? 2 : g >= 1 ? 3 : 4;
+}
+
+static int trailing_zeros(uint16_t g)
+{
+    int z = 0;
+    if (g == 0)
+        return DEC_DIGITS;
+    while (g % 10 == 0) {
+        g /= 10;
+        z++;
+    }
+    return z;
+}
+
+/* Significant decimal digits of normalised groups (first and last non-zero). */
+static int significant_digits(const uint16_t *g, int n)
+{
+    if (n == 0)
+        return 0;
+    return n * DEC_DIGITS - leading_zeros(g[0]) - trailing_zeros(g[n - 1]);
+}
+
+/* How many of a caller's struct's groups are usable: 0..MAX_GROUPS. */
+static int clamp_groups(const cerd_numeric *n)
+{
+    if (n->ngroups <= 0)
+        return 0;
+    return n->ngroups > CERD_NUMERIC_MAX_GROUPS ? CERD_NUMERIC_MAX_GROUPS : n->ngroups;
+}
+
+/* Error-message quoting: at most QUOTE_MAX bytes of text, "..." when cut. */
+#define QUOTE_FMT "\"%.*s%s\""
+#define QUOTE_ARGS(s) QUOTE_MAX, (s), (strlen(s) > QUOTE_MAX ? "..." : "")
+
+/* ------------------------------------------------------------------------------ */
+/* Text input: numeric_in / set_var_from_str */
+
+static void set_special(cerd_numeric *out, uint16_t sign)
+{
+    memset(out, 0, sizeof *out);
+    out->sign = sign;
+}
+
+/* Length of the case-insensitive prefix lit (lower case) at s, or 0. */
+static size_t match_ci(const unsigned char *s, const char *lit)
+{
+    size_t i;
+    for (i = 0; lit[i]; i++) {
+        unsigned char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (c != (unsigned char)lit[i])
+            return 0;
+    }
+    return i;
+}
+
+static int invalid_syntax(const char *text)
+{
+    return cerd__error(CERD_EINVALID, "invalid input syntax for type numeric: " QUOTE_FMT,
+                       QUOTE_ARGS(text));
+}
+
+static int overflows(const char *text)
+{
+    return cerd__error(CERD_ERANGE, "numeric value " QUOTE_FMT " overflows numeric format",
+                       QUOTE_ARGS(text));
+}
+
+/* The digits of the text, as far as they matter: zeros before the first non-zero digit
+   are only counted, the MAX_DIGITS digits from it on are kept. */
+typedef struct {
+    int64_t lead;  /* zero digits before the first non-zero one */
+    int64_t seen;  /* digits from the first non-zero one on */
+    int64_t last;  /* 1 + index (in those) of the last non-zero digit; 0: value is zero */
+    uint8_t sig[CERD_NUMERIC_MAX_DIGITS];
+} digit_scan;
+
+/* Scans a run of decimal digits at cp, adding their number to *count. */
+static const unsigned char *scan_digits(const unsigned char *cp, digit_scan *ds,
+                                        int64_t *count)
+{
+    const unsigned char *start = cp;
+    if (ds->seen == 0) {
+        while (*cp == '0')
+            cp++;
+        ds->lead += cp - start;
+    }
+    for (; is_digit(*cp); cp++) {
+        uint8_t d = (uint8_t)(*cp - '0');
+        if (ds->seen < CERD_NUMERIC_MAX_DIGITS)
+            ds->sig[ds->seen] = d;
+        ds->seen++;
+        if (d)
+            ds->last = ds->seen;
+    }
+    *count += cp - start;
+    return cp;
+}
+
+int cerd_numeric_parse(cerd_numeric *out, const char *text)
+{
+    /* numeric_in checks the spellings in this order ("Infinity" before "inf"). */
+    static const struct {
+        const char *lit;
+        uint16_t sign;
+    } specials[] = {
+        {"nan", CERD_NUMERIC_NAN},        {"infinity", CERD_NUMERIC_PINF},
+        {"+infinity", CERD_NUMERIC_PINF}, {"-infinity", CERD_NUMERIC_NINF},
+        {"inf", CERD_NUMERIC_PINF},       {"+inf", CERD_NUMERIC_PINF},
+        {"-inf", CERD_NUMERIC_NINF},
+    };
+    const unsigned char *cp;
+    digit_scan ds;
+    int64_t nint = 0, nfrac = 0, exponent = 0, dscale, e0, weight;
+    uint16_t sign = CERD_NUMERIC_POS;
+    unsigned char c;
+    size_t i;
+
+    if (!out || !text)
+        return cerd__error(CERD_EMISUSE, "cerd_numeric_parse: out and text must not be NULL");
+
+    cp = (const unsigned char *)text;
+    while (is_space(*cp))
+        cp++;
+
+    /* every special spelling starts with [+-]?[nNiI] */
+    c = cp[*cp == '+' || *cp == '-'] | 0x20;
+    for (i = 0; i < sizeof specials / sizeof specials[0] && (c == 'n' || c == 'i'); i++) {
+        size_t len = match_ci(cp, specials[i].lit);
+        if (len) {
+            for (cp += len; *cp; cp++)
+                if (!is_space(*cp))
+                    return invalid_syntax(text);
+            set_special(out, specials[i].sign);
+            return 0;
+        }
+    }
+
+    /* set_var_from_str: [sign] digits [. digits] | [sign] . digits; then [e [sign] digits] */
+    if (*cp == '+') {
+        cp++;
+    } else if (*cp == '-') {
+        sign = CERD_NUMERIC_NEG;
+        cp++;
+    }
+    if (!is_digit(*cp) && !(*cp == '.' && is_digit(cp[1])))
+        return invalid_syntax(text);
+    ds.lead = ds.seen = ds.last = 0;
+    cp = scan_digits(cp, &ds, &nint);
+    if (*cp == '.')
+        cp = scan_digits(cp + 1, &ds, &nfrac);
+    if (*cp == '.')
+        return invalid_syntax(text);
+
+    if (*cp == 'e' || *cp == 'E') {
+        /* strtol(cp, &end, 10): optional spaces, optional sign, at least one digit */
+        const unsigned char *p = cp + 1;
+        bool neg = false;
+        while (is_space(*p))
+            p++;
+        if (*p == '+') {
+            p++;
+        } else if (*p == '-') {
+            neg = true;
+            p++;
+        }
+        if (!is_digit(*p))
+            return invalid_syntax(text);
+        for (; is_digit(*p); p++)
+            if (exponent < INT_MAX) /* saturate: anything this big is refused below */
+                exponent = exponent * 10 + (*p - '0');
+        if (exponent >= INT_MAX / 2)
+            return overflows(text); /* numeric_in refuses it before looking further */
+        if (neg)
+            exponent = -exponent;
+        cp = p;
+    }
+
+    for (; *cp; cp++)
+        if (!is_space(*cp))
+            return invalid_syntax(text);
+
+    dscale = nfrac - exponent;
+    if (dscale < 0)
+        dscale = 0;
+    if (dscale > DSCALE_MAX)
+        return overflows(text);
+
+    memset(out, 0, sizeof *out);
+    out->dscale = (uint16_t)dscale;
+    if (ds.last == 0)
+        return 0; /* zero: any sign, any exponent */
+    if (ds.last > CERD_NUMERIC_MAX_DIGITS)
+        return cerd__error(CERD_ERANGE,
+                           "numeric value " QUOTE_FMT " has more than %d significant digits",
+                           QUOTE_ARGS(text), CERD_NUMERIC_MAX_DIGITS);
+
+    /* e0: power of ten of the first significant digit; its group is the weight. */
+    e0 = nint - 1 + exponent - ds.lead;
+    weight = floor_div(e0, DEC_DIGITS);
+    if (weight > INT16_MAX || weight < INT16_MIN)
+        return overflows(text);
+    {
+        int p = (int)(e0 - weight * DEC_DIGITS); /* power of ten in the current group */
+        int g = 0, k;
+        unsigned acc = 0;
+        for (k = 0; k < ds.last; k++) {
+            acc = acc * 10 + ds.sig[k];
+            if (p-- == 0) {
+                out->digits[g++] = (uint16_t)acc;
+                acc = 0;
+                p = DEC_DIGITS - 1;
+            }
+        }
+        if (p != DEC_DIGITS - 1)
+            out->digits[g++] = (uint16_t)(acc * pow10_tab[p + 1]);
+        out->ngroups = (int16_t)g;
+    }
+    out->weight = (int16_t)weight;
+    out->sign = sign;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Text output: numeric_out / get_str_from_var */
+
+typedef struct {
+    char *buf;
+    size_t size, len;
+} emitter;
+
+/* Writes c when it fits (leaving room for the NUL) and counts it either way. Uses the
+   locals buf, size and len, so that stores through buf cannot make the compiler reload
+   them. */
+#define PUT(c)                                                                        \
+    do {                                                                              \
+        if (len + 1 < size)                                                           \
+            buf[len] = (c);                                                           \
+        len++;                                                                        \
+    } while (0)
+
+static void put_str(emitter *e, const char *s)
+{
+    char *buf = e->buf;
+    size_t size = e->size, len = e->len;
+    for (; *s; s++)
+        PUT(*s); /* no side effects in PUT's argument: it is not always evaluated */
+    e->len = len;
+}
+
+/* The groups of a finite value: a struct's array, or big-endian wire bytes. */
+typedef struct {
+    const uint16_t *digits;
+    const unsigned char *wire;
+    int ngroups;
+} groups;
+
+static uint16_t group(const groups *g, int i)
+{
+    if (i < 0 || i >= g->ngroups)
+        return 0;
+    return g->digits ? g->digits[i]
+                     : (uint16_t)((g->wire[2 * i] << 8) | g->wire[2 * i + 1]);
+}
+
+/* get_str_from_var: digits beyond dscale are not shown. */
+static void format_finite(emitter *e, bool negative, int weight, int dscale, const groups *g)
+{
+    char *buf = e->buf;
+    size_t size = e->size, len = e->len;
+    int d, i, p;
+
+    if (negative)
+        PUT('-');
+    if (weight < 0) {
+        d = weight + 1;
+        PUT('0');
+    } else {
+        for (d = 0; d <= weight; d++) {
+            int dig = group(g, d);
+            /* the first group without its leading zeros */
+            if (d > 0 || dig >= 1000)
+                PUT((char)('0' + dig / 1000));
+            if (d > 0 || dig >= 100)
+                PUT((char)('0' + dig / 100 % 10));
+            if (d > 0 || dig >= 10)
+                PUT((char)('0' + dig / 10 % 10));
+            PUT((char)('0' + dig % 10));
+        }
+    }
+    if (dscale > 0) {
+        PUT('.');
+        for (i = 0; i < dscale; d++) {
+            int dig = group(g, d);
+            char four[DEC_DIGITS] = {(char)('0' + dig / 1000), (char)('0' + dig / 100 % 10),
+                                     (char)('0' + dig / 10 % 10), (char)('0' + dig % 10)};
+            for (p = 0; p < DEC_DIGITS && i < dscale; p++, i++)
+                PUT(four[p]);
+        }
+    }
+    e->len = len;
+}
+
+#undef PUT
+
+static int finish(emitter *e)
+{
+    if (e->size > 0)
+        e->buf[e->len < e->size ? e->len : e->size - 1] = '\0';
+    return e->len > INT_MAX ? INT_MAX : (int)e->len;
+}
+
+int cerd_numeric_format(const cerd_numeric *n, char *buf, size_t size)
+{
+    emitter e = {buf, buf ? size : 0, 0};
+
+    if (!n) {
+        /* nothing to write */
+    } else if (n->sign == CERD_NUMERIC_NAN) {
+        put_str(&e, "NaN");
+    } else if (n->sign == CERD_NUMERIC_PINF) {
+        put_str(&e, "Infinity");
+    } else if (n->sign == CERD_NUMERIC_NINF) {
+        put_str(&e, "-Infinity");
+    } else {
+        groups g = {n->digits, NULL, clamp_groups(n)};
+        format_finite(&e, n->sign == CERD_NUMERIC_NEG && g.ngroups > 0, n->weight, n->dscale,
+                      &g);
+    }
+    return finish(&e);
+}
+
+/* Text of n for an error message, cut to fit with "..." (size > 4). */
+static const char *quote_value(const cerd_numeric *n, char *buf, size_t size)
+{
+    int len = cerd_numeric_format(n, buf, size);
+    if ((size_t)len >= size)
+        memcpy(buf + size - 4, "...", 4);
+    return buf;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Comparison: cmp_numerics / cmp_var_common / cmp_abs_common */
+
+static int cmp_abs(const uint16_t *d1, int n1, int w1, const uint16_t *d2, int n2, int w2)
+{
+    int i1 = 0, i2 = 0;
+
+    while (w1 > w2 && i1 < n1) {
+        if (d1[i1++] != 0)
+            return 1;
+        w1--;
+    }
+    while (w2 > w1 && i2 < n2) {
+        if (d2[i2++] != 0)
+            return -1;
+        w2--;
+    }
+    if (w1 == w2) {
+        while (i1 < n1 && i2 < n2) {
+            int stat = (int)d1[i1++] - (int)d2[i2++];
+            if (stat)
+                return stat > 0 ? 1 : -1;
+        }
+    }
+    while (i1 < n1)
+        if (d1[i1++] != 0)
+            return 1;
+    while (i2 < n2)
+        if (d2[i2++] != 0)
+            return -1;
+    return 0;
+}
+
+static bool is_zero(const cerd_numeric *n, int ngroups)
+{
+    int i;
+    for (i = 0; i < ngroups; i++)
+        if (n->digits[i])
+            return false;
+    return true;
+}
+
+int cerd_numeric_cmp(const cerd_numeric *a, const cerd_numeric *b)
+{
+    int na, nb;
+    bool za, zb, nega, negb;
+
+    if (is_special(a->sign)) {
+        if (a->sign == CERD_NUMERIC_NAN)
+            return b->sign == CERD_NUMERIC_NAN ? 0 : 1;
+        if (a->sign == CERD_NUMERIC_PINF)
+            return b->sign == CERD_NUMERIC_NAN ? -1 : b->sign == CERD_NUMERIC_PINF ? 0 : 1;
+        return b->sign == CERD_NUMERIC_NINF ? 0 : -1;
+    }
+    if (is_special(b->sign))
+        return b->sign == CERD_NUMERIC_NINF ? 1 : -1;
+
+    na = clamp_groups(a);
+    nb = clamp_groups(b);
+    za = is_zero(a, na);
+    zb = is_zero(b, nb);
+    nega = a->sign == CERD_NUMERIC_NEG;
+    negb = b->sign == CERD_NUMERIC_NEG;
+    if (za)
+        return zb ? 0 : negb ? 1 : -1;
+    if (zb)
+        return nega ? -1 : 1;
+    if (!nega)
+        return negb ? 1 : cmp_abs(a->digits, na, a->weight, b->digits, nb, b->weight);
+    if (!negb)
+        return -1;
+    return cmp_abs(b->digits, nb, b->weight, a->digits, na, a->weight);
+}
+
+void cerd_numeric_from_int64(cerd_numeric *out, int64_t value)
+{
+    uint64_t mag = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+    uint16_t rev[5]; /* 2^63 has 19 digits: 5 groups, least significant first */
+    int n = 0, low = 0, i;
+
+    memset(out, 0, sizeof *out);
+    if (mag == 0)
+        return;
+    while (mag) {
+        rev[n++] = (uint16_t)(mag % NBASE);
+        mag /= NBASE;
+    }
+    while (rev[low] == 0)
+        low++;
+    for (i = 0; i < n - low; i++)
+        out->digits[i] = rev[n - 1 - i];
+    out->ngroups = (int16_t)(n - low);
+    out->weight = (int16_t)(n - 1);
+    out->sign = value < 0 ? CERD_NUMERIC_NEG : CERD_NUMERIC_POS;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Typmod: apply_typmod / apply_typmod_special / round_var */
+
+/* Strips leading and trailing zero groups of d[0..*n) (moving the rest to the front)
+   and adjusts *weight; zero becomes n 0, weight 0. */
+static void strip(uint16_t *d, int *n, int *weight)
+{
+    int lead = 0, len = *n;
+    while (lead < len && d[lead] == 0)
+        lead++;
+    while (len > lead && d[len - 1] == 0)
+        len--;
+    if (len == lead) {
+        *n = 0;
+        *weight = 0;
+        return;
+    }
+    if (lead)
+        memmove(d, d + lead, (size_t)(len - lead) * sizeof *d);
+    *n = len - lead;
+    *weight -= lead;
+}
+
+/* round_var: rounds d[0..*n) (weight *weight) half away from zero to rscale decimal
+   places. d[-1] must exist and be 0: a carry out of the top group lands there, and then
+   the result starts at d - 1. Returns where the result starts. */
+static uint16_t *round_groups(uint16_t *d, int *n, int *weight, int rscale)
+{
+    int di = (*weight + 1) * DEC_DIGITS + rscale; /* decimal digits kept */
+    int ndigits, carry;
+
+    if (di < 0) {
+        *n = 0;
+        *weight = 0;
+        return d;
+    }
+    ndigits = (di + DEC_DIGITS - 1) / DEC_DIGITS;
+    di %= DEC_DIGITS;
+    if (!(ndigits < *n || (ndigits == *n && di > 0)))
+        return d; /* nothing beyond rscale */
+
+    *n = ndigits;
+    if (di == 0) {
+        carry = d[ndigits] >= NBASE / 2;
+    } else {
+        int pow10 = pow10_tab[DEC_DIGITS - di];
+        int extra = d[--ndigits] % pow10;
+        d[ndigits] = (uint16_t)(d[ndigits] - extra);
+        carry = 0;
+        if (extra >= pow10 / 2) {
+            pow10 += d[ndigits];
+            if (pow10 >= NBASE) {
+                pow10 -= NBASE;
+                carry = 1;
+            }
+            d[ndigits] = (uint16_t)pow10;
+        }
+    }
+    while (carry) {
+        carry += d[--ndigits];
+        if (carry >= NBASE) {
+            d[ndigits] = (uint16_t)(carry - NBASE);
+            carry = 1;
+        } else {
+            d[ndigits] = (uint16_t)carry;
+            carry = 0;
+        }
+    }
+    if (ndigits < 0) { /* the carry made a new top group in d[-1] */
+        (*n)++;
+        (*weight)++;
+        return d - 1;
+    }
+    return d;
+}
+
+int cerd_numeric_round_to_typmod(cerd_numeric *out, const cerd_numeric *n, int precision,
+                                 int scale)
+{
+    uint16_t work[CERD_NUMERIC_MAX_GROUPS + 1];
+    uint16_t *d = work + 1;
+    char text[QUOTE_MAX + 4];
+    int ngroups, weight, maxdigits;
+    uint16_t sign;
+
+    if (!out || !n)
+        return cerd__error(CERD_EMISUSE,
+                           "cerd_numeric_round_to_typmod: out and n must not be NULL");
+    if (precision == -1) {
+        if (out != n)
+            *out = *n;
+        return 0;
+    }
+    if (precision < 1 || precision > TYPMOD_MAX_PRECISION || scale < TYPMOD_MIN_SCALE ||
+        scale > TYPMOD_MAX_SCALE)
+        return cerd__error(CERD_EMISUSE,
+                           "numeric(%d,%d) is not a valid type: precision must be 1..%d "
+                           "(or -1 for unconstrained), scale %d..%d",
+                           precision, scale, TYPMOD_MAX_PRECISION, TYPMOD_MIN_SCALE,
+                           TYPMOD_MAX_SCALE);
+    if (n->sign == CERD_NUMERIC_NAN) {
+        set_special(out, CERD_NUMERIC_NAN);
+        return 0;
+    }
+    if (is_special(n->sign))
+        return cerd__error(CERD_ERANGE,
+                           "numeric field overflow: a field with precision %d, scale %d "
+                           "cannot hold an infinite value (%s)",
+                           precision, scale, quote_value(n, text, sizeof text));
+
+    ngroups = clamp_groups(n);
+    weight = n->weight;
+    sign = n->sign == CERD_NUMERIC_NEG ? CERD_NUMERIC_NEG : CERD_NUMERIC_POS;
+    work[0] = 0;
+    memcpy(d, n->digits, (size_t)ngroups * sizeof *d);
+    strip(d, &ngroups, &weight);
+    d = round_groups(d, &ngroups, &weight, scale);
+    strip(d, &ngroups, &weight); /* after a carry out of the top, at most 1 group is left */
+
+    /* Decimal digits before the point of the rounded value (negative when its first
+       significant digit lies further right) against precision - scale. */
+    maxdigits = precision - scale;
+    if (ngroups > 0 && (weight + 1) * DEC_DIGITS - leading_zeros(d[0]) > maxdigits) {
+        char detail[32];
+        if (maxdigits)
+            snprintf(detail, sizeof detail, "10^%d", maxdigits);
+        else
+            snprintf(detail, sizeof detail, "1");
+        return cerd__error(CERD_ERANGE,
+                           "numeric field overflow: %s does not fit numeric(%d,%d): a field "
+                           "with precision %d, scale %d must round to an absolute value "
+                           "less than %s",
+                           quote_value(n, text, sizeof text), precision, scale, precision,
+                           scale, detail);
+    }
+    if (weight > INT16_MAX) /* only reachable with an unnormalised weight near the limit */
+        return cerd__error(CERD_ERANGE, "numeric value %s overflows numeric format",
+                           quote_value(n, text, sizeof text));
+
+    memset(out, 0, sizeof *out);
+    memcpy(out->digits, d, (size_t)ngroups * sizeof *d);
+    out->ngroups = (int16_t)ngroups;
+    out->weight = (int16_t)(ngroups ? weight : 0);
+    out->sign = ngroups ? sign : CERD_NUMERIC_POS;
+    out->dscale = (uint16_t)(scale > 0 ? scale : 0);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Binary wire format: numeric_send / numeric_recv */
+
+static void put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)(v >> 8);
+    p[1] = (unsigned char)v;
+}
+
+static uint16_t get16(const unsigned char *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+int cerd__numeric_send(const cerd_numeric *n, cerd__buf *b)
+{
+    unsigned char wire[8 + 2 * CERD_NUMERIC_MAX_GROUPS];
+    uint16_t d[CERD_NUMERIC_MAX_GROUPS];
+    int ngroups, weight, i;
+
+    if (is_special(n->sign)) {
+        put16(wire, 0);
+        put16(wire + 2, 0);
+        put16(wire + 4, n->sign);
+        put16(wire + 6, 0);
+        return cerd__buf_append(b, wire, 8);
+    }
+    if (n->sign != CERD_NUMERIC_POS && n->sign != CERD_NUMERIC_NEG)
+        return cerd__error(CERD_ERANGE, "cerd_numeric has an invalid sign 0x%04X", n->sign);
+    if (n->ngroups < 0 || n->ngroups > CERD_NUMERIC_MAX_GROUPS)
+        return cerd__error(CERD_ERANGE, "cerd_numeric has %d groups (0..%d allowed)",
+                           n->ngroups, CERD_NUMERIC_MAX_GROUPS);
+    if (n->dscale > DSCALE_MAX)
+        return cerd__error(CERD_ERANGE, "cerd_numeric has dscale %u (at most %d allowed)",
+                           n->dscale, DSCALE_MAX);
+    ngroups = n->ngroups;
+    for (i = 0; i < ngroups; i++) {
+        if (n->digits[i] >= NBASE)
+            return cerd__error(CERD_ERANGE, "cerd_numeric has group %d = %u (not below %d)",
+                               i, n->digits[i], NBASE);
+        d[i] = n->digits[i];
+    }
+    weight = n->weight;
+    strip(d, &ngroups, &weight);
+    if (ngroups > 0) {
+        /* decimal places down to the last significant digit (negative for 1e8); a weight
+           too small for an int16 always makes this exceed any dscale */
+        int64_t places = (int64_t)(ngroups - 1 - weight) * DEC_DIGITS -
+                         trailing_zeros(d[ngroups - 1]);
+        int sig = significant_digits(d, ngroups);
+        if (sig > CERD_NUMERIC_MAX_DIGITS || places > n->dscale) {
+            char text[QUOTE_MAX + 4];
+            cerd_numeric shown = *n;
+            if (places > n->dscale) /* show every digit */
+                shown.dscale = (uint16_t)(places < DSCALE_MAX ? places : DSCALE_MAX);
+            quote_value(&shown, text, sizeof text);
+            if (sig > CERD_NUMERIC_MAX_DIGITS)
+                return cerd__error(CERD_ERANGE,
+                                   "cerd_numeric %s has more than %d significant digits", text,
+                                   CERD_NUMERIC_MAX_DIGITS);
+            /* the server would cut them off silently */
+            return cerd__error(CERD_ERANGE, "cerd_numeric %s has digits beyond its dscale %u",
+                               text, n->dscale);
+        }
+    }
+
+    put16(wire, (uint16_t)ngroups);
+    put16(wire + 2, (uint16_t)(int16_t)(ngroups ? weight : 0));
+    put16(wire + 4, ngroups ? n->sign : CERD_NUMERIC_POS);
+    put16(wire + 6, n->dscale);
+    for (i = 0; i < ngroups; i++)
+        put16(wire + 8 + 2 * i, d[i]);
+    return cerd__buf_append(b, wire, 8 + 2 * (size_t)ngroups);
+}
+
+int cerd__numeric_recv(cerd_numeric *out, const char *data, int len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    uint16_t ndigits, sign, dscale, top, bottom;
+    int weight, first = 0, last, ngroups, i;
+    int64_t keep;
+    groups g;
+
+    if (!out || !data || len < 8)
+        return cerd__error(CERD_ERROR, "malformed binary numeric: %d bytes, at least 8 needed",
+                           len);
+    ndigits = get16(p);
+    weight = (int16_t)get16(p + 2);
+    sign = get16(p + 4);
+    dscale = get16(p + 6);
+    if ((int64_t)len != 8 + 2 * (int64_t)ndigits)
+        return cerd__error(CERD_ERROR,
+                           "malformed binary numeric: %d bytes for %u digits (%d expected)",
+                           len, ndigits, 8 + 2 * (int)ndigits);
+    if (sign != CERD_NUMERIC_POS && sign != CERD_NUMERIC_NEG && !is_special(sign))
+        return cerd__error(CERD_ERROR, "malformed binary numeric: invalid sign 0x%04X", sign);
+    if (dscale > DSCALE_MAX)
+        return cerd__error(CERD_ERROR, "malformed binary numeric: invalid dscale %u", dscale);
+    for (i = 0; i < ndigits; i++)
+        if (get16(p + 8 + 2 * i) >= NBASE)
+            return cerd__error(CERD_ERROR, "malformed binary numeric: invalid digit %u",
+                               get16(p + 8 + 2 * i));
+    if (is_special(sign)) {
+        set_special(out, sign); /* numeric_recv ignores the digits of a special value */
+        return 0;
+    }
+
+    /* numeric_recv's trunc_var: digits hidden by dscale are dropped (a server never
+       sends any: a stored value's digits never go beyond its dscale). Groups from
+       index keep on are wholly hidden; in group keep - 1 the decimals past dscale. */
+    keep = (int64_t)weight + 1 + (dscale + DEC_DIGITS - 1) / DEC_DIGITS;
+    last = keep < ndigits ? (int)(keep < 0 ? 0 : keep) : ndigits; /* exclusive */
+    g = (groups){NULL, p + 8, last};
+    while (first < last && group(&g, first) == 0)
+        first++;
+    for (;;) {
+        while (last > first && group(&g, last - 1) == 0)
+            last--;
+        if (first == last) { /* zero */
+            memset(out, 0, sizeof *out);
+            out->dscale = dscale;
+            return 0;
+        }
+        bottom = group(&g, last - 1);
+        /* decimal place of its last digit: (index - weight) * 4 after the point */
+        if ((last - 1 - weight) * DEC_DIGITS > dscale) /* partly hidden (1..3 digits) */
+            bottom = (uint16_t)(bottom -
+                                bottom % pow10_tab[(last - 1 - weight) * DEC_DIGITS - dscale]);
+        if (bottom)
+            break;
+        last--;
+    }
+    top = group(&g, first);
+    ngroups = last - first;
+
+    if (ngroups * DEC_DIGITS - leading_zeros(top) - trailing_zeros(bottom) >
+        CERD_NUMERIC_MAX_DIGITS) {
+        char text[QUOTE_MAX + 4];
+        emitter e = {text, sizeof text, 0};
+        groups shown = {NULL, p + 8 + 2 * first, ngroups};
+        format_finite(&e, sign == CERD_NUMERIC_NEG, weight - first, dscale, &shown);
+        if (finish(&e) >= (int)sizeof text)
+            memcpy(text + sizeof text - 4, "...", 4);
+        return cerd__error(CERD_ERANGE,
+                           "numeric value \"%s\" has more than %d significant digits", text,
+                           CERD_NUMERIC_MAX_DIGITS);
+    }
+    memset(out, 0, sizeof *out);
+    for (i = 0; i < ngroups; i++)
+        out->digits[i] = group(&g, first + i);
+    out->digits[ngroups - 1] = bottom;
+    out->ngroups = (int16_t)ngroups;
+    out->weight = (int16_t)(weight - first);
+    out->sign = sign;
+    out->dscale = dscale;
+    return 0;
+}

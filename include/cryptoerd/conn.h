@@ -49,6 +49,57 @@ CERD_EXTERN int cerd_conn_rollback(cerd_conn *conn);
 /** 1 when the connection is usable, 0 when it has been lost. */
 CERD_EXTERN int cerd_conn_ok(const cerd_conn *conn);
 
+/**
+ * Sets a savepoint inside the open transaction. @p name must be a plain identifier
+ * (letters, digits, underscore).
+ * @return 0; ::CERD_EMISUSE outside a transaction or for a bad name.
+ */
+CERD_EXTERN int cerd_conn_savepoint(cerd_conn *conn, const char *name);
+
+/** Rolls back to savepoint @p name; the transaction stays open and usable. */
+CERD_EXTERN int cerd_conn_rollback_to(cerd_conn *conn, const char *name);
+
+/** Releases savepoint @p name (its changes stay part of the transaction). */
+CERD_EXTERN int cerd_conn_release(cerd_conn *conn, const char *name);
+
+/** Isolation levels for cerd_conn_transact(). */
+typedef enum cerd_isolation {
+    CERD_ISOLATION_DEFAULT = 0,    /**< The server's default (normally READ COMMITTED). */
+    CERD_ISOLATION_READ_COMMITTED, /**< READ COMMITTED. */
+    CERD_ISOLATION_REPEATABLE_READ, /**< REPEATABLE READ. */
+    CERD_ISOLATION_SERIALIZABLE    /**< SERIALIZABLE. */
+} cerd_isolation;
+
+/** Options of cerd_conn_transact(); initialise with ::CERD_TXN_OPTIONS_INIT. */
+typedef struct cerd_txn_options {
+    unsigned version;          /**< Layout version: 1. */
+    cerd_isolation isolation;  /**< Isolation level of each attempt. */
+    unsigned max_attempts;     /**< Attempts before giving up on a retryable failure (>= 1). */
+} cerd_txn_options;
+
+/** Default options: server isolation level, up to 10 attempts. */
+#define CERD_TXN_OPTIONS_INIT {1, CERD_ISOLATION_DEFAULT, 10}
+
+/** The work of one transaction attempt: return 0 to commit, a negative code to roll back. */
+typedef int (*cerd_txn_fn)(cerd_conn *conn, void *arg);
+
+/**
+ * Runs @p fn inside a transaction and commits it; when the attempt fails with a
+ * serialization failure or deadlock (::CERD_ESERIALIZATION, SQLSTATE 40001/40P01), from
+ * @p fn or from COMMIT, rolls back, waits a short randomised time that grows with each
+ * attempt, and runs @p fn again, at most @p opts->max_attempts times in all. @p fn must
+ * therefore be safe to re-run (no side effects outside the database it cannot repeat).
+ *
+ * @param conn  an open connection with no transaction in progress.
+ * @param opts  NULL for ::CERD_TXN_OPTIONS_INIT.
+ * @param fn    the work of one attempt.
+ * @param arg   passed to @p fn.
+ * @return 0 once committed; the code of the last failure otherwise (::CERD_ESERIALIZATION
+ *         when every attempt was a retryable failure).
+ */
+CERD_EXTERN int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts,
+                                   cerd_txn_fn fn, void *arg);
+
 CERD_END_DECLS
 
 #endif

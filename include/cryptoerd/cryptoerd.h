@@ -18,5 +18,8 @@
 #include <cryptoerd/error.h>
 #include <cryptoerd/conn.h>
 #include <cryptoerd/migrate.h>
+#include <cryptoerd/types.h>
+#include <cryptoerd/table.h>
+#include <cryptoerd/tables.h>
 
 #endif

@@ -169,17 +169,35 @@ CERD_EXTERN void cerd_inet_format(const cerd_inet *in, char buf[CERD_INET_BUFSIZ
 /** @{ */
 
 /** Nullable bigint. */
-typedef struct cerd_opt_int64 { int64_t value; bool valid; } cerd_opt_int64;
+typedef struct cerd_opt_int64 {
+    int64_t value; /**< The value, when @c valid. */
+    bool valid;    /**< false: SQL NULL. */
+} cerd_opt_int64;
 /** Nullable integer. */
-typedef struct cerd_opt_int32 { int32_t value; bool valid; } cerd_opt_int32;
+typedef struct cerd_opt_int32 {
+    int32_t value; /**< The value, when @c valid. */
+    bool valid;    /**< false: SQL NULL. */
+} cerd_opt_int32;
 /** Nullable boolean. */
-typedef struct cerd_opt_bool { bool value; bool valid; } cerd_opt_bool;
+typedef struct cerd_opt_bool {
+    bool value; /**< The value, when @c valid. */
+    bool valid; /**< false: SQL NULL. */
+} cerd_opt_bool;
 /** Nullable numeric. */
-typedef struct cerd_opt_numeric { cerd_numeric value; bool valid; } cerd_opt_numeric;
+typedef struct cerd_opt_numeric {
+    cerd_numeric value; /**< The value, when @c valid. */
+    bool valid;         /**< false: SQL NULL. */
+} cerd_opt_numeric;
 /** Nullable timestamptz. */
-typedef struct cerd_opt_timestamp { cerd_timestamp value; bool valid; } cerd_opt_timestamp;
+typedef struct cerd_opt_timestamp {
+    cerd_timestamp value; /**< The value, when @c valid. */
+    bool valid;           /**< false: SQL NULL. */
+} cerd_opt_timestamp;
 /** Nullable inet. */
-typedef struct cerd_opt_inet { cerd_inet value; bool valid; } cerd_opt_inet;
+typedef struct cerd_opt_inet {
+    cerd_inet value; /**< The value, when @c valid. */
+    bool valid;      /**< false: SQL NULL. */
+} cerd_opt_inet;
 
 /** A present value of an optional type: `row.login_count = CERD_SOME(cerd_opt_int32, 3);` */
 #define CERD_SOME(type, v) ((type){.value = (v), .valid = true})

@@ -1,0 +1,693 @@
+/* cerd_numeric against PostgreSQL itself: thousands of deterministic pseudo-random
+   values go through our parse/format/cmp/round_to_typmod/send/recv and through the
+   server's numeric_in/numeric_out/numeric_cmp/numeric(p,s)/numeric_recv/numeric_send,
+   and the results must agree. Values are batched (one round trip per few thousand). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <cryptoerd/cryptoerd.h>
+#include "codec.h"
+#include "testdb.h"
+
+#define NUMERIC_OID 1700
+#define NVALUES 6000
+#define NGARBAGE 3000
+#define NPAIRS 6000
+#define VALUE_MAX 128
+
+static testdb db;
+static PGconn *pg;
+
+/* The value pool, made once: what the generators below write. */
+static char values[NVALUES][VALUE_MAX];
+
+/* ------------------------------------------------------------------------------ */
+/* deterministic pseudo-random numbers (splitmix64, fixed seed) */
+
+static uint64_t rng = 0x5DEECE66DULL;
+
+static uint64_t next_u64(void)
+{
+    uint64_t z = (rng += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* uniform in lo..hi inclusive */
+static int rnd(int lo, int hi)
+{
+    return lo + (int)(next_u64() % (uint64_t)(hi - lo + 1));
+}
+
+static bool chance(int percent)
+{
+    return rnd(0, 99) < percent;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* a growable string (test-only) */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} str;
+
+static void str_add(str *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        b->s = realloc(b->s, cap);
+        assert_non_null(b->s);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void str_addc(str *b, char c)
+{
+    str_add(b, &c, 1);
+}
+
+static void str_adds(str *b, const char *s)
+{
+    str_add(b, s, strlen(s));
+}
+
+/* A text[] literal of texts[0..n), every element quoted. */
+static char *array_literal(char (*texts)[VALUE_MAX], size_t n)
+{
+    str b = {0};
+    size_t i;
+    str_addc(&b, '{');
+    for (i = 0; i < n; i++) {
+        const char *c;
+        if (i)
+            str_addc(&b, ',');
+        str_addc(&b, '"');
+        for (c = texts[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                str_addc(&b, '\\');
+            str_addc(&b, *c);
+        }
+        str_addc(&b, '"');
+    }
+    str_addc(&b, '}');
+    return b.s;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* value generators */
+
+static void add_digits(str *b, int n, int zero_percent)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        str_addc(b, chance(zero_percent) ? '0' : (char)('0' + rnd(0, 9)));
+}
+
+static void add_sign(str *b)
+{
+    int r = rnd(0, 99);
+    if (r < 35)
+        str_addc(b, '-');
+    else if (r < 40)
+        str_addc(b, '+');
+}
+
+/* A plain decimal: integer digits, fraction digits (scale 0-20), mostly <= 38 digits. */
+static void gen_plain(str *b, int max_total)
+{
+    int nint = rnd(0, 25), nfrac = rnd(0, 20);
+    int zero_percent = chance(30) ? 60 : 10;
+    if (nint + nfrac > max_total)
+        nfrac = max_total - nint > 0 ? max_total - nint : 0;
+    if (nint == 0 && nfrac == 0)
+        nint = 1;
+    add_sign(b);
+    if (chance(10))
+        str_adds(b, "000"); /* leading zeros */
+    if (nint > 0) {
+        str_addc(b, (char)('1' + rnd(0, 8)));
+        add_digits(b, nint - 1, zero_percent);
+    } else if (chance(70)) {
+        str_addc(b, '0');
+    }
+    if (nfrac > 0) {
+        str_addc(b, '.');
+        add_digits(b, nfrac, zero_percent);
+    } else if (chance(10)) {
+        str_addc(b, '.'); /* "5." */
+    }
+}
+
+/* 9999.9999-style and 1000.0001-style values around powers of ten, with a last digit
+   that rounds up or down at the next scale. */
+static void gen_boundary(str *b)
+{
+    int nint = rnd(0, 24), nfrac = rnd(0, 12), i;
+    add_sign(b);
+    switch (rnd(0, 3)) {
+    case 0: /* 999.999[4|5] */
+        for (i = 0; i < nint; i++)
+            str_addc(b, '9');
+        if (nint == 0)
+            str_addc(b, '0');
+        str_addc(b, '.');
+        for (i = 0; i < nfrac; i++)
+            str_addc(b, '9');
+        str_addc(b, (char)('0' + rnd(3, 6)));
+        break;
+    case 1: /* 1000[.000] */
+        str_addc(b, '1');
+        for (i = 0; i < nint; i++)
+            str_addc(b, '0');
+        if (chance(50)) {
+            str_addc(b, '.');
+            for (i = 0; i < nfrac; i++)
+                str_addc(b, '0');
+        }
+        break;
+    case 2: /* 0.000[1|5] */
+        str_adds(b, "0.");
+        for (i = 0; i < nfrac; i++)
+            str_addc(b, '0');
+        str_addc(b, chance(50) ? '5' : '1');
+        break;
+    default: /* 1000.0005 */
+        str_addc(b, '1');
+        for (i = 0; i < nint; i++)
+            str_addc(b, '0');
+        str_addc(b, '.');
+        for (i = 0; i < nfrac; i++)
+            str_addc(b, '0');
+        str_addc(b, (char)('0' + rnd(4, 5)));
+        break;
+    }
+}
+
+static void gen_value(char *out)
+{
+    static const char *const specials[] = {"NaN",  "nan",  "Infinity", "-Infinity",
+                                           "inf",  "-inf", "+Infinity", " NaN ",
+                                           "-INF", "INFINITY"};
+    static const char *const zeros[] = {"0", "0.000", "-0.0", "00", ".0", "0e5",
+                                        "-0.00e-3", "+0", "0.00000000000000000000"};
+    str b = {0};
+    int kind = rnd(0, 99);
+
+    if (kind < 3) {
+        str_adds(&b, specials[rnd(0, (int)(sizeof specials / sizeof specials[0]) - 1)]);
+    } else if (kind < 7) {
+        str_adds(&b, zeros[rnd(0, (int)(sizeof zeros / sizeof zeros[0]) - 1)]);
+    } else if (kind < 22) {
+        gen_boundary(&b);
+    } else if (kind < 65) {
+        gen_plain(&b, chance(95) ? 38 : 45);
+    } else if (kind < 80) { /* exponents */
+        char e[16];
+        int nint = rnd(1, 6), nfrac = rnd(0, 12);
+        add_sign(&b);
+        str_addc(&b, (char)('1' + rnd(0, 8)));
+        add_digits(&b, nint - 1, 20);
+        if (nfrac) {
+            str_addc(&b, '.');
+            add_digits(&b, nfrac, 20);
+        }
+        snprintf(e, sizeof e, "%c%s%d", chance(50) ? 'e' : 'E',
+                 chance(20) ? "+" : "", rnd(-30, 30));
+        str_adds(&b, e);
+    } else if (kind < 90) { /* surrounding whitespace */
+        static const char *const ws[] = {" ", "  ", "\t", "\n", " \t "};
+        str_adds(&b, ws[rnd(0, 4)]);
+        gen_plain(&b, 30);
+        str_adds(&b, ws[rnd(0, 4)]);
+    } else { /* very large and very small magnitudes */
+        char e[16];
+        add_sign(&b);
+        str_addc(&b, (char)('1' + rnd(0, 8)));
+        str_addc(&b, '.');
+        add_digits(&b, rnd(0, 30), 20);
+        snprintf(e, sizeof e, "e%d", chance(50) ? rnd(100, 400) : -rnd(100, 400));
+        str_adds(&b, e);
+    }
+    assert_true(b.len < VALUE_MAX);
+    memcpy(out, b.s, b.len + 1);
+    free(b.s);
+}
+
+/* Random text from number-ish characters: mostly invalid, sometimes a number. */
+static void gen_garbage(char *out)
+{
+    static const char alphabet[] = "0123456789000..eE+-+-  \t\nnaifNIAty x,_";
+    int len = rnd(0, 16), i;
+    for (i = 0; i < len; i++)
+        out[i] = alphabet[rnd(0, (int)sizeof alphabet - 2)];
+    out[len] = '\0';
+}
+
+/* ------------------------------------------------------------------------------ */
+/* helpers */
+
+static int significant_digits_of_text(const char *t)
+{
+    const char *first = NULL, *last = NULL, *c;
+    int n = 0;
+    for (c = t; *c; c++) {
+        if (*c >= '1' && *c <= '9') {
+            if (!first)
+                first = c;
+            last = c;
+        }
+    }
+    if (!first)
+        return 0;
+    for (c = first; c <= last; c++)
+        n += *c >= '0' && *c <= '9';
+    return n;
+}
+
+static const char *fmt(const cerd_numeric *n, char *buf, size_t size)
+{
+    int len = cerd_numeric_format(n, buf, size);
+    assert_true(len >= 0 && (size_t)len < size);
+    return buf;
+}
+
+/* Formats n into a pool-sized buffer; when the text is too long for it, copies
+   fallback instead. */
+static void fmt_or(const cerd_numeric *n, char *out, const char *fallback)
+{
+    if (cerd_numeric_format(n, out, VALUE_MAX) >= VALUE_MAX)
+        memcpy(out, fallback, VALUE_MAX);
+}
+
+static PGresult *exec_params(const char *sql, int nparams, const Oid *types,
+                             const char *const *vals, const int *lens, const int *formats,
+                             int result_format)
+{
+    PGresult *res = PQexecParams(pg, sql, nparams, types, vals, lens, formats, result_format);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        fail_msg("query failed: %s\n%s", sql, PQerrorMessage(pg));
+    return res;
+}
+
+static int setup(void **state)
+{
+    PGresult *res;
+    int i;
+    (void)state;
+    if (testdb_create(&db, "numeric"))
+        return -1;
+    pg = testdb_connect(&db);
+    if (!pg)
+        return -1;
+    res = PQexec(pg,
+        "CREATE FUNCTION cerd_try(t text, OUT txt text, OUT val numeric)"
+        " LANGUAGE plpgsql IMMUTABLE AS $$"
+        " BEGIN val := t::numeric; txt := val::text;"
+        " EXCEPTION WHEN others THEN txt := 'ERR:' || SQLSTATE; val := NULL; END $$;"
+        "CREATE FUNCTION cerd_try_typmod(t text, tm int) RETURNS text"
+        " LANGUAGE plpgsql IMMUTABLE AS $$"
+        " BEGIN RETURN pg_catalog.\"numeric\"(t::numeric, tm)::text;"
+        " EXCEPTION WHEN others THEN RETURN 'ERR:' || SQLSTATE; END $$;");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "setup: %s", PQerrorMessage(pg));
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    for (i = 0; i < NVALUES; i++)
+        gen_value(values[i]);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    PQfinish(pg);
+    testdb_drop(&db);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* (1) and (3): numeric_in + numeric_out, and numeric_send into our recv */
+
+/* Runs cerd_try over texts[0..n): per row PostgreSQL's text (or "ERR:<sqlstate>") and
+   its binary numeric (NULL on error). Binary result format: text comes back as its
+   bytes. */
+static PGresult *server_parse(char (*texts)[VALUE_MAX], size_t n)
+{
+    char *lit = array_literal(texts, n);
+    const char *vals[1] = {lit};
+    PGresult *res = exec_params(
+        "SELECT r.txt, r.val FROM unnest($1::text[]) WITH ORDINALITY u(x, i),"
+        " LATERAL cerd_try(u.x) r ORDER BY u.i",
+        1, NULL, vals, NULL, NULL, 1);
+    free(lit);
+    assert_int_equal(PQntuples(res), (int)n);
+    return res;
+}
+
+/* Compares one text with what the server made of it; counts into the tallies. */
+static void compare_parse(const char *text, PGresult *res, int row, int *same, int *refused39,
+                          int *both_invalid, int *both_range)
+{
+    static char server[200000], ours[200000];
+    int len = PQgetlength(res, row, 0), rc;
+    cerd_numeric n;
+
+    assert_true((size_t)len < sizeof server);
+    memcpy(server, PQgetvalue(res, row, 0), (size_t)len);
+    server[len] = '\0';
+    rc = cerd_numeric_parse(&n, text);
+
+    if (!strncmp(server, "ERR:", 4)) {
+        if (!strcmp(server, "ERR:22P02") && rc == CERD_EINVALID) {
+            (*both_invalid)++;
+        } else if (!strcmp(server, "ERR:22003") && rc == CERD_ERANGE) {
+            (*both_range)++;
+        } else {
+            fail_msg("\"%s\": server %s, ours %d (%s)", text, server, rc,
+                     rc ? cerd_error_last()->message : fmt(&n, ours, sizeof ours));
+        }
+        assert_true(PQgetisnull(res, row, 1));
+        return;
+    }
+    if (significant_digits_of_text(server) > CERD_NUMERIC_MAX_DIGITS) {
+        cerd_numeric r;
+        if (rc != CERD_ERANGE)
+            fail_msg("\"%s\" has %d digits (server: %s) but parse gave %d", text,
+                     significant_digits_of_text(server), server, rc);
+        assert_int_equal(cerd__numeric_recv(&r, PQgetvalue(res, row, 1),
+                                            PQgetlength(res, row, 1)),
+                         CERD_ERANGE);
+        (*refused39)++;
+        return;
+    }
+    if (rc != 0)
+        fail_msg("\"%s\": server accepts it as %s, ours %d: %s", text, server, rc,
+                 cerd_error_last()->message);
+    /* (1) our text is numeric_out's text */
+    if (strcmp(fmt(&n, ours, sizeof ours), server) != 0)
+        fail_msg("\"%s\": server %s, ours %s", text, server, ours);
+    /* (3) the server's binary, through our recv, is the same value and text */
+    {
+        cerd_numeric r;
+        int brc = cerd__numeric_recv(&r, PQgetvalue(res, row, 1), PQgetlength(res, row, 1));
+        if (brc != 0)
+            fail_msg("recv of the server's %s failed: %s", server, cerd_error_last()->message);
+        if (strcmp(fmt(&r, ours, sizeof ours), server) != 0)
+            fail_msg("recv of the server's %s formats as %s", server, ours);
+        assert_memory_equal(&r, &n, sizeof n);
+    }
+    (*same)++;
+}
+
+static void test_numeric_pg__parse_and_format_agree_with_numeric_in_and_out(void **state)
+{
+    int same = 0, refused39 = 0, both_invalid = 0, both_range = 0, i;
+    PGresult *res = server_parse(values, NVALUES);
+    (void)state;
+    for (i = 0; i < NVALUES; i++)
+        compare_parse(values[i], res, i, &same, &refused39, &both_invalid, &both_range);
+    PQclear(res);
+    printf("numeric_in/numeric_out/numeric_send: %d values agree (%d refused for > 38 "
+           "digits, %d out of range on both sides)\n",
+           same, refused39, both_range);
+    assert_true(same > NVALUES * 9 / 10);
+    assert_true(refused39 > 0);
+}
+
+static void test_numeric_pg__edge_values_agree_with_numeric_in(void **state)
+{
+    static char edge[][VALUE_MAX] = {
+        "1e-16383", "1e-16384", "0e-16384", "1e131071", "1e131072", "0e131072",
+        "0e1073741822", "1e1073741822", "1e1073741823", "1e-1073741823",
+        "1e99999999999999999999", "1e 5", "1e\t-5", "1e+ 5", "\v1\v", "\f-1.5\r",
+        "12345678901234567890123456789012345678", "1234567890123456789012345678901234567.8",
+        "1.2345678901234567890123456789012345678", "0.000012345678901234567890123456789012345678",
+        "123456789012345678901234567890123456789", "1.23456789012345678901234567890123456789",
+        "1e-1000", "9.9e1000", "+.5", "-.5e-0", "5.", ".", "+", "-", "", " ", "e5", "1e",
+        "1e5.5", "1..2", "infinit", "Infinityy", "-nan", "+nan", "nanx", "NaN1", "1 2",
+        "١", "1\xc2\xa0", "-0.00", "-0", "000.000", "1_000", "0x1F", "1,5",
+    };
+    int same = 0, refused39 = 0, both_invalid = 0, both_range = 0;
+    size_t n = sizeof edge / sizeof edge[0], i;
+    PGresult *res = server_parse(edge, n);
+    (void)state;
+    for (i = 0; i < n; i++)
+        compare_parse(edge[i], res, (int)i, &same, &refused39, &both_invalid, &both_range);
+    PQclear(res);
+    printf("edge texts: %d agree, %d refused for > 38 digits, %d invalid and %d out of "
+           "range on both sides\n",
+           same, refused39, both_invalid, both_range);
+    assert_true(both_invalid >= 20 && both_range >= 7 && refused39 >= 2);
+}
+
+static void test_numeric_pg__random_text_is_refused_exactly_when_numeric_in_does(void **state)
+{
+    static char garbage[NGARBAGE][VALUE_MAX];
+    int same = 0, refused39 = 0, both_invalid = 0, both_range = 0, i;
+    PGresult *res;
+    (void)state;
+    for (i = 0; i < NGARBAGE; i++)
+        gen_garbage(garbage[i]);
+    res = server_parse(garbage, NGARBAGE);
+    for (i = 0; i < NGARBAGE; i++)
+        compare_parse(garbage[i], res, i, &same, &refused39, &both_invalid, &both_range);
+    PQclear(res);
+    printf("random texts: %d accepted alike, %d refused as invalid by both\n", same,
+           both_invalid);
+    assert_true(same > 50 && both_invalid > NGARBAGE / 2);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* (2): our binary as a numeric parameter */
+
+#define BATCH 250
+
+static void test_numeric_pg__sent_binary_reads_back_as_our_text(void **state)
+{
+    static cerd_numeric sent[NVALUES + 64];
+    int nsent = 0, i, compared = 0;
+    str sql = {0};
+    (void)state;
+
+    for (i = 0; i < NVALUES; i++)
+        if (cerd_numeric_parse(&sent[nsent], values[i]) == 0)
+            nsent++;
+    {
+        static const int64_t ints[] = {0, 1, -1, 9999, 10000, INT64_MAX, INT64_MIN,
+                                       -1234567890123456789, 100000000};
+        for (i = 0; i < (int)(sizeof ints / sizeof ints[0]); i++)
+            cerd_numeric_from_int64(&sent[nsent++], ints[i]);
+    }
+
+    /* SELECT ARRAY[$1::numeric, ..., $250::numeric]::text[] as rows */
+    str_adds(&sql, "SELECT v FROM unnest(ARRAY[");
+    for (i = 1; i <= BATCH; i++) {
+        char p[16];
+        snprintf(p, sizeof p, "%s$%d", i > 1 ? "," : "", i);
+        str_adds(&sql, p);
+    }
+    str_adds(&sql, "]::numeric[]::text[]) WITH ORDINALITY u(v, i) ORDER BY i");
+
+    for (i = 0; i < nsent; i += BATCH) {
+        Oid types[BATCH];
+        const char *vals[BATCH];
+        int lens[BATCH], formats[BATCH], k, n = nsent - i < BATCH ? nsent - i : BATCH;
+        cerd__buf bufs[BATCH];
+        PGresult *res;
+        memset(bufs, 0, sizeof bufs);
+        for (k = 0; k < BATCH; k++) {
+            /* a short last batch repeats its first value */
+            const cerd_numeric *v = &sent[i + (k < n ? k : 0)];
+            assert_int_equal(cerd__numeric_send(v, &bufs[k]), 0);
+            types[k] = NUMERIC_OID;
+            vals[k] = bufs[k].data;
+            lens[k] = (int)bufs[k].len;
+            formats[k] = 1;
+        }
+        res = exec_params(sql.s, BATCH, types, vals, lens, formats, 0);
+        assert_int_equal(PQntuples(res), BATCH);
+        for (k = 0; k < n; k++) {
+            char ours[200000];
+            fmt(&sent[i + k], ours, sizeof ours);
+            if (strcmp(PQgetvalue(res, k, 0), ours) != 0)
+                fail_msg("sent %s, server read %s", ours, PQgetvalue(res, k, 0));
+            compared++;
+        }
+        PQclear(res);
+        for (k = 0; k < BATCH; k++)
+            cerd__buf_free(&bufs[k]);
+    }
+    free(sql.s);
+    printf("numeric_recv of our binary: %d values agree\n", compared);
+    assert_true(compared > NVALUES * 9 / 10);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* (4): numeric(p,s) */
+
+static void test_numeric_pg__round_to_typmod_agrees_with_numeric_p_s(void **state)
+{
+    static const int typmods[][2] = {{20, 8}, {30, 2}, {30, 8}, {4, 2}, {5, 4}, {10, 6},
+                                     {18, 8}, {38, 0}, {2, 4},  {6, -2}, {1, 0}, {38, 20}};
+    static char texts[NVALUES][VALUE_MAX];
+    int ntexts = 0, i, t, same = 0, both_range = 0;
+    char *lit;
+    (void)state;
+
+    for (i = 0; i < NVALUES; i++) {
+        cerd_numeric n;
+        if (cerd_numeric_parse(&n, values[i]) == 0)
+            memcpy(texts[ntexts++], values[i], VALUE_MAX);
+    }
+    lit = array_literal(texts, (size_t)ntexts);
+    for (t = 0; t < (int)(sizeof typmods / sizeof typmods[0]); t++) {
+        int p = typmods[t][0], s = typmods[t][1];
+        char tm[16];
+        const char *vals[2] = {lit, tm};
+        PGresult *res;
+        /* PostgreSQL 15's typmod: (precision << 16 | scale & 0x7ff) + VARHDRSZ */
+        snprintf(tm, sizeof tm, "%d", ((p << 16) | (s & 0x7ff)) + 4);
+        res = exec_params("SELECT cerd_try_typmod(u.x, $2::int) FROM unnest($1::text[])"
+                          " WITH ORDINALITY u(x, i) ORDER BY u.i",
+                          2, NULL, vals, NULL, NULL, 0);
+        assert_int_equal(PQntuples(res), ntexts);
+        for (i = 0; i < ntexts; i++) {
+            const char *server = PQgetvalue(res, i, 0);
+            char ours[200000];
+            cerd_numeric n, r;
+            int rc;
+            assert_int_equal(cerd_numeric_parse(&n, texts[i]), 0);
+            rc = cerd_numeric_round_to_typmod(&r, &n, p, s);
+            if (!strcmp(server, "ERR:22003") && rc == CERD_ERANGE) {
+                both_range++;
+                continue;
+            }
+            if (rc != 0)
+                fail_msg("\"%s\"::numeric(%d,%d): server %s, ours %d: %s", texts[i], p, s,
+                         server, rc, cerd_error_last()->message);
+            if (strcmp(fmt(&r, ours, sizeof ours), server) != 0)
+                fail_msg("\"%s\"::numeric(%d,%d): server %s, ours %s", texts[i], p, s, server,
+                         ours);
+            same++;
+        }
+        PQclear(res);
+    }
+    free(lit);
+    printf("numeric(p,s) for %d typmods: %d values agree, %d overflow on both sides\n",
+           (int)(sizeof typmods / sizeof typmods[0]), same, both_range);
+    assert_true(same > 1000 && both_range > 1000);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* (5): ordering */
+
+static void test_numeric_pg__cmp_agrees_with_numeric_cmp(void **state)
+{
+    static char a[NPAIRS][VALUE_MAX], b[NPAIRS][VALUE_MAX];
+    static int ok[NVALUES];
+    int nok = 0, i, equal = 0, compared = 0;
+    char *la, *lb;
+    const char *vals[2];
+    PGresult *res;
+    (void)state;
+
+    for (i = 0; i < NVALUES; i++) {
+        cerd_numeric n;
+        if (cerd_numeric_parse(&n, values[i]) == 0)
+            ok[nok++] = i;
+    }
+    for (i = 0; i < NPAIRS; i++) {
+        cerd_numeric n;
+        char *x = a[i], *y = b[i];
+        memcpy(x, values[ok[rnd(0, nok - 1)]], VALUE_MAX);
+        switch (rnd(0, 4)) {
+        case 0: /* the same value at another scale */
+            assert_int_equal(cerd_numeric_parse(&n, x), 0);
+            if (n.sign == CERD_NUMERIC_POS || n.sign == CERD_NUMERIC_NEG) {
+                if (n.dscale < 30)
+                    n.dscale = (uint16_t)(n.dscale + rnd(1, 5));
+                fmt_or(&n, y, x);
+            } else {
+                memcpy(y, x, VALUE_MAX);
+            }
+            break;
+        case 1: /* its negation */
+            assert_int_equal(cerd_numeric_parse(&n, x), 0);
+            if (n.sign == CERD_NUMERIC_POS)
+                n.sign = CERD_NUMERIC_NEG;
+            else if (n.sign == CERD_NUMERIC_NEG)
+                n.sign = CERD_NUMERIC_POS;
+            fmt_or(&n, y, x);
+            break;
+        case 2: /* a neighbour: one unit in the last place up or down */
+            assert_int_equal(cerd_numeric_parse(&n, x), 0);
+            if (n.ngroups > 0) {
+                int last = n.ngroups - 1;
+                if (n.digits[last] > 1 && chance(50))
+                    n.digits[last]--;
+                else if (n.digits[last] < 9999)
+                    n.digits[last]++;
+            }
+            fmt_or(&n, y, x);
+            break;
+        default:
+            memcpy(y, values[ok[rnd(0, nok - 1)]], VALUE_MAX);
+            break;
+        }
+    }
+    la = array_literal(a, NPAIRS);
+    lb = array_literal(b, NPAIRS);
+    vals[0] = la;
+    vals[1] = lb;
+    res = exec_params("SELECT numeric_cmp(u.x::numeric, u.y::numeric) FROM"
+                      " unnest($1::text[], $2::text[]) WITH ORDINALITY u(x, y, i) ORDER BY u.i",
+                      2, NULL, vals, NULL, NULL, 0);
+    assert_int_equal(PQntuples(res), NPAIRS);
+    for (i = 0; i < NPAIRS; i++) {
+        cerd_numeric x, y;
+        int server = atoi(PQgetvalue(res, i, 0)), ours;
+        assert_int_equal(cerd_numeric_parse(&x, a[i]), 0);
+        assert_int_equal(cerd_numeric_parse(&y, b[i]), 0);
+        ours = cerd_numeric_cmp(&x, &y);
+        ours = (ours > 0) - (ours < 0);
+        if (ours != server)
+            fail_msg("cmp(%s, %s): server %d, ours %d", a[i], b[i], server, ours);
+        equal += server == 0;
+        compared++;
+    }
+    PQclear(res);
+    free(la);
+    free(lb);
+    printf("numeric_cmp: %d pairs agree (%d equal)\n", compared, equal);
+    assert_true(equal > NPAIRS / 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numeric_pg__parse_and_format_agree_with_numeric_in_and_out),
+        cmocka_unit_test(test_numeric_pg__edge_values_agree_with_numeric_in),
+        cmocka_unit_test(test_numeric_pg__random_text_is_refused_exactly_when_numeric_in_does),
+        cmocka_unit_test(test_numeric_pg__sent_binary_reads_back_as_our_text),
+        cmocka_unit_test(test_numeric_pg__round_to_typmod_agrees_with_numeric_p_s),
+        cmocka_unit_test(test_numeric_pg__cmp_agrees_with_numeric_cmp),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

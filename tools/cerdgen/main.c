@@ -1,0 +1,178 @@
+/* cerdgen: generates the typed per-table API of libcryptoerd from the migrations.
+
+     cerdgen --schema DIR --include-out DIR --lib-out DIR
+
+   reads the .sql files of the schema directory (in file-name order) and writes
+     <include-out>/tables/<table>.h   row struct, column enum, typed functions
+     <include-out>/tables.h           includes every table header
+     <lib-out>/<table>.c              descriptor and typed wrappers
+     <lib-out>/registry.h, registry.c every descriptor, in schema order
+   See docs/generated-api.md. Exit status: 0, 1 on an error (message on stderr), 2 on
+   bad usage. */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "emit.h"
+#include "model.h"
+#include "output.h"
+#include "parse.h"
+
+static void usage(void)
+{
+    fputs("usage: cerdgen --schema DIR --include-out DIR --lib-out DIR\n"
+          "       cerdgen --schema DIR --dump-model\n"
+          "  --schema DIR       the migrations (.sql files)\n"
+          "  --include-out DIR  include/cryptoerd: gets tables/<table>.h and tables.h\n"
+          "  --lib-out DIR      lib/tables: gets <table>.c, registry.h and registry.c\n"
+          "  --dump-model       print what cerdgen read from the schema, write nothing\n",
+          stderr);
+    exit(2);
+}
+
+/* The cerd_ and CERD_ identifiers of the library's own public headers in dir (the
+   generated tables.h and tables/ excepted): a table must not generate one of them. */
+static void runtime_names(const char *dir, char ***names, int *n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char **files = NULL;
+    int nfiles = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t l = strlen(e->d_name);
+        bool header = (l > 2 && strcmp(e->d_name + l - 2, ".h") == 0) ||
+                      (l > 5 && strcmp(e->d_name + l - 5, ".h.in") == 0);
+        if (header && strcmp(e->d_name, "tables.h") != 0) {
+            files = cg_grow(files, &nfiles, sizeof *files);
+            files[nfiles - 1] = cg_xasprintf("%s/%s", dir, e->d_name);
+        }
+    }
+    closedir(d);
+    for (int i = 0; i < nfiles; i++) {
+        FILE *f = fopen(files[i], "rb");
+        char word[256];
+        size_t wl = 0;
+        int c;
+        while (f) {
+            c = fgetc(f);
+            if (c != EOF && (isalnum(c) || c == '_')) {
+                if (wl + 1 < sizeof word)
+                    word[wl++] = (char)c;
+                continue;
+            }
+            word[wl] = '\0';
+            if (strncmp(word, "cerd_", 5) == 0 || strncmp(word, "CERD_", 5) == 0) {
+                *names = cg_grow(*names, n, sizeof **names);
+                (*names)[*n - 1] = cg_xstrdup(word);
+            }
+            wl = 0;
+            if (c == EOF)
+                break;
+        }
+        if (f)
+            fclose(f);
+        free(files[i]);
+    }
+    free(files);
+}
+
+typedef struct outfile {
+    char *path;
+    char *content;
+} outfile;
+
+static void add_file(outfile **files, int *n, char *path, char *content)
+{
+    *files = cg_grow(*files, n, sizeof **files);
+    (*files)[*n - 1].path = path;
+    (*files)[*n - 1].content = content;
+}
+
+int main(int argc, char **argv)
+{
+    const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL;
+    bool dump = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dump-model") == 0)
+            dump = true;
+        else if (i + 1 < argc && strcmp(argv[i], "--schema") == 0)
+            schema_dir = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--include-out") == 0)
+            include_out = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--lib-out") == 0)
+            lib_out = argv[++i];
+        else
+            usage();
+    }
+    if (!schema_dir || (!dump && (!include_out || !lib_out)))
+        usage();
+
+    cg_schema schema = {0};
+    cg_parse_schema(schema_dir, &schema);
+    if (dump) {
+        cg_schema_dump(&schema, stdout);
+        cg_schema_free(&schema);
+        return 0;
+    }
+    for (int i = 0; i < schema.ntables; i++)
+        if (strcmp(schema.tables[i].name, "registry") == 0) {
+            fputs("cerdgen: a table may not be named registry (lib/tables/registry.c is the "
+                  "list of descriptors)\n", stderr);
+            return 1;
+        }
+
+    char **reserved = NULL;
+    int nreserved = 0;
+    runtime_names(include_out, &reserved, &nreserved);
+    cg_api_check_symbols(&schema, reserved, nreserved);
+    for (int i = 0; i < nreserved; i++)
+        free(reserved[i]);
+    free(reserved);
+
+    char *tables_dir = cg_xasprintf("%s/tables", include_out);
+    outfile *files = NULL;
+    int nfiles = 0;
+    for (int i = 0; i < schema.ntables; i++) {
+        const cg_table *t = &schema.tables[i];
+        add_file(&files, &nfiles, cg_xasprintf("%s/%s.h", tables_dir, t->name),
+                 cg_emit_table_header(t));
+        add_file(&files, &nfiles, cg_xasprintf("%s/%s.c", lib_out, t->name),
+                 cg_emit_table_source(t));
+    }
+    add_file(&files, &nfiles, cg_xasprintf("%s/tables.h", include_out),
+             cg_emit_tables_header(&schema));
+    add_file(&files, &nfiles, cg_xasprintf("%s/registry.h", lib_out),
+             cg_emit_registry_header(&schema));
+    add_file(&files, &nfiles, cg_xasprintf("%s/registry.c", lib_out),
+             cg_emit_registry_source(&schema));
+
+    cg_mkdirs(tables_dir);
+    cg_mkdirs(lib_out);
+    char **keep = cg_xcalloc((size_t)nfiles, sizeof *keep);
+    for (int i = 0; i < nfiles; i++)
+        keep[i] = files[i].path;
+    int removed = cg_remove_stale(tables_dir, ".h", keep, nfiles) +
+                  cg_remove_stale(lib_out, ".c", keep, nfiles) +
+                  cg_remove_stale(lib_out, ".h", keep, nfiles);
+    free(keep);
+
+    int written = 0;
+    for (int i = 0; i < nfiles; i++) {
+        if (cg_write_if_changed(files[i].path, files[i].content)) {
+            printf("cerdgen: wrote %s\n", files[i].path);
+            written++;
+        }
+        free(files[i].path);
+        free(files[i].content);
+    }
+    free(files);
+    printf("cerdgen: %d tables, %d files: %d written, %d unchanged, %d removed\n",
+           schema.ntables, nfiles, written, nfiles - written, removed);
+    free(tables_dir);
+    cg_schema_free(&schema);
+    return 0;
+}

@@ -1,0 +1,130 @@
+/* cerdgen's model of the schema: what parse.c reads from the migrations and the
+   emitters turn into C. Everything is owned by the cg_schema (cg_schema_free). */
+#ifndef CERDGEN_MODEL_H
+#define CERDGEN_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct cJSON;
+
+/* The C representation of a column; mirrors cerd_type of include/cryptoerd/table.h. */
+typedef enum cg_kind {
+    CG_INT64,
+    CG_INT32,
+    CG_BOOL,
+    CG_NUMERIC,
+    CG_TIMESTAMPTZ,
+    CG_TEXT,
+    CG_JSONB,
+    CG_INET,
+    CG_INT32_ARRAY,
+    CG_TEXT_ARRAY
+} cg_kind;
+
+/* Most columns in one key (cerd_key::columns). */
+#define CG_MAX_KEY_COLUMNS 4
+/* Most columns in one table (CERD_MAX_COLUMNS). */
+#define CG_MAX_COLUMNS 128
+
+typedef struct cg_column {
+    char *name;
+    char *base_type;     /* PostgreSQL's name of the (element) type: int8, varchar, ... */
+    char *sql_type;      /* As it reads in documentation: "varchar(20)[]", "numeric(30,2)" */
+    int typmods[2];      /* The type modifiers written, ntypmods of them */
+    int ntypmods;
+    bool is_array;
+    bool not_null;       /* NOT NULL, also implied by PRIMARY KEY and identity */
+    char *default_text;  /* DEFAULT expression as written, or NULL */
+    bool identity;
+    char identity_when;  /* 'a' (ALWAYS) or 'd' (BY DEFAULT) */
+    bool primary_key;
+    char *comment;       /* COMMENT ON COLUMN, or NULL */
+
+    /* Derived from the above by cg_column_finish(). */
+    cg_kind kind;
+    int max_chars;       /* varchar(n): n; else -1 */
+    int precision;       /* numeric(p,s): p; else -1 */
+    int scale;           /* numeric(p,s): s; else -1 */
+} cg_column;
+
+/* A primary or unique key. */
+typedef struct cg_key {
+    char *name;
+    int ncolumns;
+    int columns[CG_MAX_KEY_COLUMNS]; /* column indexes */
+    char *predicate;     /* WHERE text of a partial unique index, or NULL */
+    bool from_index;     /* CREATE UNIQUE INDEX (else a UNIQUE constraint) */
+} cg_key;
+
+typedef struct cg_foreign_key {
+    char *name;
+    int column;
+    char *ref_table;
+    char *ref_column;    /* NULL until resolved (REFERENCES t without a column list) */
+} cg_foreign_key;
+
+typedef struct cg_check {
+    char *name;
+    int *columns;        /* indexes of the columns the expression uses, ascending */
+    int ncolumns;
+    struct cJSON *expr;  /* the raw expression node of the parse tree (owned copy) */
+    char *source;        /* the expression as written (inside CHECK ( ... )) */
+} cg_check;
+
+typedef struct cg_table {
+    char *name;
+    char *file;          /* basename of the migration that creates it: "002_users.sql" */
+    char *origin;        /* "<path>:<line>" of its CREATE TABLE, for messages */
+    char *comment;       /* COMMENT ON TABLE, or NULL */
+    cg_column *columns;
+    int ncolumns;
+    bool has_pk;
+    cg_key pk;
+    cg_key *uniques;
+    int nuniques;
+    cg_foreign_key *fks;
+    int nfks;
+    cg_check *checks;
+    int nchecks;
+    int soft_delete_column; /* index of deleted_at, or -1 */
+} cg_table;
+
+typedef struct cg_schema {
+    cg_table *tables;
+    int ntables;
+} cg_schema;
+
+/* Appends a zeroed element to a growable array (aborts when out of memory). */
+void *cg_grow(void *array, int *count, size_t elem_size);
+
+/* Memory helpers that never return NULL (cerdgen exits when out of memory). */
+void *cg_xcalloc(size_t n, size_t size);
+char *cg_xstrdup(const char *s);
+char *cg_xstrndup(const char *s, size_t n);
+char *cg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes the model as text (for debugging cerdgen: `cerdgen --dump-model`). */
+void cg_schema_dump(const cg_schema *s, FILE *out);
+
+cg_table *cg_schema_find_table(const cg_schema *s, const char *name);
+int cg_table_find_column(const cg_table *t, const char *name);
+void cg_schema_free(cg_schema *s);
+
+/* Field type of a column in the row struct ("cerd_opt_int64", "char *", ...). */
+const char *cg_column_field_type(const cg_column *c);
+/* Whether the field is a cerd_opt_* wrapper. */
+bool cg_column_is_optional(const cg_column *c);
+/* Type of the column as a key parameter ("int64_t", "const char *", ...). */
+const char *cg_column_param_type(const cg_column *c);
+/* Whether the key parameter is passed by pointer (numeric, inet). */
+bool cg_column_param_by_pointer(const cg_column *c);
+/* Whether the column can be a key or foreign-key parameter of the typed API. */
+bool cg_column_usable_as_param(const cg_column *c);
+/* The CERD_TYPE_* constant. */
+const char *cg_kind_enum(cg_kind k);
+/* CERD_COL_* flags joined with " | ", or "0". Returns a static buffer. */
+const char *cg_column_flags(const cg_column *c);
+
+#endif
