@@ -81,6 +81,13 @@ static int prepare(cerd_conn *conn, const char *sql, const char *name, int npara
     return rc;
 }
 
+/* "prepared statement ... does not exist", outside a transaction block. */
+static int is_missing_statement(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return state && !strcmp(state, "26000");
+}
+
 int cerd__exec_prepared(cerd_conn *conn, const char *sql, int nparams, const uint32_t *types,
                         const char *const *values, const int *lengths, const char *what,
                         PGresult **res_out)
@@ -90,7 +97,7 @@ int cerd__exec_prepared(cerd_conn *conn, const char *sql, int nparams, const uin
     unsigned id;
     PGresult *res;
     ExecStatusType st;
-    int rc;
+    int rc, retried = 0;
 
     *res_out = NULL;
     if (nparams > MAX_PARAMS)
@@ -98,6 +105,7 @@ int cerd__exec_prepared(cerd_conn *conn, const char *sql, int nparams, const uin
                            MAX_PARAMS);
     for (int i = 0; i < nparams; i++)
         binary[i] = 1;
+again:
     id = cerd__stmt_cache_find(&conn->stmts, sql);
     if (!id) {
         id = cerd__stmt_cache_add(&conn->stmts, sql);
@@ -116,6 +124,15 @@ int cerd__exec_prepared(cerd_conn *conn, const char *sql, int nparams, const uin
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         *res_out = res;
         return 0;
+    }
+    if (is_missing_statement(res) && !retried && PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
+        /* The session lost its prepared statements (DISCARD ALL, a pooler): forget ours
+           and prepare again, once. Outside a transaction only: inside one, the failed
+           statement has aborted it. */
+        PQclear(res);
+        cerd__stmt_cache_clear(&conn->stmts);
+        retried = 1;
+        goto again;
     }
     rc = cerd__error_from_pg(conn->pg, res, what);
     PQclear(res);

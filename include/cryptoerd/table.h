@@ -243,7 +243,8 @@ CERD_EXTERN int cerd_row_to_json(const cerd_table *t, const void *row, struct cJ
  * @param text      the JSON text (need not be NUL-terminated).
  * @param len       its length in bytes.
  * @param[out] out  a new cJSON tree owned by the caller (cJSON_Delete()).
- * @return 0; ::CERD_EINVALID with the byte offset of the error in the message.
+ * @return 0; ::CERD_EINVALID with the byte offset of the error in the message;
+ *         ::CERD_ERANGE when arrays and objects nest deeper than 1000 levels.
  */
 CERD_EXTERN int cerd_json_parse(struct cJSON **out, const char *text, size_t len);
 

@@ -1,0 +1,256 @@
+/* Connections and the typed API's error reporting: concurrent migration, transactions,
+   savepoints, the retry helper, error codes with constraint names, lost connections,
+   statements prepared again after the session lost them. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <cryptoerd/cryptoerd.h>
+#include "testdb.h"
+
+static testdb db;
+static cerd_conn *conn;
+static int64_t btc_id;
+
+static int setup(void **state)
+{
+    (void)state;
+    return testdb_create(&db, "conn");
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cerd_conn_free(conn);
+    testdb_drop(&db);
+    return 0;
+}
+
+static void *migrate_thread(void *arg)
+{
+    cerd_conn *c = NULL;
+    int *applied = arg;
+    if (cerd_conn_open(&c, db.conninfo) || cerd_migrate(c, applied))
+        *applied = -1000;
+    cerd_conn_free(c);
+    return NULL;
+}
+
+static void test_migrate__concurrent_runs_apply_each_file_once(void **state)
+{
+    pthread_t threads[4];
+    int applied[4] = {0}, total = 0;
+    (void)state;
+
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, migrate_thread, &applied[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        assert_true(applied[i] >= 0);
+        total += applied[i];
+    }
+    assert_int_equal(total, (int)cerd_migration_count());
+    assert_int_equal(cerd_conn_open(&conn, db.conninfo), 0);
+}
+
+static void test_crud__violations_map_to_codes_with_constraint_names(void **state)
+{
+    cerd_assets a = {.symbol = "BTC", .name = "Bitcoin", .asset_type = "crypto"}, out = {0};
+    cerd_price_data candle = {.asset_id = 999999, .timeframe = "1h"};
+    (void)state;
+
+    assert_int_equal(cerd_assets_insert(conn, &a, &out), 0);
+    btc_id = out.id;
+    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_EUNIQUE);
+    assert_string_equal(cerd_error_last()->constraint, "assets_symbol_key");
+    assert_string_equal(cerd_error_last()->table, "assets");
+
+    a.symbol = "ETH";
+    a.asset_type = "meme";
+    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_ECHECK);
+    assert_string_equal(cerd_error_last()->constraint, "chk_assets_asset_type");
+
+    a.asset_type = "crypto";
+    a.name = NULL;
+    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_ENOTNULL);
+    assert_string_equal(cerd_error_last()->column, "name");
+
+    cerd_numeric_from_int64(&candle.open_price, 1);
+    candle.high_price = candle.low_price = candle.close_price = candle.open_price;
+    candle.candle_time = cerd_timestamp_now();
+    assert_int_equal(cerd_price_data_insert(conn, &candle, NULL), CERD_EFOREIGNKEY);
+    assert_string_equal(cerd_error_last()->constraint, "price_data_asset_id_fkey");
+
+    assert_int_equal(cerd_assets_get(conn, &out, 424242), CERD_ENOTFOUND);
+    assert_non_null(strstr(cerd_error_last()->message, "id = 424242"));
+    assert_int_equal(cerd_assets_delete(conn, 424242), CERD_ENOTFOUND);
+    cerd_assets_clear(&out);
+}
+
+static void test_crud__in_and_out_must_differ(void **state)
+{
+    cerd_assets a = {.symbol = "X", .name = "X", .asset_type = "crypto"};
+    (void)state;
+    assert_int_equal(cerd_assets_insert(conn, &a, &a), CERD_EMISUSE);
+}
+
+static void test_crud__numeric_is_stored_as_its_column_rounds_it(void **state)
+{
+    cerd_assets in = {.symbol = "RND", .name = "Rounding", .asset_type = "crypto"}, out = {0};
+    char text[64];
+    (void)state;
+
+    in.current_price.valid = true; /* numeric(20,8): the 9th decimal rounds half away */
+    assert_int_equal(cerd_numeric_parse(&in.current_price.value, "1.123456785"), 0);
+    assert_int_equal(cerd_assets_insert(conn, &in, &out), 0);
+    cerd_numeric_format(&out.current_price.value, text, sizeof text);
+    assert_string_equal(text, "1.12345679");
+    cerd_assets_clear(&out);
+}
+
+static void test_conn__savepoint_keeps_the_transaction_usable(void **state)
+{
+    cerd_assets a = {.symbol = "SP1", .name = "Savepoint", .asset_type = "crypto"};
+    bool exists = true;
+    int64_t count = 0;
+    (void)state;
+
+    assert_int_equal(cerd_conn_begin(conn), 0);
+    assert_int_equal(cerd_assets_insert(conn, &a, NULL), 0);
+    assert_int_equal(cerd_conn_savepoint(conn, "before_dup"), 0);
+    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_EUNIQUE);
+    assert_int_equal(cerd_conn_rollback_to(conn, "before_dup"), 0);
+    assert_int_equal(cerd_assets_count(conn, &count), 0);
+    assert_int_equal(cerd_conn_release(conn, "before_dup"), 0);
+    assert_int_equal(cerd_conn_rollback(conn), 0);
+    assert_int_equal(cerd_assets_exists(conn, &exists, 0), 0);
+    assert_false(exists);
+    assert_int_equal(cerd_conn_savepoint(conn, "x; DROP TABLE assets"), CERD_EMISUSE);
+    assert_int_equal(cerd_conn_savepoint(conn, "outside"), CERD_EMISUSE);
+}
+
+typedef struct counter_job {
+    int64_t asset_id;
+    int attempts;
+} counter_job;
+
+/* Reads access_count and writes it back plus one: under SERIALIZABLE, concurrent
+   increments fail with 40001 and are retried by cerd_conn_transact. */
+static int increment(cerd_conn *c, void *arg)
+{
+    counter_job *job = arg;
+    cerd_assets row = {0}, upd = {0};
+    cerd_colset cols = {{0}};
+    int rc;
+
+    job->attempts++;
+    if ((rc = cerd_assets_get(c, &row, job->asset_id)))
+        return rc;
+    upd.id = row.id;
+    upd.access_count = CERD_SOME(cerd_opt_int32, row.access_count.value + 1);
+    cerd_colset_add(&cols, CERD_ASSETS_ACCESS_COUNT);
+    rc = cerd_assets_update_columns(c, &upd, &cols, NULL);
+    cerd_assets_clear(&row);
+    return rc;
+}
+
+static void *increment_thread(void *arg)
+{
+    counter_job *job = arg;
+    cerd_conn *c = NULL;
+    cerd_txn_options opts = CERD_TXN_OPTIONS_INIT;
+    opts.isolation = CERD_ISOLATION_SERIALIZABLE;
+    opts.max_attempts = 100;
+    if (cerd_conn_open(&c, db.conninfo))
+        return (void *)1;
+    for (int i = 0; i < 25; i++)
+        if (cerd_conn_transact(c, &opts, increment, job)) {
+            cerd_conn_free(c);
+            return (void *)1;
+        }
+    cerd_conn_free(c);
+    return NULL;
+}
+
+static void test_conn__transact_retries_serialization_failures(void **state)
+{
+    pthread_t threads[4];
+    counter_job jobs[4];
+    cerd_assets row = {0};
+    int attempts = 0;
+    (void)state;
+
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (counter_job){btc_id, 0};
+        assert_int_equal(pthread_create(&threads[i], NULL, increment_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        void *failed;
+        pthread_join(threads[i], &failed);
+        assert_null(failed);
+        attempts += jobs[i].attempts;
+    }
+    assert_int_equal(cerd_assets_get(conn, &row, btc_id), 0);
+    assert_int_equal(row.access_count.value, 100);
+    print_message("100 increments took %d attempts\n", attempts);
+    cerd_assets_clear(&row);
+}
+
+static void test_conn__transact_does_not_retry_other_errors(void **state)
+{
+    counter_job job = {424242, 0};
+    (void)state;
+    assert_int_equal(cerd_conn_transact(conn, NULL, increment, &job), CERD_ENOTFOUND);
+    assert_int_equal(job.attempts, 1);
+}
+
+static void test_conn__statements_are_prepared_again_after_discard_all(void **state)
+{
+    cerd_assets out = {0};
+    (void)state;
+    assert_int_equal(cerd_assets_get(conn, &out, btc_id), 0);
+    assert_int_equal(cerd_conn_exec(conn, "DISCARD ALL"), 0);
+    assert_int_equal(cerd_assets_get(conn, &out, btc_id), 0);
+    assert_string_equal(out.symbol, "BTC");
+    cerd_assets_clear(&out);
+}
+
+static void test_conn__killed_backend_is_a_lost_connection(void **state)
+{
+    cerd_conn *victim = NULL;
+    cerd_assets out = {0};
+    PGconn *admin = testdb_connect(&db);
+    (void)state;
+
+    assert_int_equal(cerd_conn_open(&victim, db.conninfo), 0);
+    assert_int_equal(cerd_conn_exec(victim, "SET application_name = 'cerd_victim'"), 0);
+    PQclear(testdb_ok(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                             " WHERE application_name = 'cerd_victim'"));
+    assert_int_equal(cerd_assets_get(victim, &out, btc_id), CERD_ECONNLOST);
+    assert_false(cerd_conn_ok(victim));
+    cerd_conn_free(victim);
+    PQfinish(admin);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_migrate__concurrent_runs_apply_each_file_once),
+        cmocka_unit_test(test_crud__violations_map_to_codes_with_constraint_names),
+        cmocka_unit_test(test_crud__in_and_out_must_differ),
+        cmocka_unit_test(test_crud__numeric_is_stored_as_its_column_rounds_it),
+        cmocka_unit_test(test_conn__savepoint_keeps_the_transaction_usable),
+        cmocka_unit_test(test_conn__transact_retries_serialization_failures),
+        cmocka_unit_test(test_conn__transact_does_not_retry_other_errors),
+        cmocka_unit_test(test_conn__statements_are_prepared_again_after_discard_all),
+        cmocka_unit_test(test_conn__killed_backend_is_a_lost_connection),
+    };
+    return cmocka_run_group_tests_name("conn_features", tests, setup, teardown);
+}
