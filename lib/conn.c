@@ -65,74 +65,67 @@ void cerd_conn_free(cerd_conn *conn)
 
 #define MAX_PARAMS 256
 
-static int prepare(cerd_conn *conn, const char *sql, const char *name, int nparams,
-                   const uint32_t *types, const char *what)
+unsigned cerd__stmt_find(cerd_conn *conn, const void *key)
+{
+    return cerd__stmt_cache_find(&conn->stmts, key);
+}
+
+int cerd__stmt_prepare(cerd_conn *conn, const void *key, const char *sql, int nparams,
+                       const uint32_t *types, const char *what, unsigned *id)
 {
     Oid oids[MAX_PARAMS];
+    char name[32];
     PGresult *res;
     int rc = 0;
 
+    if (nparams > MAX_PARAMS)
+        return cerd__error(CERD_EMISUSE, "%s: %d parameters, at most %d", what, nparams,
+                           MAX_PARAMS);
     for (int i = 0; i < nparams; i++)
         oids[i] = types[i];
+    if (!(*id = cerd__stmt_cache_add(&conn->stmts, key)))
+        return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
+    snprintf(name, sizeof name, "cerd_%u", *id);
     res = PQprepare(conn->pg, name, sql, nparams, oids);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = cerd__error_from_pg(conn->pg, res, what);
+        cerd__stmt_cache_clear(&conn->stmts); /* keep cache and server in step */
+    }
     PQclear(res);
     return rc;
 }
 
-/* "prepared statement ... does not exist", outside a transaction block. */
+/* "prepared statement ... does not exist" */
 static int is_missing_statement(const PGresult *res)
 {
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     return state && !strcmp(state, "26000");
 }
 
-int cerd__exec_prepared(cerd_conn *conn, const char *sql, int nparams, const uint32_t *types,
-                        const char *const *values, const int *lengths, const char *what,
-                        PGresult **res_out)
+int cerd__stmt_exec(cerd_conn *conn, unsigned id, int nparams, const char *const *values,
+                    const int *lengths, const char *what, PGresult **res_out)
 {
     int binary[MAX_PARAMS];
     char name[32];
-    unsigned id;
     PGresult *res;
     ExecStatusType st;
-    int rc, retried = 0;
+    int rc;
 
     *res_out = NULL;
-    if (nparams > MAX_PARAMS)
-        return cerd__error(CERD_EMISUSE, "%s: %d parameters, at most %d", what, nparams,
-                           MAX_PARAMS);
-    for (int i = 0; i < nparams; i++)
+    for (int i = 0; i < nparams && i < MAX_PARAMS; i++)
         binary[i] = 1;
-again:
-    id = cerd__stmt_cache_find(&conn->stmts, sql);
-    if (!id) {
-        id = cerd__stmt_cache_add(&conn->stmts, sql);
-        if (!id)
-            return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
-        snprintf(name, sizeof name, "cerd_%u", id);
-        if ((rc = prepare(conn, sql, name, nparams, types, what))) {
-            cerd__stmt_cache_clear(&conn->stmts); /* keep cache and server in step */
-            return rc;
-        }
-    } else {
-        snprintf(name, sizeof name, "cerd_%u", id);
-    }
+    snprintf(name, sizeof name, "cerd_%u", id);
     res = PQexecPrepared(conn->pg, name, nparams, values, lengths, binary, 1);
     st = PQresultStatus(res);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         *res_out = res;
         return 0;
     }
-    if (is_missing_statement(res) && !retried && PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
-        /* The session lost its prepared statements (DISCARD ALL, a pooler): forget ours
-           and prepare again, once. Outside a transaction only: inside one, the failed
-           statement has aborted it. */
+    /* Inside a transaction the failed EXECUTE has aborted it: no retry can help. */
+    if (is_missing_statement(res) && PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
         PQclear(res);
         cerd__stmt_cache_clear(&conn->stmts);
-        retried = 1;
-        goto again;
+        return CERD__ESTMT_LOST;
     }
     rc = cerd__error_from_pg(conn->pg, res, what);
     PQclear(res);
@@ -174,7 +167,7 @@ int cerd_conn_begin(cerd_conn *conn)
 
 int cerd_conn_commit(cerd_conn *conn)
 {
-    PGresult *res;
+    PGresult *res = NULL;
     int rc, rolled_back;
 
     if (conn && PQtransactionStatus(conn->pg) == PQTRANS_IDLE)

@@ -15,23 +15,30 @@
 
 /* ------------------------------------------------------------------ SQL text */
 
+/* SQL text under construction. Disabled when the statement is already prepared on the
+   connection: the builder then only binds the parameters. */
 typedef struct sql {
     char text[SQL_MAX];
     size_t len;
     int overflow;
+    int enabled;
 } sql;
 
 /* Only the used part of the buffers is ever read: no need to zero them. */
-static void sql_init(sql *q)
+static void sql_init(sql *q, int enabled)
 {
     q->len = 0;
     q->overflow = 0;
+    q->enabled = enabled;
     q->text[0] = '\0';
 }
 
 static void sql_add(sql *q, const char *s)
 {
-    size_t n = strlen(s);
+    size_t n;
+    if (!q->enabled)
+        return;
+    n = strlen(s);
     if (q->len + n >= SQL_MAX) {
         q->overflow = 1;
         return;
@@ -50,6 +57,8 @@ static void sql_ident(sql *q, const char *name)
 static void sql_param(sql *q, int number)
 {
     char buf[16];
+    if (!q->enabled)
+        return;
     snprintf(buf, sizeof buf, "$%d", number);
     sql_add(q, buf);
 }
@@ -57,6 +66,8 @@ static void sql_param(sql *q, int number)
 /* "c1", "c2", ... in table order: every result row decodes column i into field i. */
 static void sql_all_columns(sql *q, const cerd_table *t)
 {
+    if (!q->enabled)
+        return;
     for (int i = 0; i < t->ncolumns; i++) {
         if (i)
             sql_add(q, ", ");
@@ -120,16 +131,85 @@ static int param_int64(params *p, int64_t v)
     return param_bytes(p, 20 /* int8 */, be, 8);
 }
 
-/* Runs q with the parameters; the result (rows or command) goes to *res. */
-static int run(cerd_conn *conn, const sql *q, params *p, const char *what, PGresult **res)
+/* ------------------------------------------------------------------ running */
+
+/* What an operation works on; builders read only what their operation needs. */
+typedef struct op_args {
+    const cerd_table *t;
+    int key;                 /* -1: primary key, else a unique key */
+    int column;              /* list: the filtered column */
+    const void *row;         /* input or key row */
+    const cerd_colset *cols; /* update: chosen columns, or NULL */
+    const cerd_page *page;   /* list */
+    int flags;               /* delete */
+} op_args;
+
+typedef int (*builder)(sql *q, params *p, const op_args *a);
+
+enum op { OP_INSERT = 1, OP_GET, OP_UPDATE, OP_UPSERT, OP_DELETE, OP_LIST, OP_COUNT, OP_EXISTS };
+
+/* Everything the SQL text of an operation depends on, as a fixed-size key for the
+   connection's statement cache. */
+typedef struct stmt_key {
+    const cerd_table *t;
+    int16_t op, arg, flags;
+    cerd_colset cols;
+} stmt_key;
+_Static_assert(sizeof(stmt_key) <= CERD__STMT_KEY_MAX, "statement key too large");
+
+/* Builds (when not yet prepared) and runs one statement; the result goes to *res. */
+static int run_op(cerd_conn *conn, const stmt_key *key, builder build, const op_args *a,
+                  const char *what, PGresult **res)
 {
+    unsigned char k[CERD__STMT_KEY_MAX] = {0};
+
     if (!conn)
         return cerd__error(CERD_EMISUSE, "%s: connection is NULL", what);
-    if (q->overflow)
-        return cerd__error(CERD_EMISUSE, "%s: statement longer than %d bytes", what, SQL_MAX);
-    for (int i = 0; i < p->n; i++)
-        p->values[i] = p->lengths[i] < 0 ? NULL : p->data.data + p->offsets[i];
-    return cerd__exec_prepared(conn, q->text, p->n, p->types, p->values, p->lengths, what, res);
+    memcpy(k, key, sizeof *key);
+    for (int attempt = 0;; attempt++) {
+        unsigned id = cerd__stmt_find(conn, k);
+        sql q;
+        params p;
+        int rc;
+
+        sql_init(&q, id == 0);
+        params_init(&p);
+        rc = build(&q, &p, a);
+        if (!rc && q.overflow)
+            rc = cerd__error(CERD_EMISUSE, "%s: statement longer than %d bytes", what, SQL_MAX);
+        if (!rc && !id)
+            rc = cerd__stmt_prepare(conn, k, q.text, p.n, p.types, what, &id);
+        if (!rc) {
+            for (int i = 0; i < p.n; i++)
+                p.values[i] = p.lengths[i] < 0 ? NULL : p.data.data + p.offsets[i];
+            rc = cerd__stmt_exec(conn, id, p.n, p.values, p.lengths, what, res);
+        }
+        cerd__buf_free(&p.data);
+        if (rc != CERD__ESTMT_LOST)
+            return rc;
+        if (attempt) /* lost twice in a row: give up with a real error */
+            return cerd__error(CERD_ESERVER, "%s: the session keeps losing its prepared "
+                               "statements", what);
+    }
+}
+
+static stmt_key make_key(const cerd_table *t, int op, int arg, int flags)
+{
+    stmt_key k;
+    memset(&k, 0, sizeof k); /* padding too: keys are compared as bytes */
+    k.t = t;
+    k.op = (int16_t)op;
+    k.arg = (int16_t)arg;
+    k.flags = (int16_t)flags;
+    return k;
+}
+
+/* The columns of row that are present (not null or absent). */
+static void present_columns(const cerd_table *t, const void *row, cerd_colset *set)
+{
+    for (int i = 0; i < t->ncolumns; i++)
+        if (!cerd__field_is_null(&t->columns[i], row))
+            cerd_colset_add(set, (unsigned)i);
 }
 
 /* ------------------------------------------------------------------ keys and rows */
@@ -202,7 +282,11 @@ static int decode_row(const cerd_table *t, const PGresult *res, int r, void *out
         return cerd__error(CERD_ERROR, "%s: result has %d columns, the descriptor %d",
                            t->name, PQnfields(res), t->ncolumns);
     for (int i = 0; i < t->ncolumns; i++) {
-        int len = PQgetisnull(res, r, i) ? -1 : PQgetlength(res, r, i);
+        /* A NOT NULL column never comes back NULL: one libpq call saved per field (were it
+           NULL anyway, its empty value would fail to decode, not pass as zero). */
+        int len = !(t->columns[i].flags & CERD_COL_NOT_NULL) && PQgetisnull(res, r, i)
+                      ? -1
+                      : PQgetlength(res, r, i);
         int rc = cerd__decode_field(t, &t->columns[i], PQgetvalue(res, r, i), len, out);
         if (rc) {
             cerd_row_clear(t, out);
@@ -242,10 +326,10 @@ static int check_args(const cerd_table *t, const void *in, const void *out, cons
     return 0;
 }
 
-/* Columns an insert sends: every column whose field is not null/absent. */
+/* INSERT of the present columns (every column whose field is not null or absent). */
 static int sql_insert(sql *q, params *p, const cerd_table *t, const void *in)
 {
-    int first = 1, rc;
+    int first = 1, n;
     sql_add(q, "INSERT INTO ");
     sql_ident(q, t->name);
     for (int i = 0; i < t->ncolumns; i++) {
@@ -263,11 +347,11 @@ static int sql_insert(sql *q, params *p, const cerd_table *t, const void *in)
     for (int i = 0; i < t->ncolumns; i++) {
         if (cerd__field_is_null(&t->columns[i], in))
             continue;
-        if ((rc = param_field(p, t, &t->columns[i], in)) < 0)
-            return rc;
-        if (rc > 1)
+        if ((n = param_field(p, t, &t->columns[i], in)) < 0)
+            return n;
+        if (n > 1)
             sql_add(q, ", ");
-        sql_param(q, rc);
+        sql_param(q, n);
     }
     sql_add(q, ")");
     return 0;
@@ -279,60 +363,23 @@ static void sql_returning(sql *q, const cerd_table *t)
     sql_all_columns(q, t);
 }
 
-/* ------------------------------------------------------------------ operations */
+/* ------------------------------------------------------------------ builders */
 
-int cerd_row_insert(cerd_conn *conn, const cerd_table *t, const void *in, void *out)
+static int build_insert(sql *q, params *p, const op_args *a)
 {
-    sql q;
-    params p;
-    PGresult *res;
-    char what[96];
-    int rc;
-
-    sql_init(&q);
-    params_init(&p);
-
-    if ((rc = check_args(t, in, out, "insert")))
-        return rc;
-    snprintf(what, sizeof what, "%s: insert", t->name);
-    if (!(rc = sql_insert(&q, &p, t, in))) {
-        sql_returning(&q, t);
-        rc = run(conn, &q, &p, what, &res);
-    }
-    cerd__buf_free(&p.data);
-    if (rc)
-        return rc;
-    return finish_one(t, res, out, what, &t->primary_key, in);
+    int rc = sql_insert(q, p, a->t, a->row);
+    sql_returning(q, a->t);
+    return rc;
 }
 
-int cerd_row_get(cerd_conn *conn, const cerd_table *t, int key, const void *key_row, void *out)
+static int build_get(sql *q, params *p, const op_args *a)
 {
-    sql q;
-    params p;
-    const cerd_key *k;
-    PGresult *res;
-    char what[96];
-    int rc;
-
-    sql_init(&q);
-    params_init(&p);
-
-    if ((rc = check_args(t, key_row, out, "get")))
-        return rc;
-    if (!out || !(k = key_of(t, key)))
-        return cerd__error(CERD_EMISUSE, "%s: get: no out row or no key %d", t->name, key);
-    snprintf(what, sizeof what, "%s: get", t->name);
-    sql_add(&q, "SELECT ");
-    sql_all_columns(&q, t);
-    sql_add(&q, " FROM ");
-    sql_ident(&q, t->name);
-    sql_add(&q, " WHERE ");
-    if (!(rc = sql_key_match(&q, &p, t, k, key_row)))
-        rc = run(conn, &q, &p, what, &res);
-    cerd__buf_free(&p.data);
-    if (rc)
-        return rc;
-    return finish_one(t, res, out, what, k, key_row);
+    sql_add(q, "SELECT ");
+    sql_all_columns(q, a->t);
+    sql_add(q, " FROM ");
+    sql_ident(q, a->t->name);
+    sql_add(q, " WHERE ");
+    return sql_key_match(q, p, a->t, key_of(a->t, a->key), a->row);
 }
 
 /* Whether an update sets column i: chosen columns when a set is given; otherwise every
@@ -349,151 +396,99 @@ static int update_sets(const cerd_table *t, int i, const void *in, const cerd_co
              && cerd__field_is_null(c, in));
 }
 
-int cerd_row_update(cerd_conn *conn, const cerd_table *t, const void *in,
-                    const cerd_colset *columns, void *out)
+static int build_update(sql *q, params *p, const op_args *a)
 {
-    sql q;
-    params p;
-    PGresult *res;
-    char what[96];
-    int rc = 0, set = 0;
+    const cerd_table *t = a->t;
+    int n, set = 0;
 
-    sql_init(&q);
-    params_init(&p);
-
-    if ((rc = check_args(t, in, out, "update")))
-        return rc;
-    snprintf(what, sizeof what, "%s: update", t->name);
-    sql_add(&q, "UPDATE ");
-    sql_ident(&q, t->name);
-    sql_add(&q, " SET ");
-    for (int i = 0; i < t->ncolumns && rc >= 0; i++) {
-        if (!update_sets(t, i, in, columns))
+    sql_add(q, "UPDATE ");
+    sql_ident(q, t->name);
+    sql_add(q, " SET ");
+    for (int i = 0; i < t->ncolumns; i++) {
+        if (!update_sets(t, i, a->row, a->cols))
             continue;
-        if ((rc = param_field(&p, t, &t->columns[i], in)) < 0)
-            break;
+        if ((n = param_field(p, t, &t->columns[i], a->row)) < 0)
+            return n;
         if (set++)
-            sql_add(&q, ", ");
-        sql_ident(&q, t->columns[i].name);
-        sql_add(&q, " = ");
-        sql_param(&q, rc);
+            sql_add(q, ", ");
+        sql_ident(q, t->columns[i].name);
+        sql_add(q, " = ");
+        sql_param(q, n);
     }
-    if (rc >= 0 && !set)
-        rc = cerd__error(CERD_EMISUSE, "%s: no column to set", what);
-    if (rc >= 0) {
-        sql_add(&q, " WHERE ");
-        rc = sql_key_match(&q, &p, t, &t->primary_key, in);
-    }
-    if (rc >= 0) {
-        sql_returning(&q, t);
-        rc = run(conn, &q, &p, what, &res);
-    }
-    cerd__buf_free(&p.data);
-    if (rc)
-        return rc;
-    return finish_one(t, res, out, what, &t->primary_key, in);
+    if (!set)
+        return cerd__error(CERD_EMISUSE, "%s: update: no column to set", t->name);
+    sql_add(q, " WHERE ");
+    if ((n = sql_key_match(q, p, t, &t->primary_key, a->row)) < 0)
+        return n;
+    sql_returning(q, t);
+    return 0;
 }
 
-int cerd_row_upsert(cerd_conn *conn, const cerd_table *t, int key, const void *in, void *out)
+static int build_upsert(sql *q, params *p, const op_args *a)
 {
-    sql q;
-    params p;
-    const cerd_key *k;
-    PGresult *res;
-    char what[96];
+    const cerd_table *t = a->t;
+    const cerd_key *k = key_of(t, a->key);
     int rc, set = 0;
 
-    sql_init(&q);
-    params_init(&p);
-
-    if ((rc = check_args(t, in, out, "upsert")))
+    if ((rc = sql_insert(q, p, t, a->row)))
         return rc;
-    if (!(k = key_of(t, key)))
-        return cerd__error(CERD_EMISUSE, "%s: upsert: no key %d", t->name, key);
-    snprintf(what, sizeof what, "%s: upsert on %s", t->name, k->name);
-    if (!(rc = sql_insert(&q, &p, t, in))) {
-        sql_add(&q, " ON CONFLICT (");
-        for (int i = 0; i < k->ncolumns; i++) {
-            if (i)
-                sql_add(&q, ", ");
-            sql_ident(&q, t->columns[k->columns[i]].name);
-        }
-        sql_add(&q, ")");
-        if (k->predicate) {
-            sql_add(&q, " WHERE ");
-            sql_add(&q, k->predicate);
-        }
-        sql_add(&q, " DO UPDATE SET ");
-        for (int i = 0; i < t->ncolumns; i++) {
-            const cerd_column *c = &t->columns[i];
-            int in_key = 0;
-            for (int j = 0; j < k->ncolumns; j++)
-                in_key |= k->columns[j] == i;
-            if (in_key || (c->flags & CERD_COL_IDENTITY) || cerd__field_is_null(c, in))
-                continue;
-            if (set++)
-                sql_add(&q, ", ");
-            sql_ident(&q, c->name);
-            sql_add(&q, " = EXCLUDED.");
-            sql_ident(&q, c->name);
-        }
-        if (!set) { /* nothing to change: touch the key so RETURNING yields the row */
-            sql_ident(&q, t->columns[k->columns[0]].name);
-            sql_add(&q, " = EXCLUDED.");
-            sql_ident(&q, t->columns[k->columns[0]].name);
-        }
-        sql_returning(&q, t);
-        rc = run(conn, &q, &p, what, &res);
+    sql_add(q, " ON CONFLICT (");
+    for (int i = 0; i < k->ncolumns; i++) {
+        if (i)
+            sql_add(q, ", ");
+        sql_ident(q, t->columns[k->columns[i]].name);
     }
-    cerd__buf_free(&p.data);
-    if (rc)
-        return rc;
-    return finish_one(t, res, out, what, k, in);
+    sql_add(q, ")");
+    if (k->predicate) {
+        sql_add(q, " WHERE ");
+        sql_add(q, k->predicate);
+    }
+    sql_add(q, " DO UPDATE SET ");
+    for (int i = 0; i < t->ncolumns; i++) {
+        const cerd_column *c = &t->columns[i];
+        int in_key = 0;
+        for (int j = 0; j < k->ncolumns; j++)
+            in_key |= k->columns[j] == i;
+        if (in_key || (c->flags & CERD_COL_IDENTITY) || cerd__field_is_null(c, a->row))
+            continue;
+        if (set++)
+            sql_add(q, ", ");
+        sql_ident(q, c->name);
+        sql_add(q, " = EXCLUDED.");
+        sql_ident(q, c->name);
+    }
+    if (!set) { /* nothing to change: touch the key so RETURNING yields the row */
+        sql_ident(q, t->columns[k->columns[0]].name);
+        sql_add(q, " = EXCLUDED.");
+        sql_ident(q, t->columns[k->columns[0]].name);
+    }
+    sql_returning(q, t);
+    return 0;
 }
 
-int cerd_row_delete(cerd_conn *conn, const cerd_table *t, const void *key_row, int flags)
+static int soft_delete(const op_args *a)
 {
-    sql q;
-    params p;
-    PGresult *res;
-    char what[96];
-    int rc, soft, affected;
+    return a->t->soft_delete_column >= 0 && !(a->flags & CERD_DELETE_HARD);
+}
 
-    sql_init(&q);
-    params_init(&p);
-
-    if ((rc = check_args(t, key_row, NULL, "delete")))
-        return rc;
-    soft = t->soft_delete_column >= 0 && !(flags & CERD_DELETE_HARD);
-    snprintf(what, sizeof what, "%s: %s", t->name, soft ? "soft delete" : "delete");
-    if (soft) {
+static int build_delete(sql *q, params *p, const op_args *a)
+{
+    const cerd_table *t = a->t;
+    if (soft_delete(a)) {
         const char *col = t->columns[t->soft_delete_column].name;
-        sql_add(&q, "UPDATE ");
-        sql_ident(&q, t->name);
-        sql_add(&q, " SET ");
-        sql_ident(&q, col);
-        sql_add(&q, " = now() WHERE ");
-        sql_ident(&q, col);
-        sql_add(&q, " IS NULL AND ");
+        sql_add(q, "UPDATE ");
+        sql_ident(q, t->name);
+        sql_add(q, " SET ");
+        sql_ident(q, col);
+        sql_add(q, " = now() WHERE ");
+        sql_ident(q, col);
+        sql_add(q, " IS NULL AND ");
     } else {
-        sql_add(&q, "DELETE FROM ");
-        sql_ident(&q, t->name);
-        sql_add(&q, " WHERE ");
+        sql_add(q, "DELETE FROM ");
+        sql_ident(q, t->name);
+        sql_add(q, " WHERE ");
     }
-    if (!(rc = sql_key_match(&q, &p, t, &t->primary_key, key_row)))
-        rc = run(conn, &q, &p, what, &res);
-    cerd__buf_free(&p.data);
-    if (rc)
-        return rc;
-    affected = atoi(PQcmdTuples(res));
-    PQclear(res);
-    if (affected == 0) {
-        char key[256];
-        describe_key(t, &t->primary_key, key_row, key, sizeof key);
-        return cerd__error(CERD_ENOTFOUND, "%s: no %srow with %s", what,
-                           soft ? "live " : "", key);
-    }
-    return 0;
+    return sql_key_match(q, p, t, &t->primary_key, a->row);
 }
 
 /* The cursor holds the primary-key values of a page's last row: per column a
@@ -506,12 +501,10 @@ static int cursor_from_row(cerd_cursor *cur, const cerd_table *t, const void *ro
     for (int i = 0; i < t->primary_key.ncolumns && !rc; i++) {
         const cerd_column *c = &t->columns[t->primary_key.columns[i]];
         size_t start = b.len + 2;
-        unsigned char len[2];
         if ((rc = cerd__buf_append(&b, "\0\0", 2)) || (rc = cerd__encode_field(t, c, row, &b)))
             break;
-        len[0] = (unsigned char)((b.len - start) >> 8);
-        len[1] = (unsigned char)(b.len - start);
-        memcpy(b.data + start - 2, len, 2);
+        b.data[start - 2] = (char)((b.len - start) >> 8);
+        b.data[start - 1] = (char)(b.len - start);
     }
     if (!rc && b.len > sizeof cur->data)
         rc = cerd__error(CERD_ERANGE, "%s: primary key too long for a cursor", t->name);
@@ -524,8 +517,9 @@ static int cursor_from_row(cerd_cursor *cur, const cerd_table *t, const void *ro
     return rc;
 }
 
-static int cursor_params(params *p, sql *q, const cerd_table *t, const cerd_cursor *cur,
-                         bool descending)
+/* ` AND ("k1", "k2") > ($a, $b)` with the key values held by the cursor. */
+static int sql_after_cursor(sql *q, params *p, const cerd_table *t, const cerd_cursor *cur,
+                            bool descending)
 {
     const cerd_key *k = &t->primary_key;
     size_t pos = 0;
@@ -556,57 +550,188 @@ static int cursor_params(params *p, sql *q, const cerd_table *t, const cerd_curs
     return 0;
 }
 
+static uint32_t page_limit(const cerd_page *page)
+{
+    return page->limit ? page->limit : DEFAULT_PAGE;
+}
+
+static int build_list(sql *q, params *p, const op_args *a)
+{
+    const cerd_table *t = a->t;
+    int n;
+
+    sql_add(q, "SELECT ");
+    sql_all_columns(q, t);
+    sql_add(q, " FROM ");
+    sql_ident(q, t->name);
+    sql_add(q, " WHERE ");
+    sql_ident(q, t->columns[a->column].name);
+    sql_add(q, " = ");
+    if ((n = param_field(p, t, &t->columns[a->column], a->row)) < 0)
+        return n;
+    sql_param(q, n);
+    if (a->page->after.valid
+        && (n = sql_after_cursor(q, p, t, &a->page->after, a->page->descending)) < 0)
+        return n;
+    sql_add(q, " ORDER BY ");
+    for (int i = 0; i < t->primary_key.ncolumns; i++) {
+        if (i)
+            sql_add(q, ", ");
+        sql_ident(q, t->columns[t->primary_key.columns[i]].name);
+        sql_add(q, a->page->descending ? " DESC" : "");
+    }
+    sql_add(q, " LIMIT ");
+    if ((n = param_int64(p, page_limit(a->page))) < 0)
+        return n;
+    sql_param(q, n);
+    return 0;
+}
+
+static int build_count(sql *q, params *p, const op_args *a)
+{
+    (void)p;
+    sql_add(q, "SELECT count(*) FROM ");
+    sql_ident(q, a->t->name);
+    return 0;
+}
+
+static int build_exists(sql *q, params *p, const op_args *a)
+{
+    int rc;
+    sql_add(q, "SELECT EXISTS (SELECT 1 FROM ");
+    sql_ident(q, a->t->name);
+    sql_add(q, " WHERE ");
+    rc = sql_key_match(q, p, a->t, &a->t->primary_key, a->row);
+    sql_add(q, ")");
+    return rc;
+}
+
+/* ------------------------------------------------------------------ operations */
+
+int cerd_row_insert(cerd_conn *conn, const cerd_table *t, const void *in, void *out)
+{
+    op_args a = {.t = t, .row = in};
+    stmt_key k;
+    PGresult *res;
+    char what[96];
+    int rc;
+
+    if ((rc = check_args(t, in, out, "insert")))
+        return rc;
+    snprintf(what, sizeof what, "%s: insert", t->name);
+    k = make_key(t, OP_INSERT, 0, 0);
+    present_columns(t, in, &k.cols);
+    if ((rc = run_op(conn, &k, build_insert, &a, what, &res)))
+        return rc;
+    return finish_one(t, res, out, what, &t->primary_key, in);
+}
+
+int cerd_row_get(cerd_conn *conn, const cerd_table *t, int key, const void *key_row, void *out)
+{
+    op_args a = {.t = t, .key = key, .row = key_row};
+    stmt_key k;
+    PGresult *res;
+    char what[96];
+    int rc;
+
+    if ((rc = check_args(t, key_row, out, "get")))
+        return rc;
+    if (!out || !key_of(t, key))
+        return cerd__error(CERD_EMISUSE, "%s: get: no out row or no key %d", t->name, key);
+    snprintf(what, sizeof what, "%s: get", t->name);
+    k = make_key(t, OP_GET, key, 0);
+    if ((rc = run_op(conn, &k, build_get, &a, what, &res)))
+        return rc;
+    return finish_one(t, res, out, what, key_of(t, key), key_row);
+}
+
+int cerd_row_update(cerd_conn *conn, const cerd_table *t, const void *in,
+                    const cerd_colset *columns, void *out)
+{
+    op_args a = {.t = t, .row = in, .cols = columns};
+    stmt_key k;
+    PGresult *res;
+    char what[96];
+    int rc;
+
+    if ((rc = check_args(t, in, out, "update")))
+        return rc;
+    snprintf(what, sizeof what, "%s: update", t->name);
+    k = make_key(t, OP_UPDATE, 0, 0);
+    for (int i = 0; i < t->ncolumns; i++)
+        if (update_sets(t, i, in, columns))
+            cerd_colset_add(&k.cols, (unsigned)i);
+    if ((rc = run_op(conn, &k, build_update, &a, what, &res)))
+        return rc;
+    return finish_one(t, res, out, what, &t->primary_key, in);
+}
+
+int cerd_row_upsert(cerd_conn *conn, const cerd_table *t, int key, const void *in, void *out)
+{
+    op_args a = {.t = t, .key = key, .row = in};
+    const cerd_key *ck;
+    stmt_key k;
+    PGresult *res;
+    char what[96];
+    int rc;
+
+    if ((rc = check_args(t, in, out, "upsert")))
+        return rc;
+    if (!(ck = key_of(t, key)))
+        return cerd__error(CERD_EMISUSE, "%s: upsert: no key %d", t->name, key);
+    snprintf(what, sizeof what, "%s: upsert on %s", t->name, ck->name);
+    k = make_key(t, OP_UPSERT, key, 0);
+    present_columns(t, in, &k.cols);
+    if ((rc = run_op(conn, &k, build_upsert, &a, what, &res)))
+        return rc;
+    return finish_one(t, res, out, what, ck, in);
+}
+
+int cerd_row_delete(cerd_conn *conn, const cerd_table *t, const void *key_row, int flags)
+{
+    op_args a = {.t = t, .row = key_row, .flags = flags};
+    stmt_key k;
+    PGresult *res;
+    char what[96];
+    int rc, affected;
+
+    if ((rc = check_args(t, key_row, NULL, "delete")))
+        return rc;
+    snprintf(what, sizeof what, "%s: %s", t->name, soft_delete(&a) ? "soft delete" : "delete");
+    k = make_key(t, OP_DELETE, 0, soft_delete(&a));
+    if ((rc = run_op(conn, &k, build_delete, &a, what, &res)))
+        return rc;
+    affected = atoi(PQcmdTuples(res));
+    PQclear(res);
+    if (affected == 0) {
+        char key[256];
+        describe_key(t, &t->primary_key, key_row, key, sizeof key);
+        return cerd__error(CERD_ENOTFOUND, "%s: no %srow with %s", what,
+                           soft_delete(&a) ? "live " : "", key);
+    }
+    return 0;
+}
+
 int cerd_row_list(cerd_conn *conn, const cerd_table *t, int column, const void *value_row,
                   const cerd_page *page, cerd_rows *out)
 {
     static const cerd_page first_page = {0};
-    sql q;
-    params p;
-    PGresult *res = NULL;
+    op_args a = {.t = t, .column = column, .row = value_row, .page = page};
+    stmt_key k;
+    PGresult *res;
     char what[128];
-    uint32_t limit;
-    int rc, n;
-
-    sql_init(&q);
-    params_init(&p);
+    int rc = 0, n;
 
     if ((rc = check_args(t, value_row, out, "list")))
         return rc;
     if (!out || column < 0 || column >= t->ncolumns)
         return cerd__error(CERD_EMISUSE, "%s: list: no out or bad column %d", t->name, column);
     if (!page)
-        page = &first_page;
-    limit = page->limit ? page->limit : DEFAULT_PAGE;
+        a.page = page = &first_page;
     snprintf(what, sizeof what, "%s: list by %s", t->name, t->columns[column].name);
     memset(out, 0, sizeof *out);
-
-    sql_add(&q, "SELECT ");
-    sql_all_columns(&q, t);
-    sql_add(&q, " FROM ");
-    sql_ident(&q, t->name);
-    sql_add(&q, " WHERE ");
-    sql_ident(&q, t->columns[column].name);
-    sql_add(&q, " = ");
-    if ((n = param_field(&p, t, &t->columns[column], value_row)) < 0)
-        rc = n;
-    sql_param(&q, n);
-    if (!rc && page->after.valid)
-        rc = cursor_params(&p, &q, t, &page->after, page->descending);
-    sql_add(&q, " ORDER BY ");
-    for (int i = 0; i < t->primary_key.ncolumns; i++) {
-        if (i)
-            sql_add(&q, ", ");
-        sql_ident(&q, t->columns[t->primary_key.columns[i]].name);
-        sql_add(&q, page->descending ? " DESC" : "");
-    }
-    sql_add(&q, " LIMIT ");
-    if (!rc && (n = param_int64(&p, limit)) < 0)
-        rc = n;
-    sql_param(&q, n);
-    if (!rc)
-        rc = run(conn, &q, &p, what, &res);
-    cerd__buf_free(&p.data);
-    if (rc)
+    k = make_key(t, OP_LIST, column, (page->descending ? 1 : 0) | (page->after.valid ? 2 : 0));
+    if ((rc = run_op(conn, &k, build_list, &a, what, &res)))
         return rc;
 
     n = PQntuples(res);
@@ -617,7 +742,7 @@ int cerd_row_list(cerd_conn *conn, const cerd_table *t, int column, const void *
         if (!rc)
             out->count++;
     }
-    if (!rc && (uint32_t)n == limit)
+    if (!rc && (uint32_t)n == page_limit(page))
         rc = cursor_from_row(&out->next, t, (char *)out->rows + (size_t)(n - 1) * t->row_size);
     PQclear(res);
     if (rc)
@@ -635,21 +760,17 @@ static int64_t be64(const char *p)
 
 int cerd_row_count(cerd_conn *conn, const cerd_table *t, int64_t *out)
 {
-    sql q;
-    params p;
+    op_args a = {.t = t};
+    stmt_key k;
     PGresult *res;
     char what[96];
     int rc;
 
-    sql_init(&q);
-    params_init(&p);
-
     if (!t || !out)
         return cerd__error(CERD_EMISUSE, "count: table or out is NULL");
     snprintf(what, sizeof what, "%s: count", t->name);
-    sql_add(&q, "SELECT count(*) FROM ");
-    sql_ident(&q, t->name);
-    if ((rc = run(conn, &q, &p, what, &res)))
+    k = make_key(t, OP_COUNT, 0, 0);
+    if ((rc = run_op(conn, &k, build_count, &a, what, &res)))
         return rc;
     *out = be64(PQgetvalue(res, 0, 0));
     PQclear(res);
@@ -658,29 +779,19 @@ int cerd_row_count(cerd_conn *conn, const cerd_table *t, int64_t *out)
 
 int cerd_row_exists(cerd_conn *conn, const cerd_table *t, const void *key_row, bool *out)
 {
-    sql q;
-    params p;
+    op_args a = {.t = t, .row = key_row};
+    stmt_key k;
     PGresult *res;
     char what[96];
     int rc;
-
-    sql_init(&q);
-    params_init(&p);
 
     if ((rc = check_args(t, key_row, out, "exists")))
         return rc;
     if (!out)
         return cerd__error(CERD_EMISUSE, "%s: exists: out is NULL", t->name);
     snprintf(what, sizeof what, "%s: exists", t->name);
-    sql_add(&q, "SELECT EXISTS (SELECT 1 FROM ");
-    sql_ident(&q, t->name);
-    sql_add(&q, " WHERE ");
-    if (!(rc = sql_key_match(&q, &p, t, &t->primary_key, key_row))) {
-        sql_add(&q, ")");
-        rc = run(conn, &q, &p, what, &res);
-    }
-    cerd__buf_free(&p.data);
-    if (rc)
+    k = make_key(t, OP_EXISTS, 0, 0);
+    if ((rc = run_op(conn, &k, build_exists, &a, what, &res)))
         return rc;
     *out = PQgetvalue(res, 0, 0)[0] != 0;
     PQclear(res);

@@ -721,6 +721,39 @@ int cerd__numeric_send(const cerd_numeric *n, cerd__buf *b)
     return cerd__buf_append(b, wire, 8 + 2 * (size_t)ngroups);
 }
 
+/* What a server sends for stored values, decoded without the general path's work:
+   a finite value of at most 9 groups (36 digits: always within the limit), in canonical
+   form (no leading or trailing zero group, no digit beyond dscale). Returns 0 to let the
+   general path decide everything else, errors included. */
+static int recv_fast(cerd_numeric *out, const unsigned char *p, int len, uint16_t ndigits,
+                     int weight, uint16_t sign, uint16_t dscale)
+{
+    uint16_t d[9];
+
+    if (ndigits > 9 || len != 8 + 2 * (int)ndigits || dscale > DSCALE_MAX
+        || (sign != CERD_NUMERIC_POS && sign != CERD_NUMERIC_NEG))
+        return 0;
+    for (int i = 0; i < ndigits; i++)
+        if ((d[i] = get16(p + 8 + 2 * i)) >= NBASE)
+            return 0;
+    if (ndigits) {
+        int last_place = (ndigits - 1 - weight) * DEC_DIGITS; /* decimal place of the last digit */
+        if (d[0] == 0 || d[ndigits - 1] == 0)
+            return 0;
+        /* digits beyond dscale: only trailing zeros of the last group may pass it */
+        if (last_place > dscale && (last_place - dscale >= DEC_DIGITS
+                                    || d[ndigits - 1] % pow10_tab[last_place - dscale]))
+            return 0;
+    }
+    memset(out, 0, sizeof *out);
+    memcpy(out->digits, d, sizeof d[0] * ndigits);
+    out->ngroups = (int16_t)ndigits;
+    out->weight = (int16_t)(ndigits ? weight : 0);
+    out->sign = ndigits ? sign : CERD_NUMERIC_POS;
+    out->dscale = dscale;
+    return 1;
+}
+
 int cerd__numeric_recv(cerd_numeric *out, const char *data, int len)
 {
     const unsigned char *p = (const unsigned char *)data;
@@ -736,6 +769,8 @@ int cerd__numeric_recv(cerd_numeric *out, const char *data, int len)
     weight = (int16_t)get16(p + 2);
     sign = get16(p + 4);
     dscale = get16(p + 6);
+    if (recv_fast(out, p, len, ndigits, weight, sign, dscale))
+        return 0;
     if ((int64_t)len != 8 + 2 * (int64_t)ndigits)
         return cerd__error(CERD_ERROR,
                            "malformed binary numeric: %d bytes for %u digits (%d expected)",

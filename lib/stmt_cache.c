@@ -3,33 +3,32 @@
 
 #include "stmt_cache.h"
 
-static uint64_t hash_sql(const char *s)
+static uint64_t hash_key(const void *key)
 {
+    const unsigned char *p = key;
     uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
+    for (size_t i = 0; i < CERD__STMT_KEY_MAX; i++) {
+        h ^= p[i];
         h *= 0x100000001b3ULL;
     }
     return h;
 }
 
-static cerd__stmt_entry *slot_for(const cerd__stmt_cache *c, const char *sql, uint64_t h)
+static cerd__stmt_entry *slot_for(const cerd__stmt_cache *c, const void *key, uint64_t h)
 {
     size_t mask = c->capacity - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         cerd__stmt_entry *e = &c->slots[i];
-        if (!e->sql || (e->hash == h && !strcmp(e->sql, sql)))
+        if (!e->id || (e->hash == h && !memcmp(e->key, key, CERD__STMT_KEY_MAX)))
             return e;
     }
 }
 
-unsigned cerd__stmt_cache_find(const cerd__stmt_cache *c, const char *sql)
+unsigned cerd__stmt_cache_find(const cerd__stmt_cache *c, const void *key)
 {
-    const cerd__stmt_entry *e;
-    if (!c->capacity)
+    if (!c->count)
         return 0;
-    e = slot_for(c, sql, hash_sql(sql));
-    return e->sql ? e->id : 0;
+    return slot_for(c, key, hash_key(key))->id;
 }
 
 static int grow(cerd__stmt_cache *c)
@@ -40,44 +39,39 @@ static int grow(cerd__stmt_cache *c)
     if (!bigger.slots)
         return -1;
     for (size_t i = 0; i < c->capacity; i++)
-        if (c->slots[i].sql)
-            *slot_for(&bigger, c->slots[i].sql, c->slots[i].hash) = c->slots[i];
+        if (c->slots[i].id)
+            *slot_for(&bigger, c->slots[i].key, c->slots[i].hash) = c->slots[i];
     free(c->slots);
     *c = bigger;
     return 0;
 }
 
-unsigned cerd__stmt_cache_add(cerd__stmt_cache *c, const char *sql)
+unsigned cerd__stmt_cache_add(cerd__stmt_cache *c, const void *key)
 {
-    uint64_t h = hash_sql(sql);
+    uint64_t h = hash_key(key);
     cerd__stmt_entry *e;
 
     if ((c->count + 1) * 2 > c->capacity && grow(c))
         return 0;
-    e = slot_for(c, sql, h);
-    if (e->sql)
+    e = slot_for(c, key, h);
+    if (e->id)
         return e->id;
-    e->sql = strdup(sql);
-    if (!e->sql)
-        return 0;
+    memcpy(e->key, key, CERD__STMT_KEY_MAX);
     e->hash = h;
-    e->id = ++c->next_id;
+    e->id = ++c->next_id; /* ids are never reused: a name may linger on the server */
     c->count++;
     return e->id;
 }
 
 void cerd__stmt_cache_clear(cerd__stmt_cache *c)
 {
-    for (size_t i = 0; i < c->capacity; i++) {
-        free(c->slots[i].sql);
-        c->slots[i].sql = NULL;
-    }
+    if (c->slots)
+        memset(c->slots, 0, c->capacity * sizeof *c->slots);
     c->count = 0;
 }
 
 void cerd__stmt_cache_free(cerd__stmt_cache *c)
 {
-    cerd__stmt_cache_clear(c);
     free(c->slots);
     memset(c, 0, sizeof *c);
 }

@@ -40,12 +40,24 @@ void cerd_row_clear(const cerd_table *t, void *row)
     memset(row, 0, t->row_size);
 }
 
+/* Whether fields of this type own memory (strings, JSON, arrays). */
+static int owns_memory(cerd_type type)
+{
+    return type == CERD_TYPE_TEXT || type == CERD_TYPE_JSONB || type == CERD_TYPE_INT32_ARRAY
+           || type == CERD_TYPE_TEXT_ARRAY;
+}
+
 void cerd_rows_free(const cerd_table *t, cerd_rows *rows)
 {
     if (!t || !rows)
         return;
-    for (size_t i = 0; i < rows->count; i++)
-        cerd_row_clear(t, (char *)rows->rows + i * t->row_size);
+    /* Rows about to be freed need no zeroing: release only what fields own. */
+    for (int c = 0; c < t->ncolumns; c++) {
+        if (!owns_memory(t->columns[c].type))
+            continue;
+        for (size_t i = 0; i < rows->count; i++)
+            cerd__free_field(&t->columns[c], (char *)rows->rows + i * t->row_size);
+    }
     free(rows->rows);
     memset(rows, 0, sizeof *rows);
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds with optimisation and runs the benchmarks against a throw-away PostgreSQL 15
+# (or an empty database named by CRYPTOERD_BENCH_DSN). Prints Markdown rows for
+# docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/setup.sh
+
+cerd_install_packages
+CMAKE_BUILD_TYPE=Release cerd_build build-bench -DBUILD_TESTING=OFF
+
+bench() {
+    echo "| workload | libcryptoerd (wall) | libpq (wall) | ratio | libcryptoerd (client CPU) | libpq (client CPU) | ratio |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    ./build-bench/bench/bench_typed_api ${CRYPTOERD_BENCH_DSN:+"$CRYPTOERD_BENCH_DSN"}
+}
+export -f bench
+cerd_with_postgres CRYPTOERD_BENCH_DSN bash -c bench
