@@ -841,6 +841,29 @@ static int decode_value(const cerd_table *t, const cerd_column *c, const char *d
                        (int)c->type);
 }
 
+int cerd__decode_row(const cerd_table *t, const PGresult *res, int r, void *row)
+{
+    if (PQnfields(res) != t->ncolumns)
+        return cerd__error(CERD_ERROR, "%s: result has %d columns, the descriptor %d",
+                           t->name, PQnfields(res), t->ncolumns);
+    for (int i = 0; i < t->ncolumns; i++) {
+        const cerd_column *c = &t->columns[i];
+        /* A NOT NULL column never comes back NULL: one libpq call saved per field (were
+           it NULL anyway, its empty value would fail to decode, not pass as zero). */
+        int len = !(c->flags & CERD_COL_NOT_NULL) && PQgetisnull(res, r, i)
+                      ? -1
+                      : PQgetlength(res, r, i);
+        char *f = (char *)row + c->offset;
+        int rc = decode_value(t, c, PQgetvalue(res, r, i), len, f);
+        if (rc) {
+            set_null(c, f);
+            cerd_row_clear(t, row);
+            return rc;
+        }
+    }
+    return 0;
+}
+
 int cerd__decode_field(const cerd_table *t, const cerd_column *c, const char *data, int len,
                        void *row)
 {

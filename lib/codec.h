@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
 #include "cryptoerd/table.h"
 
 /* A growable byte buffer. Zero-initialise; release with cerd__buf_free. */
@@ -42,8 +44,16 @@ int cerd__encode_field(const cerd_table *t, const cerd_column *c, const void *ro
 int cerd__decode_field(const cerd_table *t, const cerd_column *c, const char *data, int len,
                        void *row);
 
+/* Decodes row r of a binary result whose columns are t's columns in table order into
+   row (zeroed). On failure the row is cleared. */
+int cerd__decode_row(const cerd_table *t, const PGresult *res, int r, void *row);
+
 /* Releases what the field of column c in row owns and zeroes the field. */
 void cerd__free_field(const cerd_column *c, void *row);
+
+/* Memory for the n rows of a list, zeroed, released with cerd__rows_release (only). */
+void *cerd__rows_alloc(size_t n, size_t row_size);
+void cerd__rows_release(void *rows);
 
 /* Per-type binary send/recv, shared with the codec and its tests. */
 int cerd__numeric_send(const cerd_numeric *n, cerd__buf *b);

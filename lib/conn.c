@@ -8,7 +8,8 @@
 #include "error_internal.h"
 
 /* Session settings every connection gets: timestamps travel and print in UTC. */
-static const char SESSION_SETUP[] = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'";
+#define SESSION_SETUP_SQL "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'"
+static const char SESSION_SETUP[] = SESSION_SETUP_SQL;
 
 /* A library does not write to stderr: server notices ("already exists, skipping") are
    dropped. */
@@ -60,6 +61,8 @@ void cerd_conn_free(cerd_conn *conn)
         return;
     PQfinish(conn->pg);
     cerd__stmt_cache_free(&conn->stmts);
+    free(conn->unnamed_sql);
+    free(conn->unnamed_types);
     free(conn);
 }
 
@@ -67,7 +70,36 @@ void cerd_conn_free(cerd_conn *conn)
 
 unsigned cerd__stmt_find(cerd_conn *conn, const void *key)
 {
+    if (conn->unnamed_statements)
+        return 0; /* nothing is kept on the server: the SQL is built for every call */
     return cerd__stmt_cache_find(&conn->stmts, key);
+}
+
+/* Unnamed-statement mode: keeps sql and its parameter types for cerd__stmt_exec. */
+static int keep_unnamed(cerd_conn *conn, const char *sql, int nparams, const uint32_t *types,
+                        const char *what)
+{
+    size_t n = strlen(sql) + 1;
+    char *text = malloc(n);
+
+    if (!text)
+        return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
+    memcpy(text, sql, n);
+    if (nparams > conn->unnamed_cap) {
+        Oid *t = realloc(conn->unnamed_types, (size_t)nparams * sizeof *t);
+        if (!t) {
+            free(text);
+            return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
+        }
+        conn->unnamed_types = t;
+        conn->unnamed_cap = nparams;
+    }
+    for (int i = 0; i < nparams; i++)
+        conn->unnamed_types[i] = types[i];
+    free(conn->unnamed_sql);
+    conn->unnamed_sql = text;
+    conn->unnamed_nparams = nparams;
+    return 0;
 }
 
 int cerd__stmt_prepare(cerd_conn *conn, const void *key, const char *sql, int nparams,
@@ -81,6 +113,10 @@ int cerd__stmt_prepare(cerd_conn *conn, const void *key, const char *sql, int np
     if (nparams > MAX_PARAMS)
         return cerd__error(CERD_EMISUSE, "%s: %d parameters, at most %d", what, nparams,
                            MAX_PARAMS);
+    if (conn->unnamed_statements) {
+        *id = CERD__STMT_UNNAMED;
+        return keep_unnamed(conn, sql, nparams, types, what);
+    }
     for (int i = 0; i < nparams; i++)
         oids[i] = types[i];
     if (!(*id = cerd__stmt_cache_add(&conn->stmts, key)))
@@ -114,8 +150,15 @@ int cerd__stmt_exec(cerd_conn *conn, unsigned id, int nparams, const char *const
     *res_out = NULL;
     for (int i = 0; i < nparams && i < MAX_PARAMS; i++)
         binary[i] = 1;
-    snprintf(name, sizeof name, "cerd_%u", id);
-    res = PQexecPrepared(conn->pg, name, nparams, values, lengths, binary, 1);
+    if (id == CERD__STMT_UNNAMED) {
+        if (!conn->unnamed_sql || nparams != conn->unnamed_nparams)
+            return cerd__error(CERD_EMISUSE, "%s: no statement was prepared", what);
+        res = PQexecParams(conn->pg, conn->unnamed_sql, nparams, conn->unnamed_types, values,
+                           lengths, binary, 1);
+    } else {
+        snprintf(name, sizeof name, "cerd_%u", id);
+        res = PQexecPrepared(conn->pg, name, nparams, values, lengths, binary, 1);
+    }
     st = PQresultStatus(res);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         *res_out = res;
@@ -155,14 +198,87 @@ int cerd__exec(cerd_conn *conn, const char *sql, const char *what, PGresult **re
 
 int cerd_conn_exec(cerd_conn *conn, const char *sql)
 {
+    if (conn)
+        conn->session_dirty = true;
     return cerd__exec(conn, sql, "exec", NULL);
+}
+
+/* Drains a pipeline's results up to its sync; returns the first failure's code. */
+static int pipeline_results(cerd_conn *conn, const char *what)
+{
+    int rc = 0;
+
+    for (int nulls = 0; nulls < 4;) {
+        PGresult *res = PQgetResult(conn->pg);
+        ExecStatusType st;
+
+        if (!res) {
+            if (PQstatus(conn->pg) != CONNECTION_OK)
+                break;
+            nulls++; /* one NULL ends each statement's results */
+            continue;
+        }
+        nulls = 0;
+        st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            rc = st == PGRES_PIPELINE_ABORTED
+                     ? cerd__error(CERD_ESERVER, "%s: pipeline aborted", what)
+                     : cerd__error_from_pg(conn->pg, res, what);
+        PQclear(res);
+    }
+    if (!PQexitPipelineMode(conn->pg) && rc == 0)
+        rc = cerd__error_from_pg(conn->pg, NULL, what);
+    if (rc == 0 && PQstatus(conn->pg) != CONNECTION_OK)
+        rc = cerd__error_from_pg(conn->pg, NULL, what);
+    return rc;
+}
+
+int cerd__conn_begin(cerd_conn *conn, const char *begin_sql, const char *what)
+{
+    char user[24];
+    const char *values[1] = {user};
+
+    if (!conn || !conn->has_user)
+        return cerd__exec(conn, begin_sql, what, NULL);
+    /* BEGIN and set_config in one round trip, the user id as a parameter. */
+    snprintf(user, sizeof user, "%lld", (long long)conn->user_id);
+    if (!PQenterPipelineMode(conn->pg))
+        return cerd__error_from_pg(conn->pg, NULL, what);
+    if (!PQsendQueryParams(conn->pg, begin_sql, 0, NULL, NULL, NULL, NULL, 0)
+        || !PQsendQueryParams(conn->pg,
+                              "SELECT pg_catalog.set_config('app.current_user_id', $1, true)",
+                              1, NULL, values, NULL, NULL, 0)
+        || !PQpipelineSync(conn->pg)) {
+        int rc = cerd__error_from_pg(conn->pg, NULL, what);
+        pipeline_results(conn, what);
+        return rc;
+    }
+    return pipeline_results(conn, what);
+}
+
+int cerd__conn_reset_session(cerd_conn *conn)
+{
+    /* DISCARD ALL cannot share a query string (an implicit transaction) with the setup */
+    int rc = cerd__exec(conn, "DISCARD ALL", "session reset", NULL);
+
+    if (rc == 0)
+        rc = cerd__exec(conn, SESSION_SETUP, "session reset", NULL);
+
+    cerd__stmt_cache_clear(&conn->stmts); /* DISCARD ALL dropped them */
+    if (rc == 0)
+        conn->session_dirty = false;
+    return rc;
 }
 
 int cerd_conn_begin(cerd_conn *conn)
 {
     if (conn && PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
         return cerd__error(CERD_EMISUSE, "begin: a transaction is already open");
-    return cerd__exec(conn, "BEGIN", "begin", NULL);
+    return cerd__conn_begin(conn, "BEGIN", "begin");
 }
 
 int cerd_conn_commit(cerd_conn *conn)
@@ -268,7 +384,7 @@ int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts, cerd_txn_f
     for (unsigned attempt = 0; attempt < opts->max_attempts; attempt++) {
         if (attempt)
             backoff(attempt);
-        if ((rc = cerd__exec(conn, begin_sql(opts->isolation), "transact: begin", NULL)))
+        if ((rc = cerd__conn_begin(conn, begin_sql(opts->isolation), "transact: begin")))
             return rc;
         rc = fn(conn, arg);
         if (rc == 0)

@@ -8,6 +8,7 @@
 #include "codec.h"
 #include "conn_internal.h"
 #include "error_internal.h"
+#include "validate_internal.h"
 
 #define SQL_MAX 24576
 #define MAX_PARAMS (CERD_MAX_COLUMNS + 16)
@@ -276,26 +277,6 @@ static void describe_key(const cerd_table *t, const cerd_key *k, const void *row
     }
 }
 
-static int decode_row(const cerd_table *t, const PGresult *res, int r, void *out)
-{
-    if (PQnfields(res) != t->ncolumns)
-        return cerd__error(CERD_ERROR, "%s: result has %d columns, the descriptor %d",
-                           t->name, PQnfields(res), t->ncolumns);
-    for (int i = 0; i < t->ncolumns; i++) {
-        /* A NOT NULL column never comes back NULL: one libpq call saved per field (were it
-           NULL anyway, its empty value would fail to decode, not pass as zero). */
-        int len = !(t->columns[i].flags & CERD_COL_NOT_NULL) && PQgetisnull(res, r, i)
-                      ? -1
-                      : PQgetlength(res, r, i);
-        int rc = cerd__decode_field(t, &t->columns[i], PQgetvalue(res, r, i), len, out);
-        if (rc) {
-            cerd_row_clear(t, out);
-            return rc;
-        }
-    }
-    return 0;
-}
-
 /* Decodes the single row of res into out (when out is given), or reports not found. */
 static int finish_one(const cerd_table *t, PGresult *res, void *out, const char *what,
                       const cerd_key *k, const void *key_row)
@@ -307,7 +288,7 @@ static int finish_one(const cerd_table *t, PGresult *res, void *out, const char 
         rc = cerd__error(CERD_ENOTFOUND, "%s: no row with %s", what, key);
     } else if (out) {
         cerd_row_clear(t, out);
-        rc = decode_row(t, res, 0, out);
+        rc = cerd__decode_row(t, res, 0, out);
     }
     PQclear(res);
     return rc;
@@ -618,6 +599,9 @@ int cerd_row_insert(cerd_conn *conn, const cerd_table *t, const void *in, void *
 
     if ((rc = check_args(t, in, out, "insert")))
         return rc;
+    if (conn && !conn->validation_off &&
+        (rc = cerd__row_validate(t, in, CERD_VALIDATE_INSERT, NULL, NULL)))
+        return rc;
     snprintf(what, sizeof what, "%s: insert", t->name);
     k = make_key(t, OP_INSERT, 0, 0);
     present_columns(t, in, &k.cols);
@@ -661,6 +645,10 @@ int cerd_row_update(cerd_conn *conn, const cerd_table *t, const void *in,
     for (int i = 0; i < t->ncolumns; i++)
         if (update_sets(t, i, in, columns))
             cerd_colset_add(&k.cols, (unsigned)i);
+    /* Only what the update sets: the other columns keep values the server knows. */
+    if (conn && !conn->validation_off &&
+        (rc = cerd__row_validate(t, in, CERD_VALIDATE_STORED, &k.cols, NULL)))
+        return rc;
     if ((rc = run_op(conn, &k, build_update, &a, what, &res)))
         return rc;
     return finish_one(t, res, out, what, &t->primary_key, in);
@@ -679,6 +667,10 @@ int cerd_row_upsert(cerd_conn *conn, const cerd_table *t, int key, const void *i
         return rc;
     if (!(ck = key_of(t, key)))
         return cerd__error(CERD_EMISUSE, "%s: upsert: no key %d", t->name, key);
+    /* The row to insert is checked first (PostgreSQL checks it before the conflict). */
+    if (conn && !conn->validation_off &&
+        (rc = cerd__row_validate(t, in, CERD_VALIDATE_INSERT, NULL, NULL)))
+        return rc;
     snprintf(what, sizeof what, "%s: upsert on %s", t->name, ck->name);
     k = make_key(t, OP_UPSERT, key, 0);
     present_columns(t, in, &k.cols);
@@ -735,10 +727,10 @@ int cerd_row_list(cerd_conn *conn, const cerd_table *t, int column, const void *
         return rc;
 
     n = PQntuples(res);
-    if (n > 0 && !(out->rows = calloc((size_t)n, t->row_size)))
+    if (n > 0 && !(out->rows = cerd__rows_alloc((size_t)n, t->row_size)))
         rc = cerd__error(CERD_ENOMEM, "%s: out of memory for %d rows", what, n);
     for (int r = 0; r < n && !rc; r++) {
-        rc = decode_row(t, res, r, (char *)out->rows + (size_t)r * t->row_size);
+        rc = cerd__decode_row(t, res, r, (char *)out->rows + (size_t)r * t->row_size);
         if (!rc)
             out->count++;
     }

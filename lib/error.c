@@ -71,6 +71,14 @@ int cerd__error(int code, const char *fmt, ...)
     return code;
 }
 
+void cerd__error_names(const char *table, const char *column, const char *constraint)
+{
+    cerd_error_last(); /* initialises the record if this thread has none yet */
+    copy(tls.table, sizeof tls.table, table);
+    copy(tls.column, sizeof tls.column, column);
+    copy(tls.constraint, sizeof tls.constraint, constraint);
+}
+
 int cerd__error_prefix(const char *fmt, ...)
 {
     char old[sizeof tls.message], prefix[256];

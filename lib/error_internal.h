@@ -9,6 +9,11 @@
 /* Records a client-side failure; returns code so callers can `return cerd__error(...)`. */
 int cerd__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Sets the table, column and constraint fields of the record cerd__error() just set
+   (NULL leaves a field empty): for client-side failures that concern them, such as a
+   row refused by validation. */
+void cerd__error_names(const char *table, const char *column, const char *constraint);
+
 /* Puts "<prefix>: " before the current message (context added by a caller); keeps the
    code and the other fields; returns the code. */
 int cerd__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,5 +14,7 @@ bench() {
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     ./build-bench/bench/bench_typed_api ${CRYPTOERD_BENCH_DSN:+"$CRYPTOERD_BENCH_DSN"}
 }
+echo "Validation (no server):"
+./build-bench/bench/bench_validate
 export -f bench
 cerd_with_postgres CRYPTOERD_BENCH_DSN bash -c bench

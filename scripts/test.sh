@@ -16,12 +16,22 @@ cerd_build build-asan -DCERD_WERROR=ON -DBUILD_TESTING=ON -DCERD_BUILD_EXAMPLES=
     -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
+# The pool's tests (label pool) once more under ThreadSanitizer: only their targets.
+cerd_log "building in build-tsan (the pool's tests under ThreadSanitizer)"
+cmake -S . -B build-tsan -DCERD_WERROR=ON -DBUILD_TESTING=ON -DCERD_BUILD_EXAMPLES=OFF \
+    -DCERD_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
+cmake --build build-tsan -j"$(nproc)" --target cerd_pool_tests
+
 run_suites() {
     cerd_log "ctest"
     ctest --test-dir build --output-on-failure
     # (the packaging test links outside programs against the library: not with ASan)
     cerd_log "ctest under ASan/UBSan"
     ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -LE packaging
+    cerd_log "pool tests under ThreadSanitizer"
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+        ctest --test-dir build-tsan --output-on-failure -L pool
 }
 export -f run_suites cerd_log
 cerd_with_postgres CRYPTOERD_TEST_DSN bash -c run_suites

@@ -20,6 +20,9 @@
 #include <cryptoerd/migrate.h>
 #include <cryptoerd/types.h>
 #include <cryptoerd/table.h>
+#include <cryptoerd/validate.h>
+#include <cryptoerd/factory.h>
+#include <cryptoerd/pool.h>
 #include <cryptoerd/tables.h>
 
 #endif

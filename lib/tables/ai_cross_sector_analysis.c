@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_cross_sector_analysis.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_ai_cross_sector_analysis) <= UINT16_MAX,
                "the offsets of cerd_ai_cross_sector_analysis must fit cerd_column::offset");
@@ -202,6 +203,137 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_ai_cross_sector_analysis_ai_market_outlook */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_CROSS_SECTOR_ANALYSIS_AI_MARKET_OUTLOOK,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bullish",
+    .len = 7,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bearish",
+    .len = 7,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Neutral",
+    .len = 7,
+};
+static const cerd_expr *const check0_e4_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check0_e4_args,
+};
+static const uint16_t check0_columns[] = {CERD_AI_CROSS_SECTOR_ANALYSIS_AI_MARKET_OUTLOOK};
+static const cerd_check check0 = {
+    .name = "chk_ai_cross_sector_analysis_ai_market_outlook",
+    .sql = "ai_market_outlook IN ('Bullish', 'Bearish', 'Neutral')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e4,
+};
+
+/* chk_ai_cross_sector_analysis_ai_confidence_score_range */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_CROSS_SECTOR_ANALYSIS_AI_CONFIDENCE_SCORE,
+};
+static const cerd_numeric check1_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check1_num1,
+};
+static const cerd_numeric check1_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check1_num2,
+};
+static const cerd_expr *const check1_e3_args[] = {&check1_e0, &check1_e1, &check1_e2};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check1_e3_args,
+};
+static const uint16_t check1_columns[] = {CERD_AI_CROSS_SECTOR_ANALYSIS_AI_CONFIDENCE_SCORE};
+static const cerd_check check1 = {
+    .name = "chk_ai_cross_sector_analysis_ai_confidence_score_range",
+    .sql = "ai_confidence_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e3,
+};
+
+/* chk_ai_cross_sector_analysis_signal_agreement_score_range */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_CROSS_SECTOR_ANALYSIS_SIGNAL_AGREEMENT_SCORE,
+};
+static const cerd_numeric check2_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num1,
+};
+static const cerd_numeric check2_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check2_num2,
+};
+static const cerd_expr *const check2_e3_args[] = {&check2_e0, &check2_e1, &check2_e2};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check2_e3_args,
+};
+static const uint16_t check2_columns[] = {CERD_AI_CROSS_SECTOR_ANALYSIS_SIGNAL_AGREEMENT_SCORE};
+static const cerd_check check2 = {
+    .name = "chk_ai_cross_sector_analysis_signal_agreement_score_range",
+    .sql = "signal_agreement_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_cross_sector_analysis_metrics_snapshot_id_fkey",
@@ -234,9 +366,8 @@ const cerd_table cerd_ai_cross_sector_analysis_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 3 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 3,
+    .checks = checks,
 };
 
 int cerd_ai_cross_sector_analysis_insert(cerd_conn *conn,

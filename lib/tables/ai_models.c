@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_models.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_ai_models) <= UINT16_MAX,
                "the offsets of cerd_ai_models must fit cerd_column::offset");
@@ -301,6 +302,505 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_confidence_threshold */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_MODELS_MIN_CONFIDENCE_THRESHOLD,
+};
+static const cerd_numeric check0_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num1,
+};
+static const cerd_numeric check0_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check0_num2,
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e0, &check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_AI_MODELS_MIN_CONFIDENCE_THRESHOLD};
+static const cerd_numeric check0_num4 = {.ngroups = 1, .weight = -1, .sign = CERD_NUMERIC_POS, .dscale = 1, .digits = {5000}};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0.5",
+    .num = &check0_num4,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check0_defaults[] = {&check0_e4};
+static const cerd_check check0 = {
+    .name = "chk_confidence_threshold",
+    .sql = "min_confidence_threshold BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+    .defaults = check0_defaults,
+};
+
+/* chk_prediction_count_positive */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_AI_MODELS_PREDICTION_COUNT,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr *const check1_e2_args[] = {&check1_e0, &check1_e1};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e2_args,
+};
+static const uint16_t check1_columns[] = {CERD_AI_MODELS_PREDICTION_COUNT};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check1_defaults[] = {&check1_e3};
+static const cerd_check check1 = {
+    .name = "chk_prediction_count_positive",
+    .sql = "prediction_count >= 0",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e2,
+    .defaults = check1_defaults,
+};
+
+/* chk_ai_models_architecture */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_MODELS_ARCHITECTURE,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "lstm",
+    .len = 4,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "transformer",
+    .len = 11,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "ensemble",
+    .len = 8,
+};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "regression",
+    .len = 10,
+};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "rule_based",
+    .len = 10,
+};
+static const cerd_expr *const check2_e6_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3, &check2_e4, &check2_e5};
+static const cerd_expr check2_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check2_e6_args,
+};
+static const uint16_t check2_columns[] = {CERD_AI_MODELS_ARCHITECTURE};
+static const cerd_check check2 = {
+    .name = "chk_ai_models_architecture",
+    .sql = "architecture IN ('lstm', 'transformer', 'ensemble', 'regression', 'rule_based')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e6,
+};
+
+/* chk_ai_models_model_type */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_MODELS_MODEL_TYPE,
+};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "macro",
+    .len = 5,
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "sector",
+    .len = 6,
+};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "asset",
+    .len = 5,
+};
+static const cerd_expr check3_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "timing",
+    .len = 6,
+};
+static const cerd_expr *const check3_e5_args[] = {&check3_e0, &check3_e1, &check3_e2,
+    &check3_e3, &check3_e4};
+static const cerd_expr check3_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check3_e5_args,
+};
+static const uint16_t check3_columns[] = {CERD_AI_MODELS_MODEL_TYPE};
+static const cerd_check check3 = {
+    .name = "chk_ai_models_model_type",
+    .sql = "model_type IN ('macro', 'sector', 'asset', 'timing')",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e5,
+};
+
+/* chk_ai_models_status */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_MODELS_STATUS,
+};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "active",
+    .len = 6,
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "training",
+    .len = 8,
+};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "inactive",
+    .len = 8,
+};
+static const cerd_expr check4_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "error",
+    .len = 5,
+};
+static const cerd_expr check4_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "deprecated",
+    .len = 10,
+};
+static const cerd_expr *const check4_e6_args[] = {&check4_e0, &check4_e1, &check4_e2,
+    &check4_e3, &check4_e4, &check4_e5};
+static const cerd_expr check4_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check4_e6_args,
+};
+static const uint16_t check4_columns[] = {CERD_AI_MODELS_STATUS};
+static const cerd_expr check4_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "inactive",
+    .len = 8,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check4_defaults[] = {&check4_e7};
+static const cerd_check check4 = {
+    .name = "chk_ai_models_status",
+    .sql = "status IN ('active', 'training', 'inactive', 'error', 'deprecated')",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e6,
+    .defaults = check4_defaults,
+};
+
+/* chk_ai_models_training_data_timeframe */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_MODELS_TRAINING_DATA_TIMEFRAME,
+};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1m",
+    .len = 2,
+};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "5m",
+    .len = 2,
+};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "15m",
+    .len = 3,
+};
+static const cerd_expr check5_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1h",
+    .len = 2,
+};
+static const cerd_expr check5_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "4h",
+    .len = 2,
+};
+static const cerd_expr check5_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1d",
+    .len = 2,
+};
+static const cerd_expr *const check5_e7_args[] = {&check5_e0, &check5_e1, &check5_e2,
+    &check5_e3, &check5_e4, &check5_e5, &check5_e6};
+static const cerd_expr check5_e7 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 7,
+    .args = check5_e7_args,
+};
+static const uint16_t check5_columns[] = {CERD_AI_MODELS_TRAINING_DATA_TIMEFRAME};
+static const cerd_check check5 = {
+    .name = "chk_ai_models_training_data_timeframe",
+    .sql = "training_data_timeframe IN ('1m', '5m', '15m', '1h', '4h', '1d')",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e7,
+};
+
+/* chk_ai_models_target_variable */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_MODELS_TARGET_VARIABLE,
+};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "price_direction",
+    .len = 15,
+};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "trend_strength",
+    .len = 14,
+};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "volatility_regime",
+    .len = 17,
+};
+static const cerd_expr check6_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "regime_change_probability",
+    .len = 25,
+};
+static const cerd_expr *const check6_e5_args[] = {&check6_e0, &check6_e1, &check6_e2,
+    &check6_e3, &check6_e4};
+static const cerd_expr check6_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check6_e5_args,
+};
+static const uint16_t check6_columns[] = {CERD_AI_MODELS_TARGET_VARIABLE};
+static const cerd_check check6 = {
+    .name = "chk_ai_models_target_variable",
+    .sql = "target_variable IN ('price_direction', 'trend_strength', 'volatility_regime',\n                                   'regime_change_probability')",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e5,
+};
+
+/* chk_ai_models_framework */
+static const cerd_expr check7_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_MODELS_FRAMEWORK,
+};
+static const cerd_expr check7_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "scikit-learn",
+    .len = 12,
+};
+static const cerd_expr check7_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "tensorflow",
+    .len = 10,
+};
+static const cerd_expr check7_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "pytorch",
+    .len = 7,
+};
+static const cerd_expr check7_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "xgboost",
+    .len = 7,
+};
+static const cerd_expr *const check7_e5_args[] = {&check7_e0, &check7_e1, &check7_e2,
+    &check7_e3, &check7_e4};
+static const cerd_expr check7_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check7_e5_args,
+};
+static const uint16_t check7_columns[] = {CERD_AI_MODELS_FRAMEWORK};
+static const cerd_check check7 = {
+    .name = "chk_ai_models_framework",
+    .sql = "framework IN ('scikit-learn', 'tensorflow', 'pytorch', 'xgboost')",
+    .ncolumns = 1,
+    .columns = check7_columns,
+    .expr = &check7_e5,
+};
+
+/* chk_ai_models_deployment_environment */
+static const cerd_expr check8_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_MODELS_DEPLOYMENT_ENVIRONMENT,
+};
+static const cerd_expr check8_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "development",
+    .len = 11,
+};
+static const cerd_expr check8_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "staging",
+    .len = 7,
+};
+static const cerd_expr check8_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "production",
+    .len = 10,
+};
+static const cerd_expr *const check8_e4_args[] = {&check8_e0, &check8_e1, &check8_e2,
+    &check8_e3};
+static const cerd_expr check8_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check8_e4_args,
+};
+static const uint16_t check8_columns[] = {CERD_AI_MODELS_DEPLOYMENT_ENVIRONMENT};
+static const cerd_check check8 = {
+    .name = "chk_ai_models_deployment_environment",
+    .sql = "deployment_environment IN ('development', 'staging', 'production')",
+    .ncolumns = 1,
+    .columns = check8_columns,
+    .expr = &check8_e4,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+    &check7,
+    &check8,
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -328,9 +828,8 @@ const cerd_table cerd_ai_models_table = {
     .nforeign = 0,
     .foreign_keys = NULL,
     .soft_delete_column = -1,
-    /* 9 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 9,
+    .checks = checks,
 };
 
 int cerd_ai_models_insert(cerd_conn *conn, const cerd_ai_models *in, cerd_ai_models *out)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_portfolio_analysis.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_ai_portfolio_analysis) <= UINT16_MAX,
                "the offsets of cerd_ai_portfolio_analysis must fit cerd_column::offset");
@@ -355,6 +356,530 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_ai_portfolio_analysis_portfolio_risk_score_range */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_RISK_SCORE,
+};
+static const cerd_numeric check0_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num1,
+};
+static const cerd_numeric check0_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check0_num2,
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e0, &check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_RISK_SCORE};
+static const cerd_check check0 = {
+    .name = "chk_ai_portfolio_analysis_portfolio_risk_score_range",
+    .sql = "portfolio_risk_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+};
+
+/* chk_ai_portfolio_analysis_diversification_score_range */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_DIVERSIFICATION_SCORE,
+};
+static const cerd_numeric check1_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check1_num1,
+};
+static const cerd_numeric check1_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check1_num2,
+};
+static const cerd_expr *const check1_e3_args[] = {&check1_e0, &check1_e1, &check1_e2};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check1_e3_args,
+};
+static const uint16_t check1_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_DIVERSIFICATION_SCORE};
+static const cerd_check check1 = {
+    .name = "chk_ai_portfolio_analysis_diversification_score_range",
+    .sql = "diversification_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e3,
+};
+
+/* chk_ai_portfolio_analysis_concentration_risk_range */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_CONCENTRATION_RISK,
+};
+static const cerd_numeric check2_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num1,
+};
+static const cerd_numeric check2_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check2_num2,
+};
+static const cerd_expr *const check2_e3_args[] = {&check2_e0, &check2_e1, &check2_e2};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check2_e3_args,
+};
+static const uint16_t check2_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_CONCENTRATION_RISK};
+static const cerd_check check2 = {
+    .name = "chk_ai_portfolio_analysis_concentration_risk_range",
+    .sql = "concentration_risk BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e3,
+};
+
+/* chk_ai_portfolio_analysis_portfolio_volatility_range */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_VOLATILITY,
+};
+static const cerd_numeric check3_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check3_num1,
+};
+static const cerd_numeric check3_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check3_num2,
+};
+static const cerd_expr *const check3_e3_args[] = {&check3_e0, &check3_e1, &check3_e2};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check3_e3_args,
+};
+static const uint16_t check3_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_VOLATILITY};
+static const cerd_check check3 = {
+    .name = "chk_ai_portfolio_analysis_portfolio_volatility_range",
+    .sql = "portfolio_volatility BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e3,
+};
+
+/* chk_ai_portfolio_analysis_overall_action */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_OVERALL_ACTION,
+};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "hold",
+    .len = 4,
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "reduce_risk",
+    .len = 11,
+};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "increase_exposure",
+    .len = 17,
+};
+static const cerd_expr check4_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "rebalance",
+    .len = 9,
+};
+static const cerd_expr check4_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "defensive",
+    .len = 9,
+};
+static const cerd_expr *const check4_e6_args[] = {&check4_e0, &check4_e1, &check4_e2,
+    &check4_e3, &check4_e4, &check4_e5};
+static const cerd_expr check4_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check4_e6_args,
+};
+static const uint16_t check4_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_OVERALL_ACTION};
+static const cerd_check check4 = {
+    .name = "chk_ai_portfolio_analysis_overall_action",
+    .sql = "overall_action IN ('hold', 'reduce_risk', 'increase_exposure', 'rebalance', 'defensive')",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e6,
+};
+
+/* chk_ai_portfolio_analysis_portfolio_efficiency_score_range */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_EFFICIENCY_SCORE,
+};
+static const cerd_numeric check5_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check5_num1,
+};
+static const cerd_numeric check5_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check5_num2,
+};
+static const cerd_expr *const check5_e3_args[] = {&check5_e0, &check5_e1, &check5_e2};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check5_e3_args,
+};
+static const uint16_t check5_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_EFFICIENCY_SCORE};
+static const cerd_check check5 = {
+    .name = "chk_ai_portfolio_analysis_portfolio_efficiency_score_range",
+    .sql = "portfolio_efficiency_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e3,
+};
+
+/* chk_ai_portfolio_analysis_opportunity_cost_score_range */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_OPPORTUNITY_COST_SCORE,
+};
+static const cerd_numeric check6_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check6_num1,
+};
+static const cerd_numeric check6_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check6_num2,
+};
+static const cerd_expr *const check6_e3_args[] = {&check6_e0, &check6_e1, &check6_e2};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check6_e3_args,
+};
+static const uint16_t check6_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_OPPORTUNITY_COST_SCORE};
+static const cerd_check check6 = {
+    .name = "chk_ai_portfolio_analysis_opportunity_cost_score_range",
+    .sql = "opportunity_cost_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e3,
+};
+
+/* chk_ai_portfolio_analysis_portfolio_cycle_phase */
+static const cerd_expr check7_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_CYCLE_PHASE,
+};
+static const cerd_expr check7_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "accumulation",
+    .len = 12,
+};
+static const cerd_expr check7_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "markup",
+    .len = 6,
+};
+static const cerd_expr check7_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "distribution",
+    .len = 12,
+};
+static const cerd_expr check7_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "decline",
+    .len = 7,
+};
+static const cerd_expr *const check7_e5_args[] = {&check7_e0, &check7_e1, &check7_e2,
+    &check7_e3, &check7_e4};
+static const cerd_expr check7_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check7_e5_args,
+};
+static const uint16_t check7_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_CYCLE_PHASE};
+static const cerd_check check7 = {
+    .name = "chk_ai_portfolio_analysis_portfolio_cycle_phase",
+    .sql = "portfolio_cycle_phase IN ('accumulation', 'markup', 'distribution', 'decline')",
+    .ncolumns = 1,
+    .columns = check7_columns,
+    .expr = &check7_e5,
+};
+
+/* chk_ai_portfolio_analysis_cycle_adjustment_score_range */
+static const cerd_expr check8_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_CYCLE_ADJUSTMENT_SCORE,
+};
+static const cerd_numeric check8_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check8_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check8_num1,
+};
+static const cerd_numeric check8_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check8_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check8_num2,
+};
+static const cerd_expr *const check8_e3_args[] = {&check8_e0, &check8_e1, &check8_e2};
+static const cerd_expr check8_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check8_e3_args,
+};
+static const uint16_t check8_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_CYCLE_ADJUSTMENT_SCORE};
+static const cerd_check check8 = {
+    .name = "chk_ai_portfolio_analysis_cycle_adjustment_score_range",
+    .sql = "cycle_adjustment_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check8_columns,
+    .expr = &check8_e3,
+};
+
+/* chk_ai_portfolio_analysis_ai_portfolio_outlook */
+static const cerd_expr check9_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_AI_PORTFOLIO_OUTLOOK,
+};
+static const cerd_expr check9_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bullish",
+    .len = 7,
+};
+static const cerd_expr check9_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bearish",
+    .len = 7,
+};
+static const cerd_expr check9_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Neutral",
+    .len = 7,
+};
+static const cerd_expr *const check9_e4_args[] = {&check9_e0, &check9_e1, &check9_e2,
+    &check9_e3};
+static const cerd_expr check9_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check9_e4_args,
+};
+static const uint16_t check9_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_AI_PORTFOLIO_OUTLOOK};
+static const cerd_check check9 = {
+    .name = "chk_ai_portfolio_analysis_ai_portfolio_outlook",
+    .sql = "ai_portfolio_outlook IN ('Bullish', 'Bearish', 'Neutral')",
+    .ncolumns = 1,
+    .columns = check9_columns,
+    .expr = &check9_e4,
+};
+
+/* chk_ai_portfolio_analysis_ai_confidence_score_range */
+static const cerd_expr check10_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_AI_CONFIDENCE_SCORE,
+};
+static const cerd_numeric check10_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check10_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check10_num1,
+};
+static const cerd_numeric check10_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check10_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check10_num2,
+};
+static const cerd_expr *const check10_e3_args[] = {&check10_e0, &check10_e1, &check10_e2};
+static const cerd_expr check10_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check10_e3_args,
+};
+static const uint16_t check10_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_AI_CONFIDENCE_SCORE};
+static const cerd_check check10 = {
+    .name = "chk_ai_portfolio_analysis_ai_confidence_score_range",
+    .sql = "ai_confidence_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check10_columns,
+    .expr = &check10_e3,
+};
+
+/* chk_ai_portfolio_analysis_signal_agreement_score_range */
+static const cerd_expr check11_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ANALYSIS_SIGNAL_AGREEMENT_SCORE,
+};
+static const cerd_numeric check11_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check11_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check11_num1,
+};
+static const cerd_numeric check11_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check11_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check11_num2,
+};
+static const cerd_expr *const check11_e3_args[] = {&check11_e0, &check11_e1, &check11_e2};
+static const cerd_expr check11_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check11_e3_args,
+};
+static const uint16_t check11_columns[] = {CERD_AI_PORTFOLIO_ANALYSIS_SIGNAL_AGREEMENT_SCORE};
+static const cerd_check check11 = {
+    .name = "chk_ai_portfolio_analysis_signal_agreement_score_range",
+    .sql = "signal_agreement_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check11_columns,
+    .expr = &check11_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+    &check7,
+    &check8,
+    &check9,
+    &check10,
+    &check11,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_portfolio_analysis_portfolio_id_fkey",
@@ -393,9 +918,8 @@ const cerd_table cerd_ai_portfolio_analysis_table = {
     .nforeign = 3,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 12 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 12,
+    .checks = checks,
 };
 
 int cerd_ai_portfolio_analysis_insert(cerd_conn *conn, const cerd_ai_portfolio_analysis *in,

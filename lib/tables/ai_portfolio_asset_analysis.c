@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_portfolio_asset_analysis.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_ai_portfolio_asset_analysis) <= UINT16_MAX,
                "the offsets of cerd_ai_portfolio_asset_analysis must fit cerd_column::offset");
@@ -274,6 +275,544 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_ai_portfolio_asset_analysis_position_status */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_POSITION_STATUS,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "healthy",
+    .len = 7,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "at_risk",
+    .len = 7,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "critical",
+    .len = 8,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "take_profit_zone",
+    .len = 16,
+};
+static const cerd_expr *const check0_e5_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check0_e5_args,
+};
+static const uint16_t check0_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_POSITION_STATUS};
+static const cerd_check check0 = {
+    .name = "chk_ai_portfolio_asset_analysis_position_status",
+    .sql = "position_status IN ('healthy', 'at_risk', 'critical', 'take_profit_zone')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e5,
+};
+
+/* chk_ai_portfolio_asset_analysis_risk_level_score_range */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_RISK_LEVEL_SCORE,
+};
+static const cerd_numeric check1_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check1_num1,
+};
+static const cerd_numeric check1_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check1_num2,
+};
+static const cerd_expr *const check1_e3_args[] = {&check1_e0, &check1_e1, &check1_e2};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check1_e3_args,
+};
+static const uint16_t check1_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_RISK_LEVEL_SCORE};
+static const cerd_check check1 = {
+    .name = "chk_ai_portfolio_asset_analysis_risk_level_score_range",
+    .sql = "risk_level_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e3,
+};
+
+/* chk_ai_portfolio_asset_analysis_exit_probability_range */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_EXIT_PROBABILITY,
+};
+static const cerd_numeric check2_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num1,
+};
+static const cerd_numeric check2_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check2_num2,
+};
+static const cerd_expr *const check2_e3_args[] = {&check2_e0, &check2_e1, &check2_e2};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check2_e3_args,
+};
+static const uint16_t check2_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_EXIT_PROBABILITY};
+static const cerd_check check2 = {
+    .name = "chk_ai_portfolio_asset_analysis_exit_probability_range",
+    .sql = "exit_probability BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e3,
+};
+
+/* chk_ai_portfolio_asset_analysis_recommended_action */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_RECOMMENDED_ACTION,
+};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "hold",
+    .len = 4,
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "partial_exit_25",
+    .len = 15,
+};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "partial_exit_50",
+    .len = 15,
+};
+static const cerd_expr check3_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "partial_exit_75",
+    .len = 15,
+};
+static const cerd_expr check3_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "full_exit",
+    .len = 9,
+};
+static const cerd_expr check3_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "add_position",
+    .len = 12,
+};
+static const cerd_expr check3_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "move_sl_to_be",
+    .len = 13,
+};
+static const cerd_expr check3_e8 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "tighten_sl",
+    .len = 10,
+};
+static const cerd_expr check3_e9 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "extend_tp",
+    .len = 9,
+};
+static const cerd_expr *const check3_e10_args[] = {&check3_e0, &check3_e1, &check3_e2,
+    &check3_e3, &check3_e4, &check3_e5, &check3_e6, &check3_e7, &check3_e8, &check3_e9};
+static const cerd_expr check3_e10 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 10,
+    .args = check3_e10_args,
+};
+static const uint16_t check3_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_RECOMMENDED_ACTION};
+static const cerd_check check3 = {
+    .name = "chk_ai_portfolio_asset_analysis_recommended_action",
+    .sql = "recommended_action IN ('hold', 'partial_exit_25', 'partial_exit_50', 'partial_exit_75', 'full_exit', 'add_position', 'move_sl_to_be', 'tighten_sl', 'extend_tp')",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e10,
+};
+
+/* chk_ai_portfolio_asset_analysis_urgency_level */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_URGENCY_LEVEL,
+};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "low",
+    .len = 3,
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "medium",
+    .len = 6,
+};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "high",
+    .len = 4,
+};
+static const cerd_expr check4_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "immediate",
+    .len = 9,
+};
+static const cerd_expr *const check4_e5_args[] = {&check4_e0, &check4_e1, &check4_e2,
+    &check4_e3, &check4_e4};
+static const cerd_expr check4_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check4_e5_args,
+};
+static const uint16_t check4_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_URGENCY_LEVEL};
+static const cerd_check check4 = {
+    .name = "chk_ai_portfolio_asset_analysis_urgency_level",
+    .sql = "urgency_level IN ('low', 'medium', 'high', 'immediate')",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e5,
+};
+
+/* chk_ai_portfolio_asset_analysis_suggested_exit_percentage_range */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_SUGGESTED_EXIT_PERCENTAGE,
+};
+static const cerd_numeric check5_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check5_num1,
+};
+static const cerd_numeric check5_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {100}};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "100",
+    .num = &check5_num2,
+};
+static const cerd_expr *const check5_e3_args[] = {&check5_e0, &check5_e1, &check5_e2};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check5_e3_args,
+};
+static const uint16_t check5_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_SUGGESTED_EXIT_PERCENTAGE};
+static const cerd_check check5 = {
+    .name = "chk_ai_portfolio_asset_analysis_suggested_exit_percentage_range",
+    .sql = "suggested_exit_percentage BETWEEN 0 AND 100",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e3,
+};
+
+/* chk_ai_portfolio_asset_analysis_market_regime_change */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_MARKET_REGIME_CHANGE,
+};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "bull_to_bear",
+    .len = 12,
+};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "bull_to_sideways",
+    .len = 16,
+};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "bear_to_bull",
+    .len = 12,
+};
+static const cerd_expr check6_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "no_change",
+    .len = 9,
+};
+static const cerd_expr *const check6_e5_args[] = {&check6_e0, &check6_e1, &check6_e2,
+    &check6_e3, &check6_e4};
+static const cerd_expr check6_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check6_e5_args,
+};
+static const uint16_t check6_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_MARKET_REGIME_CHANGE};
+static const cerd_check check6 = {
+    .name = "chk_ai_portfolio_asset_analysis_market_regime_change",
+    .sql = "market_regime_change IN ('bull_to_bear', 'bull_to_sideways', 'bear_to_bull', 'no_change')",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e5,
+};
+
+/* chk_ai_portfolio_asset_analysis_condition_deterioration_range */
+static const cerd_expr check7_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_CONDITION_DETERIORATION_SCORE,
+};
+static const cerd_numeric check7_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check7_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check7_num1,
+};
+static const cerd_numeric check7_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check7_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check7_num2,
+};
+static const cerd_expr *const check7_e3_args[] = {&check7_e0, &check7_e1, &check7_e2};
+static const cerd_expr check7_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check7_e3_args,
+};
+static const uint16_t check7_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_CONDITION_DETERIORATION_SCORE};
+static const cerd_check check7 = {
+    .name = "chk_ai_portfolio_asset_analysis_condition_deterioration_range",
+    .sql = "condition_deterioration_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check7_columns,
+    .expr = &check7_e3,
+};
+
+/* chk_ai_portfolio_asset_analysis_ai_position_outlook */
+static const cerd_expr check8_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_AI_POSITION_OUTLOOK,
+};
+static const cerd_expr check8_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bullish",
+    .len = 7,
+};
+static const cerd_expr check8_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bearish",
+    .len = 7,
+};
+static const cerd_expr check8_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Neutral",
+    .len = 7,
+};
+static const cerd_expr *const check8_e4_args[] = {&check8_e0, &check8_e1, &check8_e2,
+    &check8_e3};
+static const cerd_expr check8_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check8_e4_args,
+};
+static const uint16_t check8_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_AI_POSITION_OUTLOOK};
+static const cerd_check check8 = {
+    .name = "chk_ai_portfolio_asset_analysis_ai_position_outlook",
+    .sql = "ai_position_outlook IN ('Bullish', 'Bearish', 'Neutral')",
+    .ncolumns = 1,
+    .columns = check8_columns,
+    .expr = &check8_e4,
+};
+
+/* chk_ai_portfolio_asset_analysis_ai_confidence_score_range */
+static const cerd_expr check9_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_AI_CONFIDENCE_SCORE,
+};
+static const cerd_numeric check9_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check9_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check9_num1,
+};
+static const cerd_numeric check9_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check9_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check9_num2,
+};
+static const cerd_expr *const check9_e3_args[] = {&check9_e0, &check9_e1, &check9_e2};
+static const cerd_expr check9_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check9_e3_args,
+};
+static const uint16_t check9_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_AI_CONFIDENCE_SCORE};
+static const cerd_check check9 = {
+    .name = "chk_ai_portfolio_asset_analysis_ai_confidence_score_range",
+    .sql = "ai_confidence_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check9_columns,
+    .expr = &check9_e3,
+};
+
+/* chk_ai_portfolio_asset_analysis_signal_agreement_score_range */
+static const cerd_expr check10_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_SIGNAL_AGREEMENT_SCORE,
+};
+static const cerd_numeric check10_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check10_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check10_num1,
+};
+static const cerd_numeric check10_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check10_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check10_num2,
+};
+static const cerd_expr *const check10_e3_args[] = {&check10_e0, &check10_e1, &check10_e2};
+static const cerd_expr check10_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check10_e3_args,
+};
+static const uint16_t check10_columns[] = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_SIGNAL_AGREEMENT_SCORE};
+static const cerd_check check10 = {
+    .name = "chk_ai_portfolio_asset_analysis_signal_agreement_score_range",
+    .sql = "signal_agreement_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check10_columns,
+    .expr = &check10_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+    &check7,
+    &check8,
+    &check9,
+    &check10,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_portfolio_asset_analysis_portfolio_asset_id_fkey",
@@ -312,9 +851,8 @@ const cerd_table cerd_ai_portfolio_asset_analysis_table = {
     .nforeign = 3,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 11 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 11,
+    .checks = checks,
 };
 
 int cerd_ai_portfolio_asset_analysis_insert(cerd_conn *conn,

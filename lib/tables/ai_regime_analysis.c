@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_regime_analysis.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_ai_regime_analysis) <= UINT16_MAX,
                "the offsets of cerd_ai_regime_analysis must fit cerd_column::offset");
@@ -571,6 +572,1560 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_ai_regime_analysis_analysis_timeframe */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_ANALYSIS_TIMEFRAME,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1h",
+    .len = 2,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "4h",
+    .len = 2,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1d",
+    .len = 2,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1w",
+    .len = 2,
+};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1M",
+    .len = 2,
+};
+static const cerd_expr *const check0_e6_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4, &check0_e5};
+static const cerd_expr check0_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check0_e6_args,
+};
+static const uint16_t check0_columns[] = {CERD_AI_REGIME_ANALYSIS_ANALYSIS_TIMEFRAME};
+static const cerd_check check0 = {
+    .name = "chk_ai_regime_analysis_analysis_timeframe",
+    .sql = "analysis_timeframe IN ('1h', '4h', '1d', '1w', '1M')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e6,
+};
+
+/* chk_ai_regime_analysis_data_source */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_DATA_SOURCE,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "live",
+    .len = 4,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "backtest",
+    .len = 8,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "simulation",
+    .len = 10,
+};
+static const cerd_expr *const check1_e4_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check1_e4_args,
+};
+static const uint16_t check1_columns[] = {CERD_AI_REGIME_ANALYSIS_DATA_SOURCE};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "live",
+    .len = 4,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check1_defaults[] = {&check1_e5};
+static const cerd_check check1 = {
+    .name = "chk_ai_regime_analysis_data_source",
+    .sql = "data_source IN ('live', 'backtest', 'simulation')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e4,
+    .defaults = check1_defaults,
+};
+
+/* chk_ai_regime_analysis_current_regime */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_CURRENT_REGIME,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bull",
+    .len = 4,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bear",
+    .len = 4,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Sideways",
+    .len = 8,
+};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Transition",
+    .len = 10,
+};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Accumulation",
+    .len = 12,
+};
+static const cerd_expr check2_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Distribution",
+    .len = 12,
+};
+static const cerd_expr *const check2_e7_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3, &check2_e4, &check2_e5, &check2_e6};
+static const cerd_expr check2_e7 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 7,
+    .args = check2_e7_args,
+};
+static const uint16_t check2_columns[] = {CERD_AI_REGIME_ANALYSIS_CURRENT_REGIME};
+static const cerd_check check2 = {
+    .name = "chk_ai_regime_analysis_current_regime",
+    .sql = "current_regime IN ('Bull', 'Bear', 'Sideways', 'Transition', 'Accumulation', 'Distribution')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e7,
+};
+
+/* chk_ai_regime_analysis_regime_quality_score_range */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_REGIME_QUALITY_SCORE,
+};
+static const cerd_numeric check3_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check3_num1,
+};
+static const cerd_numeric check3_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check3_num2,
+};
+static const cerd_expr *const check3_e3_args[] = {&check3_e0, &check3_e1, &check3_e2};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check3_e3_args,
+};
+static const uint16_t check3_columns[] = {CERD_AI_REGIME_ANALYSIS_REGIME_QUALITY_SCORE};
+static const cerd_check check3 = {
+    .name = "chk_ai_regime_analysis_regime_quality_score_range",
+    .sql = "regime_quality_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e3,
+};
+
+/* chk_ai_regime_analysis_volatility_regime_score_range */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_VOLATILITY_REGIME_SCORE,
+};
+static const cerd_numeric check4_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check4_num1,
+};
+static const cerd_numeric check4_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check4_num2,
+};
+static const cerd_expr *const check4_e3_args[] = {&check4_e0, &check4_e1, &check4_e2};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check4_e3_args,
+};
+static const uint16_t check4_columns[] = {CERD_AI_REGIME_ANALYSIS_VOLATILITY_REGIME_SCORE};
+static const cerd_check check4 = {
+    .name = "chk_ai_regime_analysis_volatility_regime_score_range",
+    .sql = "volatility_regime_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e3,
+};
+
+/* chk_ai_regime_analysis_momentum_alignment_score_range */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_MOMENTUM_ALIGNMENT_SCORE,
+};
+static const cerd_numeric check5_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check5_num1,
+};
+static const cerd_numeric check5_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check5_num2,
+};
+static const cerd_expr *const check5_e3_args[] = {&check5_e0, &check5_e1, &check5_e2};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check5_e3_args,
+};
+static const uint16_t check5_columns[] = {CERD_AI_REGIME_ANALYSIS_MOMENTUM_ALIGNMENT_SCORE};
+static const cerd_check check5 = {
+    .name = "chk_ai_regime_analysis_momentum_alignment_score_range",
+    .sql = "momentum_alignment_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e3,
+};
+
+/* chk_ai_regime_analysis_structure_change_type */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_STRUCTURE_CHANGE_TYPE,
+};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "higher_high",
+    .len = 11,
+};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "lower_low",
+    .len = 9,
+};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "consolidation",
+    .len = 13,
+};
+static const cerd_expr check6_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "reversal",
+    .len = 8,
+};
+static const cerd_expr *const check6_e5_args[] = {&check6_e0, &check6_e1, &check6_e2,
+    &check6_e3, &check6_e4};
+static const cerd_expr check6_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check6_e5_args,
+};
+static const uint16_t check6_columns[] = {CERD_AI_REGIME_ANALYSIS_STRUCTURE_CHANGE_TYPE};
+static const cerd_check check6 = {
+    .name = "chk_ai_regime_analysis_structure_change_type",
+    .sql = "structure_change_type IN ('higher_high', 'lower_low', 'consolidation', 'reversal')",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e5,
+};
+
+/* chk_ai_regime_analysis_structure_strength_range */
+static const cerd_expr check7_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_STRUCTURE_STRENGTH,
+};
+static const cerd_numeric check7_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check7_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check7_num1,
+};
+static const cerd_numeric check7_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check7_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check7_num2,
+};
+static const cerd_expr *const check7_e3_args[] = {&check7_e0, &check7_e1, &check7_e2};
+static const cerd_expr check7_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check7_e3_args,
+};
+static const uint16_t check7_columns[] = {CERD_AI_REGIME_ANALYSIS_STRUCTURE_STRENGTH};
+static const cerd_check check7 = {
+    .name = "chk_ai_regime_analysis_structure_strength_range",
+    .sql = "structure_strength BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check7_columns,
+    .expr = &check7_e3,
+};
+
+/* chk_ai_regime_analysis_breakout_type */
+static const cerd_expr check8_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_BREAKOUT_TYPE,
+};
+static const cerd_expr check8_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "resistance",
+    .len = 10,
+};
+static const cerd_expr check8_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "support",
+    .len = 7,
+};
+static const cerd_expr check8_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "trendline",
+    .len = 9,
+};
+static const cerd_expr check8_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "pattern",
+    .len = 7,
+};
+static const cerd_expr check8_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "range",
+    .len = 5,
+};
+static const cerd_expr *const check8_e6_args[] = {&check8_e0, &check8_e1, &check8_e2,
+    &check8_e3, &check8_e4, &check8_e5};
+static const cerd_expr check8_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check8_e6_args,
+};
+static const uint16_t check8_columns[] = {CERD_AI_REGIME_ANALYSIS_BREAKOUT_TYPE};
+static const cerd_check check8 = {
+    .name = "chk_ai_regime_analysis_breakout_type",
+    .sql = "breakout_type IN ('resistance', 'support', 'trendline', 'pattern', 'range')",
+    .ncolumns = 1,
+    .columns = check8_columns,
+    .expr = &check8_e6,
+};
+
+/* chk_ai_regime_analysis_volatility_expansion_score_range */
+static const cerd_expr check9_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_VOLATILITY_EXPANSION_SCORE,
+};
+static const cerd_numeric check9_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check9_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check9_num1,
+};
+static const cerd_numeric check9_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check9_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check9_num2,
+};
+static const cerd_expr *const check9_e3_args[] = {&check9_e0, &check9_e1, &check9_e2};
+static const cerd_expr check9_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check9_e3_args,
+};
+static const uint16_t check9_columns[] = {CERD_AI_REGIME_ANALYSIS_VOLATILITY_EXPANSION_SCORE};
+static const cerd_check check9 = {
+    .name = "chk_ai_regime_analysis_volatility_expansion_score_range",
+    .sql = "volatility_expansion_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check9_columns,
+    .expr = &check9_e3,
+};
+
+/* chk_ai_regime_analysis_timeframe_consensus_score_range */
+static const cerd_expr check10_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_TIMEFRAME_CONSENSUS_SCORE,
+};
+static const cerd_numeric check10_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check10_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check10_num1,
+};
+static const cerd_numeric check10_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check10_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check10_num2,
+};
+static const cerd_expr *const check10_e3_args[] = {&check10_e0, &check10_e1, &check10_e2};
+static const cerd_expr check10_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check10_e3_args,
+};
+static const uint16_t check10_columns[] = {CERD_AI_REGIME_ANALYSIS_TIMEFRAME_CONSENSUS_SCORE};
+static const cerd_check check10 = {
+    .name = "chk_ai_regime_analysis_timeframe_consensus_score_range",
+    .sql = "timeframe_consensus_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check10_columns,
+    .expr = &check10_e3,
+};
+
+/* chk_ai_regime_analysis_sentiment_regime */
+static const cerd_expr check11_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_SENTIMENT_REGIME,
+};
+static const cerd_expr check11_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "extreme_fear",
+    .len = 12,
+};
+static const cerd_expr check11_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "fear",
+    .len = 4,
+};
+static const cerd_expr check11_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "neutral",
+    .len = 7,
+};
+static const cerd_expr check11_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "greed",
+    .len = 5,
+};
+static const cerd_expr check11_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "extreme_greed",
+    .len = 13,
+};
+static const cerd_expr *const check11_e6_args[] = {&check11_e0, &check11_e1, &check11_e2,
+    &check11_e3, &check11_e4, &check11_e5};
+static const cerd_expr check11_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check11_e6_args,
+};
+static const uint16_t check11_columns[] = {CERD_AI_REGIME_ANALYSIS_SENTIMENT_REGIME};
+static const cerd_check check11 = {
+    .name = "chk_ai_regime_analysis_sentiment_regime",
+    .sql = "sentiment_regime IN ('extreme_fear', 'fear', 'neutral', 'greed', 'extreme_greed')",
+    .ncolumns = 1,
+    .columns = check11_columns,
+    .expr = &check11_e6,
+};
+
+/* chk_ai_regime_analysis_fear_greed_impact_range */
+static const cerd_expr check12_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_FEAR_GREED_IMPACT,
+};
+static const cerd_numeric check12_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check12_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check12_num1,
+};
+static const cerd_numeric check12_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check12_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check12_num2,
+};
+static const cerd_expr *const check12_e3_args[] = {&check12_e0, &check12_e1, &check12_e2};
+static const cerd_expr check12_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check12_e3_args,
+};
+static const uint16_t check12_columns[] = {CERD_AI_REGIME_ANALYSIS_FEAR_GREED_IMPACT};
+static const cerd_check check12 = {
+    .name = "chk_ai_regime_analysis_fear_greed_impact_range",
+    .sql = "fear_greed_impact BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check12_columns,
+    .expr = &check12_e3,
+};
+
+/* chk_ai_regime_analysis_psychological_level_score_range */
+static const cerd_expr check13_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_PSYCHOLOGICAL_LEVEL_SCORE,
+};
+static const cerd_numeric check13_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check13_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check13_num1,
+};
+static const cerd_numeric check13_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check13_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check13_num2,
+};
+static const cerd_expr *const check13_e3_args[] = {&check13_e0, &check13_e1, &check13_e2};
+static const cerd_expr check13_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check13_e3_args,
+};
+static const uint16_t check13_columns[] = {CERD_AI_REGIME_ANALYSIS_PSYCHOLOGICAL_LEVEL_SCORE};
+static const cerd_check check13 = {
+    .name = "chk_ai_regime_analysis_psychological_level_score_range",
+    .sql = "psychological_level_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check13_columns,
+    .expr = &check13_e3,
+};
+
+/* chk_ai_regime_analysis_liquidity_regime */
+static const cerd_expr check14_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_LIQUIDITY_REGIME,
+};
+static const cerd_expr check14_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "abundant",
+    .len = 8,
+};
+static const cerd_expr check14_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "normal",
+    .len = 6,
+};
+static const cerd_expr check14_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "tight",
+    .len = 5,
+};
+static const cerd_expr check14_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "stressed",
+    .len = 8,
+};
+static const cerd_expr *const check14_e5_args[] = {&check14_e0, &check14_e1, &check14_e2,
+    &check14_e3, &check14_e4};
+static const cerd_expr check14_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check14_e5_args,
+};
+static const uint16_t check14_columns[] = {CERD_AI_REGIME_ANALYSIS_LIQUIDITY_REGIME};
+static const cerd_check check14 = {
+    .name = "chk_ai_regime_analysis_liquidity_regime",
+    .sql = "liquidity_regime IN ('abundant', 'normal', 'tight', 'stressed')",
+    .ncolumns = 1,
+    .columns = check14_columns,
+    .expr = &check14_e5,
+};
+
+/* chk_ai_regime_analysis_institutional_flow_score_range */
+static const cerd_expr check15_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_INSTITUTIONAL_FLOW_SCORE,
+};
+static const cerd_numeric check15_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check15_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check15_num1,
+};
+static const cerd_numeric check15_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check15_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check15_num2,
+};
+static const cerd_expr *const check15_e3_args[] = {&check15_e0, &check15_e1, &check15_e2};
+static const cerd_expr check15_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check15_e3_args,
+};
+static const uint16_t check15_columns[] = {CERD_AI_REGIME_ANALYSIS_INSTITUTIONAL_FLOW_SCORE};
+static const cerd_check check15 = {
+    .name = "chk_ai_regime_analysis_institutional_flow_score_range",
+    .sql = "institutional_flow_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check15_columns,
+    .expr = &check15_e3,
+};
+
+/* chk_ai_regime_analysis_retail_participation_score_range */
+static const cerd_expr check16_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_RETAIL_PARTICIPATION_SCORE,
+};
+static const cerd_numeric check16_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check16_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check16_num1,
+};
+static const cerd_numeric check16_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check16_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check16_num2,
+};
+static const cerd_expr *const check16_e3_args[] = {&check16_e0, &check16_e1, &check16_e2};
+static const cerd_expr check16_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check16_e3_args,
+};
+static const uint16_t check16_columns[] = {CERD_AI_REGIME_ANALYSIS_RETAIL_PARTICIPATION_SCORE};
+static const cerd_check check16 = {
+    .name = "chk_ai_regime_analysis_retail_participation_score_range",
+    .sql = "retail_participation_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check16_columns,
+    .expr = &check16_e3,
+};
+
+/* chk_ai_regime_analysis_macro_regime_alignment */
+static const cerd_expr check17_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_MACRO_REGIME_ALIGNMENT,
+};
+static const cerd_expr check17_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "supportive",
+    .len = 10,
+};
+static const cerd_expr check17_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "neutral",
+    .len = 7,
+};
+static const cerd_expr check17_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "headwind",
+    .len = 8,
+};
+static const cerd_expr *const check17_e4_args[] = {&check17_e0, &check17_e1, &check17_e2,
+    &check17_e3};
+static const cerd_expr check17_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check17_e4_args,
+};
+static const uint16_t check17_columns[] = {CERD_AI_REGIME_ANALYSIS_MACRO_REGIME_ALIGNMENT};
+static const cerd_check check17 = {
+    .name = "chk_ai_regime_analysis_macro_regime_alignment",
+    .sql = "macro_regime_alignment IN ('supportive', 'neutral', 'headwind')",
+    .ncolumns = 1,
+    .columns = check17_columns,
+    .expr = &check17_e4,
+};
+
+/* chk_ai_regime_analysis_correlation_stability_range */
+static const cerd_expr check18_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_CORRELATION_STABILITY,
+};
+static const cerd_numeric check18_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check18_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check18_num1,
+};
+static const cerd_numeric check18_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check18_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check18_num2,
+};
+static const cerd_expr *const check18_e3_args[] = {&check18_e0, &check18_e1, &check18_e2};
+static const cerd_expr check18_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check18_e3_args,
+};
+static const uint16_t check18_columns[] = {CERD_AI_REGIME_ANALYSIS_CORRELATION_STABILITY};
+static const cerd_check check18 = {
+    .name = "chk_ai_regime_analysis_correlation_stability_range",
+    .sql = "correlation_stability BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check18_columns,
+    .expr = &check18_e3,
+};
+
+/* chk_ai_regime_analysis_global_risk_appetite */
+static const cerd_expr check19_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_GLOBAL_RISK_APPETITE,
+};
+static const cerd_expr check19_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "risk_on",
+    .len = 7,
+};
+static const cerd_expr check19_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "risk_off",
+    .len = 8,
+};
+static const cerd_expr check19_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "mixed",
+    .len = 5,
+};
+static const cerd_expr check19_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "transitioning",
+    .len = 13,
+};
+static const cerd_expr *const check19_e5_args[] = {&check19_e0, &check19_e1, &check19_e2,
+    &check19_e3, &check19_e4};
+static const cerd_expr check19_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check19_e5_args,
+};
+static const uint16_t check19_columns[] = {CERD_AI_REGIME_ANALYSIS_GLOBAL_RISK_APPETITE};
+static const cerd_check check19 = {
+    .name = "chk_ai_regime_analysis_global_risk_appetite",
+    .sql = "global_risk_appetite IN ('risk_on', 'risk_off', 'mixed', 'transitioning')",
+    .ncolumns = 1,
+    .columns = check19_columns,
+    .expr = &check19_e5,
+};
+
+/* chk_ai_regime_analysis_recommended_strategy */
+static const cerd_expr check20_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_RECOMMENDED_STRATEGY,
+};
+static const cerd_expr check20_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "trend_following",
+    .len = 15,
+};
+static const cerd_expr check20_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "mean_reversion",
+    .len = 14,
+};
+static const cerd_expr check20_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "breakout",
+    .len = 8,
+};
+static const cerd_expr check20_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "range_trading",
+    .len = 13,
+};
+static const cerd_expr check20_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "defensive",
+    .len = 9,
+};
+static const cerd_expr *const check20_e6_args[] = {&check20_e0, &check20_e1, &check20_e2,
+    &check20_e3, &check20_e4, &check20_e5};
+static const cerd_expr check20_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check20_e6_args,
+};
+static const uint16_t check20_columns[] = {CERD_AI_REGIME_ANALYSIS_RECOMMENDED_STRATEGY};
+static const cerd_check check20 = {
+    .name = "chk_ai_regime_analysis_recommended_strategy",
+    .sql = "recommended_strategy IN ('trend_following', 'mean_reversion', 'breakout', 'range_trading', 'defensive')",
+    .ncolumns = 1,
+    .columns = check20_columns,
+    .expr = &check20_e6,
+};
+
+/* chk_ai_regime_analysis_position_sizing_guidance */
+static const cerd_expr check21_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_POSITION_SIZING_GUIDANCE,
+};
+static const cerd_expr check21_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "conservative",
+    .len = 12,
+};
+static const cerd_expr check21_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "normal",
+    .len = 6,
+};
+static const cerd_expr check21_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "aggressive",
+    .len = 10,
+};
+static const cerd_expr check21_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "maximum",
+    .len = 7,
+};
+static const cerd_expr *const check21_e5_args[] = {&check21_e0, &check21_e1, &check21_e2,
+    &check21_e3, &check21_e4};
+static const cerd_expr check21_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check21_e5_args,
+};
+static const uint16_t check21_columns[] = {CERD_AI_REGIME_ANALYSIS_POSITION_SIZING_GUIDANCE};
+static const cerd_check check21 = {
+    .name = "chk_ai_regime_analysis_position_sizing_guidance",
+    .sql = "position_sizing_guidance IN ('conservative', 'normal', 'aggressive', 'maximum')",
+    .ncolumns = 1,
+    .columns = check21_columns,
+    .expr = &check21_e5,
+};
+
+/* chk_ai_regime_analysis_ai_confidence_score_range */
+static const cerd_expr check22_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_AI_CONFIDENCE_SCORE,
+};
+static const cerd_numeric check22_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check22_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check22_num1,
+};
+static const cerd_numeric check22_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check22_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check22_num2,
+};
+static const cerd_expr *const check22_e3_args[] = {&check22_e0, &check22_e1, &check22_e2};
+static const cerd_expr check22_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check22_e3_args,
+};
+static const uint16_t check22_columns[] = {CERD_AI_REGIME_ANALYSIS_AI_CONFIDENCE_SCORE};
+static const cerd_check check22 = {
+    .name = "chk_ai_regime_analysis_ai_confidence_score_range",
+    .sql = "ai_confidence_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check22_columns,
+    .expr = &check22_e3,
+};
+
+/* chk_ai_regime_analysis_signal_agreement_score_range */
+static const cerd_expr check23_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_SIGNAL_AGREEMENT_SCORE,
+};
+static const cerd_numeric check23_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check23_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check23_num1,
+};
+static const cerd_numeric check23_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check23_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check23_num2,
+};
+static const cerd_expr *const check23_e3_args[] = {&check23_e0, &check23_e1, &check23_e2};
+static const cerd_expr check23_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check23_e3_args,
+};
+static const uint16_t check23_columns[] = {CERD_AI_REGIME_ANALYSIS_SIGNAL_AGREEMENT_SCORE};
+static const cerd_check check23 = {
+    .name = "chk_ai_regime_analysis_signal_agreement_score_range",
+    .sql = "signal_agreement_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check23_columns,
+    .expr = &check23_e3,
+};
+
+/* chk_ai_regime_analysis_prediction_stability_range */
+static const cerd_expr check24_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_PREDICTION_STABILITY,
+};
+static const cerd_numeric check24_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check24_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check24_num1,
+};
+static const cerd_numeric check24_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check24_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check24_num2,
+};
+static const cerd_expr *const check24_e3_args[] = {&check24_e0, &check24_e1, &check24_e2};
+static const cerd_expr check24_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check24_e3_args,
+};
+static const uint16_t check24_columns[] = {CERD_AI_REGIME_ANALYSIS_PREDICTION_STABILITY};
+static const cerd_check check24 = {
+    .name = "chk_ai_regime_analysis_prediction_stability_range",
+    .sql = "prediction_stability BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check24_columns,
+    .expr = &check24_e3,
+};
+
+/* chk_ai_regime_analysis_model_performance_rating */
+static const cerd_expr check25_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_REGIME_ANALYSIS_MODEL_PERFORMANCE_RATING,
+};
+static const cerd_expr check25_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "excellent",
+    .len = 9,
+};
+static const cerd_expr check25_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "good",
+    .len = 4,
+};
+static const cerd_expr check25_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "average",
+    .len = 7,
+};
+static const cerd_expr check25_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "poor",
+    .len = 4,
+};
+static const cerd_expr *const check25_e5_args[] = {&check25_e0, &check25_e1, &check25_e2,
+    &check25_e3, &check25_e4};
+static const cerd_expr check25_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check25_e5_args,
+};
+static const uint16_t check25_columns[] = {CERD_AI_REGIME_ANALYSIS_MODEL_PERFORMANCE_RATING};
+static const cerd_check check25 = {
+    .name = "chk_ai_regime_analysis_model_performance_rating",
+    .sql = "model_performance_rating IN ('excellent', 'good', 'average', 'poor')",
+    .ncolumns = 1,
+    .columns = check25_columns,
+    .expr = &check25_e5,
+};
+
+/* chk_ai_regime_analysis_historical_similarity_range */
+static const cerd_expr check26_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_HISTORICAL_SIMILARITY,
+};
+static const cerd_numeric check26_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check26_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check26_num1,
+};
+static const cerd_numeric check26_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check26_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check26_num2,
+};
+static const cerd_expr *const check26_e3_args[] = {&check26_e0, &check26_e1, &check26_e2};
+static const cerd_expr check26_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check26_e3_args,
+};
+static const uint16_t check26_columns[] = {CERD_AI_REGIME_ANALYSIS_HISTORICAL_SIMILARITY};
+static const cerd_check check26 = {
+    .name = "chk_ai_regime_analysis_historical_similarity_range",
+    .sql = "historical_similarity BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check26_columns,
+    .expr = &check26_e3,
+};
+
+/* chk_regime_confidence */
+static const cerd_expr check27_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_REGIME_CONFIDENCE,
+};
+static const cerd_numeric check27_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check27_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check27_num1,
+};
+static const cerd_numeric check27_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check27_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check27_num2,
+};
+static const cerd_expr *const check27_e3_args[] = {&check27_e0, &check27_e1, &check27_e2};
+static const cerd_expr check27_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check27_e3_args,
+};
+static const uint16_t check27_columns[] = {CERD_AI_REGIME_ANALYSIS_REGIME_CONFIDENCE};
+static const cerd_check check27 = {
+    .name = "chk_regime_confidence",
+    .sql = "regime_confidence BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check27_columns,
+    .expr = &check27_e3,
+};
+
+/* chk_transition_prob */
+static const cerd_expr check28_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_REGIME_TRANSITION_PROB,
+};
+static const cerd_expr *const check28_e1_args[] = {&check28_e0};
+static const cerd_expr check28_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check28_e1_args,
+};
+static const cerd_expr check28_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_REGIME_TRANSITION_PROB,
+};
+static const cerd_numeric check28_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check28_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check28_num3,
+};
+static const cerd_numeric check28_num4 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check28_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check28_num4,
+};
+static const cerd_expr *const check28_e5_args[] = {&check28_e2, &check28_e3, &check28_e4};
+static const cerd_expr check28_e5 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check28_e5_args,
+};
+static const cerd_expr *const check28_e6_args[] = {&check28_e1, &check28_e5};
+static const cerd_expr check28_e6 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check28_e6_args,
+};
+static const uint16_t check28_columns[] = {CERD_AI_REGIME_ANALYSIS_REGIME_TRANSITION_PROB};
+static const cerd_check check28 = {
+    .name = "chk_transition_prob",
+    .sql = "regime_transition_prob IS NULL OR regime_transition_prob BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check28_columns,
+    .expr = &check28_e6,
+};
+
+/* chk_trend_strength */
+static const cerd_expr check29_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_TREND_STRENGTH_SCORE,
+};
+static const cerd_expr *const check29_e1_args[] = {&check29_e0};
+static const cerd_expr check29_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check29_e1_args,
+};
+static const cerd_expr check29_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_TREND_STRENGTH_SCORE,
+};
+static const cerd_numeric check29_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check29_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check29_num3,
+};
+static const cerd_numeric check29_num4 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check29_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check29_num4,
+};
+static const cerd_expr *const check29_e5_args[] = {&check29_e2, &check29_e3, &check29_e4};
+static const cerd_expr check29_e5 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check29_e5_args,
+};
+static const cerd_expr *const check29_e6_args[] = {&check29_e1, &check29_e5};
+static const cerd_expr check29_e6 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check29_e6_args,
+};
+static const uint16_t check29_columns[] = {CERD_AI_REGIME_ANALYSIS_TREND_STRENGTH_SCORE};
+static const cerd_check check29 = {
+    .name = "chk_trend_strength",
+    .sql = "trend_strength_score IS NULL OR trend_strength_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check29_columns,
+    .expr = &check29_e6,
+};
+
+/* chk_risk_adjustment */
+static const cerd_expr check30_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_RISK_ADJUSTMENT_FACTOR,
+};
+static const cerd_expr *const check30_e1_args[] = {&check30_e0};
+static const cerd_expr check30_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check30_e1_args,
+};
+static const cerd_expr check30_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_REGIME_ANALYSIS_RISK_ADJUSTMENT_FACTOR,
+};
+static const cerd_numeric check30_num3 = {.ngroups = 1, .weight = -1, .sign = CERD_NUMERIC_POS, .dscale = 1, .digits = {1000}};
+static const cerd_expr check30_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0.1",
+    .num = &check30_num3,
+};
+static const cerd_numeric check30_num4 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 1, .digits = {5}};
+static const cerd_expr check30_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "5.0",
+    .num = &check30_num4,
+};
+static const cerd_expr *const check30_e5_args[] = {&check30_e2, &check30_e3, &check30_e4};
+static const cerd_expr check30_e5 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check30_e5_args,
+};
+static const cerd_expr *const check30_e6_args[] = {&check30_e1, &check30_e5};
+static const cerd_expr check30_e6 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check30_e6_args,
+};
+static const uint16_t check30_columns[] = {CERD_AI_REGIME_ANALYSIS_RISK_ADJUSTMENT_FACTOR};
+static const cerd_check check30 = {
+    .name = "chk_risk_adjustment",
+    .sql = "risk_adjustment_factor IS NULL OR risk_adjustment_factor BETWEEN 0.1 AND 5.0",
+    .ncolumns = 1,
+    .columns = check30_columns,
+    .expr = &check30_e6,
+};
+
+/* chk_regime_duration_positive */
+static const cerd_expr check31_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_AI_REGIME_ANALYSIS_REGIME_DURATION_DAYS,
+};
+static const cerd_expr *const check31_e1_args[] = {&check31_e0};
+static const cerd_expr check31_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check31_e1_args,
+};
+static const cerd_expr check31_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_AI_REGIME_ANALYSIS_REGIME_DURATION_DAYS,
+};
+static const cerd_expr check31_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr *const check31_e4_args[] = {&check31_e2, &check31_e3};
+static const cerd_expr check31_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check31_e4_args,
+};
+static const cerd_expr *const check31_e5_args[] = {&check31_e1, &check31_e4};
+static const cerd_expr check31_e5 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check31_e5_args,
+};
+static const uint16_t check31_columns[] = {CERD_AI_REGIME_ANALYSIS_REGIME_DURATION_DAYS};
+static const cerd_check check31 = {
+    .name = "chk_regime_duration_positive",
+    .sql = "regime_duration_days IS NULL OR regime_duration_days >= 0",
+    .ncolumns = 1,
+    .columns = check31_columns,
+    .expr = &check31_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+    &check7,
+    &check8,
+    &check9,
+    &check10,
+    &check11,
+    &check12,
+    &check13,
+    &check14,
+    &check15,
+    &check16,
+    &check17,
+    &check18,
+    &check19,
+    &check20,
+    &check21,
+    &check22,
+    &check23,
+    &check24,
+    &check25,
+    &check26,
+    &check27,
+    &check28,
+    &check29,
+    &check30,
+    &check31,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_regime_analysis_metrics_snapshot_id_fkey",
@@ -603,9 +2158,8 @@ const cerd_table cerd_ai_regime_analysis_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 32 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 32,
+    .checks = checks,
 };
 
 int cerd_ai_regime_analysis_insert(cerd_conn *conn, const cerd_ai_regime_analysis *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_sector_analysis.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_ai_sector_analysis) <= UINT16_MAX,
                "the offsets of cerd_ai_sector_analysis must fit cerd_column::offset");
@@ -310,6 +311,337 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_ai_sector_analysis_rotation_inflow_score_range */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_SECTOR_ANALYSIS_ROTATION_INFLOW_SCORE,
+};
+static const cerd_numeric check0_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num1,
+};
+static const cerd_numeric check0_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check0_num2,
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e0, &check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_AI_SECTOR_ANALYSIS_ROTATION_INFLOW_SCORE};
+static const cerd_check check0 = {
+    .name = "chk_ai_sector_analysis_rotation_inflow_score_range",
+    .sql = "rotation_inflow_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+};
+
+/* chk_ai_sector_analysis_rotation_outflow_score_range */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_SECTOR_ANALYSIS_ROTATION_OUTFLOW_SCORE,
+};
+static const cerd_numeric check1_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check1_num1,
+};
+static const cerd_numeric check1_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check1_num2,
+};
+static const cerd_expr *const check1_e3_args[] = {&check1_e0, &check1_e1, &check1_e2};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check1_e3_args,
+};
+static const uint16_t check1_columns[] = {CERD_AI_SECTOR_ANALYSIS_ROTATION_OUTFLOW_SCORE};
+static const cerd_check check1 = {
+    .name = "chk_ai_sector_analysis_rotation_outflow_score_range",
+    .sql = "rotation_outflow_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e3,
+};
+
+/* chk_ai_sector_analysis_relative_strength_score_range */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_SECTOR_ANALYSIS_RELATIVE_STRENGTH_SCORE,
+};
+static const cerd_numeric check2_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num1,
+};
+static const cerd_numeric check2_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check2_num2,
+};
+static const cerd_expr *const check2_e3_args[] = {&check2_e0, &check2_e1, &check2_e2};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check2_e3_args,
+};
+static const uint16_t check2_columns[] = {CERD_AI_SECTOR_ANALYSIS_RELATIVE_STRENGTH_SCORE};
+static const cerd_check check2 = {
+    .name = "chk_ai_sector_analysis_relative_strength_score_range",
+    .sql = "relative_strength_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e3,
+};
+
+/* chk_ai_sector_analysis_liquidity_score_range */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_SECTOR_ANALYSIS_LIQUIDITY_SCORE,
+};
+static const cerd_numeric check3_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check3_num1,
+};
+static const cerd_numeric check3_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check3_num2,
+};
+static const cerd_expr *const check3_e3_args[] = {&check3_e0, &check3_e1, &check3_e2};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check3_e3_args,
+};
+static const uint16_t check3_columns[] = {CERD_AI_SECTOR_ANALYSIS_LIQUIDITY_SCORE};
+static const cerd_check check3 = {
+    .name = "chk_ai_sector_analysis_liquidity_score_range",
+    .sql = "liquidity_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e3,
+};
+
+/* chk_ai_sector_analysis_volatility_score_range */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_SECTOR_ANALYSIS_VOLATILITY_SCORE,
+};
+static const cerd_numeric check4_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check4_num1,
+};
+static const cerd_numeric check4_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check4_num2,
+};
+static const cerd_expr *const check4_e3_args[] = {&check4_e0, &check4_e1, &check4_e2};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check4_e3_args,
+};
+static const uint16_t check4_columns[] = {CERD_AI_SECTOR_ANALYSIS_VOLATILITY_SCORE};
+static const cerd_check check4 = {
+    .name = "chk_ai_sector_analysis_volatility_score_range",
+    .sql = "volatility_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e3,
+};
+
+/* chk_ai_sector_analysis_ai_sector_outlook */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_SECTOR_ANALYSIS_AI_SECTOR_OUTLOOK,
+};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bullish",
+    .len = 7,
+};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Bearish",
+    .len = 7,
+};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Neutral",
+    .len = 7,
+};
+static const cerd_expr *const check5_e4_args[] = {&check5_e0, &check5_e1, &check5_e2,
+    &check5_e3};
+static const cerd_expr check5_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check5_e4_args,
+};
+static const uint16_t check5_columns[] = {CERD_AI_SECTOR_ANALYSIS_AI_SECTOR_OUTLOOK};
+static const cerd_check check5 = {
+    .name = "chk_ai_sector_analysis_ai_sector_outlook",
+    .sql = "ai_sector_outlook IN ('Bullish', 'Bearish', 'Neutral')",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e4,
+};
+
+/* chk_ai_sector_analysis_ai_confidence_score_range */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_SECTOR_ANALYSIS_AI_CONFIDENCE_SCORE,
+};
+static const cerd_numeric check6_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check6_num1,
+};
+static const cerd_numeric check6_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check6_num2,
+};
+static const cerd_expr *const check6_e3_args[] = {&check6_e0, &check6_e1, &check6_e2};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check6_e3_args,
+};
+static const uint16_t check6_columns[] = {CERD_AI_SECTOR_ANALYSIS_AI_CONFIDENCE_SCORE};
+static const cerd_check check6 = {
+    .name = "chk_ai_sector_analysis_ai_confidence_score_range",
+    .sql = "ai_confidence_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e3,
+};
+
+/* chk_ai_sector_analysis_signal_agreement_score_range */
+static const cerd_expr check7_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_SECTOR_ANALYSIS_SIGNAL_AGREEMENT_SCORE,
+};
+static const cerd_numeric check7_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check7_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check7_num1,
+};
+static const cerd_numeric check7_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check7_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check7_num2,
+};
+static const cerd_expr *const check7_e3_args[] = {&check7_e0, &check7_e1, &check7_e2};
+static const cerd_expr check7_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check7_e3_args,
+};
+static const uint16_t check7_columns[] = {CERD_AI_SECTOR_ANALYSIS_SIGNAL_AGREEMENT_SCORE};
+static const cerd_check check7 = {
+    .name = "chk_ai_sector_analysis_signal_agreement_score_range",
+    .sql = "signal_agreement_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check7_columns,
+    .expr = &check7_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+    &check7,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_sector_analysis_metrics_snapshot_id_fkey",
@@ -348,9 +680,8 @@ const cerd_table cerd_ai_sector_analysis_table = {
     .nforeign = 3,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 8 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 8,
+    .checks = checks,
 };
 
 int cerd_ai_sector_analysis_insert(cerd_conn *conn, const cerd_ai_sector_analysis *in,

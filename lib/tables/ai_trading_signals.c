@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_trading_signals.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_ai_trading_signals) <= UINT16_MAX,
                "the offsets of cerd_ai_trading_signals must fit cerd_column::offset");
@@ -328,6 +329,500 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_ai_trading_signals_signal_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_TRADING_SIGNALS_SIGNAL_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "long",
+    .len = 4,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "short",
+    .len = 5,
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e0, &check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_AI_TRADING_SIGNALS_SIGNAL_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_ai_trading_signals_signal_type",
+    .sql = "signal_type IN ('long', 'short')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+};
+
+/* chk_ai_trading_signals_signal_origin */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_TRADING_SIGNALS_SIGNAL_ORIGIN,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "watchlist_screening",
+    .len = 19,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "portfolio_rebalancing",
+    .len = 21,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "market_opportunity",
+    .len = 18,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "risk_management",
+    .len = 15,
+};
+static const cerd_expr *const check1_e5_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3, &check1_e4};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check1_e5_args,
+};
+static const uint16_t check1_columns[] = {CERD_AI_TRADING_SIGNALS_SIGNAL_ORIGIN};
+static const cerd_check check1 = {
+    .name = "chk_ai_trading_signals_signal_origin",
+    .sql = "signal_origin IN ('watchlist_screening', 'portfolio_rebalancing', 'market_opportunity', 'risk_management')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e5,
+};
+
+/* chk_ai_trading_signals_signal_quality */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_TRADING_SIGNALS_SIGNAL_QUALITY,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "high",
+    .len = 4,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "medium",
+    .len = 6,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "low",
+    .len = 3,
+};
+static const cerd_expr *const check2_e4_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check2_e4_args,
+};
+static const uint16_t check2_columns[] = {CERD_AI_TRADING_SIGNALS_SIGNAL_QUALITY};
+static const cerd_check check2 = {
+    .name = "chk_ai_trading_signals_signal_quality",
+    .sql = "signal_quality IN ('high', 'medium', 'low')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e4,
+};
+
+/* chk_ai_trading_signals_confidence_score_range */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_TRADING_SIGNALS_CONFIDENCE_SCORE,
+};
+static const cerd_numeric check3_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check3_num1,
+};
+static const cerd_numeric check3_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check3_num2,
+};
+static const cerd_expr *const check3_e3_args[] = {&check3_e0, &check3_e1, &check3_e2};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check3_e3_args,
+};
+static const uint16_t check3_columns[] = {CERD_AI_TRADING_SIGNALS_CONFIDENCE_SCORE};
+static const cerd_check check3 = {
+    .name = "chk_ai_trading_signals_confidence_score_range",
+    .sql = "confidence_score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e3,
+};
+
+/* chk_ai_trading_signals_risk_level */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_TRADING_SIGNALS_RISK_LEVEL,
+};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "low",
+    .len = 3,
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "medium",
+    .len = 6,
+};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "high",
+    .len = 4,
+};
+static const cerd_expr check4_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "extreme",
+    .len = 7,
+};
+static const cerd_expr *const check4_e5_args[] = {&check4_e0, &check4_e1, &check4_e2,
+    &check4_e3, &check4_e4};
+static const cerd_expr check4_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check4_e5_args,
+};
+static const uint16_t check4_columns[] = {CERD_AI_TRADING_SIGNALS_RISK_LEVEL};
+static const cerd_check check4 = {
+    .name = "chk_ai_trading_signals_risk_level",
+    .sql = "risk_level IN ('low', 'medium', 'high', 'extreme')",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e5,
+};
+
+/* chk_ai_trading_signals_optimal_entry_timeframe */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_TRADING_SIGNALS_OPTIMAL_ENTRY_TIMEFRAME,
+};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1m",
+    .len = 2,
+};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "5m",
+    .len = 2,
+};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "15m",
+    .len = 3,
+};
+static const cerd_expr check5_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1h",
+    .len = 2,
+};
+static const cerd_expr *const check5_e5_args[] = {&check5_e0, &check5_e1, &check5_e2,
+    &check5_e3, &check5_e4};
+static const cerd_expr check5_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check5_e5_args,
+};
+static const uint16_t check5_columns[] = {CERD_AI_TRADING_SIGNALS_OPTIMAL_ENTRY_TIMEFRAME};
+static const cerd_check check5 = {
+    .name = "chk_ai_trading_signals_optimal_entry_timeframe",
+    .sql = "optimal_entry_timeframe IN ('1m', '5m', '15m', '1h')",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e5,
+};
+
+/* chk_ai_trading_signals_monitoring_timeframe */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_TRADING_SIGNALS_MONITORING_TIMEFRAME,
+};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "5m",
+    .len = 2,
+};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "15m",
+    .len = 3,
+};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1h",
+    .len = 2,
+};
+static const cerd_expr check6_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "4h",
+    .len = 2,
+};
+static const cerd_expr *const check6_e5_args[] = {&check6_e0, &check6_e1, &check6_e2,
+    &check6_e3, &check6_e4};
+static const cerd_expr check6_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check6_e5_args,
+};
+static const uint16_t check6_columns[] = {CERD_AI_TRADING_SIGNALS_MONITORING_TIMEFRAME};
+static const cerd_check check6 = {
+    .name = "chk_ai_trading_signals_monitoring_timeframe",
+    .sql = "monitoring_timeframe IN ('5m', '15m', '1h', '4h')",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e5,
+};
+
+/* chk_ai_trading_signals_status */
+static const cerd_expr check7_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_TRADING_SIGNALS_STATUS,
+};
+static const cerd_expr check7_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "active",
+    .len = 6,
+};
+static const cerd_expr check7_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "executed",
+    .len = 8,
+};
+static const cerd_expr check7_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "expired",
+    .len = 7,
+};
+static const cerd_expr check7_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "cancelled",
+    .len = 9,
+};
+static const cerd_expr check7_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "invalidated",
+    .len = 11,
+};
+static const cerd_expr *const check7_e6_args[] = {&check7_e0, &check7_e1, &check7_e2,
+    &check7_e3, &check7_e4, &check7_e5};
+static const cerd_expr check7_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check7_e6_args,
+};
+static const uint16_t check7_columns[] = {CERD_AI_TRADING_SIGNALS_STATUS};
+static const cerd_check check7 = {
+    .name = "chk_ai_trading_signals_status",
+    .sql = "status IN ('active', 'executed', 'expired', 'cancelled', 'invalidated')",
+    .ncolumns = 1,
+    .columns = check7_columns,
+    .expr = &check7_e6,
+};
+
+/* chk_ai_trading_signals_signal_strength */
+static const cerd_expr check8_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AI_TRADING_SIGNALS_SIGNAL_STRENGTH,
+};
+static const cerd_expr check8_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "weak",
+    .len = 4,
+};
+static const cerd_expr check8_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "moderate",
+    .len = 8,
+};
+static const cerd_expr check8_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "strong",
+    .len = 6,
+};
+static const cerd_expr check8_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "very_strong",
+    .len = 11,
+};
+static const cerd_expr *const check8_e5_args[] = {&check8_e0, &check8_e1, &check8_e2,
+    &check8_e3, &check8_e4};
+static const cerd_expr check8_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check8_e5_args,
+};
+static const uint16_t check8_columns[] = {CERD_AI_TRADING_SIGNALS_SIGNAL_STRENGTH};
+static const cerd_check check8 = {
+    .name = "chk_ai_trading_signals_signal_strength",
+    .sql = "signal_strength IN ('weak', 'moderate', 'strong', 'very_strong')",
+    .ncolumns = 1,
+    .columns = check8_columns,
+    .expr = &check8_e5,
+};
+
+/* chk_ai_trading_signals_market_correlation_range */
+static const cerd_expr check9_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_AI_TRADING_SIGNALS_MARKET_CORRELATION,
+};
+static const cerd_numeric check9_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check9_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check9_num1,
+};
+static const cerd_numeric check9_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check9_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check9_num2,
+};
+static const cerd_expr *const check9_e3_args[] = {&check9_e0, &check9_e1, &check9_e2};
+static const cerd_expr check9_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check9_e3_args,
+};
+static const uint16_t check9_columns[] = {CERD_AI_TRADING_SIGNALS_MARKET_CORRELATION};
+static const cerd_check check9 = {
+    .name = "chk_ai_trading_signals_market_correlation_range",
+    .sql = "market_correlation BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check9_columns,
+    .expr = &check9_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+    &check7,
+    &check8,
+    &check9,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_trading_signals_asset_id_fkey",
@@ -378,9 +873,8 @@ const cerd_table cerd_ai_trading_signals_table = {
     .nforeign = 5,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 10 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 10,
+    .checks = checks,
 };
 
 int cerd_ai_trading_signals_insert(cerd_conn *conn, const cerd_ai_trading_signals *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/analytics_data.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_analytics_data) <= UINT16_MAX,
                "the offsets of cerd_analytics_data must fit cerd_column::offset");
@@ -85,6 +86,110 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_analytics_data_category */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_ANALYTICS_DATA_CATEGORY,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "user_behavior",
+    .len = 13,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "api_usage",
+    .len = 9,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "performance",
+    .len = 11,
+};
+static const cerd_expr *const check0_e4_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check0_e4_args,
+};
+static const uint16_t check0_columns[] = {CERD_ANALYTICS_DATA_CATEGORY};
+static const cerd_check check0 = {
+    .name = "chk_analytics_data_category",
+    .sql = "category IN ('user_behavior', 'api_usage', 'performance')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e4,
+};
+
+/* chk_analytics_data_aggregation_level */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_ANALYTICS_DATA_AGGREGATION_LEVEL,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "hourly",
+    .len = 6,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "daily",
+    .len = 5,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "weekly",
+    .len = 6,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "monthly",
+    .len = 7,
+};
+static const cerd_expr *const check1_e5_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3, &check1_e4};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check1_e5_args,
+};
+static const uint16_t check1_columns[] = {CERD_ANALYTICS_DATA_AGGREGATION_LEVEL};
+static const cerd_check check1 = {
+    .name = "chk_analytics_data_aggregation_level",
+    .sql = "aggregation_level IN ('hourly', 'daily', 'weekly', 'monthly')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+};
+
 const cerd_table cerd_analytics_data_table = {
     .abi = CERD_TABLE_ABI,
     .name = "analytics_data",
@@ -102,9 +207,8 @@ const cerd_table cerd_analytics_data_table = {
     .nforeign = 0,
     .foreign_keys = NULL,
     .soft_delete_column = -1,
-    /* 2 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 2,
+    .checks = checks,
 };
 
 int cerd_analytics_data_insert(cerd_conn *conn, const cerd_analytics_data *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/assets.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_assets) <= UINT16_MAX,
                "the offsets of cerd_assets must fit cerd_column::offset");
@@ -319,6 +320,379 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_assets_asset_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_ASSETS_ASSET_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "crypto",
+    .len = 6,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "stablecoin",
+    .len = 10,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "macro",
+    .len = 5,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "index",
+    .len = 5,
+};
+static const cerd_expr *const check0_e5_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check0_e5_args,
+};
+static const uint16_t check0_columns[] = {CERD_ASSETS_ASSET_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_assets_asset_type",
+    .sql = "asset_type IN ('crypto', 'stablecoin', 'macro', 'index')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e5,
+};
+
+/* chk_assets_data_source */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_ASSETS_DATA_SOURCE,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "coingecko",
+    .len = 9,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "binance",
+    .len = 7,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "coinmarketcap",
+    .len = 13,
+};
+static const cerd_expr *const check1_e4_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check1_e4_args,
+};
+static const uint16_t check1_columns[] = {CERD_ASSETS_DATA_SOURCE};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "coingecko",
+    .len = 9,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check1_defaults[] = {&check1_e5};
+static const cerd_check check1 = {
+    .name = "chk_assets_data_source",
+    .sql = "data_source IN ('coingecko', 'binance', 'coinmarketcap')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e4,
+    .defaults = check1_defaults,
+};
+
+/* chk_market_cap_positive */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_ASSETS_MARKET_CAP,
+};
+static const cerd_expr *const check2_e1_args[] = {&check2_e0};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check2_e1_args,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_ASSETS_MARKET_CAP,
+};
+static const cerd_numeric check2_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num3,
+};
+static const cerd_expr *const check2_e4_args[] = {&check2_e2, &check2_e3};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e4_args,
+};
+static const cerd_expr *const check2_e5_args[] = {&check2_e1, &check2_e4};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e5_args,
+};
+static const uint16_t check2_columns[] = {CERD_ASSETS_MARKET_CAP};
+static const cerd_check check2 = {
+    .name = "chk_market_cap_positive",
+    .sql = "market_cap IS NULL OR market_cap >= 0",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e5,
+};
+
+/* chk_current_price_positive */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_ASSETS_CURRENT_PRICE,
+};
+static const cerd_expr *const check3_e1_args[] = {&check3_e0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check3_e1_args,
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_ASSETS_CURRENT_PRICE,
+};
+static const cerd_numeric check3_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check3_num3,
+};
+static const cerd_expr *const check3_e4_args[] = {&check3_e2, &check3_e3};
+static const cerd_expr check3_e4 = {
+    .op = CERD_EXPR_GT,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e4_args,
+};
+static const cerd_expr *const check3_e5_args[] = {&check3_e1, &check3_e4};
+static const cerd_expr check3_e5 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e5_args,
+};
+static const uint16_t check3_columns[] = {CERD_ASSETS_CURRENT_PRICE};
+static const cerd_check check3 = {
+    .name = "chk_current_price_positive",
+    .sql = "current_price IS NULL OR current_price > 0",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e5,
+};
+
+/* chk_supply_positive */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_ASSETS_CIRCULATING_SUPPLY,
+};
+static const cerd_expr *const check4_e1_args[] = {&check4_e0};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check4_e1_args,
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_ASSETS_CIRCULATING_SUPPLY,
+};
+static const cerd_numeric check4_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check4_num3,
+};
+static const cerd_expr *const check4_e4_args[] = {&check4_e2, &check4_e3};
+static const cerd_expr check4_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e4_args,
+};
+static const cerd_expr *const check4_e5_args[] = {&check4_e1, &check4_e4};
+static const cerd_expr check4_e5 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e5_args,
+};
+static const uint16_t check4_columns[] = {CERD_ASSETS_CIRCULATING_SUPPLY};
+static const cerd_check check4 = {
+    .name = "chk_supply_positive",
+    .sql = "circulating_supply IS NULL OR circulating_supply >= 0",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e5,
+};
+
+/* chk_data_quality */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_ASSETS_DATA_QUALITY_SCORE,
+};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "100",
+    .ival = INT64_C(100),
+};
+static const cerd_expr *const check5_e3_args[] = {&check5_e0, &check5_e1, &check5_e2};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check5_e3_args,
+};
+static const uint16_t check5_columns[] = {CERD_ASSETS_DATA_QUALITY_SCORE};
+static const cerd_expr check5_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "100",
+    .ival = INT64_C(100),
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check5_defaults[] = {&check5_e4};
+static const cerd_check check5 = {
+    .name = "chk_data_quality",
+    .sql = "data_quality_score BETWEEN 0 AND 100",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e3,
+    .defaults = check5_defaults,
+};
+
+/* chk_market_cap_rank */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_ASSETS_MARKET_CAP_RANK,
+};
+static const cerd_expr *const check6_e1_args[] = {&check6_e0};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check6_e1_args,
+};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_ASSETS_MARKET_CAP_RANK,
+};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr *const check6_e4_args[] = {&check6_e2, &check6_e3};
+static const cerd_expr check6_e4 = {
+    .op = CERD_EXPR_GT,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check6_e4_args,
+};
+static const cerd_expr *const check6_e5_args[] = {&check6_e1, &check6_e4};
+static const cerd_expr check6_e5 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check6_e5_args,
+};
+static const uint16_t check6_columns[] = {CERD_ASSETS_MARKET_CAP_RANK};
+static const cerd_check check6 = {
+    .name = "chk_market_cap_rank",
+    .sql = "market_cap_rank IS NULL OR market_cap_rank > 0",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -346,9 +720,8 @@ const cerd_table cerd_assets_table = {
     .nforeign = 0,
     .foreign_keys = NULL,
     .soft_delete_column = -1,
-    /* 7 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 7,
+    .checks = checks,
 };
 
 int cerd_assets_insert(cerd_conn *conn, const cerd_assets *in, cerd_assets *out)

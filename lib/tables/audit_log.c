@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/audit_log.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_audit_log) <= UINT16_MAX,
                "the offsets of cerd_audit_log must fit cerd_column::offset");
@@ -76,6 +77,57 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_audit_log_operation */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_AUDIT_LOG_OPERATION,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "INSERT",
+    .len = 6,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "UPDATE",
+    .len = 6,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "DELETE",
+    .len = 6,
+};
+static const cerd_expr *const check0_e4_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check0_e4_args,
+};
+static const uint16_t check0_columns[] = {CERD_AUDIT_LOG_OPERATION};
+static const cerd_check check0 = {
+    .name = "chk_audit_log_operation",
+    .sql = "operation IN ('INSERT', 'UPDATE', 'DELETE')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e4,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "audit_log_changed_by_fkey",
@@ -102,9 +154,8 @@ const cerd_table cerd_audit_log_table = {
     .nforeign = 1,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 1 CHECK constraint in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 1,
+    .checks = checks,
 };
 
 int cerd_audit_log_insert(cerd_conn *conn, const cerd_audit_log *in, cerd_audit_log *out)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/background_tasks.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_background_tasks) <= UINT16_MAX,
                "the offsets of cerd_background_tasks must fit cerd_column::offset");
@@ -121,6 +122,110 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_background_tasks_task_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_BACKGROUND_TASKS_TASK_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "data_sync",
+    .len = 9,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "model_training",
+    .len = 14,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "cleanup",
+    .len = 7,
+};
+static const cerd_expr *const check0_e4_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check0_e4_args,
+};
+static const uint16_t check0_columns[] = {CERD_BACKGROUND_TASKS_TASK_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_background_tasks_task_type",
+    .sql = "task_type IN ('data_sync', 'model_training', 'cleanup')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e4,
+};
+
+/* chk_background_tasks_status */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_BACKGROUND_TASKS_STATUS,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "pending",
+    .len = 7,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "running",
+    .len = 7,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "completed",
+    .len = 9,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "failed",
+    .len = 6,
+};
+static const cerd_expr *const check1_e5_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3, &check1_e4};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check1_e5_args,
+};
+static const uint16_t check1_columns[] = {CERD_BACKGROUND_TASKS_STATUS};
+static const cerd_check check1 = {
+    .name = "chk_background_tasks_status",
+    .sql = "status IN ('pending', 'running', 'completed', 'failed')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+};
+
 const cerd_table cerd_background_tasks_table = {
     .abi = CERD_TABLE_ABI,
     .name = "background_tasks",
@@ -138,9 +243,8 @@ const cerd_table cerd_background_tasks_table = {
     .nforeign = 0,
     .foreign_keys = NULL,
     .soft_delete_column = -1,
-    /* 2 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 2,
+    .checks = checks,
 };
 
 int cerd_background_tasks_insert(cerd_conn *conn, const cerd_background_tasks *in,

@@ -102,7 +102,6 @@ const cerd_table cerd_external_api_logs_table = {
     .nforeign = 0,
     .foreign_keys = NULL,
     .soft_delete_column = -1,
-    /* 0 CHECK constraints in the schema; not compiled yet (the server enforces them). */
     .nchecks = 0,
     .checks = NULL,
 };

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/metrics_snapshot.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_metrics_snapshot) <= UINT16_MAX,
                "the offsets of cerd_metrics_snapshot must fit cerd_column::offset");
@@ -436,6 +437,326 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_metrics_snapshot_timeframe */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_METRICS_SNAPSHOT_TIMEFRAME,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1m",
+    .len = 2,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "5m",
+    .len = 2,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "15m",
+    .len = 3,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1h",
+    .len = 2,
+};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "4h",
+    .len = 2,
+};
+static const cerd_expr check0_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1d",
+    .len = 2,
+};
+static const cerd_expr check0_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1w",
+    .len = 2,
+};
+static const cerd_expr *const check0_e8_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4, &check0_e5, &check0_e6, &check0_e7};
+static const cerd_expr check0_e8 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 8,
+    .args = check0_e8_args,
+};
+static const uint16_t check0_columns[] = {CERD_METRICS_SNAPSHOT_TIMEFRAME};
+static const cerd_check check0 = {
+    .name = "chk_metrics_snapshot_timeframe",
+    .sql = "timeframe IN ('1m', '5m', '15m', '1h', '4h', '1d', '1w')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e8,
+};
+
+/* chk_metrics_snapshot_data_source */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_METRICS_SNAPSHOT_DATA_SOURCE,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "coingecko",
+    .len = 9,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "binance",
+    .len = 7,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "aggregated",
+    .len = 10,
+};
+static const cerd_expr *const check1_e4_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check1_e4_args,
+};
+static const uint16_t check1_columns[] = {CERD_METRICS_SNAPSHOT_DATA_SOURCE};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "aggregated",
+    .len = 10,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check1_defaults[] = {&check1_e5};
+static const cerd_check check1 = {
+    .name = "chk_metrics_snapshot_data_source",
+    .sql = "data_source IN ('coingecko', 'binance', 'aggregated')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e4,
+    .defaults = check1_defaults,
+};
+
+/* chk_fear_greed_range */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_METRICS_SNAPSHOT_FEAR_GREED_INDEX,
+};
+static const cerd_expr *const check2_e1_args[] = {&check2_e0};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check2_e1_args,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_METRICS_SNAPSHOT_FEAR_GREED_INDEX,
+};
+static const cerd_numeric check2_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num3,
+};
+static const cerd_numeric check2_num4 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {100}};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "100",
+    .num = &check2_num4,
+};
+static const cerd_expr *const check2_e5_args[] = {&check2_e2, &check2_e3, &check2_e4};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check2_e5_args,
+};
+static const cerd_expr *const check2_e6_args[] = {&check2_e1, &check2_e5};
+static const cerd_expr check2_e6 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e6_args,
+};
+static const uint16_t check2_columns[] = {CERD_METRICS_SNAPSHOT_FEAR_GREED_INDEX};
+static const cerd_check check2 = {
+    .name = "chk_fear_greed_range",
+    .sql = "fear_greed_index IS NULL OR fear_greed_index BETWEEN 0 AND 100",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e6,
+};
+
+/* chk_dominance_range */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_METRICS_SNAPSHOT_BTC_DOMINANCE,
+};
+static const cerd_numeric check3_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check3_num1,
+};
+static const cerd_numeric check3_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {100}};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "100",
+    .num = &check3_num2,
+};
+static const cerd_expr *const check3_e3_args[] = {&check3_e0, &check3_e1, &check3_e2};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check3_e3_args,
+};
+static const uint16_t check3_columns[] = {CERD_METRICS_SNAPSHOT_BTC_DOMINANCE};
+static const cerd_check check3 = {
+    .name = "chk_dominance_range",
+    .sql = "btc_dominance BETWEEN 0 AND 100",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e3,
+};
+
+/* chk_btc_price_positive */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_METRICS_SNAPSHOT_BTC_PRICE_USD,
+};
+static const cerd_numeric check4_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check4_num1,
+};
+static const cerd_expr *const check4_e2_args[] = {&check4_e0, &check4_e1};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_GT,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e2_args,
+};
+static const uint16_t check4_columns[] = {CERD_METRICS_SNAPSHOT_BTC_PRICE_USD};
+static const cerd_check check4 = {
+    .name = "chk_btc_price_positive",
+    .sql = "btc_price_usd > 0",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e2,
+};
+
+/* chk_collection_duration */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_METRICS_SNAPSHOT_COLLECTION_DURATION_MS,
+};
+static const cerd_expr *const check5_e1_args[] = {&check5_e0};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check5_e1_args,
+};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_METRICS_SNAPSHOT_COLLECTION_DURATION_MS,
+};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr *const check5_e4_args[] = {&check5_e2, &check5_e3};
+static const cerd_expr check5_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check5_e4_args,
+};
+static const cerd_expr *const check5_e5_args[] = {&check5_e1, &check5_e4};
+static const cerd_expr check5_e5 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check5_e5_args,
+};
+static const uint16_t check5_columns[] = {CERD_METRICS_SNAPSHOT_COLLECTION_DURATION_MS};
+static const cerd_check check5 = {
+    .name = "chk_collection_duration",
+    .sql = "collection_duration_ms IS NULL OR collection_duration_ms >= 0",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -463,9 +784,8 @@ const cerd_table cerd_metrics_snapshot_table = {
     .nforeign = 0,
     .foreign_keys = NULL,
     .soft_delete_column = -1,
-    /* 6 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 6,
+    .checks = checks,
 };
 
 int cerd_metrics_snapshot_insert(cerd_conn *conn, const cerd_metrics_snapshot *in,

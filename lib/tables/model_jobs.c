@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/model_jobs.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_model_jobs) <= UINT16_MAX,
                "the offsets of cerd_model_jobs must fit cerd_column::offset");
@@ -274,6 +275,451 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_progress_range */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_JOBS_PROGRESS_PCT,
+};
+static const cerd_numeric check0_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num1,
+};
+static const cerd_expr *const check0_e2_args[] = {&check0_e0, &check0_e1};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e2_args,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_JOBS_PROGRESS_PCT,
+};
+static const cerd_numeric check0_num4 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {100}};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "100",
+    .num = &check0_num4,
+};
+static const cerd_expr *const check0_e5_args[] = {&check0_e3, &check0_e4};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e5_args,
+};
+static const cerd_expr *const check0_e6_args[] = {&check0_e2, &check0_e5};
+static const cerd_expr check0_e6 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e6_args,
+};
+static const uint16_t check0_columns[] = {CERD_MODEL_JOBS_PROGRESS_PCT};
+static const cerd_numeric check0_num7 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num7,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check0_defaults[] = {&check0_e7};
+static const cerd_check check0 = {
+    .name = "chk_progress_range",
+    .sql = "progress_pct >= 0 AND progress_pct <= 100",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e6,
+    .defaults = check0_defaults,
+};
+
+/* chk_retry_count */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_JOBS_RETRY_COUNT,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr *const check1_e2_args[] = {&check1_e0, &check1_e1};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e2_args,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_JOBS_RETRY_COUNT,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_JOBS_MAX_RETRIES,
+};
+static const cerd_expr *const check1_e5_args[] = {&check1_e3, &check1_e4};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e5_args,
+};
+static const cerd_expr *const check1_e6_args[] = {&check1_e2, &check1_e5};
+static const cerd_expr check1_e6 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e6_args,
+};
+static const uint16_t check1_columns[] = {CERD_MODEL_JOBS_RETRY_COUNT, CERD_MODEL_JOBS_MAX_RETRIES};
+static const cerd_expr check1_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "3",
+    .ival = INT64_C(3),
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check1_defaults[] = {NULL, &check1_e7};
+static const cerd_check check1 = {
+    .name = "chk_retry_count",
+    .sql = "retry_count >= 0 AND retry_count <= max_retries",
+    .ncolumns = 2,
+    .columns = check1_columns,
+    .expr = &check1_e6,
+    .defaults = check1_defaults,
+};
+
+/* chk_max_retries */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_JOBS_MAX_RETRIES,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr *const check2_e2_args[] = {&check2_e0, &check2_e1};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e2_args,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_JOBS_MAX_RETRIES,
+};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "10",
+    .ival = INT64_C(10),
+};
+static const cerd_expr *const check2_e5_args[] = {&check2_e3, &check2_e4};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e5_args,
+};
+static const cerd_expr *const check2_e6_args[] = {&check2_e2, &check2_e5};
+static const cerd_expr check2_e6 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e6_args,
+};
+static const uint16_t check2_columns[] = {CERD_MODEL_JOBS_MAX_RETRIES};
+static const cerd_expr check2_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "3",
+    .ival = INT64_C(3),
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check2_defaults[] = {&check2_e7};
+static const cerd_check check2 = {
+    .name = "chk_max_retries",
+    .sql = "max_retries >= 0 AND max_retries <= 10",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e6,
+    .defaults = check2_defaults,
+};
+
+/* chk_job_category_valid */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_JOBS_JOB_CATEGORY,
+};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "training",
+    .len = 8,
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "prediction",
+    .len = 10,
+};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "evaluation",
+    .len = 10,
+};
+static const cerd_expr check3_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "optimization",
+    .len = 12,
+};
+static const cerd_expr check3_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "deployment",
+    .len = 10,
+};
+static const cerd_expr *const check3_e6_args[] = {&check3_e0, &check3_e1, &check3_e2,
+    &check3_e3, &check3_e4, &check3_e5};
+static const cerd_expr check3_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check3_e6_args,
+};
+static const uint16_t check3_columns[] = {CERD_MODEL_JOBS_JOB_CATEGORY};
+static const cerd_check check3 = {
+    .name = "chk_job_category_valid",
+    .sql = "job_category IN ('training', 'prediction', 'evaluation', 'optimization', 'deployment')",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e6,
+};
+
+/* chk_cron_schedule_valid */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_JOBS_CRON_SCHEDULE,
+};
+static const cerd_expr *const check4_e1_args[] = {&check4_e0};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check4_e1_args,
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_BOOL,
+    .column = CERD_MODEL_JOBS_IS_RECURRING,
+};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .text = "true",
+    .ival = INT64_C(1),
+};
+static const cerd_expr *const check4_e4_args[] = {&check4_e2, &check4_e3};
+static const cerd_expr check4_e4 = {
+    .op = CERD_EXPR_EQ,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e4_args,
+};
+static const cerd_expr *const check4_e5_args[] = {&check4_e1, &check4_e4};
+static const cerd_expr check4_e5 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e5_args,
+};
+static const uint16_t check4_columns[] = {CERD_MODEL_JOBS_IS_RECURRING, CERD_MODEL_JOBS_CRON_SCHEDULE};
+static const cerd_check check4 = {
+    .name = "chk_cron_schedule_valid",
+    .sql = "cron_schedule IS NULL OR is_recurring = true",
+    .ncolumns = 2,
+    .columns = check4_columns,
+    .expr = &check4_e5,
+};
+
+/* chk_model_jobs_job_status */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_JOBS_JOB_STATUS,
+};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "pending",
+    .len = 7,
+};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "running",
+    .len = 7,
+};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "completed",
+    .len = 9,
+};
+static const cerd_expr check5_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "failed",
+    .len = 6,
+};
+static const cerd_expr check5_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "cancelled",
+    .len = 9,
+};
+static const cerd_expr check5_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "paused",
+    .len = 6,
+};
+static const cerd_expr *const check5_e7_args[] = {&check5_e0, &check5_e1, &check5_e2,
+    &check5_e3, &check5_e4, &check5_e5, &check5_e6};
+static const cerd_expr check5_e7 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 7,
+    .args = check5_e7_args,
+};
+static const uint16_t check5_columns[] = {CERD_MODEL_JOBS_JOB_STATUS};
+static const cerd_check check5 = {
+    .name = "chk_model_jobs_job_status",
+    .sql = "job_status IN ('pending', 'running', 'completed', 'failed', 'cancelled', 'paused')",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e7,
+};
+
+/* chk_model_jobs_priority */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_JOBS_PRIORITY,
+};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "low",
+    .len = 3,
+};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "normal",
+    .len = 6,
+};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "high",
+    .len = 4,
+};
+static const cerd_expr check6_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "urgent",
+    .len = 6,
+};
+static const cerd_expr *const check6_e5_args[] = {&check6_e0, &check6_e1, &check6_e2,
+    &check6_e3, &check6_e4};
+static const cerd_expr check6_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check6_e5_args,
+};
+static const uint16_t check6_columns[] = {CERD_MODEL_JOBS_PRIORITY};
+static const cerd_check check6 = {
+    .name = "chk_model_jobs_priority",
+    .sql = "priority IN ('low', 'normal', 'high', 'urgent')",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "model_jobs_model_id_fkey",
@@ -306,9 +752,8 @@ const cerd_table cerd_model_jobs_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 7 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 7,
+    .checks = checks,
 };
 
 int cerd_model_jobs_insert(cerd_conn *conn, const cerd_model_jobs *in, cerd_model_jobs *out)

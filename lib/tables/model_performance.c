@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/model_performance.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_model_performance) <= UINT16_MAX,
                "the offsets of cerd_model_performance must fit cerd_column::offset");
@@ -355,6 +356,1436 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_perf_ml_metrics */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_ACCURACY,
+};
+static const cerd_expr *const check0_e1_args[] = {&check0_e0};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check0_e1_args,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_ACCURACY,
+};
+static const cerd_numeric check0_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num3,
+};
+static const cerd_expr *const check0_e4_args[] = {&check0_e2, &check0_e3};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e4_args,
+};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_ACCURACY,
+};
+static const cerd_numeric check0_num6 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check0_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check0_num6,
+};
+static const cerd_expr *const check0_e7_args[] = {&check0_e5, &check0_e6};
+static const cerd_expr check0_e7 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e7_args,
+};
+static const cerd_expr *const check0_e8_args[] = {&check0_e4, &check0_e7};
+static const cerd_expr check0_e8 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e8_args,
+};
+static const cerd_expr *const check0_e9_args[] = {&check0_e1, &check0_e8};
+static const cerd_expr check0_e9 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e9_args,
+};
+static const cerd_expr check0_e10 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_PRECISION_SCORE,
+};
+static const cerd_expr *const check0_e11_args[] = {&check0_e10};
+static const cerd_expr check0_e11 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check0_e11_args,
+};
+static const cerd_expr check0_e12 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_PRECISION_SCORE,
+};
+static const cerd_numeric check0_num13 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e13 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num13,
+};
+static const cerd_expr *const check0_e14_args[] = {&check0_e12, &check0_e13};
+static const cerd_expr check0_e14 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e14_args,
+};
+static const cerd_expr check0_e15 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_PRECISION_SCORE,
+};
+static const cerd_numeric check0_num16 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check0_e16 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check0_num16,
+};
+static const cerd_expr *const check0_e17_args[] = {&check0_e15, &check0_e16};
+static const cerd_expr check0_e17 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e17_args,
+};
+static const cerd_expr *const check0_e18_args[] = {&check0_e14, &check0_e17};
+static const cerd_expr check0_e18 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e18_args,
+};
+static const cerd_expr *const check0_e19_args[] = {&check0_e11, &check0_e18};
+static const cerd_expr check0_e19 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e19_args,
+};
+static const cerd_expr check0_e20 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_RECALL,
+};
+static const cerd_expr *const check0_e21_args[] = {&check0_e20};
+static const cerd_expr check0_e21 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check0_e21_args,
+};
+static const cerd_expr check0_e22 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_RECALL,
+};
+static const cerd_numeric check0_num23 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e23 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num23,
+};
+static const cerd_expr *const check0_e24_args[] = {&check0_e22, &check0_e23};
+static const cerd_expr check0_e24 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e24_args,
+};
+static const cerd_expr check0_e25 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_RECALL,
+};
+static const cerd_numeric check0_num26 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check0_e26 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check0_num26,
+};
+static const cerd_expr *const check0_e27_args[] = {&check0_e25, &check0_e26};
+static const cerd_expr check0_e27 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e27_args,
+};
+static const cerd_expr *const check0_e28_args[] = {&check0_e24, &check0_e27};
+static const cerd_expr check0_e28 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e28_args,
+};
+static const cerd_expr *const check0_e29_args[] = {&check0_e21, &check0_e28};
+static const cerd_expr check0_e29 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e29_args,
+};
+static const cerd_expr check0_e30 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_F1_SCORE,
+};
+static const cerd_expr *const check0_e31_args[] = {&check0_e30};
+static const cerd_expr check0_e31 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check0_e31_args,
+};
+static const cerd_expr check0_e32 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_F1_SCORE,
+};
+static const cerd_numeric check0_num33 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e33 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num33,
+};
+static const cerd_expr *const check0_e34_args[] = {&check0_e32, &check0_e33};
+static const cerd_expr check0_e34 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e34_args,
+};
+static const cerd_expr check0_e35 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_F1_SCORE,
+};
+static const cerd_numeric check0_num36 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check0_e36 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check0_num36,
+};
+static const cerd_expr *const check0_e37_args[] = {&check0_e35, &check0_e36};
+static const cerd_expr check0_e37 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e37_args,
+};
+static const cerd_expr *const check0_e38_args[] = {&check0_e34, &check0_e37};
+static const cerd_expr check0_e38 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e38_args,
+};
+static const cerd_expr *const check0_e39_args[] = {&check0_e31, &check0_e38};
+static const cerd_expr check0_e39 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e39_args,
+};
+static const cerd_expr *const check0_e40_args[] = {&check0_e9, &check0_e19, &check0_e29,
+    &check0_e39};
+static const cerd_expr check0_e40 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check0_e40_args,
+};
+static const uint16_t check0_columns[] = {CERD_MODEL_PERFORMANCE_ACCURACY, CERD_MODEL_PERFORMANCE_PRECISION_SCORE, CERD_MODEL_PERFORMANCE_RECALL, CERD_MODEL_PERFORMANCE_F1_SCORE};
+static const cerd_check check0 = {
+    .name = "chk_perf_ml_metrics",
+    .sql = "(accuracy IS NULL OR (accuracy >= 0 AND accuracy <= 1)) AND\n        (precision_score IS NULL OR (precision_score >= 0 AND precision_score <= 1)) AND\n        (recall IS NULL OR (recall >= 0 AND recall <= 1)) AND\n        (f1_score IS NULL OR (f1_score >= 0 AND f1_score <= 1))",
+    .ncolumns = 4,
+    .columns = check0_columns,
+    .expr = &check0_e40,
+};
+
+/* chk_perf_trading_metrics */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_WIN_RATE,
+};
+static const cerd_expr *const check1_e1_args[] = {&check1_e0};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check1_e1_args,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_WIN_RATE,
+};
+static const cerd_numeric check1_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check1_num3,
+};
+static const cerd_expr *const check1_e4_args[] = {&check1_e2, &check1_e3};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e4_args,
+};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_WIN_RATE,
+};
+static const cerd_numeric check1_num6 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check1_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check1_num6,
+};
+static const cerd_expr *const check1_e7_args[] = {&check1_e5, &check1_e6};
+static const cerd_expr check1_e7 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e7_args,
+};
+static const cerd_expr *const check1_e8_args[] = {&check1_e4, &check1_e7};
+static const cerd_expr check1_e8 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e8_args,
+};
+static const cerd_expr *const check1_e9_args[] = {&check1_e1, &check1_e8};
+static const cerd_expr check1_e9 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e9_args,
+};
+static const cerd_expr check1_e10 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MAX_DRAWDOWN,
+};
+static const cerd_expr *const check1_e11_args[] = {&check1_e10};
+static const cerd_expr check1_e11 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check1_e11_args,
+};
+static const cerd_expr check1_e12 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MAX_DRAWDOWN,
+};
+static const cerd_numeric check1_num13 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check1_e13 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check1_num13,
+};
+static const cerd_expr *const check1_e14_args[] = {&check1_e12, &check1_e13};
+static const cerd_expr check1_e14 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e14_args,
+};
+static const cerd_expr check1_e15 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MAX_DRAWDOWN,
+};
+static const cerd_numeric check1_num16 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check1_e16 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check1_num16,
+};
+static const cerd_expr *const check1_e17_args[] = {&check1_e15, &check1_e16};
+static const cerd_expr check1_e17 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e17_args,
+};
+static const cerd_expr *const check1_e18_args[] = {&check1_e14, &check1_e17};
+static const cerd_expr check1_e18 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e18_args,
+};
+static const cerd_expr *const check1_e19_args[] = {&check1_e11, &check1_e18};
+static const cerd_expr check1_e19 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e19_args,
+};
+static const cerd_expr check1_e20 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_PROFIT_FACTOR,
+};
+static const cerd_expr *const check1_e21_args[] = {&check1_e20};
+static const cerd_expr check1_e21 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check1_e21_args,
+};
+static const cerd_expr check1_e22 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_PROFIT_FACTOR,
+};
+static const cerd_numeric check1_num23 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check1_e23 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check1_num23,
+};
+static const cerd_expr *const check1_e24_args[] = {&check1_e22, &check1_e23};
+static const cerd_expr check1_e24 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e24_args,
+};
+static const cerd_expr *const check1_e25_args[] = {&check1_e21, &check1_e24};
+static const cerd_expr check1_e25 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e25_args,
+};
+static const cerd_expr *const check1_e26_args[] = {&check1_e9, &check1_e19, &check1_e25};
+static const cerd_expr check1_e26 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check1_e26_args,
+};
+static const uint16_t check1_columns[] = {CERD_MODEL_PERFORMANCE_WIN_RATE, CERD_MODEL_PERFORMANCE_PROFIT_FACTOR, CERD_MODEL_PERFORMANCE_MAX_DRAWDOWN};
+static const cerd_check check1 = {
+    .name = "chk_perf_trading_metrics",
+    .sql = "(win_rate IS NULL OR (win_rate >= 0 AND win_rate <= 1)) AND\n        (max_drawdown IS NULL OR (max_drawdown >= 0 AND max_drawdown <= 1)) AND\n        (profit_factor IS NULL OR profit_factor >= 0)",
+    .ncolumns = 3,
+    .columns = check1_columns,
+    .expr = &check1_e26,
+};
+
+/* chk_perf_statistical_metrics */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_R2_SCORE,
+};
+static const cerd_expr *const check2_e1_args[] = {&check2_e0};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check2_e1_args,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_R2_SCORE,
+};
+static const cerd_numeric check2_num3 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_NEG, .dscale = 0, .digits = {1}};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "-1",
+    .num = &check2_num3,
+};
+static const cerd_expr *const check2_e4_args[] = {&check2_e2, &check2_e3};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e4_args,
+};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_R2_SCORE,
+};
+static const cerd_numeric check2_num6 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check2_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check2_num6,
+};
+static const cerd_expr *const check2_e7_args[] = {&check2_e5, &check2_e6};
+static const cerd_expr check2_e7 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e7_args,
+};
+static const cerd_expr *const check2_e8_args[] = {&check2_e4, &check2_e7};
+static const cerd_expr check2_e8 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e8_args,
+};
+static const cerd_expr *const check2_e9_args[] = {&check2_e1, &check2_e8};
+static const cerd_expr check2_e9 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e9_args,
+};
+static const cerd_expr check2_e10 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MSE,
+};
+static const cerd_expr *const check2_e11_args[] = {&check2_e10};
+static const cerd_expr check2_e11 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check2_e11_args,
+};
+static const cerd_expr check2_e12 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MSE,
+};
+static const cerd_numeric check2_num13 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e13 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num13,
+};
+static const cerd_expr *const check2_e14_args[] = {&check2_e12, &check2_e13};
+static const cerd_expr check2_e14 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e14_args,
+};
+static const cerd_expr *const check2_e15_args[] = {&check2_e11, &check2_e14};
+static const cerd_expr check2_e15 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e15_args,
+};
+static const cerd_expr check2_e16 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MAE,
+};
+static const cerd_expr *const check2_e17_args[] = {&check2_e16};
+static const cerd_expr check2_e17 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check2_e17_args,
+};
+static const cerd_expr check2_e18 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MAE,
+};
+static const cerd_numeric check2_num19 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e19 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num19,
+};
+static const cerd_expr *const check2_e20_args[] = {&check2_e18, &check2_e19};
+static const cerd_expr check2_e20 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e20_args,
+};
+static const cerd_expr *const check2_e21_args[] = {&check2_e17, &check2_e20};
+static const cerd_expr check2_e21 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e21_args,
+};
+static const cerd_expr *const check2_e22_args[] = {&check2_e9, &check2_e15, &check2_e21};
+static const cerd_expr check2_e22 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check2_e22_args,
+};
+static const uint16_t check2_columns[] = {CERD_MODEL_PERFORMANCE_MSE, CERD_MODEL_PERFORMANCE_MAE, CERD_MODEL_PERFORMANCE_R2_SCORE};
+static const cerd_check check2 = {
+    .name = "chk_perf_statistical_metrics",
+    .sql = "(r2_score IS NULL OR (r2_score >= -1 AND r2_score <= 1)) AND\n        (mse IS NULL OR mse >= 0) AND\n        (mae IS NULL OR mae >= 0)",
+    .ncolumns = 3,
+    .columns = check2_columns,
+    .expr = &check2_e22,
+};
+
+/* chk_perf_sample_counts */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_PERFORMANCE_SAMPLE_COUNT,
+};
+static const cerd_expr *const check3_e1_args[] = {&check3_e0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check3_e1_args,
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_PERFORMANCE_SAMPLE_COUNT,
+};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr *const check3_e4_args[] = {&check3_e2, &check3_e3};
+static const cerd_expr check3_e4 = {
+    .op = CERD_EXPR_GT,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e4_args,
+};
+static const cerd_expr *const check3_e5_args[] = {&check3_e1, &check3_e4};
+static const cerd_expr check3_e5 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e5_args,
+};
+static const cerd_expr check3_e6 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_PERFORMANCE_VALID_PREDICTIONS,
+};
+static const cerd_expr *const check3_e7_args[] = {&check3_e6};
+static const cerd_expr check3_e7 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check3_e7_args,
+};
+static const cerd_expr check3_e8 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_PERFORMANCE_VALID_PREDICTIONS,
+};
+static const cerd_expr check3_e9 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "0",
+    .ival = INT64_C(0),
+};
+static const cerd_expr *const check3_e10_args[] = {&check3_e8, &check3_e9};
+static const cerd_expr check3_e10 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e10_args,
+};
+static const cerd_expr check3_e11 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_PERFORMANCE_VALID_PREDICTIONS,
+};
+static const cerd_expr check3_e12 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_MODEL_PERFORMANCE_SAMPLE_COUNT,
+};
+static const cerd_expr *const check3_e13_args[] = {&check3_e11, &check3_e12};
+static const cerd_expr check3_e13 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e13_args,
+};
+static const cerd_expr *const check3_e14_args[] = {&check3_e10, &check3_e13};
+static const cerd_expr check3_e14 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e14_args,
+};
+static const cerd_expr *const check3_e15_args[] = {&check3_e7, &check3_e14};
+static const cerd_expr check3_e15 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e15_args,
+};
+static const cerd_expr *const check3_e16_args[] = {&check3_e5, &check3_e15};
+static const cerd_expr check3_e16 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e16_args,
+};
+static const uint16_t check3_columns[] = {CERD_MODEL_PERFORMANCE_SAMPLE_COUNT, CERD_MODEL_PERFORMANCE_VALID_PREDICTIONS};
+static const cerd_check check3 = {
+    .name = "chk_perf_sample_counts",
+    .sql = "(sample_count IS NULL OR sample_count > 0) AND\n        (valid_predictions IS NULL OR (valid_predictions >= 0 AND valid_predictions <= sample_count))",
+    .ncolumns = 2,
+    .columns = check3_columns,
+    .expr = &check3_e16,
+};
+
+/* chk_perf_confidence_metrics */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_CONFIDENCE_AVG,
+};
+static const cerd_expr *const check4_e1_args[] = {&check4_e0};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check4_e1_args,
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_CONFIDENCE_AVG,
+};
+static const cerd_numeric check4_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check4_num3,
+};
+static const cerd_expr *const check4_e4_args[] = {&check4_e2, &check4_e3};
+static const cerd_expr check4_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e4_args,
+};
+static const cerd_expr check4_e5 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_CONFIDENCE_AVG,
+};
+static const cerd_numeric check4_num6 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check4_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check4_num6,
+};
+static const cerd_expr *const check4_e7_args[] = {&check4_e5, &check4_e6};
+static const cerd_expr check4_e7 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e7_args,
+};
+static const cerd_expr *const check4_e8_args[] = {&check4_e4, &check4_e7};
+static const cerd_expr check4_e8 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e8_args,
+};
+static const cerd_expr *const check4_e9_args[] = {&check4_e1, &check4_e8};
+static const cerd_expr check4_e9 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e9_args,
+};
+static const cerd_expr check4_e10 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_CONFIDENCE_STD,
+};
+static const cerd_expr *const check4_e11_args[] = {&check4_e10};
+static const cerd_expr check4_e11 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check4_e11_args,
+};
+static const cerd_expr check4_e12 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_CONFIDENCE_STD,
+};
+static const cerd_numeric check4_num13 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check4_e13 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check4_num13,
+};
+static const cerd_expr *const check4_e14_args[] = {&check4_e12, &check4_e13};
+static const cerd_expr check4_e14 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e14_args,
+};
+static const cerd_expr *const check4_e15_args[] = {&check4_e11, &check4_e14};
+static const cerd_expr check4_e15 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e15_args,
+};
+static const cerd_expr *const check4_e16_args[] = {&check4_e9, &check4_e15};
+static const cerd_expr check4_e16 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check4_e16_args,
+};
+static const uint16_t check4_columns[] = {CERD_MODEL_PERFORMANCE_CONFIDENCE_AVG, CERD_MODEL_PERFORMANCE_CONFIDENCE_STD};
+static const cerd_check check4 = {
+    .name = "chk_perf_confidence_metrics",
+    .sql = "(confidence_avg IS NULL OR (confidence_avg >= 0 AND confidence_avg <= 1)) AND\n        (confidence_std IS NULL OR confidence_std >= 0)",
+    .ncolumns = 2,
+    .columns = check4_columns,
+    .expr = &check4_e16,
+};
+
+/* chk_perf_composite_score */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_OVERALL_SCORE,
+};
+static const cerd_expr *const check5_e1_args[] = {&check5_e0};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check5_e1_args,
+};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_OVERALL_SCORE,
+};
+static const cerd_numeric check5_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check5_num3,
+};
+static const cerd_expr *const check5_e4_args[] = {&check5_e2, &check5_e3};
+static const cerd_expr check5_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check5_e4_args,
+};
+static const cerd_expr check5_e5 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_OVERALL_SCORE,
+};
+static const cerd_numeric check5_num6 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check5_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check5_num6,
+};
+static const cerd_expr *const check5_e7_args[] = {&check5_e5, &check5_e6};
+static const cerd_expr check5_e7 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check5_e7_args,
+};
+static const cerd_expr *const check5_e8_args[] = {&check5_e4, &check5_e7};
+static const cerd_expr check5_e8 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check5_e8_args,
+};
+static const cerd_expr *const check5_e9_args[] = {&check5_e1, &check5_e8};
+static const cerd_expr check5_e9 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check5_e9_args,
+};
+static const uint16_t check5_columns[] = {CERD_MODEL_PERFORMANCE_OVERALL_SCORE};
+static const cerd_check check5 = {
+    .name = "chk_perf_composite_score",
+    .sql = "overall_score IS NULL OR (overall_score >= 0 AND overall_score <= 1)",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e9,
+};
+
+/* chk_perf_market_volatility */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MARKET_VOLATILITY,
+};
+static const cerd_expr *const check6_e1_args[] = {&check6_e0};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check6_e1_args,
+};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MARKET_VOLATILITY,
+};
+static const cerd_numeric check6_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check6_num3,
+};
+static const cerd_expr *const check6_e4_args[] = {&check6_e2, &check6_e3};
+static const cerd_expr check6_e4 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check6_e4_args,
+};
+static const cerd_expr check6_e5 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_MODEL_PERFORMANCE_MARKET_VOLATILITY,
+};
+static const cerd_numeric check6_num6 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check6_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check6_num6,
+};
+static const cerd_expr *const check6_e7_args[] = {&check6_e5, &check6_e6};
+static const cerd_expr check6_e7 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check6_e7_args,
+};
+static const cerd_expr *const check6_e8_args[] = {&check6_e4, &check6_e7};
+static const cerd_expr check6_e8 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check6_e8_args,
+};
+static const cerd_expr *const check6_e9_args[] = {&check6_e1, &check6_e8};
+static const cerd_expr check6_e9 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check6_e9_args,
+};
+static const uint16_t check6_columns[] = {CERD_MODEL_PERFORMANCE_MARKET_VOLATILITY};
+static const cerd_check check6 = {
+    .name = "chk_perf_market_volatility",
+    .sql = "market_volatility IS NULL OR (market_volatility >= 0 AND market_volatility <= 1)",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e9,
+};
+
+/* chk_perf_evaluation_trigger */
+static const cerd_expr check7_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_PERFORMANCE_EVALUATION_TRIGGER,
+};
+static const cerd_expr check7_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "job_completion",
+    .len = 14,
+};
+static const cerd_expr check7_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "manual",
+    .len = 6,
+};
+static const cerd_expr check7_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "scheduled",
+    .len = 9,
+};
+static const cerd_expr check7_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "api_request",
+    .len = 11,
+};
+static const cerd_expr *const check7_e5_args[] = {&check7_e0, &check7_e1, &check7_e2,
+    &check7_e3, &check7_e4};
+static const cerd_expr check7_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check7_e5_args,
+};
+static const uint16_t check7_columns[] = {CERD_MODEL_PERFORMANCE_EVALUATION_TRIGGER};
+static const cerd_check check7 = {
+    .name = "chk_perf_evaluation_trigger",
+    .sql = "evaluation_trigger IN ('job_completion', 'manual', 'scheduled', 'api_request')",
+    .ncolumns = 1,
+    .columns = check7_columns,
+    .expr = &check7_e5,
+};
+
+/* chk_perf_grade_valid */
+static const cerd_expr check8_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_PERFORMANCE_PERFORMANCE_GRADE,
+};
+static const cerd_expr *const check8_e1_args[] = {&check8_e0};
+static const cerd_expr check8_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check8_e1_args,
+};
+static const cerd_expr check8_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_PERFORMANCE_PERFORMANCE_GRADE,
+};
+static const cerd_expr check8_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "A",
+    .len = 1,
+};
+static const cerd_expr check8_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "B",
+    .len = 1,
+};
+static const cerd_expr check8_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "C",
+    .len = 1,
+};
+static const cerd_expr check8_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "D",
+    .len = 1,
+};
+static const cerd_expr check8_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "F",
+    .len = 1,
+};
+static const cerd_expr *const check8_e8_args[] = {&check8_e2, &check8_e3, &check8_e4,
+    &check8_e5, &check8_e6, &check8_e7};
+static const cerd_expr check8_e8 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check8_e8_args,
+};
+static const cerd_expr *const check8_e9_args[] = {&check8_e1, &check8_e8};
+static const cerd_expr check8_e9 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check8_e9_args,
+};
+static const uint16_t check8_columns[] = {CERD_MODEL_PERFORMANCE_PERFORMANCE_GRADE};
+static const cerd_check check8 = {
+    .name = "chk_perf_grade_valid",
+    .sql = "performance_grade IS NULL OR performance_grade IN ('A', 'B', 'C', 'D', 'F')",
+    .ncolumns = 1,
+    .columns = check8_columns,
+    .expr = &check8_e9,
+};
+
+/* chk_perf_market_regime */
+static const cerd_expr check9_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_PERFORMANCE_MARKET_REGIME,
+};
+static const cerd_expr *const check9_e1_args[] = {&check9_e0};
+static const cerd_expr check9_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check9_e1_args,
+};
+static const cerd_expr check9_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_PERFORMANCE_MARKET_REGIME,
+};
+static const cerd_expr check9_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "bull",
+    .len = 4,
+};
+static const cerd_expr check9_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "bear",
+    .len = 4,
+};
+static const cerd_expr check9_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "sideways",
+    .len = 8,
+};
+static const cerd_expr check9_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "volatile",
+    .len = 8,
+};
+static const cerd_expr *const check9_e7_args[] = {&check9_e2, &check9_e3, &check9_e4,
+    &check9_e5, &check9_e6};
+static const cerd_expr check9_e7 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check9_e7_args,
+};
+static const cerd_expr *const check9_e8_args[] = {&check9_e1, &check9_e7};
+static const cerd_expr check9_e8 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check9_e8_args,
+};
+static const uint16_t check9_columns[] = {CERD_MODEL_PERFORMANCE_MARKET_REGIME};
+static const cerd_check check9 = {
+    .name = "chk_perf_market_regime",
+    .sql = "market_regime IS NULL OR market_regime IN ('bull', 'bear', 'sideways', 'volatile')",
+    .ncolumns = 1,
+    .columns = check9_columns,
+    .expr = &check9_e8,
+};
+
+/* chk_perf_status_valid */
+static const cerd_expr check10_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_PERFORMANCE_EVALUATION_STATUS,
+};
+static const cerd_expr check10_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "completed",
+    .len = 9,
+};
+static const cerd_expr check10_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "failed",
+    .len = 6,
+};
+static const cerd_expr check10_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "partial",
+    .len = 7,
+};
+static const cerd_expr check10_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "invalidated",
+    .len = 11,
+};
+static const cerd_expr *const check10_e5_args[] = {&check10_e0, &check10_e1, &check10_e2,
+    &check10_e3, &check10_e4};
+static const cerd_expr check10_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check10_e5_args,
+};
+static const uint16_t check10_columns[] = {CERD_MODEL_PERFORMANCE_EVALUATION_STATUS};
+static const cerd_check check10 = {
+    .name = "chk_perf_status_valid",
+    .sql = "evaluation_status IN ('completed', 'failed', 'partial', 'invalidated')",
+    .ncolumns = 1,
+    .columns = check10_columns,
+    .expr = &check10_e5,
+};
+
+/* chk_model_performance_evaluation_type */
+static const cerd_expr check11_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_MODEL_PERFORMANCE_EVALUATION_TYPE,
+};
+static const cerd_expr check11_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "backtesting",
+    .len = 11,
+};
+static const cerd_expr check11_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "forward_testing",
+    .len = 15,
+};
+static const cerd_expr check11_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "cross_validation",
+    .len = 16,
+};
+static const cerd_expr check11_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "live_performance",
+    .len = 16,
+};
+static const cerd_expr check11_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "job_triggered",
+    .len = 13,
+};
+static const cerd_expr *const check11_e6_args[] = {&check11_e0, &check11_e1, &check11_e2,
+    &check11_e3, &check11_e4, &check11_e5};
+static const cerd_expr check11_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check11_e6_args,
+};
+static const uint16_t check11_columns[] = {CERD_MODEL_PERFORMANCE_EVALUATION_TYPE};
+static const cerd_check check11 = {
+    .name = "chk_model_performance_evaluation_type",
+    .sql = "evaluation_type IN ('backtesting', 'forward_testing', 'cross_validation',\n                                   'live_performance', 'job_triggered')",
+    .ncolumns = 1,
+    .columns = check11_columns,
+    .expr = &check11_e6,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+    &check7,
+    &check8,
+    &check9,
+    &check10,
+    &check11,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "model_performance_model_id_fkey",
@@ -387,9 +1818,8 @@ const cerd_table cerd_model_performance_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 12 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 12,
+    .checks = checks,
 };
 
 int cerd_model_performance_insert(cerd_conn *conn, const cerd_model_performance *in,

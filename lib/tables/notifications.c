@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/notifications.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_notifications) <= UINT16_MAX,
                "the offsets of cerd_notifications must fit cerd_column::offset");
@@ -139,6 +140,163 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_notifications_notification_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_NOTIFICATIONS_NOTIFICATION_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "signal",
+    .len = 6,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "alert",
+    .len = 5,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "system",
+    .len = 6,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "educational",
+    .len = 11,
+};
+static const cerd_expr *const check0_e5_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check0_e5_args,
+};
+static const uint16_t check0_columns[] = {CERD_NOTIFICATIONS_NOTIFICATION_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_notifications_notification_type",
+    .sql = "notification_type IN ('signal', 'alert', 'system', 'educational')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e5,
+};
+
+/* chk_notifications_status */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_NOTIFICATIONS_STATUS,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "unread",
+    .len = 6,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "read",
+    .len = 4,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "dismissed",
+    .len = 9,
+};
+static const cerd_expr *const check1_e4_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check1_e4_args,
+};
+static const uint16_t check1_columns[] = {CERD_NOTIFICATIONS_STATUS};
+static const cerd_check check1 = {
+    .name = "chk_notifications_status",
+    .sql = "status IN ('unread', 'read', 'dismissed')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e4,
+};
+
+/* chk_notifications_priority */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_NOTIFICATIONS_PRIORITY,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "low",
+    .len = 3,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "normal",
+    .len = 6,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "high",
+    .len = 4,
+};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "urgent",
+    .len = 6,
+};
+static const cerd_expr *const check2_e5_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3, &check2_e4};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check2_e5_args,
+};
+static const uint16_t check2_columns[] = {CERD_NOTIFICATIONS_PRIORITY};
+static const cerd_check check2 = {
+    .name = "chk_notifications_priority",
+    .sql = "priority IN ('low', 'normal', 'high', 'urgent')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "notifications_user_id_fkey",
@@ -165,9 +323,8 @@ const cerd_table cerd_notifications_table = {
     .nforeign = 1,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 3 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 3,
+    .checks = checks,
 };
 
 int cerd_notifications_insert(cerd_conn *conn, const cerd_notifications *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/portfolio_assets.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_portfolio_assets) <= UINT16_MAX,
                "the offsets of cerd_portfolio_assets must fit cerd_column::offset");
@@ -229,6 +230,226 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_portfolio_assets_asset_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_PORTFOLIO_ASSETS_ASSET_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Crypto Asset",
+    .len = 12,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Stablecoin",
+    .len = 10,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Long Position",
+    .len = 13,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "Short Position",
+    .len = 14,
+};
+static const cerd_expr *const check0_e5_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check0_e5_args,
+};
+static const uint16_t check0_columns[] = {CERD_PORTFOLIO_ASSETS_ASSET_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_portfolio_assets_asset_type",
+    .sql = "asset_type IN ('Crypto Asset', 'Stablecoin', 'Long Position', 'Short Position')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e5,
+};
+
+/* chk_portfolio_assets_trade_status */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_PORTFOLIO_ASSETS_TRADE_STATUS,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "open",
+    .len = 4,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "reducing",
+    .len = 8,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "closed",
+    .len = 6,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "accumulating",
+    .len = 12,
+};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "exit_plan",
+    .len = 9,
+};
+static const cerd_expr *const check1_e6_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3, &check1_e4, &check1_e5};
+static const cerd_expr check1_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check1_e6_args,
+};
+static const uint16_t check1_columns[] = {CERD_PORTFOLIO_ASSETS_TRADE_STATUS};
+static const cerd_check check1 = {
+    .name = "chk_portfolio_assets_trade_status",
+    .sql = "trade_status IN ('open', 'reducing', 'closed', 'accumulating', 'exit_plan')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e6,
+};
+
+/* chk_portfolio_assets_investment_timeframe */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_PORTFOLIO_ASSETS_INVESTMENT_TIMEFRAME,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "short_term",
+    .len = 10,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "medium_term",
+    .len = 11,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "long_term",
+    .len = 9,
+};
+static const cerd_expr *const check2_e4_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check2_e4_args,
+};
+static const uint16_t check2_columns[] = {CERD_PORTFOLIO_ASSETS_INVESTMENT_TIMEFRAME};
+static const cerd_check check2 = {
+    .name = "chk_portfolio_assets_investment_timeframe",
+    .sql = "investment_timeframe IN ('short_term', 'medium_term', 'long_term')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e4,
+};
+
+/* chk_portfolio_assets_risk_category */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_PORTFOLIO_ASSETS_RISK_CATEGORY,
+};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "conservative",
+    .len = 12,
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "moderate",
+    .len = 8,
+};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "aggressive",
+    .len = 10,
+};
+static const cerd_expr *const check3_e4_args[] = {&check3_e0, &check3_e1, &check3_e2,
+    &check3_e3};
+static const cerd_expr check3_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check3_e4_args,
+};
+static const uint16_t check3_columns[] = {CERD_PORTFOLIO_ASSETS_RISK_CATEGORY};
+static const cerd_expr check3_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "moderate",
+    .len = 8,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check3_defaults[] = {&check3_e5};
+static const cerd_check check3 = {
+    .name = "chk_portfolio_assets_risk_category",
+    .sql = "risk_category IN ('conservative', 'moderate', 'aggressive')",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e4,
+    .defaults = check3_defaults,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "portfolio_assets_portfolio_id_fkey",
@@ -273,9 +494,8 @@ const cerd_table cerd_portfolio_assets_table = {
     .nforeign = 4,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 4 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 4,
+    .checks = checks,
 };
 
 int cerd_portfolio_assets_insert(cerd_conn *conn, const cerd_portfolio_assets *in,

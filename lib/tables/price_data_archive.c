@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/price_data_archive.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_price_data_archive) <= UINT16_MAX,
                "the offsets of cerd_price_data_archive must fit cerd_column::offset");
@@ -157,6 +158,331 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_price_data_archive_timeframe */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_PRICE_DATA_ARCHIVE_TIMEFRAME,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1m",
+    .len = 2,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "5m",
+    .len = 2,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "15m",
+    .len = 3,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1h",
+    .len = 2,
+};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "4h",
+    .len = 2,
+};
+static const cerd_expr check0_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1d",
+    .len = 2,
+};
+static const cerd_expr check0_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1w",
+    .len = 2,
+};
+static const cerd_expr check0_e8 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1M",
+    .len = 2,
+};
+static const cerd_expr *const check0_e9_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4, &check0_e5, &check0_e6, &check0_e7, &check0_e8};
+static const cerd_expr check0_e9 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 9,
+    .args = check0_e9_args,
+};
+static const uint16_t check0_columns[] = {CERD_PRICE_DATA_ARCHIVE_TIMEFRAME};
+static const cerd_check check0 = {
+    .name = "chk_price_data_archive_timeframe",
+    .sql = "timeframe IN ('1m', '5m', '15m', '1h', '4h', '1d', '1w', '1M')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e9,
+};
+
+/* chk_ohlc_logic_archive */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_LOW_PRICE,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_OPEN_PRICE,
+};
+static const cerd_expr *const check1_e2_args[] = {&check1_e0, &check1_e1};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e2_args,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_LOW_PRICE,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_CLOSE_PRICE,
+};
+static const cerd_expr *const check1_e5_args[] = {&check1_e3, &check1_e4};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e5_args,
+};
+static const cerd_expr check1_e6 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_HIGH_PRICE,
+};
+static const cerd_expr check1_e7 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_OPEN_PRICE,
+};
+static const cerd_expr *const check1_e8_args[] = {&check1_e6, &check1_e7};
+static const cerd_expr check1_e8 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e8_args,
+};
+static const cerd_expr check1_e9 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_HIGH_PRICE,
+};
+static const cerd_expr check1_e10 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_CLOSE_PRICE,
+};
+static const cerd_expr *const check1_e11_args[] = {&check1_e9, &check1_e10};
+static const cerd_expr check1_e11 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e11_args,
+};
+static const cerd_expr *const check1_e12_args[] = {&check1_e2, &check1_e5, &check1_e8,
+    &check1_e11};
+static const cerd_expr check1_e12 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check1_e12_args,
+};
+static const uint16_t check1_columns[] = {CERD_PRICE_DATA_ARCHIVE_OPEN_PRICE, CERD_PRICE_DATA_ARCHIVE_HIGH_PRICE, CERD_PRICE_DATA_ARCHIVE_LOW_PRICE, CERD_PRICE_DATA_ARCHIVE_CLOSE_PRICE};
+static const cerd_check check1 = {
+    .name = "chk_ohlc_logic_archive",
+    .sql = "low_price <= open_price AND low_price <= close_price AND high_price >= open_price AND high_price >= close_price",
+    .ncolumns = 4,
+    .columns = check1_columns,
+    .expr = &check1_e12,
+};
+
+/* chk_prices_positive_archive */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_OPEN_PRICE,
+};
+static const cerd_numeric check2_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num1,
+};
+static const cerd_expr *const check2_e2_args[] = {&check2_e0, &check2_e1};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_GT,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e2_args,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_HIGH_PRICE,
+};
+static const cerd_numeric check2_num4 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num4,
+};
+static const cerd_expr *const check2_e5_args[] = {&check2_e3, &check2_e4};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_GT,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e5_args,
+};
+static const cerd_expr check2_e6 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_LOW_PRICE,
+};
+static const cerd_numeric check2_num7 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num7,
+};
+static const cerd_expr *const check2_e8_args[] = {&check2_e6, &check2_e7};
+static const cerd_expr check2_e8 = {
+    .op = CERD_EXPR_GT,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e8_args,
+};
+static const cerd_expr check2_e9 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_CLOSE_PRICE,
+};
+static const cerd_numeric check2_num10 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check2_e10 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check2_num10,
+};
+static const cerd_expr *const check2_e11_args[] = {&check2_e9, &check2_e10};
+static const cerd_expr check2_e11 = {
+    .op = CERD_EXPR_GT,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check2_e11_args,
+};
+static const cerd_expr *const check2_e12_args[] = {&check2_e2, &check2_e5, &check2_e8,
+    &check2_e11};
+static const cerd_expr check2_e12 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check2_e12_args,
+};
+static const uint16_t check2_columns[] = {CERD_PRICE_DATA_ARCHIVE_OPEN_PRICE, CERD_PRICE_DATA_ARCHIVE_HIGH_PRICE, CERD_PRICE_DATA_ARCHIVE_LOW_PRICE, CERD_PRICE_DATA_ARCHIVE_CLOSE_PRICE};
+static const cerd_check check2 = {
+    .name = "chk_prices_positive_archive",
+    .sql = "open_price > 0 AND high_price > 0 AND low_price > 0 AND close_price > 0",
+    .ncolumns = 4,
+    .columns = check2_columns,
+    .expr = &check2_e12,
+};
+
+/* chk_volume_non_negative_archive */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_PRICE_DATA_ARCHIVE_VOLUME,
+};
+static const cerd_numeric check3_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check3_num1,
+};
+static const cerd_expr *const check3_e2_args[] = {&check3_e0, &check3_e1};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_GE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e2_args,
+};
+static const uint16_t check3_columns[] = {CERD_PRICE_DATA_ARCHIVE_VOLUME};
+static const cerd_numeric check3_num3 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check3_num3,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check3_defaults[] = {&check3_e3};
+static const cerd_check check3 = {
+    .name = "chk_volume_non_negative_archive",
+    .sql = "volume >= 0",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e2,
+    .defaults = check3_defaults,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -193,9 +519,8 @@ const cerd_table cerd_price_data_archive_table = {
     .nforeign = 1,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 4 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 4,
+    .checks = checks,
 };
 
 int cerd_price_data_archive_insert(cerd_conn *conn, const cerd_price_data_archive *in,

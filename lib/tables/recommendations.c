@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/recommendations.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_recommendations) <= UINT16_MAX,
                "the offsets of cerd_recommendations must fit cerd_column::offset");
@@ -211,6 +212,310 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_recommendations_target_entity_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_RECOMMENDATIONS_TARGET_ENTITY_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "portfolio",
+    .len = 9,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "watchlist",
+    .len = 9,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "asset",
+    .len = 5,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "user",
+    .len = 4,
+};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "strategy",
+    .len = 8,
+};
+static const cerd_expr *const check0_e6_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4, &check0_e5};
+static const cerd_expr check0_e6 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 6,
+    .args = check0_e6_args,
+};
+static const uint16_t check0_columns[] = {CERD_RECOMMENDATIONS_TARGET_ENTITY_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_recommendations_target_entity_type",
+    .sql = "target_entity_type IN ('portfolio', 'watchlist', 'asset', 'user', 'strategy')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e6,
+};
+
+/* chk_recommendations_recommendation_type */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_RECOMMENDATIONS_RECOMMENDATION_TYPE,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "entry",
+    .len = 5,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "exit",
+    .len = 4,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "risk_management",
+    .len = 15,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "rebalance",
+    .len = 9,
+};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "allocation",
+    .len = 10,
+};
+static const cerd_expr check1_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "position_sizing",
+    .len = 15,
+};
+static const cerd_expr check1_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "learning",
+    .len = 8,
+};
+static const cerd_expr *const check1_e8_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3, &check1_e4, &check1_e5, &check1_e6, &check1_e7};
+static const cerd_expr check1_e8 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 8,
+    .args = check1_e8_args,
+};
+static const uint16_t check1_columns[] = {CERD_RECOMMENDATIONS_RECOMMENDATION_TYPE};
+static const cerd_check check1 = {
+    .name = "chk_recommendations_recommendation_type",
+    .sql = "recommendation_type IN ('entry', 'exit', 'risk_management', 'rebalance', 'allocation', 'position_sizing', 'learning')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e8,
+};
+
+/* chk_recommendations_status */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_RECOMMENDATIONS_STATUS,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "pending",
+    .len = 7,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "approved",
+    .len = 8,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "followed",
+    .len = 8,
+};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "implemented",
+    .len = 11,
+};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "ignored",
+    .len = 7,
+};
+static const cerd_expr check2_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "expired",
+    .len = 7,
+};
+static const cerd_expr check2_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "rejected",
+    .len = 8,
+};
+static const cerd_expr *const check2_e8_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3, &check2_e4, &check2_e5, &check2_e6, &check2_e7};
+static const cerd_expr check2_e8 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 8,
+    .args = check2_e8_args,
+};
+static const uint16_t check2_columns[] = {CERD_RECOMMENDATIONS_STATUS};
+static const cerd_check check2 = {
+    .name = "chk_recommendations_status",
+    .sql = "status IN ('pending', 'approved', 'followed', 'implemented', 'ignored', 'expired', 'rejected')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e8,
+};
+
+/* chk_recommendations_priority_level */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_RECOMMENDATIONS_PRIORITY_LEVEL,
+};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "low",
+    .len = 3,
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "medium",
+    .len = 6,
+};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "high",
+    .len = 4,
+};
+static const cerd_expr check3_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "urgent",
+    .len = 6,
+};
+static const cerd_expr *const check3_e5_args[] = {&check3_e0, &check3_e1, &check3_e2,
+    &check3_e3, &check3_e4};
+static const cerd_expr check3_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check3_e5_args,
+};
+static const uint16_t check3_columns[] = {CERD_RECOMMENDATIONS_PRIORITY_LEVEL};
+static const cerd_check check3 = {
+    .name = "chk_recommendations_priority_level",
+    .sql = "priority_level IN ('low', 'medium', 'high', 'urgent')",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e5,
+};
+
+/* chk_recommendations_user_rating_range */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_RECOMMENDATIONS_USER_RATING,
+};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "1",
+    .ival = INT64_C(1),
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "5",
+    .ival = INT64_C(5),
+};
+static const cerd_expr *const check4_e3_args[] = {&check4_e0, &check4_e1, &check4_e2};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check4_e3_args,
+};
+static const uint16_t check4_columns[] = {CERD_RECOMMENDATIONS_USER_RATING};
+static const cerd_check check4 = {
+    .name = "chk_recommendations_user_rating_range",
+    .sql = "user_rating BETWEEN 1 AND 5",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "recommendations_ai_regime_analysis_id_fkey",
@@ -261,9 +566,8 @@ const cerd_table cerd_recommendations_table = {
     .nforeign = 5,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 5 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 5,
+    .checks = checks,
 };
 
 int cerd_recommendations_insert(cerd_conn *conn, const cerd_recommendations *in,

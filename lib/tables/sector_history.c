@@ -120,7 +120,6 @@ const cerd_table cerd_sector_history_table = {
     .nforeign = 1,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 0 CHECK constraints in the schema; not compiled yet (the server enforces them). */
     .nchecks = 0,
     .checks = NULL,
 };

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/sector_rotation_flows.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_sector_rotation_flows) <= UINT16_MAX,
                "the offsets of cerd_sector_rotation_flows must fit cerd_column::offset");
@@ -76,6 +77,51 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_sector_rotation_flows_score_range */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_SECTOR_ROTATION_FLOWS_SCORE,
+};
+static const cerd_numeric check0_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num1,
+};
+static const cerd_numeric check0_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {1}};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "1",
+    .num = &check0_num2,
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e0, &check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_SECTOR_ROTATION_FLOWS_SCORE};
+static const cerd_check check0 = {
+    .name = "chk_sector_rotation_flows_score_range",
+    .sql = "score BETWEEN 0 AND 1",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "sector_rotation_flows_ai_cross_sector_analysis_id_fkey",
@@ -114,9 +160,8 @@ const cerd_table cerd_sector_rotation_flows_table = {
     .nforeign = 3,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 1 CHECK constraint in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 1,
+    .checks = checks,
 };
 
 int cerd_sector_rotation_flows_insert(cerd_conn *conn, const cerd_sector_rotation_flows *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/sectors.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_sectors) <= UINT16_MAX,
                "the offsets of cerd_sectors must fit cerd_column::offset");
@@ -121,6 +122,52 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_sectors_top_3_coins_id_cardinality */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32_ARRAY,
+    .column = CERD_SECTORS_TOP_3_COINS_ID,
+};
+static const cerd_expr *const check0_e1_args[] = {&check0_e0};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_FUNC,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .nargs = 1,
+    .args = check0_e1_args,
+    .text = "cardinality",
+    .func = CERD_FUNC_CARDINALITY,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "3",
+    .ival = INT64_C(3),
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_LE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_SECTORS_TOP_3_COINS_ID};
+static const cerd_check check0 = {
+    .name = "chk_sectors_top_3_coins_id_cardinality",
+    .sql = "cardinality(top_3_coins_id) <= 3",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -154,9 +201,8 @@ const cerd_table cerd_sectors_table = {
     .nforeign = 0,
     .foreign_keys = NULL,
     .soft_delete_column = -1,
-    /* 1 CHECK constraint in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 1,
+    .checks = checks,
 };
 
 int cerd_sectors_insert(cerd_conn *conn, const cerd_sectors *in, cerd_sectors *out)

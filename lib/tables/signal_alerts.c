@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/signal_alerts.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_signal_alerts) <= UINT16_MAX,
                "the offsets of cerd_signal_alerts must fit cerd_column::offset");
@@ -148,6 +149,156 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_signal_alerts_alert_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_SIGNAL_ALERTS_ALERT_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "price_target",
+    .len = 12,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "signal_generated",
+    .len = 16,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "volume_spike",
+    .len = 12,
+};
+static const cerd_expr *const check0_e4_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check0_e4_args,
+};
+static const uint16_t check0_columns[] = {CERD_SIGNAL_ALERTS_ALERT_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_signal_alerts_alert_type",
+    .sql = "alert_type IN ('price_target', 'signal_generated', 'volume_spike')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e4,
+};
+
+/* chk_signal_alerts_condition */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_SIGNAL_ALERTS_CONDITION,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "above",
+    .len = 5,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "below",
+    .len = 5,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "equals",
+    .len = 6,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "percentage_change",
+    .len = 17,
+};
+static const cerd_expr *const check1_e5_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3, &check1_e4};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check1_e5_args,
+};
+static const uint16_t check1_columns[] = {CERD_SIGNAL_ALERTS_CONDITION};
+static const cerd_check check1 = {
+    .name = "chk_signal_alerts_condition",
+    .sql = "condition IN ('above', 'below', 'equals', 'percentage_change')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e5,
+};
+
+/* chk_signal_alerts_notification_method */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_SIGNAL_ALERTS_NOTIFICATION_METHOD,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "email",
+    .len = 5,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "push",
+    .len = 4,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "sms",
+    .len = 3,
+};
+static const cerd_expr *const check2_e4_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check2_e4_args,
+};
+static const uint16_t check2_columns[] = {CERD_SIGNAL_ALERTS_NOTIFICATION_METHOD};
+static const cerd_check check2 = {
+    .name = "chk_signal_alerts_notification_method",
+    .sql = "notification_method IN ('email', 'push', 'sms')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e4,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "signal_alerts_user_id_fkey",
@@ -180,9 +331,8 @@ const cerd_table cerd_signal_alerts_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 3 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 3,
+    .checks = checks,
 };
 
 int cerd_signal_alerts_insert(cerd_conn *conn, const cerd_signal_alerts *in,

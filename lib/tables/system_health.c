@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/system_health.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_system_health) <= UINT16_MAX,
                "the offsets of cerd_system_health must fit cerd_column::offset");
@@ -112,6 +113,51 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_system_health_overall_health_score_range */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_NUMERIC,
+    .column = CERD_SYSTEM_HEALTH_OVERALL_HEALTH_SCORE,
+};
+static const cerd_numeric check0_num1 = {.ngroups = 0, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "0",
+    .num = &check0_num1,
+};
+static const cerd_numeric check0_num2 = {.ngroups = 1, .weight = 0, .sign = CERD_NUMERIC_POS, .dscale = 0, .digits = {100}};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_NUMERIC,
+    .column = -1,
+    .text = "100",
+    .num = &check0_num2,
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e0, &check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_SYSTEM_HEALTH_OVERALL_HEALTH_SCORE};
+static const cerd_check check0 = {
+    .name = "chk_system_health_overall_health_score_range",
+    .sql = "overall_health_score BETWEEN 0 AND 100",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+};
+
 const cerd_table cerd_system_health_table = {
     .abi = CERD_TABLE_ABI,
     .name = "system_health",
@@ -129,9 +175,8 @@ const cerd_table cerd_system_health_table = {
     .nforeign = 0,
     .foreign_keys = NULL,
     .soft_delete_column = -1,
-    /* 1 CHECK constraint in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 1,
+    .checks = checks,
 };
 
 int cerd_system_health_insert(cerd_conn *conn, const cerd_system_health *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/trade_actions.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_trade_actions) <= UINT16_MAX,
                "the offsets of cerd_trade_actions must fit cerd_column::offset");
@@ -274,6 +275,486 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_trade_actions_action_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_TRADE_ACTIONS_ACTION_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "buy",
+    .len = 3,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "sell",
+    .len = 4,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "partial_sell",
+    .len = 12,
+};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "entry",
+    .len = 5,
+};
+static const cerd_expr check0_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "partial_exit",
+    .len = 12,
+};
+static const cerd_expr check0_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "full_exit",
+    .len = 9,
+};
+static const cerd_expr check0_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "modify_sl",
+    .len = 9,
+};
+static const cerd_expr check0_e8 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "modify_tp",
+    .len = 9,
+};
+static const cerd_expr *const check0_e9_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3, &check0_e4, &check0_e5, &check0_e6, &check0_e7, &check0_e8};
+static const cerd_expr check0_e9 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 9,
+    .args = check0_e9_args,
+};
+static const uint16_t check0_columns[] = {CERD_TRADE_ACTIONS_ACTION_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_trade_actions_action_type",
+    .sql = "action_type IN ('buy', 'sell', 'partial_sell', 'entry', 'partial_exit', 'full_exit', 'modify_sl', 'modify_tp')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e9,
+};
+
+/* chk_trade_actions_timeframe */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_TRADE_ACTIONS_TIMEFRAME,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1m",
+    .len = 2,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "5m",
+    .len = 2,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "15m",
+    .len = 3,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1h",
+    .len = 2,
+};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "4h",
+    .len = 2,
+};
+static const cerd_expr check1_e6 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "1d",
+    .len = 2,
+};
+static const cerd_expr *const check1_e7_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3, &check1_e4, &check1_e5, &check1_e6};
+static const cerd_expr check1_e7 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 7,
+    .args = check1_e7_args,
+};
+static const uint16_t check1_columns[] = {CERD_TRADE_ACTIONS_TIMEFRAME};
+static const cerd_check check1 = {
+    .name = "chk_trade_actions_timeframe",
+    .sql = "timeframe IN ('1m', '5m', '15m', '1h', '4h', '1d')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e7,
+};
+
+/* chk_trade_actions_confidence_level_range */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_TRADE_ACTIONS_CONFIDENCE_LEVEL,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "1",
+    .ival = INT64_C(1),
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "10",
+    .ival = INT64_C(10),
+};
+static const cerd_expr *const check2_e3_args[] = {&check2_e0, &check2_e1, &check2_e2};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check2_e3_args,
+};
+static const uint16_t check2_columns[] = {CERD_TRADE_ACTIONS_CONFIDENCE_LEVEL};
+static const cerd_check check2 = {
+    .name = "chk_trade_actions_confidence_level_range",
+    .sql = "confidence_level BETWEEN 1 AND 10",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e3,
+};
+
+/* chk_trade_actions_stress_level_range */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT32,
+    .column = CERD_TRADE_ACTIONS_STRESS_LEVEL,
+};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "1",
+    .ival = INT64_C(1),
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
+    .column = -1,
+    .text = "10",
+    .ival = INT64_C(10),
+};
+static const cerd_expr *const check3_e3_args[] = {&check3_e0, &check3_e1, &check3_e2};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_BETWEEN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check3_e3_args,
+};
+static const uint16_t check3_columns[] = {CERD_TRADE_ACTIONS_STRESS_LEVEL};
+static const cerd_check check3 = {
+    .name = "chk_trade_actions_stress_level_range",
+    .sql = "stress_level BETWEEN 1 AND 10",
+    .ncolumns = 1,
+    .columns = check3_columns,
+    .expr = &check3_e3,
+};
+
+/* chk_trade_actions_market_sentiment */
+static const cerd_expr check4_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_TRADE_ACTIONS_MARKET_SENTIMENT,
+};
+static const cerd_expr check4_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "bullish",
+    .len = 7,
+};
+static const cerd_expr check4_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "bearish",
+    .len = 7,
+};
+static const cerd_expr check4_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "sideways",
+    .len = 8,
+};
+static const cerd_expr *const check4_e4_args[] = {&check4_e0, &check4_e1, &check4_e2,
+    &check4_e3};
+static const cerd_expr check4_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check4_e4_args,
+};
+static const uint16_t check4_columns[] = {CERD_TRADE_ACTIONS_MARKET_SENTIMENT};
+static const cerd_check check4 = {
+    .name = "chk_trade_actions_market_sentiment",
+    .sql = "market_sentiment IN ('bullish', 'bearish', 'sideways')",
+    .ncolumns = 1,
+    .columns = check4_columns,
+    .expr = &check4_e4,
+};
+
+/* chk_trade_actions_volatility_level */
+static const cerd_expr check5_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_TRADE_ACTIONS_VOLATILITY_LEVEL,
+};
+static const cerd_expr check5_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "low",
+    .len = 3,
+};
+static const cerd_expr check5_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "medium",
+    .len = 6,
+};
+static const cerd_expr check5_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "high",
+    .len = 4,
+};
+static const cerd_expr check5_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "extreme",
+    .len = 7,
+};
+static const cerd_expr *const check5_e5_args[] = {&check5_e0, &check5_e1, &check5_e2,
+    &check5_e3, &check5_e4};
+static const cerd_expr check5_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check5_e5_args,
+};
+static const uint16_t check5_columns[] = {CERD_TRADE_ACTIONS_VOLATILITY_LEVEL};
+static const cerd_check check5 = {
+    .name = "chk_trade_actions_volatility_level",
+    .sql = "volatility_level IN ('low', 'medium', 'high', 'extreme')",
+    .ncolumns = 1,
+    .columns = check5_columns,
+    .expr = &check5_e5,
+};
+
+/* chk_trade_actions_volume_profile */
+static const cerd_expr check6_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_TRADE_ACTIONS_VOLUME_PROFILE,
+};
+static const cerd_expr check6_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "above_average",
+    .len = 13,
+};
+static const cerd_expr check6_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "below_average",
+    .len = 13,
+};
+static const cerd_expr check6_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "normal",
+    .len = 6,
+};
+static const cerd_expr *const check6_e4_args[] = {&check6_e0, &check6_e1, &check6_e2,
+    &check6_e3};
+static const cerd_expr check6_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check6_e4_args,
+};
+static const uint16_t check6_columns[] = {CERD_TRADE_ACTIONS_VOLUME_PROFILE};
+static const cerd_check check6 = {
+    .name = "chk_trade_actions_volume_profile",
+    .sql = "volume_profile IN ('above_average', 'below_average', 'normal')",
+    .ncolumns = 1,
+    .columns = check6_columns,
+    .expr = &check6_e4,
+};
+
+/* chk_trade_actions_primary_setup */
+static const cerd_expr check7_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_TRADE_ACTIONS_PRIMARY_SETUP,
+};
+static const cerd_expr check7_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "breakout",
+    .len = 8,
+};
+static const cerd_expr check7_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "pullback",
+    .len = 8,
+};
+static const cerd_expr check7_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "reversal",
+    .len = 8,
+};
+static const cerd_expr check7_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "trend_follow",
+    .len = 12,
+};
+static const cerd_expr *const check7_e5_args[] = {&check7_e0, &check7_e1, &check7_e2,
+    &check7_e3, &check7_e4};
+static const cerd_expr check7_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check7_e5_args,
+};
+static const uint16_t check7_columns[] = {CERD_TRADE_ACTIONS_PRIMARY_SETUP};
+static const cerd_check check7 = {
+    .name = "chk_trade_actions_primary_setup",
+    .sql = "primary_setup IN ('breakout', 'pullback', 'reversal', 'trend_follow')",
+    .ncolumns = 1,
+    .columns = check7_columns,
+    .expr = &check7_e5,
+};
+
+/* chk_trade_actions_action_source */
+static const cerd_expr check8_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_TRADE_ACTIONS_ACTION_SOURCE,
+};
+static const cerd_expr check8_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "manual",
+    .len = 6,
+};
+static const cerd_expr check8_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "ai_signal",
+    .len = 9,
+};
+static const cerd_expr check8_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "copy_trade",
+    .len = 10,
+};
+static const cerd_expr check8_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "algorithm",
+    .len = 9,
+};
+static const cerd_expr *const check8_e5_args[] = {&check8_e0, &check8_e1, &check8_e2,
+    &check8_e3, &check8_e4};
+static const cerd_expr check8_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check8_e5_args,
+};
+static const uint16_t check8_columns[] = {CERD_TRADE_ACTIONS_ACTION_SOURCE};
+static const cerd_check check8 = {
+    .name = "chk_trade_actions_action_source",
+    .sql = "action_source IN ('manual', 'ai_signal', 'copy_trade', 'algorithm')",
+    .ncolumns = 1,
+    .columns = check8_columns,
+    .expr = &check8_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+    &check4,
+    &check5,
+    &check6,
+    &check7,
+    &check8,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "trade_actions_portfolio_asset_id_fkey",
@@ -306,9 +787,8 @@ const cerd_table cerd_trade_actions_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 9 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 9,
+    .checks = checks,
 };
 
 int cerd_trade_actions_insert(cerd_conn *conn, const cerd_trade_actions *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/user_activities.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_user_activities) <= UINT16_MAX,
                "the offsets of cerd_user_activities must fit cerd_column::offset");
@@ -112,6 +113,156 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_user_activities_activity_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USER_ACTIVITIES_ACTIVITY_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "login",
+    .len = 5,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "watchlist_update",
+    .len = 16,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "ai_interaction",
+    .len = 14,
+};
+static const cerd_expr *const check0_e4_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check0_e4_args,
+};
+static const uint16_t check0_columns[] = {CERD_USER_ACTIVITIES_ACTIVITY_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_user_activities_activity_type",
+    .sql = "activity_type IN ('login', 'watchlist_update', 'ai_interaction')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e4,
+};
+
+/* chk_user_activities_entity_type */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USER_ACTIVITIES_ENTITY_TYPE,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "watchlist",
+    .len = 9,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "asset",
+    .len = 5,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "suggestion",
+    .len = 10,
+};
+static const cerd_expr *const check1_e4_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check1_e4_args,
+};
+static const uint16_t check1_columns[] = {CERD_USER_ACTIVITIES_ENTITY_TYPE};
+static const cerd_check check1 = {
+    .name = "chk_user_activities_entity_type",
+    .sql = "entity_type IN ('watchlist', 'asset', 'suggestion')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e4,
+};
+
+/* chk_user_activities_action */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USER_ACTIVITIES_ACTION,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "create",
+    .len = 6,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "update",
+    .len = 6,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "delete",
+    .len = 6,
+};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "view",
+    .len = 4,
+};
+static const cerd_expr *const check2_e5_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3, &check2_e4};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check2_e5_args,
+};
+static const uint16_t check2_columns[] = {CERD_USER_ACTIVITIES_ACTION};
+static const cerd_check check2 = {
+    .name = "chk_user_activities_action",
+    .sql = "action IN ('create', 'update', 'delete', 'view')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e5,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "user_activities_user_id_fkey",
@@ -144,9 +295,8 @@ const cerd_table cerd_user_activities_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 3 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 3,
+    .checks = checks,
 };
 
 int cerd_user_activities_insert(cerd_conn *conn, const cerd_user_activities *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/user_feedback.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_user_feedback) <= UINT16_MAX,
                "the offsets of cerd_user_feedback must fit cerd_column::offset");
@@ -130,6 +131,156 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_user_feedback_feedback_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USER_FEEDBACK_FEEDBACK_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "bug_report",
+    .len = 10,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "feature_request",
+    .len = 15,
+};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "general_comment",
+    .len = 15,
+};
+static const cerd_expr *const check0_e4_args[] = {&check0_e0, &check0_e1, &check0_e2,
+    &check0_e3};
+static const cerd_expr check0_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check0_e4_args,
+};
+static const uint16_t check0_columns[] = {CERD_USER_FEEDBACK_FEEDBACK_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_user_feedback_feedback_type",
+    .sql = "feedback_type IN ('bug_report', 'feature_request', 'general_comment')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e4,
+};
+
+/* chk_user_feedback_status */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USER_FEEDBACK_STATUS,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "new",
+    .len = 3,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "in_review",
+    .len = 9,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "addressed",
+    .len = 9,
+};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "closed",
+    .len = 6,
+};
+static const cerd_expr *const check1_e5_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3, &check1_e4};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check1_e5_args,
+};
+static const uint16_t check1_columns[] = {CERD_USER_FEEDBACK_STATUS};
+static const cerd_check check1 = {
+    .name = "chk_user_feedback_status",
+    .sql = "status IN ('new', 'in_review', 'addressed', 'closed')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e5,
+};
+
+/* chk_user_feedback_priority */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USER_FEEDBACK_PRIORITY,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "low",
+    .len = 3,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "normal",
+    .len = 6,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "high",
+    .len = 4,
+};
+static const cerd_expr *const check2_e4_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check2_e4_args,
+};
+static const uint16_t check2_columns[] = {CERD_USER_FEEDBACK_PRIORITY};
+static const cerd_check check2 = {
+    .name = "chk_user_feedback_priority",
+    .sql = "priority IN ('low', 'normal', 'high')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e4,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "user_feedback_user_id_fkey",
@@ -162,9 +313,8 @@ const cerd_table cerd_user_feedback_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 3 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 3,
+    .checks = checks,
 };
 
 int cerd_user_feedback_insert(cerd_conn *conn, const cerd_user_feedback *in,

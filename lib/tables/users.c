@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/users.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_users) <= UINT16_MAX,
                "the offsets of cerd_users must fit cerd_column::offset");
@@ -301,6 +302,198 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_email_format */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USERS_EMAIL,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$",
+    .len = 48,
+};
+static cerd_regex_cache check0_rx2;
+static const cerd_expr *const check0_e2_args[] = {&check0_e0, &check0_e1};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_IREGEX,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check0_e2_args,
+    .regex = &check0_rx2,
+};
+static const uint16_t check0_columns[] = {CERD_USERS_EMAIL};
+static const cerd_check check0 = {
+    .name = "chk_email_format",
+    .sql = "email ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$'",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e2,
+};
+
+/* chk_users_role */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USERS_ROLE,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "admin",
+    .len = 5,
+};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "public",
+    .len = 6,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "guest",
+    .len = 5,
+};
+static const cerd_expr *const check1_e4_args[] = {&check1_e0, &check1_e1, &check1_e2,
+    &check1_e3};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 4,
+    .args = check1_e4_args,
+};
+static const uint16_t check1_columns[] = {CERD_USERS_ROLE};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "public",
+    .len = 6,
+};
+/* The constant DEFAULT of each column, when it has one. */
+static const cerd_expr *const check1_defaults[] = {&check1_e5};
+static const cerd_check check1 = {
+    .name = "chk_users_role",
+    .sql = "role IN ('admin', 'public', 'guest')",
+    .ncolumns = 1,
+    .columns = check1_columns,
+    .expr = &check1_e4,
+    .defaults = check1_defaults,
+};
+
+/* chk_users_subscription_plan */
+static const cerd_expr check2_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_USERS_SUBSCRIPTION_PLAN,
+};
+static const cerd_expr check2_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "free",
+    .len = 4,
+};
+static const cerd_expr check2_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "basic",
+    .len = 5,
+};
+static const cerd_expr check2_e3 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "pro",
+    .len = 3,
+};
+static const cerd_expr check2_e4 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "enterprise",
+    .len = 10,
+};
+static const cerd_expr *const check2_e5_args[] = {&check2_e0, &check2_e1, &check2_e2,
+    &check2_e3, &check2_e4};
+static const cerd_expr check2_e5 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 5,
+    .args = check2_e5_args,
+};
+static const uint16_t check2_columns[] = {CERD_USERS_SUBSCRIPTION_PLAN};
+static const cerd_check check2 = {
+    .name = "chk_users_subscription_plan",
+    .sql = "subscription_plan IN ('free', 'basic', 'pro', 'enterprise')",
+    .ncolumns = 1,
+    .columns = check2_columns,
+    .expr = &check2_e5,
+};
+
+/* chk_users_deleted_by_requires_deleted_at */
+static const cerd_expr check3_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT64,
+    .column = CERD_USERS_DELETED_BY,
+};
+static const cerd_expr *const check3_e1_args[] = {&check3_e0};
+static const cerd_expr check3_e1 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check3_e1_args,
+};
+static const cerd_expr check3_e2 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TIMESTAMPTZ,
+    .column = CERD_USERS_DELETED_AT,
+};
+static const cerd_expr *const check3_e3_args[] = {&check3_e2};
+static const cerd_expr check3_e3 = {
+    .op = CERD_EXPR_IS_NOT_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check3_e3_args,
+};
+static const cerd_expr *const check3_e4_args[] = {&check3_e1, &check3_e3};
+static const cerd_expr check3_e4 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check3_e4_args,
+};
+static const uint16_t check3_columns[] = {CERD_USERS_DELETED_AT, CERD_USERS_DELETED_BY};
+static const cerd_check check3 = {
+    .name = "chk_users_deleted_by_requires_deleted_at",
+    .sql = "deleted_by IS NULL OR deleted_at IS NOT NULL",
+    .ncolumns = 2,
+    .columns = check3_columns,
+    .expr = &check3_e4,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+    &check2,
+    &check3,
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -349,9 +542,8 @@ const cerd_table cerd_users_table = {
     .nforeign = 2,
     .foreign_keys = foreign_keys,
     .soft_delete_column = CERD_USERS_DELETED_AT,
-    /* 4 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 4,
+    .checks = checks,
 };
 
 int cerd_users_insert(cerd_conn *conn, const cerd_users *in, cerd_users *out)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/watchlist_assets.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_watchlist_assets) <= UINT16_MAX,
                "the offsets of cerd_watchlist_assets must fit cerd_column::offset");
@@ -112,6 +113,49 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_watchlist_assets_position_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_WATCHLIST_ASSETS_POSITION_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "long",
+    .len = 4,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "short",
+    .len = 5,
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e0, &check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_WATCHLIST_ASSETS_POSITION_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_watchlist_assets_position_type",
+    .sql = "position_type IN ('long', 'short')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "watchlist_assets_watchlist_id_fkey",
@@ -156,9 +200,8 @@ const cerd_table cerd_watchlist_assets_table = {
     .nforeign = 4,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 1 CHECK constraint in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 1,
+    .checks = checks,
 };
 
 int cerd_watchlist_assets_insert(cerd_conn *conn, const cerd_watchlist_assets *in,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/watchlists.h>
+#include <cryptoerd/validate.h>
 
 _Static_assert(sizeof(cerd_watchlists) <= UINT16_MAX,
                "the offsets of cerd_watchlists must fit cerd_column::offset");
@@ -112,6 +113,150 @@ static const cerd_column columns[] = {
     },
 };
 
+/* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
+
+/* chk_watchlists_watchlist_type */
+static const cerd_expr check0_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_WATCHLISTS_WATCHLIST_TYPE,
+};
+static const cerd_expr check0_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "default",
+    .len = 7,
+};
+static const cerd_expr check0_e2 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "personal",
+    .len = 8,
+};
+static const cerd_expr *const check0_e3_args[] = {&check0_e0, &check0_e1, &check0_e2};
+static const cerd_expr check0_e3 = {
+    .op = CERD_EXPR_IN,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 3,
+    .args = check0_e3_args,
+};
+static const uint16_t check0_columns[] = {CERD_WATCHLISTS_WATCHLIST_TYPE};
+static const cerd_check check0 = {
+    .name = "chk_watchlists_watchlist_type",
+    .sql = "watchlist_type IN ('default', 'personal')",
+    .ncolumns = 1,
+    .columns = check0_columns,
+    .expr = &check0_e3,
+};
+
+/* chk_watchlists_owner */
+static const cerd_expr check1_e0 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_WATCHLISTS_WATCHLIST_TYPE,
+};
+static const cerd_expr check1_e1 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "default",
+    .len = 7,
+};
+static const cerd_expr *const check1_e2_args[] = {&check1_e0, &check1_e1};
+static const cerd_expr check1_e2 = {
+    .op = CERD_EXPR_EQ,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e2_args,
+};
+static const cerd_expr check1_e3 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT64,
+    .column = CERD_WATCHLISTS_USER_ID,
+};
+static const cerd_expr *const check1_e4_args[] = {&check1_e3};
+static const cerd_expr check1_e4 = {
+    .op = CERD_EXPR_IS_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check1_e4_args,
+};
+static const cerd_expr *const check1_e5_args[] = {&check1_e2, &check1_e4};
+static const cerd_expr check1_e5 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e5_args,
+};
+static const cerd_expr check1_e6 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_TEXT,
+    .column = CERD_WATCHLISTS_WATCHLIST_TYPE,
+};
+static const cerd_expr check1_e7 = {
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_TEXT,
+    .column = -1,
+    .text = "default",
+    .len = 7,
+};
+static const cerd_expr *const check1_e8_args[] = {&check1_e6, &check1_e7};
+static const cerd_expr check1_e8 = {
+    .op = CERD_EXPR_NE,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e8_args,
+};
+static const cerd_expr check1_e9 = {
+    .op = CERD_EXPR_COLUMN,
+    .type = CERD_TYPE_INT64,
+    .column = CERD_WATCHLISTS_USER_ID,
+};
+static const cerd_expr *const check1_e10_args[] = {&check1_e9};
+static const cerd_expr check1_e10 = {
+    .op = CERD_EXPR_IS_NOT_NULL,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 1,
+    .args = check1_e10_args,
+};
+static const cerd_expr *const check1_e11_args[] = {&check1_e8, &check1_e10};
+static const cerd_expr check1_e11 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e11_args,
+};
+static const cerd_expr *const check1_e12_args[] = {&check1_e5, &check1_e11};
+static const cerd_expr check1_e12 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e12_args,
+};
+static const uint16_t check1_columns[] = {CERD_WATCHLISTS_USER_ID, CERD_WATCHLISTS_WATCHLIST_TYPE};
+static const cerd_check check1 = {
+    .name = "chk_watchlists_owner",
+    .sql = "(watchlist_type = 'default' AND user_id IS NULL)\n        OR (watchlist_type <> 'default' AND user_id IS NOT NULL)",
+    .ncolumns = 2,
+    .columns = check1_columns,
+    .expr = &check1_e12,
+};
+
+static const cerd_check *const checks[] = {
+    &check0,
+    &check1,
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "watchlists_user_id_fkey",
@@ -138,9 +283,8 @@ const cerd_table cerd_watchlists_table = {
     .nforeign = 1,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
-    /* 2 CHECK constraints in the schema; not compiled yet (the server enforces them). */
-    .nchecks = 0,
-    .checks = NULL,
+    .nchecks = 2,
+    .checks = checks,
 };
 
 int cerd_watchlists_insert(cerd_conn *conn, const cerd_watchlists *in, cerd_watchlists *out)

@@ -3,6 +3,8 @@
 #ifndef CERDGEN_EMIT_H
 #define CERDGEN_EMIT_H
 
+#include "api.h"
+#include "emit_util.h"
 #include "model.h"
 
 /* include/cryptoerd/tables/<t>.h: row struct, column enum, list struct, functions. */
@@ -10,6 +12,10 @@ char *cg_emit_table_header(const cg_table *t);
 
 /* lib/tables/<t>.c: the descriptor and the typed wrappers. */
 char *cg_emit_table_source(const cg_table *t);
+
+/* Part of lib/tables/<t>.c: the static data of t's compiled CHECK constraints, ending
+   with `static const cerd_check *const checks[]` (nothing when t has none). */
+void cg_emit_checks(cg_buf *b, const cg_api *api);
 
 /* include/cryptoerd/tables.h: includes every table header. */
 char *cg_emit_tables_header(const cg_schema *s);

@@ -45,6 +45,8 @@ static void emit_descriptor(cg_buf *b, const cg_api *api)
     }
     cg_buf_puts(b, "};\n\n");
 
+    cg_emit_checks(b, api);
+
     if (t->nuniques) {
         cg_buf_puts(b, "/* UNIQUE constraints and unique indexes, in schema order. */\n"
                        "static const cerd_key unique_keys[] = {\n");
@@ -93,10 +95,10 @@ static void emit_descriptor(cg_buf *b, const cg_api *api)
                       api->enum_names[t->soft_delete_column]);
     else
         cg_buf_puts(b, "    .soft_delete_column = -1,\n");
-    cg_buf_printf(b, "    /* %d CHECK constraint%s in the schema; not compiled yet (the server "
-                     "enforces them). */\n",
-                  t->nchecks, t->nchecks == 1 ? "" : "s");
-    cg_buf_puts(b, "    .nchecks = 0,\n    .checks = NULL,\n};\n");
+    if (t->nchecks)
+        cg_buf_printf(b, "    .nchecks = %d,\n    .checks = checks,\n};\n", t->nchecks);
+    else
+        cg_buf_puts(b, "    .nchecks = 0,\n    .checks = NULL,\n};\n");
 }
 
 /* "int cerd_<t>_<name>(params)\n{\n" */
@@ -318,7 +320,8 @@ char *cg_emit_table_source(const cg_table *t)
                       "<cryptoerd/tables/%s.h> as thin\n   wrappers over the generic row "
                       "operations of <cryptoerd/table.h>. */\n", t->name, t->name);
     cg_buf_printf(&b, "#include <stddef.h>\n#include <stdint.h>\n\n"
-                      "#include <cryptoerd/tables/%s.h>\n\n", t->name);
+                      "#include <cryptoerd/tables/%s.h>\n", t->name);
+    cg_buf_puts(&b, t->nchecks ? "#include <cryptoerd/validate.h>\n\n" : "\n");
     emit_descriptor(&b, &api);
     cg_buf_puts(&b, "\n");
     emit_functions(&b, &api);

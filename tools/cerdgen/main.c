@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "check_compile.h"
 #include "emit.h"
 #include "model.h"
 #include "output.h"
@@ -113,6 +114,7 @@ int main(int argc, char **argv)
 
     cg_schema schema = {0};
     cg_parse_schema(schema_dir, &schema);
+    cg_compile_checks(&schema);
     if (dump) {
         cg_schema_dump(&schema, stdout);
         cg_schema_free(&schema);

@@ -9,6 +9,8 @@
 
 #include <cJSON.h>
 
+#include "check_compile.h"
+
 static void out_of_memory(void)
 {
     fputs("cerdgen: out of memory\n", stderr);
@@ -93,6 +95,7 @@ void cg_schema_free(cg_schema *s)
             free(col->base_type);
             free(col->sql_type);
             free(col->default_text);
+            cJSON_Delete(col->default_expr);
             free(col->comment);
         }
         free(t->columns);
@@ -112,6 +115,12 @@ void cg_schema_free(cg_schema *s)
             free(t->checks[k].columns);
             cJSON_Delete(t->checks[k].expr);
             free(t->checks[k].source);
+            free(t->checks[k].origin);
+            free(t->checks[k].statement);
+            cg_enode_free(t->checks[k].compiled);
+            for (int c = 0; t->checks[k].defaults && c < t->checks[k].ncolumns; c++)
+                cg_enode_free(t->checks[k].defaults[c]);
+            free(t->checks[k].defaults);
         }
         free(t->checks);
         free(t->name);
@@ -270,6 +279,17 @@ void cg_schema_dump(const cg_schema *s, FILE *out)
             for (int c = 0; c < ck->ncolumns; c++)
                 fprintf(out, " %s", t->columns[ck->columns[c]].name);
             fprintf(out, "\n");
+            if (ck->compiled) {
+                fprintf(out, "    compiled ");
+                cg_enode_dump(t, ck->compiled, out);
+                fprintf(out, "\n");
+            }
+            for (int c = 0; ck->defaults && c < ck->ncolumns; c++)
+                if (ck->defaults[c]) {
+                    fprintf(out, "    default of %s ", t->columns[ck->columns[c]].name);
+                    cg_enode_dump(t, ck->defaults[c], out);
+                    fprintf(out, "\n");
+                }
         }
         fprintf(out, "  soft delete column %d\n", t->soft_delete_column);
     }

@@ -37,6 +37,8 @@ typedef struct cg_column {
     bool is_array;
     bool not_null;       /* NOT NULL, also implied by PRIMARY KEY and identity */
     char *default_text;  /* DEFAULT expression as written, or NULL */
+    struct cJSON *default_expr; /* its raw parse-tree node (owned copy), or NULL */
+    size_t default_offset;      /* byte offset of default_text in its migration file */
     bool identity;
     char identity_when;  /* 'a' (ALWAYS) or 'd' (BY DEFAULT) */
     bool primary_key;
@@ -65,12 +67,23 @@ typedef struct cg_foreign_key {
     char *ref_column;    /* NULL until resolved (REFERENCES t without a column list) */
 } cg_foreign_key;
 
+struct cg_enode;
+
 typedef struct cg_check {
     char *name;
     int *columns;        /* indexes of the columns the expression uses, ascending */
     int ncolumns;
     struct cJSON *expr;  /* the raw expression node of the parse tree (owned copy) */
     char *source;        /* the expression as written (inside CHECK ( ... )) */
+    size_t source_offset; /* byte offset of source in its migration file (parse-tree
+                             locations are offsets in that file) */
+    char *origin;        /* "<path>:<line>" of the statement that declares it */
+    char *statement;     /* the start of that statement, for messages */
+
+    /* Set by cg_compile_checks() (check_compile.h). */
+    struct cg_enode *compiled;  /* the typed expression tree */
+    struct cg_enode **defaults; /* per column of `columns`: its DEFAULT as a constant of
+                                   the column's type, or NULL */
 } cg_check;
 
 typedef struct cg_table {

@@ -39,7 +39,9 @@ typedef struct ctx {
 /* ---------------------------------------------------------------------------------- */
 /* Errors */
 
-static _Noreturn void vfail(const ctx *cx, const char *fmt, va_list ap)
+/* The first line of the current statement (at most 100 bytes, " ..." when cut), as
+   messages quote it; caller frees. */
+static char *statement_head(const ctx *cx)
 {
     size_t a = sql_skip_blank(cx->src, cx->stmt_start, cx->stmt_end);
     size_t e = a;
@@ -51,8 +53,20 @@ static _Noreturn void vfail(const ctx *cx, const char *fmt, va_list ap)
         len = 100;
         more = " ...";
     }
-    fprintf(stderr, "cerdgen: %s:%d: in statement \"%.*s%s\":\n  error: ", cx->path,
-            sql_line_of(cx->src, a), len, cx->src + a, more);
+    return cg_xasprintf("%.*s%s", len, cx->src + a, more);
+}
+
+/* "<path>:<line>" of the current statement. Caller frees. */
+static char *statement_origin(const ctx *cx)
+{
+    size_t a = sql_skip_blank(cx->src, cx->stmt_start, cx->stmt_end);
+    return cg_xasprintf("%s:%d", cx->path, sql_line_of(cx->src, a));
+}
+
+static _Noreturn void vfail(const ctx *cx, const char *fmt, va_list ap)
+{
+    char *origin = statement_origin(cx), *head = statement_head(cx);
+    fprintf(stderr, "cerdgen: %s: in statement \"%s\":\n  error: ", origin, head);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     exit(1);
@@ -505,6 +519,9 @@ static void add_check(ctx *cx, cg_table *t, const cJSON *con)
     if (!sql_paren_group(cx->src, pos, cx->stmt_end, &a, &b))
         fail(cx, "table %s: cannot find the text of CHECK constraint %s", t->name, ck->name);
     ck->source = cg_xstrndup(cx->src + a, b - a);
+    ck->source_offset = a;
+    ck->origin = statement_origin(cx);
+    ck->statement = statement_head(cx);
 }
 
 /* PRIMARY KEY, UNIQUE, FOREIGN KEY and CHECK written as table constraints (in CREATE
@@ -574,6 +591,8 @@ static void column_constraints(ctx *cx, cg_table *t, int ci, const cJSON *def)
             if (!jget(con, "raw_expr") || !sql_expr_extent(cx->src, pos, limit, &a, &b))
                 fail(cx, "column %s: cannot find the text of its DEFAULT", col->name);
             col->default_text = cg_xstrndup(cx->src + a, b - a);
+            col->default_expr = cJSON_Duplicate(jget(con, "raw_expr"), 1);
+            col->default_offset = a;
         } else if (strcmp(type, "CONSTR_IDENTITY") == 0) {
             if (col->default_text || col->identity)
                 fail(cx, "column %s: more than one default (DEFAULT or identity)", col->name);

@@ -1,0 +1,15 @@
+/* Client-side validation, as the row operations of lib/crud.c call it. */
+#ifndef CERD_VALIDATE_INTERNAL_H
+#define CERD_VALIDATE_INTERNAL_H
+
+#include "cryptoerd/validate.h"
+
+/* cerd_row_validate() restricted to the columns in `known` (NULL: every column): only
+   their single-column rules are checked, and only the CHECKs that read nothing else (an
+   update sets some columns; the others keep stored values the client does not know).
+   Returns 0, CERD_EINVALID (error record set as cerd_row_validate() says), CERD_EMISUSE
+   or CERD_ENOMEM. */
+int cerd__row_validate(const cerd_table *t, const void *row, cerd_validate_mode mode,
+                       const cerd_colset *known, cerd_violations *out);
+
+#endif

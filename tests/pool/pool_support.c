@@ -1,0 +1,203 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn_internal.h"
+#include "pool_support.h"
+
+#define PGBIN "/usr/lib/postgresql/15/bin"
+
+PGconn *pt_pg(cerd_conn *conn)
+{
+    return conn->pg;
+}
+
+char *pt_value(PGconn *pg, const char *sql)
+{
+    PGresult *res = PQexec(pg, sql);
+    char *v = NULL;
+
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+        v = strdup(PQgetvalue(res, 0, 0));
+    else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        fprintf(stderr, "pt_value: %s: %s", sql, PQerrorMessage(pg));
+    PQclear(res);
+    return v;
+}
+
+char *pt_conn_value(cerd_conn *conn, const char *sql)
+{
+    return pt_value(conn->pg, sql);
+}
+
+int pt_count_backends(PGconn *pg, const char *app, const int *skip, int nskip)
+{
+    const char *values[1] = {app};
+    PGresult *res = PQexecParams(pg, "SELECT pid FROM pg_stat_activity WHERE application_name = $1"
+                                     " AND pid <> pg_backend_pid()",
+                                 1, NULL, values, NULL, NULL, 0);
+    int n = 0;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "pt_count_backends: %s", PQerrorMessage(pg));
+        PQclear(res);
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(res); i++) {
+        int pid = atoi(PQgetvalue(res, i, 0)), skipped = 0;
+        for (int k = 0; k < nskip; k++)
+            skipped |= skip[k] == pid;
+        n += !skipped;
+    }
+    PQclear(res);
+    return n;
+}
+
+int64_t pt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void pt_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+int pt_sh(const char *fmt, ...)
+{
+    char cmd[4096], full[4400];
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    /* PostgreSQL refuses to run as root: its tools run as postgres then. */
+    if (geteuid() == 0)
+        snprintf(full, sizeof full, "cd /tmp && runuser -u postgres -- sh -c '%s'", cmd);
+    else
+        snprintf(full, sizeof full, "cd /tmp && sh -c '%s'", cmd);
+    rc = system(full);
+    if (rc != 0)
+        fprintf(stderr, "pt_sh: failed (%d): %s\n", rc, cmd);
+    return rc;
+}
+
+void pt_tempdir(char *out, size_t size, const char *tag)
+{
+    snprintf(out, size, "/tmp/cerd_%s_XXXXXX", tag);
+    if (!mkdtemp(out)) {
+        out[0] = '\0';
+        return;
+    }
+    if (geteuid() == 0) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "chown postgres:postgres %s", out);
+        if (system(cmd) != 0)
+            out[0] = '\0';
+    }
+}
+
+void pt_rmtree(const char *dir)
+{
+    char cmd[512];
+    if (!dir[0] || strncmp(dir, "/tmp/cerd_", 10) != 0)
+        return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "pt_rmtree: could not remove %s\n", dir);
+}
+
+/* A loopback port nobody listens on now. */
+static int free_port(void)
+{
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0
+        && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static int configure(pt_server *s, const char *base)
+{
+    char path[320];
+    FILE *f;
+
+    if ((s->port = free_port()) < 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/postgresql.conf", s->dir);
+    if (!(f = fopen(path, "a")))
+        return -1;
+    fprintf(f, "\n# pool tests\nport = %d\nlisten_addresses = '127.0.0.1'\n"
+               "unix_socket_directories = '%s'\nfsync = off\nmax_connections = 60\n"
+               "shared_buffers = 16MB\nwal_level = replica\nmax_wal_senders = 4\n"
+               "hot_standby = on\nwal_receiver_status_interval = 1s\n",
+            s->port, base);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+int pt_server_init(pt_server *s, const char *base, const char *name)
+{
+    snprintf(s->dir, sizeof s->dir, "%s/%s", base, name);
+    snprintf(s->log, sizeof s->log, "%s/%s.log", base, name);
+    if (pt_sh(PGBIN "/initdb -D %s -U postgres -A trust --no-sync >%s/%s.initdb.log 2>&1",
+              s->dir, base, name))
+        return -1;
+    return configure(s, base);
+}
+
+int pt_server_clone_standby(pt_server *s, const pt_server *primary, const char *base,
+                            const char *name)
+{
+    snprintf(s->dir, sizeof s->dir, "%s/%s", base, name);
+    snprintf(s->log, sizeof s->log, "%s/%s.log", base, name);
+    if (pt_sh(PGBIN "/pg_basebackup -h 127.0.0.1 -p %d -U postgres -D %s -R -X stream "
+                    "-c fast --no-sync >%s/%s.basebackup.log 2>&1",
+              primary->port, s->dir, base, name))
+        return -1;
+    return configure(s, base);
+}
+
+int pt_server_start(pt_server *s)
+{
+    return pt_sh(PGBIN "/pg_ctl -D %s -l %s -w -t 60 start >/dev/null", s->dir, s->log) ? -1 : 0;
+}
+
+int pt_server_stop(pt_server *s, const char *mode)
+{
+    return pt_sh(PGBIN "/pg_ctl -D %s -m %s -w -t 60 stop >/dev/null", s->dir, mode) ? -1 : 0;
+}
+
+int pt_server_restart(pt_server *s, const char *mode)
+{
+    return pt_sh(PGBIN "/pg_ctl -D %s -l %s -m %s -w -t 60 restart >/dev/null", s->dir, s->log,
+                 mode) ? -1 : 0;
+}
+
+int pt_server_promote(pt_server *s)
+{
+    return pt_sh(PGBIN "/pg_ctl -D %s -w -t 60 promote >/dev/null", s->dir) ? -1 : 0;
+}
+
+void pt_server_conninfo(const pt_server *s, char *out, size_t size)
+{
+    snprintf(out, size, "host=127.0.0.1 port=%d user=postgres dbname=postgres", s->port);
+}
