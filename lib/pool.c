@@ -432,6 +432,7 @@ static int clean(cerd_pool *p, slot *s)
     PGconn *pg = c->pg;
 
     c->has_user = false;
+    c->validation_off = false; /* a borrower's choice does not pass to the next one */
     if (PQstatus(pg) != CONNECTION_OK)
         return R_BROKEN;
     if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF)

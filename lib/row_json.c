@@ -35,10 +35,8 @@ static const char *json_kind(const cJSON *v)
 /* The exact text of a JSON number node (token text), in buf. */
 static int number_text(const cJSON *v, char *buf, size_t size)
 {
-    if (cJSON_IsRaw(v)) {
-        snprintf(buf, size, "%s", v->valuestring);
-        return 0;
-    }
+    if (cJSON_IsRaw(v))
+        return snprintf(buf, size, "%s", v->valuestring) < (int)size ? 0 : -1;
     /* A plain number node is one whose token cJSON's printer reproduces exactly. */
     if (!cJSON_PrintPreallocated((cJSON *)v, buf, (int)size, 0))
         return -1;
@@ -60,12 +58,13 @@ static int parse_integer(const cerd_table *t, const cerd_column *c, const cJSON 
 
     if (!cJSON_IsNumber(v) && !cJSON_IsRaw(v) && !cJSON_IsString(v))
         return wrong_type(t, c, "an integer", v);
-    if (cJSON_IsString(v))
-        snprintf(text, sizeof text, "%s", v->valuestring);
-    else if (number_text(v, text, sizeof text))
+    if (cJSON_IsString(v) ? snprintf(text, sizeof text, "%s", v->valuestring) >= (int)sizeof text
+                          : number_text(v, text, sizeof text) != 0)
         return cerd__error(CERD_ERANGE, "%s.%s: number too long", t->name, c->name);
     errno = 0;
-    n = strtoll(text, &end, 10);
+    n = strtoll(text, &end, 10); /* skips leading white space, as PostgreSQL does */
+    while (*end == ' ' || (*end >= '\t' && *end <= '\r'))
+        end++; /* and so is trailing white space accepted */
     if (end == text || *end)
         return cerd__error(CERD_EINVALID, "%s.%s: \"%s\" is not an integer", t->name, c->name,
                            text);
@@ -82,9 +81,10 @@ static int parse_numeric(const cerd_table *t, const cerd_column *c, const cJSON 
     char text[512];
     int rc;
 
-    if (cJSON_IsString(v))
-        snprintf(text, sizeof text, "%s", v->valuestring);
-    else if (cJSON_IsNumber(v) || cJSON_IsRaw(v)) {
+    if (cJSON_IsString(v)) {
+        if (snprintf(text, sizeof text, "%s", v->valuestring) >= (int)sizeof text)
+            return cerd__error(CERD_ERANGE, "%s.%s: number too long", t->name, c->name);
+    } else if (cJSON_IsNumber(v) || cJSON_IsRaw(v)) {
         if (number_text(v, text, sizeof text))
             return cerd__error(CERD_ERANGE, "%s.%s: number too long", t->name, c->name);
     } else

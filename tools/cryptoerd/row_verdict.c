@@ -20,14 +20,12 @@
 #include "row_verdict.h"
 
 /* Single-column items point into this: INDEX[i] = i. */
-static uint16_t INDEX[CERD_MAX_COLUMNS];
-
-static void init_index(void)
-{
-    if (INDEX[CERD_MAX_COLUMNS - 1] == 0)
-        for (int i = 0; i < CERD_MAX_COLUMNS; i++)
-            INDEX[i] = (uint16_t)i;
-}
+static const uint16_t INDEX[CERD_MAX_COLUMNS] = {
+#define I8(n) n, n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7
+    I8(0),  I8(8),  I8(16), I8(24), I8(32),  I8(40),  I8(48),  I8(56),
+    I8(64), I8(72), I8(80), I8(88), I8(96), I8(104), I8(112), I8(120)
+#undef I8
+};
 
 static int add_item(verdict *v, const char *constraint, int group, int key,
                     uint16_t ncolumns, const uint16_t *columns, const char *message)
@@ -55,8 +53,10 @@ static int add_item(verdict *v, const char *constraint, int group, int key,
 }
 
 /* An item of the row (column < 0) or of one column. message, or else fmt, says why. */
-static __attribute__((format(printf, 6, 7))) int add(verdict *v, const char *constraint, int group, int column, const char *message,
-               const char *fmt, ...)
+static __attribute__((format(printf, 6, 7))) int add(verdict *v, const char *constraint,
+                                                      int group, int column,
+                                                      const char *message, const char *fmt,
+                                                      ...)
 {
     char buf[1024];
     if (!message) {
@@ -195,8 +195,9 @@ int verdict_row(verdict *out, const cerd_table *t, const cJSON *row)
     void *fields = NULL, *scratch = NULL;
     int rc = -1;
 
-    init_index();
     memset(out, 0, sizeof *out);
+    if (t->ncolumns > CERD_MAX_COLUMNS)
+        return -1; /* no generated table has that many (cerd_row_validate refuses it) */
     if (!cJSON_IsObject(row)) {
         if (add(out, "type", 0, -1, NULL, "%s: a row must be a JSON object, not %s", t->name,
                 json_kind(row)))
