@@ -13,6 +13,9 @@ bench() {
     echo "| workload | libcryptoerd (wall) | libpq (wall) | ratio | libcryptoerd (client CPU) | libpq (client CPU) | ratio |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     ./build-bench/bench/bench_typed_api ${CRYPTOERD_BENCH_DSN:+"$CRYPTOERD_BENCH_DSN"}
+    echo
+    echo "Connection pool against libzdb:"
+    ./build-bench/bench/bench_pool ${CRYPTOERD_BENCH_DSN:+"$CRYPTOERD_BENCH_DSN"}
 }
 echo "Validation (no server):"
 ./build-bench/bench/bench_validate
