@@ -29,15 +29,44 @@ static int teardown(void **state)
     return 0;
 }
 
-static void test_error__every_code_has_its_own_description(void **state)
+/* Every code of the list, as the list gives it: the test follows the list's growth. */
+#define ENTRY(name, value, text) {name, value, #name, text},
+static const struct {
+    int code, value;
+    const char *name, *text;
+} codes[] = {CERD_ERROR_CODES(ENTRY)};
+#undef ENTRY
+#define NCODES (sizeof codes / sizeof codes[0])
+
+static void test_error__every_code_has_its_own_name_and_description(void **state)
 {
     (void)state;
-    for (int code = CERD_OK; code >= CERD_EENCODING; code--) {
-        assert_string_not_equal(cerd_strerror(code), "unknown error code");
-        for (int other = code - 1; other >= CERD_EENCODING; other--)
-            assert_string_not_equal(cerd_strerror(code), cerd_strerror(other));
+    for (size_t i = 0; i < NCODES; i++) {
+        assert_int_equal(codes[i].code, codes[i].value); /* the enum follows the list */
+        assert_int_equal(codes[i].value, -(int)i);       /* dense, append-only numbering */
+        assert_string_equal(cerd_strerror(codes[i].code), codes[i].text);
+        assert_string_equal(cerd_error_name(codes[i].code), codes[i].name);
+        for (size_t j = 0; j < i; j++) {
+            assert_string_not_equal(cerd_strerror(codes[i].code), cerd_strerror(codes[j].code));
+            assert_string_not_equal(cerd_error_name(codes[i].code), cerd_error_name(codes[j].code));
+        }
     }
     assert_string_equal(cerd_strerror(-9999), "unknown error code");
+    assert_string_equal(cerd_error_name(-9999), "CERD_EUNKNOWN");
+    assert_string_equal(cerd_error_name(CERD_ENOTFOUND), "CERD_ENOTFOUND");
+}
+
+static void test_error__insufficient_privilege_has_its_own_code(void **state)
+{
+    (void)state;
+    /* The application role may not write the audit log (schema/009_audit.sql):
+       SQLSTATE 42501, as a row-level-security refusal is. */
+    assert_int_equal(cerd_conn_exec(conn, "SET ROLE cryptoerd_app"), 0);
+    assert_int_equal(cerd_conn_exec(conn, "INSERT INTO audit_log (table_name, operation)"
+                                          " VALUES ('x', 'INSERT')"),
+                     CERD_EPRIVILEGE);
+    assert_string_equal(cerd_error_last()->sqlstate, "42501");
+    assert_int_equal(cerd_conn_exec(conn, "RESET ROLE"), 0);
 }
 
 static void test_error__version_matches_headers(void **state)
@@ -109,7 +138,8 @@ static void test_error__sessions_use_utc(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error__every_code_has_its_own_description),
+        cmocka_unit_test(test_error__every_code_has_its_own_name_and_description),
+        cmocka_unit_test(test_error__insufficient_privilege_has_its_own_code),
         cmocka_unit_test(test_error__version_matches_headers),
         cmocka_unit_test(test_error__unreachable_server_is_a_connect_error),
         cmocka_unit_test(test_error__unique_violation_names_table_and_constraint),

@@ -8,6 +8,8 @@
 #ifndef CRYPTOERD_CONN_H
 #define CRYPTOERD_CONN_H
 
+#include <stdbool.h>
+
 #include <cryptoerd/common.h>
 
 CERD_BEGIN_DECLS
@@ -99,6 +101,18 @@ typedef int (*cerd_txn_fn)(cerd_conn *conn, void *arg);
  */
 CERD_EXTERN int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts,
                                    cerd_txn_fn fn, void *arg);
+
+/**
+ * Turns validation before insert, update and upsert on (the default) or off for one
+ * connection. On, a row that fails is refused with ::CERD_EINVALID before any round
+ * trip: an insert or upsert is validated as ::CERD_VALIDATE_INSERT (validate.h); an update as
+ * ::CERD_VALIDATE_STORED for the columns it sets, with the CHECKs that read only those
+ * (and the primary key) — the others depend on stored values the server checks. Off,
+ * rows go to the server unchecked and PostgreSQL gives the verdict.
+ * @param conn  the connection (used by one thread at a time).
+ * @param on    whether to validate.
+ */
+CERD_EXTERN void cerd_conn_set_validation(cerd_conn *conn, bool on);
 
 CERD_END_DECLS
 

@@ -19,7 +19,9 @@
 #include <cryptoerd/conn.h>
 #include <cryptoerd/migrate.h>
 #include <cryptoerd/types.h>
-#include <cryptoerd/table.h>
+#include <cryptoerd/descriptor.h>
+#include <cryptoerd/row.h>
+#include <cryptoerd/json.h>
 #include <cryptoerd/validate.h>
 #include <cryptoerd/factory.h>
 #include <cryptoerd/pool.h>

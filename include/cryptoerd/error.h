@@ -36,33 +36,19 @@ CERD_BEGIN_DECLS
     X(CERD_ESERVER, -14, "the server reported an error")                             \
     X(CERD_EMIGRATION, -15, "the database's schema history does not match this library") \
     X(CERD_ERANGE, -16, "value out of range for its type")                          \
-    X(CERD_EENCODING, -17, "text is not valid UTF-8 or contains a NUL byte")
+    X(CERD_EENCODING, -17, "text is not valid UTF-8 or contains a NUL byte")         \
+    X(CERD_EPRIVILEGE, -18, "insufficient privilege: refused by a grant or row-level security")
+
+/** @cond INTERNAL */
+#define CERD__ERROR_ENUM_ENTRY(name, value, text) name = value,
+/** @endcond */
 
 /**
- * Error codes returned by every libcryptoerd function. The descriptions are those of
- * ::CERD_ERROR_CODES, which cerd_strerror() returns (the library checks at compile time
- * that the two agree).
+ * Error codes returned by every libcryptoerd function: the names and values of
+ * ::CERD_ERROR_CODES, whose descriptions cerd_strerror() returns and whose names
+ * cerd_error_name() returns.
  */
-typedef enum cerd_error_code {
-    CERD_OK = 0,               /**< Success. */
-    CERD_ERROR = -1,           /**< Unclassified error. */
-    CERD_ENOTFOUND = -2,       /**< No such row. */
-    CERD_EUNIQUE = -3,         /**< Unique constraint violated: the row already exists. */
-    CERD_EFOREIGNKEY = -4,     /**< Foreign-key constraint violated. */
-    CERD_ECHECK = -5,          /**< CHECK constraint violated. */
-    CERD_ENOTNULL = -6,        /**< NOT NULL constraint violated. */
-    CERD_EINVALID = -7,        /**< The row failed client-side validation. */
-    CERD_ETIMEOUT = -8,        /**< Timed out (statement, lock or acquire timeout). */
-    CERD_ECONNLOST = -9,       /**< The connection to the server was lost. */
-    CERD_ECONNECT = -10,       /**< Could not connect to the server. */
-    CERD_ESERIALIZATION = -11, /**< Serialization failure or deadlock: retry the transaction. */
-    CERD_EMISUSE = -12,        /**< The API was used incorrectly. */
-    CERD_ENOMEM = -13,         /**< Out of memory. */
-    CERD_ESERVER = -14,        /**< The server reported another error (see the SQLSTATE). */
-    CERD_EMIGRATION = -15,     /**< The database's schema history does not match this library. */
-    CERD_ERANGE = -16,         /**< A value does not fit its type (numeric digits, year, ...). */
-    CERD_EENCODING = -17       /**< Text is not valid UTF-8 or contains a NUL byte. */
-} cerd_error_code;
+typedef enum cerd_error_code { CERD_ERROR_CODES(CERD__ERROR_ENUM_ENTRY) } cerd_error_code;
 
 /**
  * Details of the calling thread's last failure. Strings are never NULL: a field the
@@ -90,6 +76,10 @@ CERD_EXTERN void cerd_error_clear(void);
 
 /** A static description of @p code; unknown codes give "unknown error code". */
 CERD_EXTERN const char *cerd_strerror(int code);
+
+/** The name of @p code as a static string ("CERD_ENOTFOUND"); unknown codes give
+ *  "CERD_EUNKNOWN". For logs and for bindings that map codes to their own names. */
+CERD_EXTERN const char *cerd_error_name(int code);
 
 CERD_END_DECLS
 

@@ -33,7 +33,8 @@
 
 #include <cryptoerd/common.h>
 #include <cryptoerd/conn.h>
-#include <cryptoerd/table.h>
+#include <cryptoerd/conn.h>
+#include <cryptoerd/descriptor.h>
 
 CERD_BEGIN_DECLS
 

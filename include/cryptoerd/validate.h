@@ -30,8 +30,8 @@
 #include <stdint.h>
 
 #include <cryptoerd/common.h>
-#include <cryptoerd/conn.h>
-#include <cryptoerd/table.h>
+#include <cryptoerd/descriptor.h>
+#include <cryptoerd/types.h>
 
 CERD_BEGIN_DECLS
 
@@ -205,18 +205,6 @@ CERD_EXTERN int cerd_row_validate(const cerd_table *t, const void *row, cerd_val
 
 /** Releases what a ::cerd_violations holds and zeroes it. Accepts NULL. */
 CERD_EXTERN void cerd_violations_free(cerd_violations *v);
-
-/**
- * Turns validation before insert, update and upsert on (the default) or off for one
- * connection. On, a row that fails is refused with ::CERD_EINVALID before any round
- * trip: an insert or upsert is validated as ::CERD_VALIDATE_INSERT; an update as
- * ::CERD_VALIDATE_STORED for the columns it sets, with the CHECKs that read only those
- * (and the primary key) — the others depend on stored values the server checks. Off,
- * rows go to the server unchecked and PostgreSQL gives the verdict.
- * @param conn  the connection (used by one thread at a time).
- * @param on    whether to validate.
- */
-CERD_EXTERN void cerd_conn_set_validation(cerd_conn *conn, bool on);
 
 CERD_END_DECLS
 

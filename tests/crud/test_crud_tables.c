@@ -21,7 +21,8 @@
 #include <cJSON.h>
 
 #include <cryptoerd/cryptoerd.h>
-#include "codec.h"
+#include "wire/codec.h"
+#include "wire/field.h"
 #include "testdb.h"
 
 static testdb db;

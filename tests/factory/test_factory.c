@@ -19,7 +19,8 @@
 
 #include <cryptoerd/cryptoerd.h>
 
-#include "codec.h"
+#include "wire/codec.h"
+#include "wire/field.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1

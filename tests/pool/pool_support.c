@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conn_internal.h"
+#include "conn/conn_internal.h"
 #include "pool_support.h"
 
 #define PGBIN "/usr/lib/postgresql/15/bin"

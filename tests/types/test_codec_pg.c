@@ -17,8 +17,9 @@
 
 #include <cryptoerd/cryptoerd.h>
 
-#include "codec.h"
-#include "json.h"
+#include "wire/codec.h"
+#include "wire/field.h"
+#include "types/json_internal.h"
 #include "testdb.h"
 
 static testdb db;
@@ -251,7 +252,7 @@ static void decode_row(PGresult *res, pg_row *out)
 static void free_row(pg_row *r)
 {
     for (int i = 0; i < NCOLS; i++)
-        cerd__free_field(&cols[i], r);
+        cerd__field_free(&cols[i], r);
 }
 
 static void assert_text(PGresult *res, int col, const char *expected)

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include <cryptoerd/cryptoerd.h>
-#include "codec.h"
+#include "wire/codec.h"
 
 /* ------------------------------------------------------------------------------ */
 /* helpers */

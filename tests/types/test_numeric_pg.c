@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include <cryptoerd/cryptoerd.h>
-#include "codec.h"
+#include "wire/codec.h"
 #include "testdb.h"
 
 #define NUMERIC_OID 1700

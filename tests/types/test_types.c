@@ -17,8 +17,9 @@
 
 #include <cryptoerd/cryptoerd.h>
 
-#include "codec.h"
-#include "json.h"
+#include "wire/codec.h"
+#include "wire/field.h"
+#include "types/json_internal.h"
 
 /* ------------------------------------------------------------------------------ */
 /* Helpers */
@@ -827,7 +828,7 @@ static const cerd_table all_table = {
 static void free_row(all_row *r)
 {
     for (int i = 0; i < NCOLS; i++)
-        cerd__free_field(&all_columns[i], r);
+        cerd__field_free(&all_columns[i], r);
 }
 
 static cerd_numeric num(const char *text)
@@ -1282,7 +1283,7 @@ static void test_codec__decode_never_crashes_on_garbage(void **state)
         memset(&out, 0, sizeof out);
         if (cerd__decode_field(&all_table, &all_columns[col], (const char *)copy, len, &out) ==
             0)
-            cerd__free_field(&all_columns[col], &out);
+            cerd__field_free(&all_columns[col], &out);
         free(copy);
     }
 }

@@ -41,8 +41,9 @@
 #include <libpq-fe.h>
 
 #include <cryptoerd/cryptoerd.h>
-#include "codec.h"
-#include "conn_internal.h"
+#include "wire/codec.h"
+#include "wire/field.h"
+#include "conn/conn_internal.h"
 #include "testdb.h"
 
 #define ROWS_PER_TABLE 2000

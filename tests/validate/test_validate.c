@@ -16,9 +16,9 @@
 #include <cJSON.h>
 
 #include <cryptoerd/cryptoerd.h>
-#include "conn_internal.h"
+#include "conn/conn_internal.h"
 #include "testdb.h"
-#include "validate_internal.h"
+#include "ops/validate_internal.h"
 
 /* ---------------------------------------------------------------- a hand-built table */
 

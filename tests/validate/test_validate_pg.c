@@ -21,7 +21,7 @@
 #include <cJSON.h>
 
 #include <cryptoerd/cryptoerd.h>
-#include "conn_internal.h"
+#include "conn/conn_internal.h"
 #include "testdb.h"
 
 static testdb db;

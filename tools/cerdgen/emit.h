@@ -20,8 +20,8 @@ void cg_emit_checks(cg_buf *b, const cg_api *api);
 /* include/cryptoerd/tables.h: includes every table header. */
 char *cg_emit_tables_header(const cg_schema *s);
 
-/* lib/tables/registry.h and registry.c: every descriptor in schema order. */
-char *cg_emit_registry_header(const cg_schema *s);
+/* lib/tables/registry.c: every descriptor in schema order, and the lookup functions of
+   <cryptoerd/descriptor.h> over them. */
 char *cg_emit_registry_source(const cg_schema *s);
 
 /* First line of every generated file; cerdgen only ever removes files starting so. */

@@ -481,7 +481,7 @@ char *cg_emit_table_header(const cg_table *t)
     doc_blank(&b);
     text = cg_xasprintf("The row type ::cerd_%s, its column indexes (enum cerd_%s_column), and "
                         "the typed functions of table %s. Each function forwards to the generic "
-                        "row operation of table.h with the descriptor ::cerd_%s_table.",
+                        "row operation of row.h with the descriptor ::cerd_%s_table.",
                         tn, tn, tn, tn);
     doc(&b, text, 0);
     free(text);
@@ -496,7 +496,7 @@ char *cg_emit_table_header(const cg_table *t)
     cg_buf_puts(&b, " */\n");
     cg_buf_printf(&b, "#ifndef CRYPTOERD_TABLES_%s_H\n#define CRYPTOERD_TABLES_%s_H\n\n",
                   api.upper, api.upper);
-    cg_buf_puts(&b, "#include <cryptoerd/table.h>\n\n");
+    cg_buf_puts(&b, "#include <cryptoerd/row.h>\n\n");
     cg_buf_printf(&b, "#if CERD_TABLE_ABI != 1\n#error \"cryptoerd/tables/%s.h was generated for "
                       "CERD_TABLE_ABI 1: regenerate it with cerdgen\"\n#endif\n\n", tn);
     cg_buf_puts(&b, "CERD_BEGIN_DECLS\n\n");
@@ -578,7 +578,7 @@ char *cg_emit_table_header(const cg_table *t)
     cg_buf_printf(&b, "} cerd_%s_list;\n\n", tn);
 
     /* The descriptor. */
-    text = cg_xasprintf("Descriptor of table %s for the generic functions of table.h. Static "
+    text = cg_xasprintf("Descriptor of table %s for the generic functions of row.h. Static "
                         "and read-only.", tn);
     cg_buf_puts(&b, "/**\n");
     doc(&b, text, 0);

@@ -318,7 +318,7 @@ char *cg_emit_table_source(const cg_table *t)
     cg_buf_printf(&b, CG_BANNER_PREFIX "schema/%s. DO NOT EDIT. */\n", t->file);
     cg_buf_printf(&b, "/* Table %s: its descriptor, and the typed functions of "
                       "<cryptoerd/tables/%s.h> as thin\n   wrappers over the generic row "
-                      "operations of <cryptoerd/table.h>. */\n", t->name, t->name);
+                      "operations of <cryptoerd/row.h>. */\n", t->name, t->name);
     cg_buf_printf(&b, "#include <stddef.h>\n#include <stdint.h>\n\n"
                       "#include <cryptoerd/tables/%s.h>\n", t->name);
     cg_buf_puts(&b, t->nchecks ? "#include <cryptoerd/validate.h>\n\n" : "\n");
@@ -329,33 +329,26 @@ char *cg_emit_table_source(const cg_table *t)
     return b.data;
 }
 
-char *cg_emit_registry_header(const cg_schema *s)
-{
-    (void)s;
-    cg_buf b = {0};
-    cg_buf_puts(&b, CG_BANNER_PREFIX "schema/ (every migration). DO NOT EDIT. */\n"
-                    "/* Internal: the descriptors of every table of the schema, in schema order "
-                    "(lib/table.c). */\n"
-                    "#ifndef CERD_TABLES_REGISTRY_H\n#define CERD_TABLES_REGISTRY_H\n\n"
-                    "#include <stddef.h>\n\n#include <cryptoerd/table.h>\n\n"
-                    "/* cerd__table_count descriptors, in the order the migrations create the "
-                    "tables. */\n"
-                    "extern const cerd_table *const cerd__tables[];\n"
-                    "extern const size_t cerd__table_count;\n\n#endif\n");
-    return b.data;
-}
-
 char *cg_emit_registry_source(const cg_schema *s)
 {
     cg_buf b = {0};
     cg_buf_puts(&b, CG_BANNER_PREFIX "schema/ (every migration). DO NOT EDIT. */\n"
-                    "/* Every table descriptor, in schema order. */\n"
-                    "#include <stddef.h>\n\n#include <cryptoerd/tables.h>\n\n"
-                    "#include \"registry.h\"\n\n"
-                    "const cerd_table *const cerd__tables[] = {\n");
+                    "/* The registry of the schema's tables (cerd_table_find() and the others of\n"
+                    "   <cryptoerd/descriptor.h>): every descriptor, in the order the migrations\n"
+                    "   create the tables. */\n"
+                    "#include <stddef.h>\n#include <string.h>\n\n#include <cryptoerd/tables.h>\n\n"
+                    "static const cerd_table *const tables[] = {\n");
     for (int i = 0; i < s->ntables; i++)
         cg_buf_printf(&b, "    &cerd_%s_table,\n", s->tables[i].name);
-    cg_buf_puts(&b, "};\n\nconst size_t cerd__table_count = sizeof cerd__tables / sizeof "
-                    "cerd__tables[0];\n");
+    cg_buf_puts(&b, "};\n\n"
+                    "#define NTABLES (sizeof tables / sizeof tables[0])\n\n"
+                    "const cerd_table *cerd_table_find(const char *name)\n{\n"
+                    "    for (size_t i = 0; name && i < NTABLES; i++)\n"
+                    "        if (!strcmp(tables[i]->name, name))\n"
+                    "            return tables[i];\n"
+                    "    return NULL;\n}\n\n"
+                    "size_t cerd_table_count(void)\n{\n    return NTABLES;\n}\n\n"
+                    "const cerd_table *cerd_table_at(size_t index)\n{\n"
+                    "    return index < NTABLES ? tables[index] : NULL;\n}\n");
     return b.data;
 }

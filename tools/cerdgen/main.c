@@ -6,7 +6,7 @@
      <include-out>/tables/<table>.h   row struct, column enum, typed functions
      <include-out>/tables.h           includes every table header
      <lib-out>/<table>.c              descriptor and typed wrappers
-     <lib-out>/registry.h, registry.c every descriptor, in schema order
+     <lib-out>/registry.c             the registry: every descriptor, in schema order
    See docs/generated-api.md. Exit status: 0, 1 on an error (message on stderr), 2 on
    bad usage. */
 #include <ctype.h>
@@ -28,7 +28,7 @@ static void usage(void)
           "       cerdgen --schema DIR --dump-model\n"
           "  --schema DIR       the migrations (.sql files)\n"
           "  --include-out DIR  include/cryptoerd: gets tables/<table>.h and tables.h\n"
-          "  --lib-out DIR      lib/tables: gets <table>.c, registry.h and registry.c\n"
+          "  --lib-out DIR      lib/tables: gets <table>.c and registry.c\n"
           "  --dump-model       print what cerdgen read from the schema, write nothing\n",
           stderr);
     exit(2);
@@ -147,8 +147,6 @@ int main(int argc, char **argv)
     }
     add_file(&files, &nfiles, cg_xasprintf("%s/tables.h", include_out),
              cg_emit_tables_header(&schema));
-    add_file(&files, &nfiles, cg_xasprintf("%s/registry.h", lib_out),
-             cg_emit_registry_header(&schema));
     add_file(&files, &nfiles, cg_xasprintf("%s/registry.c", lib_out),
              cg_emit_registry_source(&schema));
 

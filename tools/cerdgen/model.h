@@ -9,7 +9,7 @@
 
 struct cJSON;
 
-/* The C representation of a column; mirrors cerd_type of include/cryptoerd/table.h. */
+/* The C representation of a column; mirrors cerd_type of include/cryptoerd/descriptor.h. */
 typedef enum cg_kind {
     CG_INT64,
     CG_INT32,

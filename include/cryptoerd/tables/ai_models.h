@@ -5,7 +5,7 @@
  *        setup, input/output schema, health and lifecycle.
  *
  * The row type ::cerd_ai_models, its column indexes (enum cerd_ai_models_column), and the typed
- * functions of table ai_models. Each function forwards to the generic row operation of table.h
+ * functions of table ai_models. Each function forwards to the generic row operation of row.h
  * with the descriptor ::cerd_ai_models_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_AI_MODELS_H
 #define CRYPTOERD_TABLES_AI_MODELS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/ai_models.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -205,7 +205,7 @@ typedef struct cerd_ai_models_list {
 } cerd_ai_models_list;
 
 /**
- * Descriptor of table ai_models for the generic functions of table.h. Static and read-only.
+ * Descriptor of table ai_models for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_ai_models_table;
 

@@ -7,7 +7,7 @@
  *
  * The row type ::cerd_ai_portfolio_analysis, its column indexes (enum
  * cerd_ai_portfolio_analysis_column), and the typed functions of table ai_portfolio_analysis.
- * Each function forwards to the generic row operation of table.h with the descriptor
+ * Each function forwards to the generic row operation of row.h with the descriptor
  * ::cerd_ai_portfolio_analysis_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -19,7 +19,7 @@
 #ifndef CRYPTOERD_TABLES_AI_PORTFOLIO_ANALYSIS_H
 #define CRYPTOERD_TABLES_AI_PORTFOLIO_ANALYSIS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/ai_portfolio_analysis.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -249,7 +249,7 @@ typedef struct cerd_ai_portfolio_analysis_list {
 } cerd_ai_portfolio_analysis_list;
 
 /**
- * Descriptor of table ai_portfolio_analysis for the generic functions of table.h. Static and
+ * Descriptor of table ai_portfolio_analysis for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_ai_portfolio_analysis_table;

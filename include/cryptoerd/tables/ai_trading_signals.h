@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_ai_trading_signals, its column indexes (enum
  * cerd_ai_trading_signals_column), and the typed functions of table ai_trading_signals. Each
- * function forwards to the generic row operation of table.h with the descriptor
+ * function forwards to the generic row operation of row.h with the descriptor
  * ::cerd_ai_trading_signals_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -18,7 +18,7 @@
 #ifndef CRYPTOERD_TABLES_AI_TRADING_SIGNALS_H
 #define CRYPTOERD_TABLES_AI_TRADING_SIGNALS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/ai_trading_signals.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -178,7 +178,7 @@ typedef struct cerd_ai_trading_signals_list {
 } cerd_ai_trading_signals_list;
 
 /**
- * Descriptor of table ai_trading_signals for the generic functions of table.h. Static and
+ * Descriptor of table ai_trading_signals for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_ai_trading_signals_table;

@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_analytics_data, its column indexes (enum cerd_analytics_data_column), and
  * the typed functions of table analytics_data. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_analytics_data_table.
+ * operation of row.h with the descriptor ::cerd_analytics_data_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_analytics_data_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_ANALYTICS_DATA_H
 #define CRYPTOERD_TABLES_ANALYTICS_DATA_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/analytics_data.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -75,8 +75,7 @@ typedef struct cerd_analytics_data_list {
 } cerd_analytics_data_list;
 
 /**
- * Descriptor of table analytics_data for the generic functions of table.h. Static and
- * read-only.
+ * Descriptor of table analytics_data for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_analytics_data_table;
 

@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_api_request_logs, its column indexes (enum cerd_api_request_logs_column),
  * and the typed functions of table api_request_logs. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_api_request_logs_table.
+ * operation of row.h with the descriptor ::cerd_api_request_logs_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_api_request_logs_clear() and
@@ -17,7 +17,7 @@
 #ifndef CRYPTOERD_TABLES_API_REQUEST_LOGS_H
 #define CRYPTOERD_TABLES_API_REQUEST_LOGS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/api_request_logs.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -74,7 +74,7 @@ typedef struct cerd_api_request_logs_list {
 } cerd_api_request_logs_list;
 
 /**
- * Descriptor of table api_request_logs for the generic functions of table.h. Static and
+ * Descriptor of table api_request_logs for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_api_request_logs_table;

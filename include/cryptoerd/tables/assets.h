@@ -6,8 +6,8 @@
  *        Phase 2).
  *
  * The row type ::cerd_assets, its column indexes (enum cerd_assets_column), and the typed
- * functions of table assets. Each function forwards to the generic row operation of table.h
- * with the descriptor ::cerd_assets_table.
+ * functions of table assets. Each function forwards to the generic row operation of row.h with
+ * the descriptor ::cerd_assets_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_assets_clear() and
@@ -17,7 +17,7 @@
 #ifndef CRYPTOERD_TABLES_ASSETS_H
 #define CRYPTOERD_TABLES_ASSETS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/assets.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -161,7 +161,7 @@ typedef struct cerd_assets_list {
 } cerd_assets_list;
 
 /**
- * Descriptor of table assets for the generic functions of table.h. Static and read-only.
+ * Descriptor of table assets for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_assets_table;
 

@@ -5,7 +5,7 @@
  *        (users, portfolios, portfolio_assets, trade_actions, watchlists), written by trigger.
  *
  * The row type ::cerd_audit_log, its column indexes (enum cerd_audit_log_column), and the typed
- * functions of table audit_log. Each function forwards to the generic row operation of table.h
+ * functions of table audit_log. Each function forwards to the generic row operation of row.h
  * with the descriptor ::cerd_audit_log_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_AUDIT_LOG_H
 #define CRYPTOERD_TABLES_AUDIT_LOG_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/audit_log.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -74,7 +74,7 @@ typedef struct cerd_audit_log_list {
 } cerd_audit_log_list;
 
 /**
- * Descriptor of table audit_log for the generic functions of table.h. Static and read-only.
+ * Descriptor of table audit_log for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_audit_log_table;
 

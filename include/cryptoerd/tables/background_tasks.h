@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_background_tasks, its column indexes (enum cerd_background_tasks_column),
  * and the typed functions of table background_tasks. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_background_tasks_table.
+ * operation of row.h with the descriptor ::cerd_background_tasks_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_background_tasks_clear() and
@@ -17,7 +17,7 @@
 #ifndef CRYPTOERD_TABLES_BACKGROUND_TASKS_H
 #define CRYPTOERD_TABLES_BACKGROUND_TASKS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/background_tasks.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -87,7 +87,7 @@ typedef struct cerd_background_tasks_list {
 } cerd_background_tasks_list;
 
 /**
- * Descriptor of table background_tasks for the generic functions of table.h. Static and
+ * Descriptor of table background_tasks for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_background_tasks_table;

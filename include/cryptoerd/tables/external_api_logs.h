@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_external_api_logs, its column indexes (enum
  * cerd_external_api_logs_column), and the typed functions of table external_api_logs. Each
- * function forwards to the generic row operation of table.h with the descriptor
+ * function forwards to the generic row operation of row.h with the descriptor
  * ::cerd_external_api_logs_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -18,7 +18,7 @@
 #ifndef CRYPTOERD_TABLES_EXTERNAL_API_LOGS_H
 #define CRYPTOERD_TABLES_EXTERNAL_API_LOGS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/external_api_logs.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -76,7 +76,7 @@ typedef struct cerd_external_api_logs_list {
 } cerd_external_api_logs_list;
 
 /**
- * Descriptor of table external_api_logs for the generic functions of table.h. Static and
+ * Descriptor of table external_api_logs for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_external_api_logs_table;

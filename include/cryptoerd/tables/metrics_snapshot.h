@@ -7,7 +7,7 @@
  *
  * The row type ::cerd_metrics_snapshot, its column indexes (enum cerd_metrics_snapshot_column),
  * and the typed functions of table metrics_snapshot. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_metrics_snapshot_table.
+ * operation of row.h with the descriptor ::cerd_metrics_snapshot_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_metrics_snapshot_clear() and
@@ -18,7 +18,7 @@
 #ifndef CRYPTOERD_TABLES_METRICS_SNAPSHOT_H
 #define CRYPTOERD_TABLES_METRICS_SNAPSHOT_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/metrics_snapshot.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -210,7 +210,7 @@ typedef struct cerd_metrics_snapshot_list {
 } cerd_metrics_snapshot_list;
 
 /**
- * Descriptor of table metrics_snapshot for the generic functions of table.h. Static and
+ * Descriptor of table metrics_snapshot for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_metrics_snapshot_table;

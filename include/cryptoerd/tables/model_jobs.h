@@ -7,7 +7,7 @@
  *
  * The row type ::cerd_model_jobs, its column indexes (enum cerd_model_jobs_column), and the
  * typed functions of table model_jobs. Each function forwards to the generic row operation of
- * table.h with the descriptor ::cerd_model_jobs_table.
+ * row.h with the descriptor ::cerd_model_jobs_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_model_jobs_clear() and
@@ -17,7 +17,7 @@
 #ifndef CRYPTOERD_TABLES_MODEL_JOBS_H
 #define CRYPTOERD_TABLES_MODEL_JOBS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/model_jobs.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -169,7 +169,7 @@ typedef struct cerd_model_jobs_list {
 } cerd_model_jobs_list;
 
 /**
- * Descriptor of table model_jobs for the generic functions of table.h. Static and read-only.
+ * Descriptor of table model_jobs for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_model_jobs_table;
 

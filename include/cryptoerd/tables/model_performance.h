@@ -7,7 +7,7 @@
  *
  * The row type ::cerd_model_performance, its column indexes (enum
  * cerd_model_performance_column), and the typed functions of table model_performance. Each
- * function forwards to the generic row operation of table.h with the descriptor
+ * function forwards to the generic row operation of row.h with the descriptor
  * ::cerd_model_performance_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -19,7 +19,7 @@
 #ifndef CRYPTOERD_TABLES_MODEL_PERFORMANCE_H
 #define CRYPTOERD_TABLES_MODEL_PERFORMANCE_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/model_performance.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -160,7 +160,7 @@ typedef struct cerd_model_performance_list {
 } cerd_model_performance_list;
 
 /**
- * Descriptor of table model_performance for the generic functions of table.h. Static and
+ * Descriptor of table model_performance for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_model_performance_table;

@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_notifications, its column indexes (enum cerd_notifications_column), and
  * the typed functions of table notifications. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_notifications_table.
+ * operation of row.h with the descriptor ::cerd_notifications_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_notifications_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_NOTIFICATIONS_H
 #define CRYPTOERD_TABLES_NOTIFICATIONS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/notifications.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -89,7 +89,7 @@ typedef struct cerd_notifications_list {
 } cerd_notifications_list;
 
 /**
- * Descriptor of table notifications for the generic functions of table.h. Static and read-only.
+ * Descriptor of table notifications for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_notifications_table;
 

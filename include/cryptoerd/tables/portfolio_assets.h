@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_portfolio_assets, its column indexes (enum cerd_portfolio_assets_column),
  * and the typed functions of table portfolio_assets. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_portfolio_assets_table.
+ * operation of row.h with the descriptor ::cerd_portfolio_assets_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_portfolio_assets_clear() and
@@ -17,7 +17,7 @@
 #ifndef CRYPTOERD_TABLES_PORTFOLIO_ASSETS_H
 #define CRYPTOERD_TABLES_PORTFOLIO_ASSETS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/portfolio_assets.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -122,7 +122,7 @@ typedef struct cerd_portfolio_assets_list {
 } cerd_portfolio_assets_list;
 
 /**
- * Descriptor of table portfolio_assets for the generic functions of table.h. Static and
+ * Descriptor of table portfolio_assets for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_portfolio_assets_table;

@@ -5,7 +5,7 @@
  *
  * The row type ::cerd_portfolios, its column indexes (enum cerd_portfolios_column), and the
  * typed functions of table portfolios. Each function forwards to the generic row operation of
- * table.h with the descriptor ::cerd_portfolios_table.
+ * row.h with the descriptor ::cerd_portfolios_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_portfolios_clear() and
@@ -15,7 +15,7 @@
 #ifndef CRYPTOERD_TABLES_PORTFOLIOS_H
 #define CRYPTOERD_TABLES_PORTFOLIOS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/portfolios.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -69,7 +69,7 @@ typedef struct cerd_portfolios_list {
 } cerd_portfolios_list;
 
 /**
- * Descriptor of table portfolios for the generic functions of table.h. Static and read-only.
+ * Descriptor of table portfolios for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_portfolios_table;
 

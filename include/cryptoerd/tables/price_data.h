@@ -7,7 +7,7 @@
  *
  * The row type ::cerd_price_data, its column indexes (enum cerd_price_data_column), and the
  * typed functions of table price_data. Each function forwards to the generic row operation of
- * table.h with the descriptor ::cerd_price_data_table.
+ * row.h with the descriptor ::cerd_price_data_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_price_data_clear() and
@@ -17,7 +17,7 @@
 #ifndef CRYPTOERD_TABLES_PRICE_DATA_H
 #define CRYPTOERD_TABLES_PRICE_DATA_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/price_data.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -112,7 +112,7 @@ typedef struct cerd_price_data_list {
 } cerd_price_data_list;
 
 /**
- * Descriptor of table price_data for the generic functions of table.h. Static and read-only.
+ * Descriptor of table price_data for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_price_data_table;
 

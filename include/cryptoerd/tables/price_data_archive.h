@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_price_data_archive, its column indexes (enum
  * cerd_price_data_archive_column), and the typed functions of table price_data_archive. Each
- * function forwards to the generic row operation of table.h with the descriptor
+ * function forwards to the generic row operation of row.h with the descriptor
  * ::cerd_price_data_archive_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -18,7 +18,7 @@
 #ifndef CRYPTOERD_TABLES_PRICE_DATA_ARCHIVE_H
 #define CRYPTOERD_TABLES_PRICE_DATA_ARCHIVE_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/price_data_archive.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -105,7 +105,7 @@ typedef struct cerd_price_data_archive_list {
 } cerd_price_data_archive_list;
 
 /**
- * Descriptor of table price_data_archive for the generic functions of table.h. Static and
+ * Descriptor of table price_data_archive for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_price_data_archive_table;

@@ -7,7 +7,7 @@
  *
  * The row type ::cerd_recommendations, its column indexes (enum cerd_recommendations_column),
  * and the typed functions of table recommendations. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_recommendations_table.
+ * operation of row.h with the descriptor ::cerd_recommendations_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_recommendations_clear() and
@@ -17,7 +17,7 @@
 #ifndef CRYPTOERD_TABLES_RECOMMENDATIONS_H
 #define CRYPTOERD_TABLES_RECOMMENDATIONS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/recommendations.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -133,8 +133,7 @@ typedef struct cerd_recommendations_list {
 } cerd_recommendations_list;
 
 /**
- * Descriptor of table recommendations for the generic functions of table.h. Static and
- * read-only.
+ * Descriptor of table recommendations for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_recommendations_table;
 

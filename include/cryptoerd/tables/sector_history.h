@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_sector_history, its column indexes (enum cerd_sector_history_column), and
  * the typed functions of table sector_history. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_sector_history_table.
+ * operation of row.h with the descriptor ::cerd_sector_history_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_sector_history_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_SECTOR_HISTORY_H
 #define CRYPTOERD_TABLES_SECTOR_HISTORY_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/sector_history.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -85,8 +85,7 @@ typedef struct cerd_sector_history_list {
 } cerd_sector_history_list;
 
 /**
- * Descriptor of table sector_history for the generic functions of table.h. Static and
- * read-only.
+ * Descriptor of table sector_history for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_sector_history_table;
 

@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_sector_rotation_flows, its column indexes (enum
  * cerd_sector_rotation_flows_column), and the typed functions of table sector_rotation_flows.
- * Each function forwards to the generic row operation of table.h with the descriptor
+ * Each function forwards to the generic row operation of row.h with the descriptor
  * ::cerd_sector_rotation_flows_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -18,7 +18,7 @@
 #ifndef CRYPTOERD_TABLES_SECTOR_ROTATION_FLOWS_H
 #define CRYPTOERD_TABLES_SECTOR_ROTATION_FLOWS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/sector_rotation_flows.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -77,7 +77,7 @@ typedef struct cerd_sector_rotation_flows_list {
 } cerd_sector_rotation_flows_list;
 
 /**
- * Descriptor of table sector_rotation_flows for the generic functions of table.h. Static and
+ * Descriptor of table sector_rotation_flows for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_sector_rotation_flows_table;

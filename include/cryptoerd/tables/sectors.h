@@ -5,8 +5,8 @@
  *        ...) with aggregate market data and their top coins.
  *
  * The row type ::cerd_sectors, its column indexes (enum cerd_sectors_column), and the typed
- * functions of table sectors. Each function forwards to the generic row operation of table.h
- * with the descriptor ::cerd_sectors_table.
+ * functions of table sectors. Each function forwards to the generic row operation of row.h with
+ * the descriptor ::cerd_sectors_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_sectors_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_SECTORS_H
 #define CRYPTOERD_TABLES_SECTORS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/sectors.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -92,7 +92,7 @@ typedef struct cerd_sectors_list {
 } cerd_sectors_list;
 
 /**
- * Descriptor of table sectors for the generic functions of table.h. Static and read-only.
+ * Descriptor of table sectors for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_sectors_table;
 

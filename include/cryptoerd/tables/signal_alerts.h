@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_signal_alerts, its column indexes (enum cerd_signal_alerts_column), and
  * the typed functions of table signal_alerts. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_signal_alerts_table.
+ * operation of row.h with the descriptor ::cerd_signal_alerts_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_signal_alerts_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_SIGNAL_ALERTS_H
 #define CRYPTOERD_TABLES_SIGNAL_ALERTS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/signal_alerts.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -90,7 +90,7 @@ typedef struct cerd_signal_alerts_list {
 } cerd_signal_alerts_list;
 
 /**
- * Descriptor of table signal_alerts for the generic functions of table.h. Static and read-only.
+ * Descriptor of table signal_alerts for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_signal_alerts_table;
 

@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_system_health, its column indexes (enum cerd_system_health_column), and
  * the typed functions of table system_health. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_system_health_table.
+ * operation of row.h with the descriptor ::cerd_system_health_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_system_health_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_SYSTEM_HEALTH_H
 #define CRYPTOERD_TABLES_SYSTEM_HEALTH_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/system_health.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -85,7 +85,7 @@ typedef struct cerd_system_health_list {
 } cerd_system_health_list;
 
 /**
- * Descriptor of table system_health for the generic functions of table.h. Static and read-only.
+ * Descriptor of table system_health for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_system_health_table;
 

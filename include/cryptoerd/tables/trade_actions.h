@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_trade_actions, its column indexes (enum cerd_trade_actions_column), and
  * the typed functions of table trade_actions. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_trade_actions_table.
+ * operation of row.h with the descriptor ::cerd_trade_actions_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_trade_actions_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_TRADE_ACTIONS_H
 #define CRYPTOERD_TABLES_TRADE_ACTIONS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/trade_actions.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -132,7 +132,7 @@ typedef struct cerd_trade_actions_list {
 } cerd_trade_actions_list;
 
 /**
- * Descriptor of table trade_actions for the generic functions of table.h. Static and read-only.
+ * Descriptor of table trade_actions for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_trade_actions_table;
 

@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_user_activities, its column indexes (enum cerd_user_activities_column),
  * and the typed functions of table user_activities. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_user_activities_table.
+ * operation of row.h with the descriptor ::cerd_user_activities_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_user_activities_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_USER_ACTIVITIES_H
 #define CRYPTOERD_TABLES_USER_ACTIVITIES_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/user_activities.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -83,8 +83,7 @@ typedef struct cerd_user_activities_list {
 } cerd_user_activities_list;
 
 /**
- * Descriptor of table user_activities for the generic functions of table.h. Static and
- * read-only.
+ * Descriptor of table user_activities for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_user_activities_table;
 

@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_user_feedback, its column indexes (enum cerd_user_feedback_column), and
  * the typed functions of table user_feedback. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_user_feedback_table.
+ * operation of row.h with the descriptor ::cerd_user_feedback_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_user_feedback_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_USER_FEEDBACK_H
 #define CRYPTOERD_TABLES_USER_FEEDBACK_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/user_feedback.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -86,7 +86,7 @@ typedef struct cerd_user_feedback_list {
 } cerd_user_feedback_list;
 
 /**
- * Descriptor of table user_feedback for the generic functions of table.h. Static and read-only.
+ * Descriptor of table user_feedback for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_user_feedback_table;
 

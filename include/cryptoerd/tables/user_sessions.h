@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_user_sessions, its column indexes (enum cerd_user_sessions_column), and
  * the typed functions of table user_sessions. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_user_sessions_table.
+ * operation of row.h with the descriptor ::cerd_user_sessions_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_user_sessions_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_USER_SESSIONS_H
 #define CRYPTOERD_TABLES_USER_SESSIONS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/user_sessions.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -81,7 +81,7 @@ typedef struct cerd_user_sessions_list {
 } cerd_user_sessions_list;
 
 /**
- * Descriptor of table user_sessions for the generic functions of table.h. Static and read-only.
+ * Descriptor of table user_sessions for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_user_sessions_table;
 

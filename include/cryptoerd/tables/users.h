@@ -5,7 +5,7 @@
  *        soft-delete state.
  *
  * The row type ::cerd_users, its column indexes (enum cerd_users_column), and the typed
- * functions of table users. Each function forwards to the generic row operation of table.h with
+ * functions of table users. Each function forwards to the generic row operation of row.h with
  * the descriptor ::cerd_users_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_USERS_H
 #define CRYPTOERD_TABLES_USERS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/users.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -144,7 +144,7 @@ typedef struct cerd_users_list {
 } cerd_users_list;
 
 /**
- * Descriptor of table users for the generic functions of table.h. Static and read-only.
+ * Descriptor of table users for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_users_table;
 

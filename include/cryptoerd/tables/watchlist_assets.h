@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_watchlist_assets, its column indexes (enum cerd_watchlist_assets_column),
  * and the typed functions of table watchlist_assets. Each function forwards to the generic row
- * operation of table.h with the descriptor ::cerd_watchlist_assets_table.
+ * operation of row.h with the descriptor ::cerd_watchlist_assets_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_watchlist_assets_clear() and
@@ -17,7 +17,7 @@
 #ifndef CRYPTOERD_TABLES_WATCHLIST_ASSETS_H
 #define CRYPTOERD_TABLES_WATCHLIST_ASSETS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/watchlist_assets.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -85,7 +85,7 @@ typedef struct cerd_watchlist_assets_list {
 } cerd_watchlist_assets_list;
 
 /**
- * Descriptor of table watchlist_assets for the generic functions of table.h. Static and
+ * Descriptor of table watchlist_assets for the generic functions of row.h. Static and
  * read-only.
  */
 CERD_EXTERN const cerd_table cerd_watchlist_assets_table;

@@ -6,7 +6,7 @@
  *
  * The row type ::cerd_watchlists, its column indexes (enum cerd_watchlists_column), and the
  * typed functions of table watchlists. Each function forwards to the generic row operation of
- * table.h with the descriptor ::cerd_watchlists_table.
+ * row.h with the descriptor ::cerd_watchlists_table.
  *
  * Ownership: rows passed as @c in are borrowed and never modified. Rows and lists returned
  * through @c out belong to the caller, who releases them with cerd_watchlists_clear() and
@@ -16,7 +16,7 @@
 #ifndef CRYPTOERD_TABLES_WATCHLISTS_H
 #define CRYPTOERD_TABLES_WATCHLISTS_H
 
-#include <cryptoerd/table.h>
+#include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 1
 #error "cryptoerd/tables/watchlists.h was generated for CERD_TABLE_ABI 1: regenerate it with cerdgen"
@@ -85,7 +85,7 @@ typedef struct cerd_watchlists_list {
 } cerd_watchlists_list;
 
 /**
- * Descriptor of table watchlists for the generic functions of table.h. Static and read-only.
+ * Descriptor of table watchlists for the generic functions of row.h. Static and read-only.
  */
 CERD_EXTERN const cerd_table cerd_watchlists_table;
 

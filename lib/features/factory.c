@@ -29,9 +29,10 @@
 
 #include <cJSON.h>
 
-#include "codec.h"
-#include "error_internal.h"
-#include "factory_internal.h"
+#include "wire/codec.h"
+#include "wire/field.h"
+#include "util/error_internal.h"
+#include "features/factory_internal.h"
 
 #define MAX_REPAIRS 32       /* validation rounds for a valid row */
 #define MAX_VIOLATE_TRIES 96 /* ways tried to break one CHECK */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cryptoerd/types.h"
-#include "error_internal.h"
+#include "util/error_internal.h"
 
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)

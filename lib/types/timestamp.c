@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "cryptoerd/types.h"
-#include "error_internal.h"
+#include "util/error_internal.h"
 
 #define US_PER_SEC INT64_C(1000000)
 #define US_PER_DAY (INT64_C(86400) * US_PER_SEC)

@@ -13,7 +13,7 @@
 
 #include <cJSON.h>
 
-#include "codec.h"
+#include "util/buf.h"
 
 /* Deepest nesting of arrays and objects accepted (parsing and printing); deeper input is
    refused with CERD_ERANGE. The same limit as cJSON's own parser. */

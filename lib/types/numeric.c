@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec.h"
+#include "types/numeric_internal.h"
 #include "cryptoerd/types.h"
-#include "error_internal.h"
+#include "util/error_internal.h"
 
 #define NBASE 10000
 #define DEC_DIGITS 4

@@ -4,12 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error_internal.h"
-
-/* The enum and the X-list of descriptions must agree, value for value. */
-#define CHECK_CODE(name, value, text) _Static_assert(name == value, #name " differs");
-CERD_ERROR_CODES(CHECK_CODE)
-#undef CHECK_CODE
+#include "util/error_internal.h"
 
 #define NAME_MAX_LEN 64 /* PostgreSQL identifiers are at most NAMEDATALEN - 1 bytes */
 
@@ -59,6 +54,16 @@ const char *cerd_strerror(int code)
     }
 #undef CASE
     return "unknown error code";
+}
+
+const char *cerd_error_name(int code)
+{
+#define CASE(name, value, text) case value: return #name;
+    switch (code) {
+        CERD_ERROR_CODES(CASE)
+    }
+#undef CASE
+    return "CERD_EUNKNOWN";
 }
 
 int cerd__error(int code, const char *fmt, ...)
@@ -117,6 +122,7 @@ int cerd__error_code_for_sqlstate(const char *s)
     if (!strcmp(s, "40001") || !strcmp(s, "40P01")) return CERD_ESERIALIZATION;
     if (!strcmp(s, "57014") || !strcmp(s, "55P03")) return CERD_ETIMEOUT;
     if (!strcmp(s, "22003")) return CERD_ERANGE;          /* numeric_value_out_of_range */
+    if (!strcmp(s, "42501")) return CERD_EPRIVILEGE;      /* insufficient_privilege, RLS refusal */
     if (!strcmp(s, "22021") || !strcmp(s, "22P05")) return CERD_EENCODING;
     /* connection exceptions, and the server shutting down or terminating the backend */
     if (!strncmp(s, "08", 2) || !strcmp(s, "57P01") || !strcmp(s, "57P02") || !strcmp(s, "57P03"))

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stmt_cache.h"
+#include "conn/stmt_cache.h"
 
 static uint64_t hash_key(const void *key)
 {

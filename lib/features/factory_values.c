@@ -9,9 +9,10 @@
 
 #include <cJSON.h>
 
-#include "codec.h"
-#include "error_internal.h"
-#include "factory_internal.h"
+#include "wire/codec.h"
+#include "wire/field.h"
+#include "util/error_internal.h"
+#include "features/factory_internal.h"
 
 /* ================================================================== hashing */
 
@@ -84,14 +85,14 @@ bool cerd__fac_set_null(const cerd_table *t, int col, void *row)
     case CERD_TYPE_JSONB:
     case CERD_TYPE_INT32_ARRAY:
     case CERD_TYPE_TEXT_ARRAY:
-        cerd__free_field(c, row);
+        cerd__field_free(c, row);
         return true;
     default:
         break;
     }
     if (!is_opt(c))
         return false;
-    cerd__free_field(c, row);
+    cerd__field_free(c, row);
     return true;
 }
 
@@ -160,14 +161,14 @@ int cerd__fac_set_text(const cerd_table *t, int col, void *row, const char *s)
     char *copy = strdup(s);
     if (!copy)
         return cerd__error(CERD_ENOMEM, "out of memory");
-    cerd__free_field(&t->columns[col], row);
+    cerd__field_free(&t->columns[col], row);
     *(char **)field(t, col, row) = copy;
     return 0;
 }
 
 static void set_json(const cerd_table *t, int col, void *row, cJSON *v)
 {
-    cerd__free_field(&t->columns[col], row);
+    cerd__field_free(&t->columns[col], row);
     *(cJSON **)field(t, col, row) = v;
 }
 
@@ -1391,7 +1392,7 @@ int cerd__fac_set_array_len(const cerd__fac_row *r, int col, void *row, size_t n
     uint64_t h = cerd__fac_col_hash(r, col, salt);
     char *f = field(r->t, col, row);
 
-    cerd__free_field(c, row);
+    cerd__field_free(c, row);
     if (c->type == CERD_TYPE_INT32_ARRAY) {
         cerd_int32_array *a = (cerd_int32_array *)f;
         a->valid = true;

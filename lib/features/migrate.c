@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn_internal.h"
-#include "error_internal.h"
-#include "migrate_internal.h"
+#include "conn/conn_internal.h"
+#include "util/error_internal.h"
+#include "features/migrate_internal.h"
 #include "cryptoerd/migrate.h"
 
 /* pg_advisory_lock key shared by every process migrating a database ("cerd"). */

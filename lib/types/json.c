@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "cryptoerd/types.h"
-#include "error_internal.h"
-#include "json.h"
+#include "util/error_internal.h"
+#include "types/json_internal.h"
 
 /* ------------------------------------------------------------------------------ */
 /* The "C" locale, for strtod and snprintf of doubles whatever setlocale() says. */

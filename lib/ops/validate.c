@@ -23,10 +23,9 @@
 
 #include <cJSON.h>
 
-#include "conn_internal.h"
-#include "error_internal.h"
-#include "json.h"
-#include "validate_internal.h"
+#include "util/error_internal.h"
+#include "types/json_internal.h"
+#include "ops/validate_internal.h"
 
 /* PostgreSQL's timestamp range, as lib/codec.c checks it (microseconds since 1970). */
 #define PG_EPOCH_OFFSET_US INT64_C(946684800000000)
@@ -1716,10 +1715,4 @@ void cerd_violations_free(cerd_violations *v)
         free((char *)v->items[i].message);
     free(v->items);
     memset(v, 0, sizeof *v);
-}
-
-void cerd_conn_set_validation(cerd_conn *conn, bool on)
-{
-    if (conn)
-        conn->validation_off = !on;
 }

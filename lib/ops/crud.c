@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
-#include "conn_internal.h"
-#include "error_internal.h"
-#include "validate_internal.h"
+#include "cryptoerd/row.h"
+#include "wire/codec.h"
+#include "wire/field.h"
+#include "wire/rows_internal.h"
+#include "conn/conn_internal.h"
+#include "util/error_internal.h"
+#include "ops/validate_internal.h"
 
 #define SQL_MAX 24576
 #define MAX_PARAMS (CERD_MAX_COLUMNS + 16)

@@ -8,7 +8,7 @@
 #include <libpq-fe.h>
 
 #include "cryptoerd/conn.h"
-#include "stmt_cache.h"
+#include "conn/stmt_cache.h"
 
 struct cerd_conn {
     PGconn *pg;

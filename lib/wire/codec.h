@@ -9,28 +9,16 @@
 
 #include <libpq-fe.h>
 
-#include "cryptoerd/table.h"
-
-/* A growable byte buffer. Zero-initialise; release with cerd__buf_free. */
-typedef struct cerd__buf {
-    char *data;
-    size_t len, cap;
-} cerd__buf;
-
-int cerd__buf_reserve(cerd__buf *b, size_t extra); /* 0 or CERD_ENOMEM */
-int cerd__buf_append(cerd__buf *b, const void *p, size_t n);
-void cerd__buf_free(cerd__buf *b);
+#include "cryptoerd/descriptor.h"
+#include "types/numeric_internal.h"
+#include "util/buf.h"
 
 /* The type OID a parameter of this column is sent as (int8, int4, bool, numeric,
    timestamptz, text, jsonb, inet, int4[], text[]). */
 uint32_t cerd__type_oid(cerd_type type);
 
-/* Whether the field of column c in row is SQL NULL (or, for an insert, absent:
-   identity 0, invalid optional, NULL pointer). */
-int cerd__field_is_null(const cerd_column *c, const void *row);
-
 /* Appends the binary form of the field of column c in row to b. The field must not be
-   NULL (check with cerd__field_is_null first). Text is checked (UTF-8, no NUL byte)
+   NULL (check with cerd__field_is_null first, wire/field.h). Text is checked (UTF-8, no NUL byte)
    and arrays element by element.
    Returns 0; CERD_EENCODING, CERD_ERANGE or CERD_ENOMEM with the error record naming
    table t and the column. */
@@ -47,16 +35,5 @@ int cerd__decode_field(const cerd_table *t, const cerd_column *c, const char *da
 /* Decodes row r of a binary result whose columns are t's columns in table order into
    row (zeroed). On failure the row is cleared. */
 int cerd__decode_row(const cerd_table *t, const PGresult *res, int r, void *row);
-
-/* Releases what the field of column c in row owns and zeroes the field. */
-void cerd__free_field(const cerd_column *c, void *row);
-
-/* Memory for the n rows of a list, zeroed, released with cerd__rows_release (only). */
-void *cerd__rows_alloc(size_t n, size_t row_size);
-void cerd__rows_release(void *rows);
-
-/* Per-type binary send/recv, shared with the codec and its tests. */
-int cerd__numeric_send(const cerd_numeric *n, cerd__buf *b);
-int cerd__numeric_recv(cerd_numeric *out, const char *data, int len);
 
 #endif

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "conn_internal.h"
-#include "error_internal.h"
+#include "conn/conn_internal.h"
+#include "util/error_internal.h"
 #include "cryptoerd/pool.h"
 
 /* Why a connection is closed (indexes of cerd_pool::destroyed). */

@@ -9,9 +9,12 @@
 
 #include <cJSON.h>
 
-#include "codec.h"
-#include "error_internal.h"
-#include "json.h"
+#include "cryptoerd/json.h"
+#include "cryptoerd/row.h"
+#include "wire/codec.h"
+#include "wire/field.h"
+#include "util/error_internal.h"
+#include "types/json_internal.h"
 
 int cerd_json_parse(cJSON **out, const char *text, size_t len)
 {
@@ -247,7 +250,7 @@ int cerd_row_from_json(const cerd_table *t, const cJSON *obj, void *out)
             rc = cerd__error(CERD_EINVALID, "%s: no column named \"%s\"", t->name, v->string);
             break;
         }
-        cerd__free_field(&t->columns[i], out); /* a repeated key: the last one wins */
+        cerd__field_free(&t->columns[i], out); /* a repeated key: the last one wins */
         if (!cJSON_IsNull(v) && (rc = set_field(t, &t->columns[i], v, out)))
             break;
     }

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "conn_internal.h"
-#include "error_internal.h"
+#include "conn/conn_internal.h"
+#include "util/error_internal.h"
 
 /* Session settings every connection gets: timestamps travel and print in UTC. */
 #define SESSION_SETUP_SQL "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'"
@@ -397,4 +397,10 @@ int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts, cerd_txn_f
             return rc;
     }
     return rc;
+}
+
+void cerd_conn_set_validation(cerd_conn *conn, bool on)
+{
+    if (conn)
+        conn->validation_off = !on;
 }

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "cryptoerd/factory.h"
-#include "cryptoerd/table.h"
+#include "cryptoerd/row.h"
 #include "cryptoerd/types.h"
 #include "cryptoerd/validate.h"
 

@@ -11,9 +11,11 @@
 
 #include <cJSON.h>
 
-#include "codec.h"
-#include "error_internal.h"
-#include "json.h"
+#include "types/json_internal.h"
+#include "util/error_internal.h"
+#include "wire/codec.h"
+#include "cryptoerd/row.h"
+#include "wire/field.h"
 
 /* Type OIDs (pg_type.dat). */
 #define OID_BOOL 16
@@ -39,51 +41,6 @@
 /* PostgreSQL's valid timestamp range, in its epoch: [MIN_TIMESTAMP, END_TIMESTAMP). */
 #define PG_MIN_TIMESTAMP INT64_C(-211813488000000000)
 #define PG_END_TIMESTAMP INT64_C(9223371331200000000)
-
-/* ------------------------------------------------------------------------------ */
-/* Buffer */
-
-int cerd__buf_reserve(cerd__buf *b, size_t extra)
-{
-    size_t need, cap;
-    char *p;
-
-    if (b->cap - b->len >= extra)
-        return 0;
-    if (extra > SIZE_MAX - b->len)
-        return cerd__error(CERD_ENOMEM, "buffer size overflow");
-    need = b->len + extra;
-    cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = realloc(b->data, cap);
-    if (!p)
-        return cerd__error(CERD_ENOMEM, "out of memory (buffer of %zu bytes)", cap);
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
-
-int cerd__buf_append(cerd__buf *b, const void *p, size_t n)
-{
-    int rc;
-    if (n == 0)
-        return 0;
-    if ((rc = cerd__buf_reserve(b, n)))
-        return rc;
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    return 0;
-}
-
-void cerd__buf_free(cerd__buf *b)
-{
-    if (!b)
-        return;
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
 
 /* ------------------------------------------------------------------------------ */
 /* Big-endian integers */
@@ -181,40 +138,6 @@ static int no_memory(const cerd_table *t, const cerd_column *c)
 {
     return cerd__error(CERD_ENOMEM, "%s.%s: out of memory decoding the value", tname(t),
                        c->name);
-}
-
-int cerd__field_is_null(const cerd_column *c, const void *row)
-{
-    const char *f = (const char *)row + c->offset;
-
-    if (c->flags & CERD_COL_IDENTITY) {
-        if (c->type == CERD_TYPE_INT32)
-            return *(const int32_t *)f == 0;
-        return *(const int64_t *)f == 0;
-    }
-    switch (c->type) {
-    case CERD_TYPE_TEXT:
-        return *(char *const *)f == NULL;
-    case CERD_TYPE_JSONB:
-        return *(cJSON *const *)f == NULL;
-    case CERD_TYPE_INT32_ARRAY:
-        return !((const cerd_int32_array *)f)->valid;
-    case CERD_TYPE_TEXT_ARRAY:
-        return !((const cerd_text_array *)f)->valid;
-    default:
-        break;
-    }
-    if (!(c->flags & CERD_COL_OPTIONAL))
-        return 0;
-    switch (c->type) {
-    case CERD_TYPE_INT64: return !((const cerd_opt_int64 *)f)->valid;
-    case CERD_TYPE_INT32: return !((const cerd_opt_int32 *)f)->valid;
-    case CERD_TYPE_BOOL: return !((const cerd_opt_bool *)f)->valid;
-    case CERD_TYPE_NUMERIC: return !((const cerd_opt_numeric *)f)->valid;
-    case CERD_TYPE_TIMESTAMPTZ: return !((const cerd_opt_timestamp *)f)->valid;
-    case CERD_TYPE_INET: return !((const cerd_opt_inet *)f)->valid;
-    default: return 0;
-    }
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -482,67 +405,6 @@ int cerd__encode_field(const cerd_table *t, const cerd_column *c, const void *ro
 /* ------------------------------------------------------------------------------ */
 /* Decoding */
 
-static void set_null(const cerd_column *c, char *f)
-{
-    switch (c->type) {
-    case CERD_TYPE_TEXT:
-        *(char **)f = NULL;
-        return;
-    case CERD_TYPE_JSONB:
-        *(cJSON **)f = NULL;
-        return;
-    case CERD_TYPE_INT32_ARRAY:
-        memset(f, 0, sizeof(cerd_int32_array));
-        return;
-    case CERD_TYPE_TEXT_ARRAY:
-        memset(f, 0, sizeof(cerd_text_array));
-        return;
-    default:
-        break;
-    }
-    if (c->flags & CERD_COL_IDENTITY) {
-        if (c->type == CERD_TYPE_INT32)
-            *(int32_t *)f = 0;
-        else
-            *(int64_t *)f = 0;
-        return;
-    }
-    switch (c->type) {
-    case CERD_TYPE_INT64:
-        if (is_opt(c))
-            memset(f, 0, sizeof(cerd_opt_int64));
-        else
-            *(int64_t *)f = 0;
-        break;
-    case CERD_TYPE_INT32:
-        if (is_opt(c))
-            memset(f, 0, sizeof(cerd_opt_int32));
-        else
-            *(int32_t *)f = 0;
-        break;
-    case CERD_TYPE_BOOL:
-        if (is_opt(c))
-            memset(f, 0, sizeof(cerd_opt_bool));
-        else
-            *(bool *)f = false;
-        break;
-    case CERD_TYPE_NUMERIC:
-        memset(f, 0, is_opt(c) ? sizeof(cerd_opt_numeric) : sizeof(cerd_numeric));
-        break;
-    case CERD_TYPE_TIMESTAMPTZ:
-        if (is_opt(c))
-            memset(f, 0, sizeof(cerd_opt_timestamp));
-        else
-            *(cerd_timestamp *)f = 0;
-        break;
-    case CERD_TYPE_INET:
-        memset(f, 0, is_opt(c) ? sizeof(cerd_opt_inet) : sizeof(cerd_inet));
-        break;
-    default:
-        break;
-    }
-}
-
 /* Parses an array header: returns the element count (>= 0) and sets *body to the first
    element, or returns -1 after recording the error. */
 static long array_decode_header(const cerd_table *t, const cerd_column *c,
@@ -698,7 +560,7 @@ static int decode_value(const cerd_table *t, const cerd_column *c, const char *d
     int rc;
 
     if (len < 0 || !data) {
-        set_null(c, f);
+        memset(f, 0, cerd__field_size(c));
         if (c->type == CERD_TYPE_TEXT || c->type == CERD_TYPE_JSONB ||
             c->type == CERD_TYPE_INT32_ARRAY || c->type == CERD_TYPE_TEXT_ARRAY || opt)
             return 0;
@@ -856,7 +718,7 @@ int cerd__decode_row(const cerd_table *t, const PGresult *res, int r, void *row)
         char *f = (char *)row + c->offset;
         int rc = decode_value(t, c, PQgetvalue(res, r, i), len, f);
         if (rc) {
-            set_null(c, f);
+            memset(f, 0, cerd__field_size(c));
             cerd_row_clear(t, row);
             return rc;
         }
@@ -870,37 +732,6 @@ int cerd__decode_field(const cerd_table *t, const cerd_column *c, const char *da
     char *f = (char *)row + c->offset;
     int rc = decode_value(t, c, data, len, f);
     if (rc)
-        set_null(c, f); /* nothing half-decoded is left behind */
+        memset(f, 0, cerd__field_size(c)); /* nothing half-decoded is left behind */
     return rc;
-}
-
-void cerd__free_field(const cerd_column *c, void *row)
-{
-    char *f = (char *)row + c->offset;
-
-    switch (c->type) {
-    case CERD_TYPE_TEXT:
-        free(*(char **)f);
-        break;
-    case CERD_TYPE_JSONB:
-        cJSON_Delete(*(cJSON **)f);
-        break;
-    case CERD_TYPE_INT32_ARRAY: {
-        cerd_int32_array *a = (cerd_int32_array *)f;
-        free(a->values);
-        free(a->nulls);
-        break;
-    }
-    case CERD_TYPE_TEXT_ARRAY: {
-        cerd_text_array *a = (cerd_text_array *)f;
-        if (a->values)
-            for (size_t i = 0; i < a->count; i++)
-                free(a->values[i]);
-        free(a->values);
-        break;
-    }
-    default:
-        break;
-    }
-    set_null(c, f);
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cryptoerd/types.h"
-#include "error_internal.h"
+#include "util/error_internal.h"
 
 static int bad(const char *text, const char *why)
 {

@@ -1,0 +1,74 @@
+/* The one way to reach a row's field: whether it is NULL, where its value is, how big
+   it is, and releasing what it owns. Every module that reads or writes a row's fields
+   (codec, validation, JSON, factories) goes through these, so that what "NULL" means
+   for each C representation is written once. */
+#ifndef CERD_WIRE_FIELD_H
+#define CERD_WIRE_FIELD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cryptoerd/descriptor.h"
+#include "cryptoerd/types.h"
+
+/* The field of column c in row. */
+static inline const void *cerd__field(const cerd_column *c, const void *row)
+{
+    return (const char *)row + c->offset;
+}
+
+/* Whether the field of column c in row is SQL NULL: an invalid optional, a NULL pointer,
+   an invalid array, or for an identity column 0 (then the server assigns it). The value
+   of an optional is its first member, so cerd__field() points at the value too. */
+static inline bool cerd__field_is_null(const cerd_column *c, const void *row)
+{
+    const char *f = (const char *)cerd__field(c, row);
+
+    if (c->flags & CERD_COL_IDENTITY)
+        return c->type == CERD_TYPE_INT32 ? *(const int32_t *)f == 0
+                                          : *(const int64_t *)f == 0;
+    switch (c->type) {
+    case CERD_TYPE_TEXT:
+    case CERD_TYPE_JSONB:
+        return *(void *const *)f == NULL;
+    case CERD_TYPE_INT32_ARRAY:
+        return !((const cerd_int32_array *)f)->valid;
+    case CERD_TYPE_TEXT_ARRAY:
+        return !((const cerd_text_array *)f)->valid;
+    default:
+        break;
+    }
+    if (!(c->flags & CERD_COL_OPTIONAL))
+        return false;
+    switch (c->type) {
+    case CERD_TYPE_INT64: return !((const cerd_opt_int64 *)f)->valid;
+    case CERD_TYPE_INT32: return !((const cerd_opt_int32 *)f)->valid;
+    case CERD_TYPE_BOOL: return !((const cerd_opt_bool *)f)->valid;
+    case CERD_TYPE_NUMERIC: return !((const cerd_opt_numeric *)f)->valid;
+    case CERD_TYPE_TIMESTAMPTZ: return !((const cerd_opt_timestamp *)f)->valid;
+    case CERD_TYPE_INET: return !((const cerd_opt_inet *)f)->valid;
+    default: return false;
+    }
+}
+
+/* Whether fields of this type own memory (strings, JSON, arrays). */
+static inline bool cerd__type_owns_memory(cerd_type type)
+{
+    return type == CERD_TYPE_TEXT || type == CERD_TYPE_JSONB || type == CERD_TYPE_INT32_ARRAY
+           || type == CERD_TYPE_TEXT_ARRAY;
+}
+
+/* Size in bytes of the field of column c (the optional wrapper included). */
+size_t cerd__field_size(const cerd_column *c);
+
+/* Marks a present optional value (valid = true); a no-op for other representations. */
+void cerd__field_set_present(const cerd_column *c, void *row);
+
+/* Makes the field SQL NULL (zeroes it) without releasing anything. */
+void cerd__field_set_null(const cerd_column *c, void *row);
+
+/* Releases what the field owns (strings, cJSON, arrays) and makes it NULL. */
+void cerd__field_free(const cerd_column *c, void *row);
+
+#endif
