@@ -1706,13 +1706,3 @@ int cerd_row_validate(const cerd_table *t, const void *row, cerd_validate_mode m
 {
     return cerd__row_validate(t, row, mode, NULL, out);
 }
-
-void cerd_violations_free(cerd_violations *v)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < v->count; i++)
-        free((char *)v->items[i].message);
-    free(v->items);
-    memset(v, 0, sizeof *v);
-}

@@ -80,10 +80,13 @@ static int cjson_number_text(double d, char *buf, size_t size)
 typedef struct parser {
     const unsigned char *start, *p, *end;
     int depth;
+    int raw_bytes; /* strings and keys may hold bytes that are not UTF-8 */
+    size_t fail_at; /* byte offset of the error, for cerd__json_parse_ex */
 } parser;
 
 static int fail(const parser *s, const unsigned char *at, const char *why)
 {
+    ((parser *)s)->fail_at = (size_t)(at - s->start);
     return cerd__error(CERD_EINVALID, "invalid JSON at byte offset %zu: %s",
                        (size_t)(at - s->start), why);
 }
@@ -183,7 +186,8 @@ static int parse_string(parser *s, char **out)
     span = (size_t)(q - body);
 
     /* Escapes are ASCII, so the raw span is valid UTF-8 exactly when the string is. */
-    if (cerd_text_check((const char *)body, span)) {
+    s->fail_at = (size_t)(open - s->start);
+    if (!s->raw_bytes && cerd_text_check((const char *)body, span)) {
         char why[256];
         snprintf(why, sizeof why, "in the string starting at byte offset %zu: %s",
                  (size_t)(open - s->start), cerd_error_last()->message);
@@ -468,6 +472,7 @@ static int parse_container(parser *s, cJSON **out, int is_object)
     cJSON *node;
     int rc;
 
+    s->fail_at = (size_t)(open - s->start);
     if (++s->depth > CERD_JSON_MAX_DEPTH)
         return cerd__error(CERD_ERANGE,
                            "JSON nested deeper than %d levels at byte offset %zu",
@@ -595,7 +600,8 @@ static int parse_value(parser *s, cJSON **out)
     }
 }
 
-int cerd__json_parse(const char *text, size_t len, cJSON **out)
+int cerd__json_parse_ex(const char *text, size_t len, unsigned flags, cJSON **out,
+                        size_t *error_offset)
 {
     parser s;
     cJSON *v = NULL;
@@ -609,15 +615,27 @@ int cerd__json_parse(const char *text, size_t len, cJSON **out)
     s.start = s.p = (const unsigned char *)(text ? text : "");
     s.end = s.start + len;
     s.depth = 0;
-    if ((rc = parse_value(&s, &v)))
+    s.raw_bytes = (flags & CERD_JSON_RAW_BYTES) != 0;
+    s.fail_at = 0;
+    if ((rc = parse_value(&s, &v)) == 0) {
+        skip_ws(&s);
+        if (s.p != s.end) {
+            cJSON_Delete(v);
+            rc = fail(&s, s.p, "unexpected data after the JSON value");
+        }
+    }
+    if (rc) {
+        if (error_offset)
+            *error_offset = s.fail_at;
         return rc;
-    skip_ws(&s);
-    if (s.p != s.end) {
-        cJSON_Delete(v);
-        return fail(&s, s.p, "unexpected data after the JSON value");
     }
     *out = v;
     return 0;
+}
+
+int cerd__json_parse(const char *text, size_t len, cJSON **out)
+{
+    return cerd__json_parse_ex(text, len, 0, out, NULL);
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -628,15 +646,55 @@ static int put(cerd__buf *b, const void *p, size_t n)
     return cerd__buf_append(b, p, n);
 }
 
-static int print_string(const char *str, cerd__buf *b)
+static int print_string(const char *str, cerd__buf *b, int replace);
+
+/* Length of the valid UTF-8 sequence at s (len bytes left), or 0: asked of
+   cerd_text_check, the library's one UTF-8 reader (which may set the error record). */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+    for (size_t n = 1; n <= 4 && n <= len; n++)
+        if (cerd_text_check((const char *)s, n) == 0)
+            return n;
+    return 0;
+}
+
+/* print_string for text that is not valid UTF-8: each byte that starts no valid
+   sequence is written as U+FFFD. */
+static int print_string_replacing(const unsigned char *s, size_t len, cerd__buf *b)
+{
+    cerd__buf clean = {0};
+    int rc = 0;
+
+    for (size_t i = 0; i < len && !rc;) {
+        size_t n = utf8_len(s + i, len - i);
+        if (n) {
+            rc = cerd__buf_append(&clean, s + i, n);
+            i += n;
+        } else {
+            rc = cerd__buf_append(&clean, "\xEF\xBF\xBD", 3);
+            i++;
+        }
+    }
+    if (!rc)
+        rc = cerd__buf_append(&clean, "", 1);
+    if (!rc)
+        rc = print_string(clean.data, b, 0);
+    cerd__buf_free(&clean);
+    return rc;
+}
+
+static int print_string(const char *str, cerd__buf *b, int replace)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)(str ? str : "");
     size_t len = strlen((const char *)s), run = 0;
     int rc;
 
-    if ((rc = cerd_text_check((const char *)s, len)))
+    if ((rc = cerd_text_check((const char *)s, len))) {
+        if (replace)
+            return print_string_replacing(s, len, b);
         return rc;
+    }
     if ((rc = cerd__buf_reserve(b, len + 2)))
         return rc;
     b->data[b->len++] = '"';
@@ -674,7 +732,7 @@ static int print_string(const char *str, cerd__buf *b)
     return put(b, "\"", 1);
 }
 
-static int print_value(const cJSON *v, cerd__buf *b, int depth)
+static int print_value(const cJSON *v, cerd__buf *b, int depth, int replace)
 {
     int rc;
 
@@ -712,7 +770,7 @@ static int print_value(const cJSON *v, cerd__buf *b, int depth)
             return cerd__error(CERD_EINVALID, "JSON raw node without text");
         return put(b, v->valuestring, strlen(v->valuestring));
     case cJSON_String:
-        return print_string(v->valuestring, b);
+        return print_string(v->valuestring, b, replace);
     case cJSON_Array:
     case cJSON_Object: {
         int is_object = (v->type & 0xFF) == cJSON_Object;
@@ -725,10 +783,10 @@ static int print_value(const cJSON *v, cerd__buf *b, int depth)
             if (c != v->child && (rc = put(b, ",", 1)))
                 return rc;
             if (is_object) {
-                if ((rc = print_string(c->string, b)) || (rc = put(b, ":", 1)))
+                if ((rc = print_string(c->string, b, replace)) || (rc = put(b, ":", 1)))
                     return rc;
             }
-            if ((rc = print_value(c, b, depth + 1)))
+            if ((rc = print_value(c, b, depth + 1, replace)))
                 return rc;
         }
         return put(b, is_object ? "}" : "]", 1);
@@ -738,16 +796,21 @@ static int print_value(const cJSON *v, cerd__buf *b, int depth)
     }
 }
 
-int cerd__json_print_buf(const cJSON *v, cerd__buf *b)
+int cerd__json_print_buf_ex(const cJSON *v, unsigned flags, cerd__buf *b)
 {
     size_t mark = b->len;
     int rc;
     if (!v)
         return cerd__error(CERD_EMISUSE, "cerd__json_print: NULL value");
-    rc = print_value(v, b, 0);
+    rc = print_value(v, b, 0, (flags & CERD_JSON_REPLACE_INVALID) != 0);
     if (rc)
         b->len = mark;
     return rc;
+}
+
+int cerd__json_print_buf(const cJSON *v, cerd__buf *b)
+{
+    return cerd__json_print_buf_ex(v, 0, b);
 }
 
 char *cerd__json_print(const cJSON *v)

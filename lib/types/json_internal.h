@@ -13,6 +13,7 @@
 
 #include <cJSON.h>
 
+#include "cryptoerd/json.h" /* CERD_JSON_RAW_BYTES, CERD_JSON_REPLACE_INVALID */
 #include "util/buf.h"
 
 /* Deepest nesting of arrays and objects accepted (parsing and printing); deeper input is
@@ -29,6 +30,12 @@
    (nested deeper than CERD_JSON_MAX_DEPTH), CERD_ENOMEM. *out is NULL on failure. */
 int cerd__json_parse(const char *text, size_t len, cJSON **out);
 
+/* cerd__json_parse with flags (CERD_JSON_RAW_BYTES: strings and keys may hold bytes that
+   are not UTF-8, kept as they are); on failure *error_offset (when not NULL) receives the
+   byte offset the message names. */
+int cerd__json_parse_ex(const char *text, size_t len, unsigned flags, cJSON **out,
+                        size_t *error_offset);
+
 /* Prints v as compact JSON (no whitespace), numbers as cJSON prints them, Raw nodes
    verbatim, strings escaped as PostgreSQL escapes them. Never depends on the locale.
    Returns a NUL-terminated string allocated with malloc(): release it with free().
@@ -40,5 +47,9 @@ char *cerd__json_print(const cJSON *v);
 /* Same as cerd__json_print, appending to b (no NUL). Returns 0 or the error code; on
    failure b->len is back where it was. */
 int cerd__json_print_buf(const cJSON *v, cerd__buf *b);
+
+/* cerd__json_print_buf with flags (CERD_JSON_REPLACE_INVALID: a string byte that starts
+   no valid UTF-8 sequence is written as U+FFFD instead of failing). */
+int cerd__json_print_buf_ex(const cJSON *v, unsigned flags, cerd__buf *b);
 
 #endif

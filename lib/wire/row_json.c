@@ -3,6 +3,8 @@
    cJSON_Raw text, never through double. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +13,10 @@
 
 #include "cryptoerd/json.h"
 #include "cryptoerd/row.h"
+#include "cryptoerd/validate.h"
 #include "wire/codec.h"
 #include "wire/field.h"
+#include "wire/violations.h"
 #include "util/error_internal.h"
 #include "types/json_internal.h"
 
@@ -21,6 +25,30 @@ int cerd_json_parse(cJSON **out, const char *text, size_t len)
     if (!out || !text)
         return cerd__error(CERD_EMISUSE, "json parse: out or text is NULL");
     return cerd__json_parse(text, len, out);
+}
+
+int cerd_json_parse_ex(cJSON **out, const char *text, size_t len, unsigned flags,
+                       size_t *error_offset)
+{
+    if (!out || !text)
+        return cerd__error(CERD_EMISUSE, "json parse: out or text is NULL");
+    return cerd__json_parse_ex(text, len, flags, out, error_offset);
+}
+
+int cerd_json_print(char **out, const cJSON *v, unsigned flags)
+{
+    cerd__buf b = {0};
+    int rc;
+
+    if (!out || !v)
+        return cerd__error(CERD_EMISUSE, "json print: out or v is NULL");
+    *out = NULL;
+    if ((rc = cerd__json_print_buf_ex(v, flags, &b)) || (rc = cerd__buf_append(&b, "", 1))) {
+        cerd__buf_free(&b);
+        return rc;
+    }
+    *out = b.data;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ JSON -> row */
@@ -59,15 +87,14 @@ static int parse_integer(const cerd_table *t, const cerd_column *c, const cJSON 
     char text[64], *end;
     long long n;
 
-    if (!cJSON_IsNumber(v) && !cJSON_IsRaw(v) && !cJSON_IsString(v))
-        return wrong_type(t, c, "an integer", v);
-    if (cJSON_IsString(v) ? snprintf(text, sizeof text, "%s", v->valuestring) >= (int)sizeof text
-                          : number_text(v, text, sizeof text) != 0)
+    /* Integer columns take JSON numbers only (a JSON string is refused: only numeric
+       columns may be given as decimal text). */
+    if (!cJSON_IsNumber(v) && !cJSON_IsRaw(v))
+        return wrong_type(t, c, "an integer (a JSON number)", v);
+    if (number_text(v, text, sizeof text) != 0)
         return cerd__error(CERD_ERANGE, "%s.%s: number too long", t->name, c->name);
     errno = 0;
-    n = strtoll(text, &end, 10); /* skips leading white space, as PostgreSQL does */
-    while (*end == ' ' || (*end >= '\t' && *end <= '\r'))
-        end++; /* and so is trailing white space accepted */
+    n = strtoll(text, &end, 10);
     if (end == text || *end)
         return cerd__error(CERD_EINVALID, "%s.%s: \"%s\" is not an integer", t->name, c->name,
                            text);
@@ -78,21 +105,135 @@ static int parse_integer(const cerd_table *t, const cerd_column *c, const cJSON 
     return 0;
 }
 
-static int parse_numeric(const cerd_table *t, const cerd_column *c, const cJSON *v,
-                         cerd_numeric *out)
+/* A numeric(p,s) value whose text cerd_numeric_parse() refused with CERD_ERANGE (more
+   digits than a cerd_numeric holds, or a scale or weight beyond its format): read as the
+   column stores it, rounded to s decimals half away from zero (PostgreSQL's numeric_in
+   applies the typmod before it checks the format). The digits that matter are those down
+   to 10^-(s+1); the rounded value then has at most p digits, or it does not fit. text is
+   known to be numeric syntax (cerd_numeric_parse checks it before it counts digits). */
+static int parse_numeric_rounded(const cerd_table *t, const cerd_column *c, const char *text,
+                                 cerd_numeric *out)
 {
-    char text[512];
+    const int p = c->precision, s = c->scale;
+    const char *q = text;
+    size_t nd = 0, first;
+    long long nfrac = 0, exp10 = 0, e;
+    bool neg = false, eneg = false;
+    char *d, num[64];
     int rc;
 
-    if (cJSON_IsString(v)) {
-        if (snprintf(text, sizeof text, "%s", v->valuestring) >= (int)sizeof text)
+    if (p < 1 || s < 0 || s > p)
+        return cerd__error_prefix("%s.%s", t->name, c->name); /* keep the parser's error */
+    if (!(d = malloc(strlen(text) + 2)))
+        return cerd__error(CERD_ENOMEM, "out of memory");
+    while (*q == ' ' || (*q >= '\t' && *q <= '\r'))
+        q++;
+    if (*q == '+' || *q == '-')
+        neg = *q++ == '-';
+    for (; *q >= '0' && *q <= '9'; q++)
+        d[nd++] = *q;
+    if (*q == '.')
+        for (q++; *q >= '0' && *q <= '9'; q++, nfrac++)
+            d[nd++] = *q;
+    if (*q == 'e' || *q == 'E') {
+        for (q++; *q == ' ' || (*q >= '\t' && *q <= '\r'); q++)
+            ;
+        if (*q == '+' || *q == '-')
+            eneg = *q++ == '-';
+        for (; *q >= '0' && *q <= '9'; q++)
+            if (exp10 < INT_MAX)
+                exp10 = exp10 * 10 + (*q - '0');
+        if (exp10 >= INT_MAX / 2) { /* numeric_in refuses it before the typmod */
+            free(d);
+            return cerd__error(CERD_ERANGE, "%s.%s: numeric value overflows numeric format",
+                               t->name, c->name);
+        }
+    }
+    e = (eneg ? -exp10 : exp10) - nfrac; /* value = digits * 10^e */
+    for (first = 0; first < nd && d[first] == '0'; first++)
+        ;
+    memmove(d, d + first, nd - first);
+    nd -= first;
+    if (e < -s) {
+        long long drop = -s - e; /* digits below 10^-s */
+        bool up = false;
+        if (drop > (long long)nd) {
+            nd = 0;
+        } else {
+            up = d[nd - (size_t)drop] >= '5';
+            nd -= (size_t)drop;
+        }
+        e = -s;
+        if (up) {
+            size_t i = nd;
+            while (i > 0 && d[i - 1] == '9')
+                d[--i] = '0';
+            if (i > 0) {
+                d[i - 1]++;
+            } else {
+                memmove(d + 1, d, nd);
+                d[0] = '1';
+                nd++;
+            }
+        }
+    }
+    if (nd && (long long)nd + e > p - s) {
+        free(d);
+        return cerd__error(CERD_ERANGE,
+                           "%s.%s: numeric field overflow: \"%.40s%s\" does not fit "
+                           "numeric(%d,%d): a field with precision %d, scale %d must round "
+                           "to an absolute value less than 10^%d",
+                           t->name, c->name, text, strlen(text) > 40 ? "..." : "", p, s, p,
+                           s, p - s);
+    }
+    if (!nd) {
+        free(d);
+        memset(out, 0, sizeof *out);
+        out->dscale = (uint16_t)s;
+        return 0;
+    }
+    d[nd] = '\0';
+    /* digits * 10^e, at most p digits: short enough for cerd_numeric_parse unless p > 38 */
+    if (snprintf(num, sizeof num, "%s%s", neg ? "-" : "", d) >= (int)sizeof num - 24) {
+        free(d);
+        return cerd__error(CERD_ERANGE, "%s.%s: numeric value \"%.40s...\" has more than %d "
+                           "significant digits", t->name, c->name, text,
+                           CERD_NUMERIC_MAX_DIGITS);
+    }
+    free(d);
+    snprintf(num + strlen(num), 24, "e%lld", e);
+    if ((rc = cerd_numeric_parse(out, num)) ||
+        (rc = cerd_numeric_round_to_typmod(out, out, p, s)))
+        return cerd__error_prefix("%s.%s", t->name, c->name);
+    return 0;
+}
+
+/* round: read a numeric(p,s) value as the column stores it (rounded to s decimals). */
+static int parse_numeric(const cerd_table *t, const cerd_column *c, const cJSON *v,
+                         cerd_numeric *out, int round)
+{
+    char buf[64];
+    const char *text;
+    int rc;
+
+    /* Numeric columns take JSON numbers or JSON strings holding decimal text. */
+    if (cJSON_IsString(v) || cJSON_IsRaw(v)) {
+        text = v->valuestring;
+    } else if (cJSON_IsNumber(v)) {
+        if (number_text(v, buf, sizeof buf))
             return cerd__error(CERD_ERANGE, "%s.%s: number too long", t->name, c->name);
-    } else if (cJSON_IsNumber(v) || cJSON_IsRaw(v)) {
-        if (number_text(v, text, sizeof text))
-            return cerd__error(CERD_ERANGE, "%s.%s: number too long", t->name, c->name);
+        text = buf;
     } else
-        return wrong_type(t, c, "a number", v);
-    if ((rc = cerd_numeric_parse(out, text)))
+        return wrong_type(t, c, "a number (or decimal text in a string)", v);
+    if (!text)
+        return wrong_type(t, c, "a number (or decimal text in a string)", v);
+    if ((rc = cerd_numeric_parse(out, text))) {
+        if (rc == CERD_ERANGE && c->precision > 0)
+            return parse_numeric_rounded(t, c, text, out);
+        return cerd__error_prefix("%s.%s", t->name, c->name);
+    }
+    if (round && c->precision > 0 && cerd_numeric_round_to_typmod(out, out, c->precision,
+                                                                   c->scale))
         return cerd__error_prefix("%s.%s", t->name, c->name);
     return 0;
 }
@@ -150,7 +291,8 @@ static int set_text_array(const cerd_table *t, const cerd_column *c, const cJSON
 }
 
 /* Sets one field from a non-null JSON value. */
-static int set_field(const cerd_table *t, const cerd_column *c, const cJSON *v, void *row)
+static int set_field(const cerd_table *t, const cerd_column *c, const cJSON *v, void *row,
+                     int round)
 {
     char *field = (char *)row + c->offset;
     bool opt = c->flags & CERD_COL_OPTIONAL;
@@ -185,11 +327,11 @@ static int set_field(const cerd_table *t, const cerd_column *c, const cJSON *v, 
     case CERD_TYPE_NUMERIC:
         if (opt) {
             cerd_opt_numeric *o = (cerd_opt_numeric *)field;
-            if (!(rc = parse_numeric(t, c, v, &o->value)))
+            if (!(rc = parse_numeric(t, c, v, &o->value, round)))
                 o->valid = true;
             return rc;
         }
-        return parse_numeric(t, c, v, (cerd_numeric *)field);
+        return parse_numeric(t, c, v, (cerd_numeric *)field, round);
     case CERD_TYPE_TIMESTAMPTZ: {
         cerd_timestamp ts;
         if (!cJSON_IsString(v))
@@ -251,12 +393,124 @@ int cerd_row_from_json(const cerd_table *t, const cJSON *obj, void *out)
             break;
         }
         cerd__field_free(&t->columns[i], out); /* a repeated key: the last one wins */
-        if (!cJSON_IsNull(v) && (rc = set_field(t, &t->columns[i], v, out)))
+        if (!cJSON_IsNull(v) && (rc = set_field(t, &t->columns[i], v, out, 0)))
             break;
     }
     if (rc)
         cerd_row_clear(t, out);
     return rc;
+}
+
+typedef struct collector {
+    cerd_violations *v;
+    size_t cap;
+} collector;
+
+static __attribute__((format(printf, 4, 5))) int report(collector *k, cerd_violation_kind kind,
+                                                         int col, const char *fmt, ...)
+{
+    static const char *const names[] = {
+        [CERD_VIOLATION_TYPE] = "type",
+        [CERD_VIOLATION_NUMERIC_PRECISION] = "numeric_precision",
+        [CERD_VIOLATION_ENCODING] = "encoding"};
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return cerd__violations_add(k->v, &k->cap, kind, names[kind], col < 0 ? 0 : 1,
+                                col < 0 ? NULL : &cerd__column_index[col], "%s", buf);
+}
+
+/* Whether some string or key in v (v's own key aside) is not valid UTF-8. */
+static bool bad_utf8(const cJSON *v)
+{
+    if (cJSON_IsString(v) && v->valuestring &&
+        cerd_text_check(v->valuestring, strlen(v->valuestring)))
+        return true;
+    for (const cJSON *c = v->child; c; c = c->next)
+        if ((c->string && cerd_text_check(c->string, strlen(c->string))) || bad_utf8(c))
+            return true;
+    return false;
+}
+
+int cerd_row_from_json_collect(void *out, cerd_violations *problems, const cerd_table *t,
+                               const cJSON *obj)
+{
+    const cJSON *member[CERD_MAX_COLUMNS] = {NULL};
+    collector k = {problems, 0};
+    int rc = 0;
+
+    if (!out || !problems || !t)
+        return cerd__error(CERD_EMISUSE, "row from json: out, problems or table is NULL");
+    memset(problems, 0, sizeof *problems);
+    problems->table = t;
+    if (t->ncolumns > CERD_MAX_COLUMNS)
+        return cerd__error(CERD_EMISUSE, "%s: more than %d columns", t->name,
+                           CERD_MAX_COLUMNS);
+    cerd_row_clear(t, out);
+    if (!cJSON_IsObject(obj)) {
+        rc = report(&k, CERD_VIOLATION_TYPE, -1, "%s: a row must be a JSON object, not %s",
+                    t->name, obj ? json_kind(obj) : "nothing");
+        goto finish;
+    }
+    /* keys: the last of a repeated key wins, as in jsonb */
+    for (const cJSON *m = obj->child; m && !rc; m = m->next) {
+        int col;
+        if (!m->string || cerd_text_check(m->string, strlen(m->string))) {
+            rc = report(&k, CERD_VIOLATION_ENCODING, -1, "%s: key: %s", t->name,
+                        m->string ? cerd_error_last()->message : "missing");
+            continue;
+        }
+        if ((col = cerd_table_column(t, m->string)) < 0) {
+            bool again = false; /* a repeated unknown key is reported once */
+            for (const cJSON *p = obj->child; p != m && !again; p = p->next)
+                again = p->string && !strcmp(p->string, m->string);
+            if (!again)
+                rc = report(&k, CERD_VIOLATION_TYPE, -1, "%s: no column named \"%s\"",
+                            t->name, m->string);
+            continue;
+        }
+        member[col] = m;
+    }
+    for (int col = 0; col < t->ncolumns && !rc; col++) {
+        const cerd_column *c = &t->columns[col];
+        const cJSON *m = member[col];
+        int r;
+        if (!m || cJSON_IsNull(m))
+            continue;
+        if (!(r = set_field(t, c, m, out, 1)))
+            continue;
+        cerd__field_free(c, out);
+        if (r == CERD_ENOMEM) {
+            rc = r;
+        } else if (bad_utf8(m)) {
+            rc = report(&k, CERD_VIOLATION_ENCODING, col, "%s (the value is not valid UTF-8)",
+                        cerd_error_last()->message);
+        } else {
+            rc = report(&k, c->type == CERD_TYPE_NUMERIC && c->precision > 0 &&
+                                    r == CERD_ERANGE
+                                ? CERD_VIOLATION_NUMERIC_PRECISION
+                                : CERD_VIOLATION_TYPE,
+                        col, "%s", cerd_error_last()->message);
+        }
+    }
+
+finish:
+    if (rc) {
+        cerd_violations_free(problems);
+        problems->table = t;
+        return rc;
+    }
+    if (problems->count) {
+        const cerd_violation *f = &problems->items[0];
+        cerd__error(CERD_EINVALID, "%s", f->message);
+        cerd__error_names(t->name, f->ncolumns ? t->columns[f->columns[0]].name : NULL,
+                          f->constraint);
+        return CERD_EINVALID;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ row -> JSON */

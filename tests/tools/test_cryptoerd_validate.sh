@@ -135,7 +135,7 @@ run kinds kinds.jsonl validate --table price_data
 expect_status "special kinds" 1
 expect_line "not_null: JSON null where a default exists" 1 '^\{"row": 0, "valid": false, "violations": \[\{"constraint": "not_null", "columns": \["volume"\], "message": "price_data.volume: null value violates NOT NULL"\}\]\}$'
 expect_line "not_null: absent key, no default" 2 '^\{"row": 1, "valid": false, "violations": \[\{"constraint": "not_null", "columns": \["asset_id"\], "message": "price_data.asset_id: null value violates NOT NULL \(no value given, and no default\)"\}\]\}$'
-expect_line "numeric_precision" 3 '^\{"row": 2, "valid": false, "violations": \[\{"constraint": "numeric_precision", "columns": \["vwap"\], "message": "price_data.vwap: numeric field overflow: a field with precision 20, scale 8 must round to an absolute value less than 10\^12"\}\]\}$'
+expect_line "numeric_precision" 3 '^\{"row": 2, "valid": false, "violations": \[\{"constraint": "numeric_precision", "columns": \["vwap"\], "message": "price_data.vwap: numeric field overflow: 1234567890123 does not fit numeric\(20,8\): a field with precision 20, scale 8 must round to an absolute value less than 10\^12"\}\]\}$'
 expect_line "type: unreadable numeric" 4 '^\{"row": 3, "valid": false, "violations": \[\{"constraint": "type", "columns": \["vwap"\], "message": "price_data.vwap: invalid input syntax for type numeric: \\"abc\\""\}\]\}$'
 expect_line "type: integer out of range" 5 '^\{"row": 4, "valid": false, "violations": \[\{"constraint": "type", "columns": \["trade_count"\], "message": "[^"]*2147483648[^"]*"\}\]\}$'
 expect_line "int4 maximum" 6 '^\{"row": 5, "valid": true\}$'
@@ -190,6 +190,18 @@ expect_line "1e400 > 1" 3 '"constraint": "chk_confidence_threshold"'
 expect_line "1e-400 in [0,1]" 4 '^\{"row": 3, "valid": true\}$'
 expect_line "a numeric as a JSON string" 5 '"constraint": "chk_confidence_threshold"'
 
+# --- strings as numbers: numeric columns may be JSON strings, integer columns may not --
+{
+    base '"trade_count": "1"'                               # 1 type: an integer as a string
+    base '"vwap": "12.5"'                                   # 2 valid: a numeric as a string
+    base '"trade_count": 1'                                 # 3 valid: an integer as a number
+} >strings.jsonl
+run strings strings.jsonl validate --table price_data
+expect_status "strings as numbers" 1
+expect_line "integer column given a JSON string" 1 '^\{"row": 0, "valid": false, "violations": \[\{"constraint": "type", "columns": \["trade_count"\], "message": "price_data.trade_count: expected an integer \(a JSON number\), got a string"\}\]\}$'
+expect_line "numeric column given a JSON string" 2 '^\{"row": 1, "valid": true\}$'
+expect_line "integer column given a JSON number" 3 '^\{"row": 2, "valid": true\}$'
+
 # --- unparsable input: exit 2, the line named, nothing on stdout ------------------
 printf '[\n  {"asset_id": 1},\n  {"asset_id": 2,}\n]\n' >bad-array.json
 run bad-array empty.txt validate --table price_data bad-array.json
@@ -233,7 +245,7 @@ run help empty.txt validate --help
 expect_status "validate --help" 0
 for word in 'Usage: cryptoerd validate --table TABLE \[FILE\]' 'JSON Lines' 'to_jsonb' \
             'not_null' 'length' 'numeric_precision' 'type' 'encoding' 'Exit status: 0' \
-            'not a JSON object'; do
+            'not a JSON object' 'integer columns take JSON numbers only'; do
     if grep -Eq -- "$word" out.txt; then ok; else ko "validate --help lacks: $word"; fi
 done
 run help-top empty.txt --help

@@ -23,9 +23,11 @@ void cmd_validate_help(void)
         "rows, or one row per line (JSON Lines); the input is an array when its first\n"
         "character other than whitespace is '['. A row is a JSON object whose keys are\n"
         "column names and whose values have the form PostgreSQL's to_jsonb() gives:\n"
-        "integers and numerics as JSON numbers (a numeric may also be a JSON string, as\n"
-        "\"12.50\" or \"NaN\"), timestamps as ISO 8601 strings, inet as strings, arrays as\n"
-        "JSON arrays, jsonb as any JSON. Numbers are read exactly, whatever their length:\n"
+        "integer columns take JSON numbers only (a JSON string such as \"1\" is a type\n"
+        "violation); numeric columns take JSON numbers or JSON strings holding exact\n"
+        "decimal text (\"12.50\", \"NaN\"); timestamps as ISO 8601 strings, inet as\n"
+        "strings, arrays as JSON arrays, jsonb as any JSON (the library's rule, see\n"
+        "cerd_row_from_json). Numbers are read exactly, whatever their length:\n"
         "never through floating point. Rows are validated as for an insert: a column\n"
         "whose key is absent gets its default (or NULL); JSON null is SQL NULL.\n"
         "\n"
@@ -71,50 +73,46 @@ static int usage(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* Reads all of f into a fresh buffer; NULL (errno set) on failure. */
-static char *read_all(FILE *f, size_t *len)
+/* What the second pass needs to judge and print each row. */
+typedef struct judge {
+    const cerd_table *t;
+    int status;
+    int is_array; /* the input is one array: judged as soon as it parsed */
+    bool second;  /* the second pass over JSON Lines */
+} judge;
+
+static int judge_row(void *arg, size_t row, const cJSON *value)
 {
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            char *p = realloc(buf, cap *= 2);
-            if (!p) {
-                free(buf);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = p;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                int e = errno ? errno : EIO;
-                free(buf);
-                errno = e;
-                return NULL;
-            }
-            break;
-        }
+    judge *j = arg;
+    verdict v = {0};
+    char *line;
+    int rc;
+
+    if (!j->is_array && !j->second)
+        return 0; /* first pass over JSON Lines: only parsing */
+    rc = verdict_row(&v, j->t, value);
+
+    if (rc < 0 || !(line = verdict_format(j->t, row, &v))) {
+        verdict_free(&v);
+        fprintf(stderr, "cryptoerd validate: out of memory at row %zu\n", row);
+        return EXIT_USAGE;
     }
-    *len = n;
-    return buf;
+    if (rc)
+        j->status = EXIT_SOME_INVALID;
+    fputs(line, stdout);
+    free(line);
+    verdict_free(&v);
+    return 0;
 }
 
 int cmd_validate(int argc, char **argv)
 {
     const char *table = NULL, *file = NULL, *name;
-    const cerd_table *t;
     bool options = true;
-    FILE *in;
-    char *data, err[1024];
-    size_t len = 0;
-    jrows rows;
-    int status = EXIT_ALL_VALID;
+    FILE *in, *copy = NULL;
+    char err[1024];
+    judge j = {NULL, EXIT_ALL_VALID, 0, false};
+    int rc;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -139,7 +137,7 @@ int cmd_validate(int argc, char **argv)
     }
     if (!table)
         return usage("%s", "--table TABLE is required");
-    if (!(t = cerd_table_find(table)))
+    if (!(j.t = cerd_table_find(table)))
         return usage("no table named \"%s\" (\"cryptoerd tables\" lists them)", table);
 
     if (!file || !strcmp(file, "-")) {
@@ -151,43 +149,43 @@ int cmd_validate(int argc, char **argv)
     } else {
         name = file;
     }
-    data = read_all(in, &len);
-    if (!data) {
-        fprintf(stderr, "cryptoerd validate: %s: %s\n", name, strerror(errno));
-        if (in != stdin)
-            fclose(in);
-        return EXIT_USAGE;
-    }
-    if (in != stdin)
-        fclose(in);
 
-    if (jrows_read(&rows, data, len, err, sizeof err)) {
-        fprintf(stderr, "cryptoerd validate: %s: %s\n", name, err);
-        free(data);
-        return EXIT_USAGE;
+    /* Nothing is printed when the input is not JSON, and JSON Lines are read one line at
+       a time: a first pass parses every line (and keeps a copy of input that cannot be
+       read twice, such as a pipe, in a temporary file), the second judges and prints.
+       An array is parsed whole in the first pass and judged right after. */
+    if (fseek(in, 0, SEEK_CUR) != 0 && !(copy = tmpfile())) {
+        fprintf(stderr, "cryptoerd validate: a temporary file: %s\n", strerror(errno));
+        rc = EXIT_USAGE;
+        goto done;
     }
-    free(data);
-
-    for (size_t r = 0; r < rows.count; r++) {
-        verdict v = {0};
-        char *line;
-        int rc = verdict_row(&v, t, rows.rows[r]);
-        if (rc < 0 || !(line = verdict_format(t, r, &v))) {
-            verdict_free(&v);
-            jrows_free(&rows);
-            fprintf(stderr, "cryptoerd validate: out of memory at row %zu\n", r);
-            return EXIT_USAGE;
+    rc = jrows_each(in, copy, judge_row, &j, &j.is_array, err, sizeof err);
+    if (!rc && !j.is_array) {
+        FILE *again = copy ? copy : in;
+        j.second = true;
+        if (fseek(again, 0, SEEK_SET) != 0) {
+            snprintf(err, sizeof err, "reading the input again: %s", strerror(errno));
+            rc = -1;
+        } else {
+            rc = jrows_each(again, NULL, judge_row, &j, NULL, err, sizeof err);
         }
-        if (rc)
-            status = EXIT_SOME_INVALID;
-        fputs(line, stdout);
-        free(line);
-        verdict_free(&v);
     }
-    jrows_free(&rows);
+    if (rc == -1)
+        fprintf(stderr, "cryptoerd validate: %s: %s\n", name, err);
+    if (rc) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (fflush(stdout) || ferror(stdout)) {
         fprintf(stderr, "cryptoerd validate: writing the output: %s\n", strerror(errno));
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
+        goto done;
     }
-    return status;
+    rc = j.status;
+done:
+    if (in != stdin)
+        fclose(in);
+    if (copy)
+        fclose(copy);
+    return rc;
 }

@@ -1,15 +1,6 @@
-/* The input reader of `cryptoerd validate` (json_rows.h).
-
-   Parsing is the library's (cerd_json_parse: strict RFC 8259, exact numbers). That parser
-   refuses a string holding bytes that are not UTF-8, but for this tool such a string is a
-   row with an encoding problem, not unparsable input. So the reader first copies the
-   input with every byte that starts no valid UTF-8 sequence replaced by '?' (a byte that
-   is valid inside a string and invalid anywhere else in JSON, so the syntax verdict and
-   every byte offset stay the same), parses the copy, and then walks the text alongside
-   the tree it gave to put the original bytes back into each string (or object key) that
-   had some. */
+/* The input reader of `cryptoerd validate` (json_rows.h). Parsing is the library's. */
+#include <errno.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,76 +9,21 @@
 
 #include "json_rows.h"
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629, as PostgreSQL's pg_utf8_islegal:
-   no overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t left)
-{
-    unsigned char c = p[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (left < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 static bool is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Line and column (1-based, columns in bytes) of byte offset off of data. */
-static void line_col(const char *data, size_t off, size_t *line, size_t *col)
-{
-    size_t l = 1, start = 0;
-    for (size_t i = 0; i < off; i++)
-        if (data[i] == '\n') {
-            l++;
-            start = i + 1;
-        }
-    *line = l;
-    *col = off - start + 1;
-}
-
-/* Turns the library's parse error (whose message gives "byte offset N" relative to base)
-   into "line L, column C: message" in err. */
-static void parse_error(const char *data, size_t base, char *err, size_t errsize)
+/* "line L, column C: why" for the library's parse error at byte offset off of the span
+   that starts at column col0 (0-based) of line `line`. */
+static void parse_error(size_t line, size_t col, char *err, size_t errsize)
 {
     const char *msg = cerd_error_last()->message;
-    const char *at = strstr(msg, "byte offset ");
-    size_t off = 0, line, col;
+    static const char prefix[] = "invalid JSON at byte offset ";
 
-    if (at) {
-        char *end;
-        unsigned long long v = strtoull(at + 12, &end, 10);
-        if (end != at + 12)
-            off = (size_t)v;
-    }
-    line_col(data, base + off, &line, &col);
-    if (!strncmp(msg, "invalid JSON at byte offset ", 28)) {
+    if (!strncmp(msg, prefix, sizeof prefix - 1)) {
         /* "invalid JSON at byte offset N: why" -> "invalid JSON: why" */
-        const char *why = strstr(msg + 28, ": ");
+        const char *why = strstr(msg + sizeof prefix - 1, ": ");
         snprintf(err, errsize, "line %zu, column %zu: invalid JSON%s", line, col,
                  why ? why : "");
     } else {
@@ -95,302 +31,162 @@ static void parse_error(const char *data, size_t base, char *err, size_t errsize
     }
 }
 
-/* ------------------------------------------------------------------------------ */
-/* Putting the original bytes back */
-
-typedef struct walk {
-    const char *text; /* the parsed copy */
-    const char *orig; /* the input */
-    const bool *bad;  /* per byte: replaced */
-    size_t pos, end;
-} walk;
-
-static void skip_ws(walk *w)
+/* The rest of in appended to *buf (which holds *len bytes, *cap allocated). */
+static int read_rest(FILE *in, FILE *copy, char **buf, size_t *len, size_t *cap)
 {
-    while (w->pos < w->end && (w->text[w->pos] == ' ' || w->text[w->pos] == '\n' ||
-                               w->text[w->pos] == '\r' || w->text[w->pos] == '\t'))
-        w->pos++;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 0;
-}
-
-static unsigned long hex4(const char *q)
-{
-    return (unsigned long)(hexval(q[0]) << 12 | hexval(q[1]) << 8 | hexval(q[2]) << 4 |
-                           hexval(q[3]));
-}
-
-/* The string token at w->pos (opening quote), decoded from the original bytes when it
-   holds a replaced byte: a new cJSON_malloc'd string, or NULL when it holds none (or
-   memory ran out: the '?' then stay). Moves w->pos past the closing quote. */
-static char *string_token(walk *w)
-{
-    size_t open = w->pos, q = open + 1, close;
-    bool any = false;
-    char *buf, *o;
-
-    while (q < w->end && w->text[q] != '"') {
-        if (w->bad[q])
-            any = true;
-        q += w->text[q] == '\\' ? 2 : 1;
-    }
-    close = q;
-    w->pos = close + 1;
-    if (!any || !(buf = cJSON_malloc(close - open)))
-        return NULL;
-    o = buf;
-    for (size_t r = open + 1; r < close;) {
-        unsigned long cp, lo;
-        if (w->text[r] != '\\') {
-            *o++ = w->orig[r++];
-            continue;
+    for (;;) {
+        size_t got;
+        if (*cap - *len < 65536) {
+            size_t ncap = *cap < 65536 ? 131072 : *cap * 2;
+            char *p = realloc(*buf, ncap);
+            if (!p)
+                return -1;
+            *buf = p;
+            *cap = ncap;
         }
-        r++;
-        switch (w->text[r++]) {
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
-        case 'u':
-            cp = hex4(w->text + r);
-            r += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF) { /* the parser checked the low half */
-                lo = hex4(w->text + r + 2);
-                r += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            if (cp < 0x80) {
-                *o++ = (char)cp;
-            } else if (cp < 0x800) {
-                *o++ = (char)(0xC0 | cp >> 6);
-                *o++ = (char)(0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                *o++ = (char)(0xE0 | cp >> 12);
-                *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-                *o++ = (char)(0x80 | (cp & 0x3F));
-            } else {
-                *o++ = (char)(0xF0 | cp >> 18);
-                *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-                *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-                *o++ = (char)(0x80 | (cp & 0x3F));
-            }
-            break;
-        default: /* '"', '\\', '/' */
-            *o++ = w->text[r - 1];
-            break;
-        }
-    }
-    *o = '\0';
-    return buf;
-}
-
-/* Walks the value at w->pos, which the parser made into node. */
-static void restore(walk *w, cJSON *node)
-{
-    skip_ws(w);
-    if (w->pos >= w->end)
-        return;
-    switch (w->text[w->pos]) {
-    case '"': {
-        char *s = string_token(w);
-        if (s) {
-            cJSON_free(node->valuestring);
-            node->valuestring = s;
-        }
-        return;
-    }
-    case '[':
-    case '{': {
-        bool object = w->text[w->pos] == '{';
-        w->pos++;
-        for (cJSON *c = node->child; c; c = c->next) {
-            if (object) {
-                char *key;
-                skip_ws(w);
-                if ((key = string_token(w))) {
-                    if (!(c->type & cJSON_StringIsConst))
-                        cJSON_free(c->string);
-                    c->string = key;
-                    c->type &= ~cJSON_StringIsConst;
-                }
-                skip_ws(w);
-                w->pos++; /* ':' */
-            }
-            restore(w, c);
-            skip_ws(w);
-            w->pos++; /* ',' or the closing bracket */
-        }
-        if (!node->child) {
-            skip_ws(w);
-            w->pos++; /* the closing bracket */
-        }
-        return;
-    }
-    default: /* number, true, false, null: the parser checked the token */
-        while (w->pos < w->end && !is_ws(w->text[w->pos]) && w->text[w->pos] != ',' &&
-               w->text[w->pos] != ']' && w->text[w->pos] != '}')
-            w->pos++;
-        return;
-    }
-}
-
-/* ------------------------------------------------------------------------------ */
-
-static int add_tree(jrows *out, cJSON *tree)
-{
-    cJSON **t = realloc(out->trees, (out->ntrees + 1) * sizeof *t);
-    if (!t)
-        return -1;
-    out->trees = t;
-    out->trees[out->ntrees++] = tree;
-    return 0;
-}
-
-static int add_row(jrows *out, cJSON *row, size_t *cap)
-{
-    if (out->count == *cap) {
-        size_t n = *cap ? *cap * 2 : 64;
-        cJSON **r = realloc(out->rows, n * sizeof *r);
-        if (!r)
+        got = fread(*buf + *len, 1, *cap - *len, in);
+        if (copy && got && fwrite(*buf + *len, 1, got, copy) != got)
             return -1;
-        out->rows = r;
-        *cap = n;
+        *len += got;
+        if (got == 0)
+            return ferror(in) ? -1 : 0;
     }
-    out->rows[out->count++] = row;
-    return 0;
 }
 
-/* Parses [start, end) of the copy; on success the tree, its original bytes restored. */
-static int parse_span(const char *text, const char *orig, const bool *bad, size_t start,
-                      size_t end, cJSON **tree, char *err, size_t errsize)
+static int each_of_array(FILE *in, FILE *copy, char *line, size_t linelen, size_t lineno,
+                         jrows_fn fn, void *arg, char *err, size_t errsize)
 {
-    if (cerd_json_parse(tree, text + start, end - start)) {
-        parse_error(orig, start, err, errsize);
-        return -1;
-    }
-    if (bad) {
-        bool any = false;
-        for (size_t i = start; i < end && !any; i++)
-            any = bad[i];
-        if (any) {
-            walk w = {text, orig, bad, start, end};
-            restore(&w, *tree);
-        }
-    }
-    return 0;
-}
+    /* The whole input: the lines read so far (re-assembled by the caller into line),
+       then the rest. */
+    size_t len = linelen, cap = linelen + 1, off = 0;
+    char *buf = malloc(cap);
+    cJSON *tree = NULL;
+    size_t row = 0;
+    int rc;
 
-int jrows_read(jrows *out, const char *data, size_t len, char *err, size_t errsize)
-{
-    char *text = NULL;
-    bool *bad = NULL;
-    size_t start = 0, cap = 0;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    if (err && errsize)
-        err[0] = '\0';
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
-        start = 3;
-
-    /* The copy to parse, with bytes that are not UTF-8 replaced. */
-    if (!(text = malloc(len + 1))) {
+    if (!buf) {
         snprintf(err, errsize, "out of memory");
         return -1;
     }
-    memcpy(text, data, len);
-    text[len] = '\0';
-    for (size_t i = start; i < len;) {
-        size_t n = utf8_seq((const unsigned char *)data + i, len - i);
-        if (n) {
-            i += n;
-            continue;
-        }
-        if (!bad && !(bad = calloc(len ? len : 1, sizeof *bad))) {
-            snprintf(err, errsize, "out of memory");
-            goto done;
-        }
-        bad[i] = true;
-        text[i++] = '?';
+    memcpy(buf, line, linelen);
+    if (read_rest(in, copy, &buf, &len, &cap)) {
+        snprintf(err, errsize, "%s", errno ? strerror(errno) : "reading failed");
+        free(buf);
+        return -1;
     }
-
-    while (start < len && is_ws(text[start]))
-        start++;
-    if (start == len) {
-        rc = 0;
-        goto done;
-    }
-
-    if (text[start] == '[') {
-        /* one array of rows */
-        cJSON *tree = NULL;
-        if (parse_span(text, data, bad, start, len, &tree, err, errsize))
-            goto done;
-        if (add_tree(out, tree)) {
-            cJSON_Delete(tree);
-            snprintf(err, errsize, "out of memory");
-            goto done;
-        }
-        for (cJSON *r = tree->child; r; r = r->next)
-            if (add_row(out, r, &cap)) {
-                snprintf(err, errsize, "out of memory");
-                goto done;
+    if (cerd_json_parse_ex(&tree, buf, len, CERD_JSON_RAW_BYTES, &off)) {
+        size_t l = lineno, start = 0;
+        for (size_t i = 0; i < off && i < len; i++)
+            if (buf[i] == '\n') {
+                l++;
+                start = i + 1;
             }
-    } else {
-        /* one row per line */
-        size_t line = start;
-        while (line < len) {
-            const char *nl = memchr(text + line, '\n', len - line);
-            size_t end = nl ? (size_t)(nl - text) : len, next = nl ? end + 1 : len;
-            size_t s = line;
-            cJSON *tree = NULL;
-            while (s < end && is_ws(text[s]))
-                s++;
-            if (s < end) {
-                if (end > s && text[end - 1] == '\r')
-                    end--;
-                if (parse_span(text, data, bad, line, end, &tree, err, errsize))
-                    goto done;
-                if (add_tree(out, tree)) {
-                    cJSON_Delete(tree);
-                    snprintf(err, errsize, "out of memory");
-                    goto done;
-                }
-                if (add_row(out, tree, &cap)) {
-                    snprintf(err, errsize, "out of memory");
-                    goto done;
-                }
-            }
-            line = next;
-        }
+        parse_error(l, off - start + 1, err, errsize);
+        free(buf);
+        return -1;
     }
+    free(buf);
     rc = 0;
-
-done:
-    if (rc)
-        jrows_free(out);
-    free(text);
-    free(bad);
+    for (const cJSON *r = tree->child; r && !rc && fn; r = r->next)
+        rc = fn(arg, row++, r);
+    cJSON_Delete(tree);
     return rc;
 }
 
-void jrows_free(jrows *r)
+int jrows_each(FILE *in, FILE *copy, jrows_fn fn, void *arg, int *is_array, char *err,
+               size_t errsize)
 {
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->ntrees; i++)
-        cJSON_Delete(r->trees[i]);
-    free(r->trees);
-    free(r->rows);
-    memset(r, 0, sizeof *r);
+    char *line = NULL, *lead = NULL; /* lead: the blank lines before the first value */
+    size_t cap = 0, leadlen = 0, lineno = 0, row = 0;
+    bool started = false;
+    ssize_t n;
+    int rc = 0;
+
+    if (is_array)
+        *is_array = 0;
+    if (err && errsize)
+        err[0] = '\0';
+    errno = 0;
+    while ((n = getline(&line, &cap, in)) > 0) {
+        size_t len = (size_t)n, s = 0, bom = 0;
+        cJSON *tree = NULL;
+        size_t off = 0;
+
+        lineno++;
+        if (copy && fwrite(line, 1, len, copy) != len) {
+            snprintf(err, errsize, "writing a copy of the input: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        if (lineno == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3))
+            bom = s = 3;
+        while (s < len && is_ws(line[s]))
+            s++;
+        if (s == len) { /* blank */
+            if (!started) {
+                char *p = realloc(lead, leadlen + len);
+                if (!p) {
+                    snprintf(err, errsize, "out of memory");
+                    rc = -1;
+                    break;
+                }
+                lead = p;
+                memcpy(lead + leadlen, line, len);
+                leadlen += len;
+            }
+            continue;
+        }
+        if (!started && line[s] == '[') {
+            /* one array of rows: everything from the first byte on, whole */
+            char *all = malloc(leadlen + len + 1);
+            if (is_array)
+                *is_array = 1;
+            if (!all) {
+                snprintf(err, errsize, "out of memory");
+                rc = -1;
+                break;
+            }
+            if (leadlen)
+                memcpy(all, lead, leadlen);
+            memcpy(all + leadlen, line, len);
+            /* the byte order mark is not part of the JSON */
+            if (leadlen == 0 && bom) {
+                memmove(all, all + 3, len - 3);
+                len -= 3;
+            } else if (leadlen >= 3 && !memcmp(all, "\xEF\xBB\xBF", 3)) {
+                memmove(all, all + 3, leadlen + len - 3);
+                leadlen -= 3;
+            }
+            rc = each_of_array(in, copy, all, leadlen + len, 1, fn, arg, err, errsize);
+            free(all);
+            free(line);
+            free(lead);
+            return rc;
+        }
+        started = true;
+        free(lead);
+        lead = NULL;
+        leadlen = 0;
+        if (line[len - 1] == '\n')
+            len--;
+        if (len && line[len - 1] == '\r')
+            len--;
+        if (cerd_json_parse_ex(&tree, line + bom, len - bom, CERD_JSON_RAW_BYTES, &off)) {
+            parse_error(lineno, bom + off + 1, err, errsize);
+            rc = -1;
+            break;
+        }
+        rc = fn ? fn(arg, row, tree) : 0;
+        row++;
+        cJSON_Delete(tree);
+        if (rc)
+            break;
+    }
+    if (!rc && ferror(in)) {
+        snprintf(err, errsize, "%s", strerror(errno ? errno : EIO));
+        rc = -1;
+    }
+    free(line);
+    free(lead);
+    return rc;
 }

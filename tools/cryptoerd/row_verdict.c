@@ -1,31 +1,21 @@
 /* The verdict on one row (row_verdict.h).
 
-   Reading: each member of the object is converted on its own (cerd_row_from_json stops at
-   the first bad value; this reports every one), numerics after exact rounding
-   (numeric_text.c), and the members that convert make the row. What a C row cannot say
-   is judged here: NULL in a NOT NULL column whose C field has no NULL (an absent key
-   there, or JSON null), and JSON null in a NOT NULL column that has a default (the
-   library's insert would leave such a column to its default; an INSERT of NULL fails).
-   Then the library: cerd_row_validate(CERD_VALIDATE_INSERT). A nullable column that has
-   a default and is given JSON null is NULL, not its default, so the CHECKs that read it
-   come from a second pass in CERD_VALIDATE_STORED (when no column they read is left to
-   its default). */
+   Reading is the library's: cerd_row_from_json_collect() reads every member it can and
+   reports each that it cannot (type, encoding, numeric_precision), naming its column.
+   What a C row cannot say is judged here: NULL in a NOT NULL column whose C field has no
+   NULL (an absent key there, or JSON null), and JSON null in a NOT NULL column that has
+   a default (the library's insert would leave such a column to its default; an INSERT
+   of NULL fails). Then the library: cerd_row_validate(CERD_VALIDATE_INSERT). A nullable
+   column that has a default and is given JSON null is NULL, not its default, so the
+   CHECKs that read it come from a second pass in CERD_VALIDATE_STORED (when no column
+   they read is left to its default). */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "numeric_text.h"
 #include "row_verdict.h"
-
-/* Single-column items point into this: INDEX[i] = i. */
-static const uint16_t INDEX[CERD_MAX_COLUMNS] = {
-#define I8(n) n, n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7
-    I8(0),  I8(8),  I8(16), I8(24), I8(32),  I8(40),  I8(48),  I8(56),
-    I8(64), I8(72), I8(80), I8(88), I8(96), I8(104), I8(112), I8(120)
-#undef I8
-};
 
 static int add_item(verdict *v, const char *constraint, int group, int key,
                     uint16_t ncolumns, const uint16_t *columns, const char *message)
@@ -66,8 +56,11 @@ static __attribute__((format(printf, 6, 7))) int add(verdict *v, const char *con
         va_end(ap);
         message = buf;
     }
-    return add_item(v, constraint, group, column < 0 ? -1 : column, column < 0 ? 0 : 1,
-                    column < 0 ? NULL : &INDEX[column], message);
+    if (add_item(v, constraint, group, column < 0 ? -1 : column, column < 0 ? 0 : 1, NULL,
+                 message))
+        return -1;
+    v->items[v->count - 1].column = (uint16_t)(column < 0 ? 0 : column);
+    return 0;
 }
 
 void verdict_free(verdict *v)
@@ -80,30 +73,6 @@ void verdict_free(verdict *v)
     memset(v, 0, sizeof *v);
 }
 
-static const char *json_kind(const cJSON *j)
-{
-    if (cJSON_IsString(j)) return "a string";
-    if (cJSON_IsNumber(j) || cJSON_IsRaw(j)) return "a number";
-    if (cJSON_IsBool(j)) return "a boolean";
-    if (cJSON_IsArray(j)) return "an array";
-    if (cJSON_IsObject(j)) return "an object";
-    return "null";
-}
-
-/* Whether some string or key in j is not valid UTF-8. */
-static bool bad_utf8(const cJSON *j)
-{
-    if (j->string && cerd_text_check(j->string, strlen(j->string)))
-        return true;
-    if (cJSON_IsString(j) && j->valuestring &&
-        cerd_text_check(j->valuestring, strlen(j->valuestring)))
-        return true;
-    for (const cJSON *c = j->child; c; c = c->next)
-        if (bad_utf8(c))
-            return true;
-    return false;
-}
-
 /* Whether the column's C field can say NULL (else NULL reads as 0, false, ...). */
 static bool has_null(const cerd_column *c)
 {
@@ -111,16 +80,6 @@ static bool has_null(const cerd_column *c)
         return true;
     return c->type == CERD_TYPE_TEXT || c->type == CERD_TYPE_JSONB ||
            c->type == CERD_TYPE_INT32_ARRAY || c->type == CERD_TYPE_TEXT_ARRAY;
-}
-
-/* The text of a number or string value, for a numeric column; NULL for other kinds. */
-static const char *number_text(const cJSON *j, char *buf, size_t size)
-{
-    if (cJSON_IsString(j) || cJSON_IsRaw(j))
-        return j->valuestring;
-    if (cJSON_IsNumber(j) && cJSON_PrintPreallocated((cJSON *)j, buf, (int)size, 0))
-        return buf; /* cerd_json_parse made a Number only where this prints the token */
-    return NULL;
 }
 
 static bool touches(const cerd_violation *x, const bool *set)
@@ -160,20 +119,6 @@ static int take(verdict *v, const cerd_table *t, const cerd_violations *lib, con
     return 0;
 }
 
-/* Adds the value of column name to obj: a Raw node of canon when given, else a reference
-   to m (nothing copied, nothing freed with obj). Returns false when memory ran out. */
-static bool add_value(cJSON *obj, const char *name, const cJSON *m, const char *canon)
-{
-    if (canon) {
-        cJSON *raw = cJSON_CreateRaw(canon);
-        if (raw && cJSON_AddItemToObject(obj, name, raw))
-            return true;
-        cJSON_Delete(raw);
-        return false;
-    }
-    return cJSON_AddItemReferenceToObject(obj, name, (cJSON *)m);
-}
-
 static int cmp_items(const void *a, const void *b)
 {
     const verdict_item *x = a, *y = b;
@@ -186,160 +131,88 @@ static int cmp_items(const void *a, const void *b)
 
 int verdict_row(verdict *out, const cerd_table *t, const cJSON *row)
 {
-    const cJSON *member[CERD_MAX_COLUMNS] = {NULL};
-    bool skip[CERD_MAX_COLUMNS] = {false};    /* reported here: not judged further */
+    bool given[CERD_MAX_COLUMNS] = {false};   /* the row has the key */
+    bool jnull[CERD_MAX_COLUMNS] = {false};   /* ... with JSON null (the last one) */
+    bool skip[CERD_MAX_COLUMNS] = {false};    /* reported: not judged further */
     bool nulled[CERD_MAX_COLUMNS] = {false};  /* nullable, has a default, given null */
     bool deflt[CERD_MAX_COLUMNS] = {false};   /* absent, left to its default */
     bool any_nulled = false;
-    cJSON *obj = NULL, *one = NULL;
-    void *fields = NULL, *scratch = NULL;
-    int rc = -1;
+    cerd_violations read = {0}, lib = {0}, stored = {0};
+    void *fields = NULL;
+    int rc = -1, r;
 
     memset(out, 0, sizeof *out);
-    if (t->ncolumns > CERD_MAX_COLUMNS)
-        return -1; /* no generated table has that many (cerd_row_validate refuses it) */
-    if (!cJSON_IsObject(row)) {
-        if (add(out, "type", 0, -1, NULL, "%s: a row must be a JSON object, not %s", t->name,
-                json_kind(row)))
-            return -1;
-        return 1;
-    }
+    if (t->ncolumns > CERD_MAX_COLUMNS || !(fields = calloc(1, t->row_size)))
+        return -1;
 
-    /* keys: the last of a repeated key wins, as in jsonb */
-    for (const cJSON *m = row->child; m; m = m->next) {
-        int col;
-        if (cerd_text_check(m->string, strlen(m->string))) {
-            if (add(out, "encoding", 0, -1, NULL, "%s: key: %s", t->name,
-                    cerd_error_last()->message))
-                goto done;
-            continue;
-        }
-        if ((col = cerd_table_column(t, m->string)) < 0) {
-            bool again = false; /* a repeated unknown key is reported once */
-            for (const cJSON *p = row->child; p != m && !again; p = p->next)
-                again = !strcmp(p->string, m->string);
-            if (!again && add(out, "type", 0, -1, NULL, "%s: no column named \"%s\"", t->name,
-                              m->string))
-                goto done;
-            continue;
-        }
-        member[col] = m;
-    }
-
-    if (!(obj = cJSON_CreateObject()) || !(fields = calloc(1, t->row_size)) ||
-        !(scratch = calloc(1, t->row_size)))
+    /* reading: every member the library cannot read, each with its column and why */
+    r = cerd_row_from_json_collect(fields, &read, t, row);
+    if (r && r != CERD_EINVALID)
         goto done;
+    for (size_t i = 0; i < read.count; i++) {
+        const cerd_violation *x = &read.items[i];
+        if (add_item(out, x->constraint, x->ncolumns ? 1 : 0,
+                     x->ncolumns ? x->columns[0] : -1, x->ncolumns, x->columns, x->message))
+            goto done;
+        if (x->ncolumns)
+            skip[x->columns[0]] = true;
+    }
+    if (!cJSON_IsObject(row)) {
+        rc = 1;
+        goto done;
+    }
+    for (const cJSON *m = row->child; m; m = m->next) {
+        int col = m->string ? cerd_table_column(t, m->string) : -1;
+        if (col >= 0) {
+            given[col] = true;
+            jnull[col] = cJSON_IsNull(m); /* the last of a repeated key wins */
+        }
+    }
 
     for (int col = 0; col < t->ncolumns; col++) {
         const cerd_column *c = &t->columns[col];
-        const cJSON *m = member[col];
-        char *canon = NULL;
-        int r;
+        bool not_null = c->flags & CERD_COL_NOT_NULL, dflt = c->flags & CERD_COL_HAS_DEFAULT;
 
-        if (!m || cJSON_IsNull(m)) {
-            bool not_null = c->flags & CERD_COL_NOT_NULL, dflt = c->flags & CERD_COL_HAS_DEFAULT;
-            if (!m && dflt)
-                deflt[col] = true;
-            else if (not_null && (m ? dflt || !has_null(c) : !has_null(c))) {
-                /* what the library cannot see: a field without NULL, or null that the
-                   library's insert would turn into the default */
-                if (add(out, "not_null", 1, col, NULL, "%s.%s: null value violates NOT NULL%s",
-                        t->name, c->name, m ? "" : " (no value given, and no default)"))
-                    goto done;
-                skip[col] = true;
-            } else if (m && dflt) {
-                nulled[col] = any_nulled = true;
-            }
+        if (given[col] && !jnull[col])
             continue;
-        }
-
-        if (c->type == CERD_TYPE_NUMERIC) {
-            char buf[64], why[256];
-            const char *text = number_text(m, buf, sizeof buf);
-            int nt = text ? numeric_text_prepare(text, c->precision, c->scale, &canon, why,
-                                                 sizeof why)
-                          : NT_OK;
-            if (nt == NT_NOMEM)
-                goto done;
-            if (nt != NT_OK) {
-                if (add(out, nt == NT_OVERFLOW ? "numeric_precision" : "type", 1, col, NULL,
-                        "%s.%s: %s", t->name, c->name, why))
-                    goto done;
-                skip[col] = true;
-                continue;
-            }
-        }
-
-        /* this column alone, to report its own problem */
-        if (!(one = cJSON_CreateObject()) || !add_value(one, c->name, m, canon)) {
-            free(canon);
-            goto done;
-        }
-        r = cerd_row_from_json(t, one, scratch);
-        cJSON_Delete(one);
-        one = NULL;
-        if (r == CERD_ENOMEM) {
-            free(canon);
-            goto done;
-        }
-        if (r) {
-            bool enc = bad_utf8(m);
-            free(canon);
-            if (add(out, enc ? "encoding" : "type", 1, col, NULL, "%s%s",
-                    cerd_error_last()->message, enc ? " (the value is not valid UTF-8)" : ""))
+        if (!given[col] && dflt)
+            deflt[col] = true;
+        else if (not_null && (given[col] ? dflt || !has_null(c) : !has_null(c))) {
+            /* what the library cannot see: a field without NULL, or null that the
+               library's insert would turn into the default */
+            if (add(out, "not_null", 1, col, NULL, "%s.%s: null value violates NOT NULL%s",
+                    t->name, c->name, given[col] ? "" : " (no value given, and no default)"))
                 goto done;
             skip[col] = true;
-            continue;
+        } else if (given[col] && dflt) {
+            nulled[col] = any_nulled = true;
         }
-        cerd_row_clear(t, scratch);
-        r = !add_value(obj, c->name, m, canon);
-        free(canon);
-        if (r)
-            goto done;
     }
 
     /* the row the members make, judged by the library */
-    {
-        cerd_violations lib = {0}, stored = {0};
-        int r2 = cerd_row_from_json(t, obj, fields);
-        if (r2 == CERD_ENOMEM)
+    r = cerd_row_validate(t, fields, CERD_VALIDATE_INSERT, &lib);
+    if (r && r != CERD_EINVALID)
+        goto done;
+    if (any_nulled) {
+        bool skip_nulled[CERD_MAX_COLUMNS];
+        for (int i = 0; i < CERD_MAX_COLUMNS; i++)
+            skip_nulled[i] = skip[i] || nulled[i];
+        r = cerd_row_validate(t, fields, CERD_VALIDATE_STORED, &stored);
+        if ((r && r != CERD_EINVALID) || take(out, t, &lib, skip_nulled, NULL, NULL) ||
+            take(out, t, &stored, skip, nulled, deflt))
             goto done;
-        if (r2) { /* each member converted alone: should not happen */
-            if (add(out, "type", 0, -1, cerd_error_last()->message, NULL))
-                goto done;
-        } else {
-            r2 = cerd_row_validate(t, fields, CERD_VALIDATE_INSERT, &lib);
-            if (r2 && r2 != CERD_EINVALID)
-                goto done;
-            if (any_nulled) {
-                bool skip_nulled[CERD_MAX_COLUMNS];
-                for (int i = 0; i < CERD_MAX_COLUMNS; i++)
-                    skip_nulled[i] = skip[i] || nulled[i];
-                r2 = cerd_row_validate(t, fields, CERD_VALIDATE_STORED, &stored);
-                if ((r2 && r2 != CERD_EINVALID) || take(out, t, &lib, skip_nulled, NULL, NULL) ||
-                    take(out, t, &stored, skip, nulled, deflt)) {
-                    cerd_violations_free(&lib);
-                    cerd_violations_free(&stored);
-                    goto done;
-                }
-            } else if (take(out, t, &lib, skip, NULL, NULL)) {
-                cerd_violations_free(&lib);
-                goto done;
-            }
-            cerd_violations_free(&lib);
-            cerd_violations_free(&stored);
-        }
+    } else if (take(out, t, &lib, skip, NULL, NULL)) {
+        goto done;
     }
     if (out->count)
         qsort(out->items, out->count, sizeof *out->items, cmp_items);
     rc = out->count ? 1 : 0;
 done:
-    cJSON_Delete(obj);
-    cJSON_Delete(one);
-    if (fields)
-        cerd_row_clear(t, fields);
+    cerd_violations_free(&read);
+    cerd_violations_free(&lib);
+    cerd_violations_free(&stored);
+    cerd_row_clear(t, fields);
     free(fields);
-    free(scratch);
     return rc;
 }
 
@@ -378,52 +251,19 @@ static void puts_(sbuf *b, const char *s)
     put(b, s, strlen(s));
 }
 
-/* s as a JSON string: quotes, escapes, and U+FFFD for each byte that starts no valid
-   UTF-8 sequence. */
+/* s as a JSON string (the library's printer: escapes as PostgreSQL's, and U+FFFD for
+   each byte that starts no valid UTF-8 sequence). */
 static void put_string(sbuf *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    put(b, "\"", 1);
-    while (*p) {
-        unsigned char c = *p;
-        size_t n;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            put(b, e, 2);
-            p++;
-        } else if (c < 0x20) {
-            char e[8];
-            snprintf(e, sizeof e, "\\u%04x", c);
-            puts_(b, c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : e);
-            p++;
-        } else if (c < 0x80) {
-            put(b, (const char *)p, 1);
-            p++;
-        } else {
-            /* the length of a valid sequence, else 0 */
-            n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-            for (size_t i = 1; i < n; i++) {
-                unsigned char lo = 0x80, hi = 0xBF;
-                if (i == 1 && c == 0xE0) lo = 0xA0;
-                if (i == 1 && c == 0xED) hi = 0x9F;
-                if (i == 1 && c == 0xF0) lo = 0x90;
-                if (i == 1 && c == 0xF4) hi = 0x8F;
-                if (p[i] < lo || p[i] > hi) {
-                    n = 0;
-                    break;
-                }
-            }
-            if (n) {
-                put(b, (const char *)p, n);
-                p += n;
-            } else {
-                puts_(b, "\xEF\xBF\xBD");
-                p++;
-            }
-        }
+    cJSON *str = cJSON_CreateString(s);
+    char *text = NULL;
+    if (!str || cerd_json_print(&text, str, CERD_JSON_REPLACE_INVALID)) {
+        b->failed = true;
+    } else {
+        puts_(b, text);
     }
-    put(b, "\"", 1);
+    free(text);
+    cJSON_Delete(str);
 }
 
 char *verdict_format(const cerd_table *t, size_t row, const verdict *v)
@@ -448,8 +288,8 @@ char *verdict_format(const cerd_table *t, size_t row, const verdict *v)
             for (uint16_t k = 0; k < x->ncolumns; k++) {
                 if (k)
                     puts_(&b, ",");
-                put_string(&b, x->columns[k] < t->ncolumns ? t->columns[x->columns[k]].name
-                                                            : "?");
+                uint16_t col = x->columns ? x->columns[k] : x->column;
+                put_string(&b, col < t->ncolumns ? t->columns[col].name : "?");
             }
             puts_(&b, "], \"message\": ");
             put_string(&b, x->message);

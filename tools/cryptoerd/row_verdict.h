@@ -15,7 +15,8 @@ typedef struct verdict_item {
     const char *constraint;  /* a CHECK's name, or "not_null", "length",
                                 "numeric_precision", "type", "encoding" (static) */
     uint16_t ncolumns;
-    const uint16_t *columns; /* column indexes (static) */
+    const uint16_t *columns; /* column indexes (static), or NULL: the one in column */
+    uint16_t column;         /* the column of a single-column item the tool found */
     char *message;           /* owned */
     int group;               /* ordering: 0 the row, 1 one column, 2 a CHECK */
     int key;                 /* ordering within the group: column or CHECK index */
