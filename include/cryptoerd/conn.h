@@ -33,11 +33,53 @@ CERD_EXTERN void cerd_conn_free(cerd_conn *conn);
 
 /**
  * Runs one or more SQL statements that return no rows the caller needs (DDL, SET, ...).
- * Values must never be formatted into @p sql: this is for fixed statements only.
+ * Values must never be formatted into @p sql: this is for fixed statements only (for
+ * values and rows see cerd_conn_query_json(); for anything else cerd_conn_pgconn()).
  *
  * @return 0, or the code of the server's error (details in cerd_error_last()).
  */
 CERD_EXTERN int cerd_conn_exec(cerd_conn *conn, const char *sql);
+
+/** @cond INTERNAL */
+struct pg_conn;
+struct cJSON;
+/** @endcond */
+
+/**
+ * The connection's libpq handle (a `PGconn *`), borrowed, for what the library does not
+ * offer. It stays the library's: valid until cerd_conn_free() (or the pool's release) and
+ * never closed by the caller. Rules while using it:
+ * - finish every result (PQgetResult() until NULL) before calling the library again;
+ * - leave TimeZone (UTC) and DateStyle as they are: the library's decoding relies on them;
+ * - do not use server-side statement names starting with "cerd_", nor DEALLOCATE ALL
+ *   (the library keeps its statements there);
+ * - a transaction begun through it is the connection's transaction: the library's
+ *   cerd_conn_commit() and cerd_conn_rollback() see it.
+ * Calling it marks the session as changed, so a pool resets the session (DISCARD ALL)
+ * before lending the connection again.
+ * @return the handle; NULL when @p conn is NULL.
+ */
+CERD_EXTERN struct pg_conn *cerd_conn_pgconn(cerd_conn *conn);
+
+/**
+ * Runs any query and returns its rows as exact JSON: an array with one object per row,
+ * keys the result's column names in order, values as PostgreSQL's to_json gives them
+ * (numerics with every digit, kept exact by the library's parser as cJSON_Raw when a
+ * double cannot hold them; timestamps "2025-01-02T03:04:05.123456+00:00"; NULL as null).
+ * @p sql is run as a subquery (`SELECT row_to_json(q) FROM (sql) q`): a SELECT, VALUES or
+ * WITH ... SELECT (PostgreSQL refuses data-changing statements there; run those with
+ * cerd_conn_exec() or through cerd_conn_pgconn()). Values never go into @p sql: pass
+ * them as text parameters $1, $2, ... in @p params, as PostgreSQL's text input reads them.
+ * @param[out] out  a new cJSON array owned by the caller (cJSON_Delete()).
+ * @param conn      the connection (used by one thread at a time).
+ * @param sql       the query.
+ * @param nparams   number of parameters.
+ * @param params    @p nparams NUL-terminated texts, a NULL element is SQL NULL.
+ * @return 0; the code of the server's error (::CERD_EUNIQUE, ::CERD_EPRIVILEGE, ...,
+ *         ::CERD_ESERVER with the SQLSTATE in cerd_error_last()); ::CERD_EMISUSE.
+ */
+CERD_EXTERN int cerd_conn_query_json(struct cJSON **out, cerd_conn *conn, const char *sql,
+                                     int nparams, const char *const *params);
 
 /** Starts a transaction (BEGIN). @return 0, ::CERD_EMISUSE when one is already open. */
 CERD_EXTERN int cerd_conn_begin(cerd_conn *conn);
