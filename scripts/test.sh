@@ -24,6 +24,8 @@ cmake -S . -B build-tsan -DCERD_WERROR=ON -DBUILD_TESTING=ON -DCERD_BUILD_EXAMPL
 cmake --build build-tsan -j"$(nproc)" --target cerd_pool_tests
 
 run_suites() {
+    # (bash -c runs this in a new shell, which does not inherit set -e)
+    set -euo pipefail
     cerd_log "ctest"
     ctest --test-dir build --output-on-failure
     # (the packaging test links outside programs against the library: not with ASan)
