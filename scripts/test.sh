@@ -28,6 +28,14 @@ run_suites() {
     set -euo pipefail
     cerd_log "ctest"
     ctest --test-dir build --output-on-failure
+    # Two small suites of the normal (optimised) build under Valgrind's memcheck: reads
+    # of uninitialised memory that the sanitizers do not see, and definite leaks.
+    local t
+    for t in test_stmt_cache test_types; do
+        cerd_log "$t under valgrind"
+        valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+            "build/tests/$t"
+    done
     # (the packaging test links outside programs against the library: not with ASan)
     cerd_log "ctest under ASan/UBSan"
     ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -LE packaging

@@ -6,7 +6,7 @@ CERD_PACKAGES=(
     build-essential cmake pkg-config python3
     libpq-dev libcjson-dev libcmocka-dev libpg-query-dev doxygen
     postgresql-15 postgresql-client-15 postgresql-common
-    libzdb-dev
+    libzdb-dev valgrind
 )
 
 cerd_log() { printf '\n==> %s\n' "$*"; }
