@@ -809,55 +809,56 @@ static void build_menu(const cerd_table *t, int col, const cJSON *base, menu *m)
         for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
             add_raw(m, common[i]);
         if (c->precision > 0) {
+            /* built in a growable buffer: precision may be up to 1000 digits */
             int ip = c->precision - c->scale, s = c->scale;
-            char buf[128];
+            sbuf b = {0};
             for (int sign = 0; sign < 2; sign++) {
                 const char *minus = sign ? "-" : "";
-                int o;
+                char d;
                 /* the largest value: ip nines, s nines */
-                o = snprintf(buf, sizeof buf, "%s", minus);
-                for (int i = 0; i < ip; i++) buf[o++] = '9';
-                if (!ip) buf[o++] = '0';
-                if (s) buf[o++] = '.';
-                for (int i = 0; i < s; i++) buf[o++] = '9';
-                buf[o] = '\0';
-                add_raw(m, buf);
+                b.len = 0;
+                sb_puts(&b, minus);
+                for (int i = 0; i < ip; i++) sb_puts(&b, "9");
+                if (!ip) sb_puts(&b, "0");
+                if (s) sb_puts(&b, ".");
+                for (int i = 0; i < s; i++) sb_puts(&b, "9");
+                add_raw(m, b.data);
                 /* ... plus a digit that rounds it up into overflow, or not */
-                buf[o] = '5';
-                buf[o + 1] = '\0';
-                if (!s) {
-                    buf[o] = '.';
-                    buf[o + 1] = '5';
-                    buf[o + 2] = '\0';
-                }
-                add_raw(m, buf);
-                buf[strlen(buf) - 1] = '4';
-                add_raw(m, buf);
+                sb_puts(&b, s ? "5" : ".5");
+                add_raw(m, b.data);
+                b.data[b.len - 1] = '4';
+                add_raw(m, b.data);
                 /* one integer digit more: 10^ip */
-                o = snprintf(buf, sizeof buf, "%s1", minus);
-                for (int i = 0; i < ip; i++) buf[o++] = '0';
-                buf[o] = '\0';
-                add_raw(m, buf);
+                b.len = 0;
+                sb_printf(&b, "%s1", minus);
+                for (int i = 0; i < ip; i++) sb_puts(&b, "0");
+                add_raw(m, b.data);
                 /* the smallest unit, half of it (a tie) and just below half */
-                o = snprintf(buf, sizeof buf, "%s0.", minus);
-                for (int i = 0; i < s; i++) buf[o++] = '0';
-                buf[o++] = '5';
-                buf[o] = '\0';
-                add_raw(m, buf);
-                buf[o - 1] = '4';
-                buf[o++] = '9';
-                buf[o] = '\0';
-                add_raw(m, buf);
+                b.len = 0;
+                sb_printf(&b, "%s0.", minus);
+                for (int i = 0; i < s; i++) sb_puts(&b, "0");
+                sb_puts(&b, "5");
+                add_raw(m, b.data);
+                b.data[b.len - 1] = '4';
+                sb_puts(&b, "9");
+                add_raw(m, b.data);
                 /* a tie at scale s with digits all over: d...d.d...d5 */
-                o = snprintf(buf, sizeof buf, "%s", minus);
-                for (int i = 0; i < ip; i++) buf[o++] = (char)('1' + i % 9);
-                if (!ip) buf[o++] = '0';
-                buf[o++] = '.';
-                for (int i = 0; i < s; i++) buf[o++] = (char)('0' + (i * 7 + 3) % 10);
-                buf[o++] = '5';
-                buf[o] = '\0';
-                add_raw(m, buf);
+                b.len = 0;
+                sb_puts(&b, minus);
+                for (int i = 0; i < ip; i++) {
+                    d = (char)('1' + i % 9);
+                    sb_put(&b, &d, 1);
+                }
+                if (!ip) sb_puts(&b, "0");
+                sb_puts(&b, ".");
+                for (int i = 0; i < s; i++) {
+                    d = (char)('0' + (i * 7 + 3) % 10);
+                    sb_put(&b, &d, 1);
+                }
+                sb_puts(&b, "5");
+                add_raw(m, b.data);
             }
+            free(b.data);
         }
         break;
     }
