@@ -76,6 +76,28 @@ static bool wait_for(const pt_server *s, const char *sql, const char *expected, 
     return false;
 }
 
+/* Waits until the standby has replayed everything the primary has written so far (a
+   synchronous commit only waits for the standby's flush, not its replay); fails the
+   test after ms. */
+static void wait_for_standby_replay(int ms)
+{
+    char *v = value_on(&primary, "SELECT pg_current_wal_lsn()");
+    char lsn[64], replayed[64], sql[160];
+
+    if (!v)
+        fail_msg("could not read the primary's pg_current_wal_lsn()");
+    snprintf(lsn, sizeof lsn, "%s", v);
+    free(v);
+    snprintf(sql, sizeof sql, "SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn);
+    if (!wait_for(&standby, sql, "t", ms)) {
+        v = value_on(&standby, "SELECT pg_last_wal_replay_lsn()");
+        snprintf(replayed, sizeof replayed, "%s", v ? v : "?");
+        free(v);
+        fail_msg("the standby did not replay the primary's WAL up to %s within %d ms "
+                 "(replayed up to %s)", lsn, ms, replayed);
+    }
+}
+
 static int setup(void **state)
 {
     cerd_conn *conn = NULL;
@@ -146,6 +168,8 @@ static void test_pool_failover__read_pool_uses_the_standby_write_pool_the_primar
     int64_t n = -1;
     (void)state;
 
+    /* the schema migrated on the primary in setup is there to read on the standby */
+    wait_for_standby_replay(30000);
     for (int i = 0; i < 3; i++) {
         char *v;
         assert_int_equal(cerd_pool_acquire(reads, &c[i]), 0);
