@@ -20,6 +20,7 @@
 #include <cryptoerd/cryptoerd.h>
 
 #include "codec.h"
+#include "rows.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -48,19 +49,6 @@ static int setup(void **state)
         parents[i].id = 1000 + (int64_t)i;
     }
     return 0;
-}
-
-static void *new_row(const cerd_table *t)
-{
-    void *row = calloc(1, t->row_size);
-    assert_non_null(row);
-    return row;
-}
-
-static void free_row(const cerd_table *t, void *row)
-{
-    cerd_row_clear(t, row);
-    free(row);
 }
 
 static int make(const cerd_table *t, uint64_t seed, const char *violate, void *out)

@@ -22,6 +22,7 @@
 #include <cryptoerd/cryptoerd.h>
 
 #include "testdb.h"
+#include "rows.h"
 
 static testdb db;
 static cerd_conn *conn;
@@ -49,19 +50,6 @@ static int teardown(void **state)
     cerd_conn_free(conn);
     testdb_drop(&db);
     return 0;
-}
-
-static void *new_row(const cerd_table *t)
-{
-    void *row = calloc(1, t->row_size);
-    assert_non_null(row);
-    return row;
-}
-
-static void free_row(const cerd_table *t, void *row)
-{
-    cerd_row_clear(t, row);
-    free(row);
 }
 
 static void check(int rc, const cerd_table *t, uint64_t seed, const char *what)
