@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <cryptoerd/cryptoerd.h>
+#include "check.h"
 #include "pool_support.h"
 #include "testdb.h"
 
@@ -65,15 +66,10 @@ static void test_stmt_cache__same_shape_is_prepared_once_whatever_the_stack_hold
     (void)state;
 
     for (int i = 0; i < 200; i++) {
-        int rc;
         /* a different non-zero byte each time: any byte of the key left uninitialised
            makes a new key, so a new statement on the server */
         scribble_stack((unsigned char)(1 + i % 255));
-        rc = cerd_assets_count(conn, &n);
-        if (rc)
-            print_error("cerd_assets_count: %s (%s)\n", cerd_error_last()->message,
-                        cerd_strerror(rc));
-        assert_int_equal(rc, 0);
+        CERD_ASSERT_OK(cerd_assets_count(conn, &n));
         assert_int_equal(n, 0);
     }
     assert_int_equal(count_statements_prepared(), 1);

@@ -21,6 +21,7 @@
 
 #include <cryptoerd/cryptoerd.h>
 
+#include "check.h"
 #include "testdb.h"
 #include "rows.h"
 
@@ -184,7 +185,7 @@ static PGresult *insert_as_json(const cerd_table *t, const void *row)
     snprintf(sql, sizeof sql,
              "INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)",
              t->name, cols, cols, t->name);
-    assert_int_equal(cerd_row_to_json(t, row, &j), 0);
+    CERD_ASSERT_OK(cerd_row_to_json(t, row, &j));
     text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     params[0] = text;

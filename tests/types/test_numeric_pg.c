@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <cryptoerd/cryptoerd.h>
+#include "check.h"
 #include "codec.h"
 #include "strbuf.h"
 #include "testdb.h"
@@ -484,7 +485,7 @@ static void test_numeric_pg__sent_binary_reads_back_as_our_text(void **state)
         for (k = 0; k < BATCH; k++) {
             /* a short last batch repeats its first value */
             const cerd_numeric *v = &sent[i + (k < n ? k : 0)];
-            assert_int_equal(cerd__numeric_send(v, &bufs[k]), 0);
+            CERD_ASSERT_OK(cerd__numeric_send(v, &bufs[k]));
             types[k] = NUMERIC_OID;
             vals[k] = bufs[k].data;
             lens[k] = (int)bufs[k].len;
@@ -542,7 +543,7 @@ static void test_numeric_pg__round_to_typmod_agrees_with_numeric_p_s(void **stat
             char ours[200000];
             cerd_numeric n, r;
             int rc;
-            assert_int_equal(cerd_numeric_parse(&n, texts[i]), 0);
+            CERD_ASSERT_OK(cerd_numeric_parse(&n, texts[i]));
             rc = cerd_numeric_round_to_typmod(&r, &n, p, s);
             if (!strcmp(server, "ERR:22003") && rc == CERD_ERANGE) {
                 both_range++;
@@ -588,7 +589,7 @@ static void test_numeric_pg__cmp_agrees_with_numeric_cmp(void **state)
         memcpy(x, values[ok[rnd(0, nok - 1)]], VALUE_MAX);
         switch (rnd(0, 4)) {
         case 0: /* the same value at another scale */
-            assert_int_equal(cerd_numeric_parse(&n, x), 0);
+            CERD_ASSERT_OK(cerd_numeric_parse(&n, x));
             if (n.sign == CERD_NUMERIC_POS || n.sign == CERD_NUMERIC_NEG) {
                 if (n.dscale < 30)
                     n.dscale = (uint16_t)(n.dscale + rnd(1, 5));
@@ -598,7 +599,7 @@ static void test_numeric_pg__cmp_agrees_with_numeric_cmp(void **state)
             }
             break;
         case 1: /* its negation */
-            assert_int_equal(cerd_numeric_parse(&n, x), 0);
+            CERD_ASSERT_OK(cerd_numeric_parse(&n, x));
             if (n.sign == CERD_NUMERIC_POS)
                 n.sign = CERD_NUMERIC_NEG;
             else if (n.sign == CERD_NUMERIC_NEG)
@@ -606,7 +607,7 @@ static void test_numeric_pg__cmp_agrees_with_numeric_cmp(void **state)
             fmt_or(&n, y, x);
             break;
         case 2: /* a neighbour: one unit in the last place up or down */
-            assert_int_equal(cerd_numeric_parse(&n, x), 0);
+            CERD_ASSERT_OK(cerd_numeric_parse(&n, x));
             if (n.ngroups > 0) {
                 int last = n.ngroups - 1;
                 if (n.digits[last] > 1 && chance(50))
@@ -632,8 +633,8 @@ static void test_numeric_pg__cmp_agrees_with_numeric_cmp(void **state)
     for (i = 0; i < NPAIRS; i++) {
         cerd_numeric x, y;
         int server = atoi(PQgetvalue(res, i, 0)), ours;
-        assert_int_equal(cerd_numeric_parse(&x, a[i]), 0);
-        assert_int_equal(cerd_numeric_parse(&y, b[i]), 0);
+        CERD_ASSERT_OK(cerd_numeric_parse(&x, a[i]));
+        CERD_ASSERT_OK(cerd_numeric_parse(&y, b[i]));
         ours = cerd_numeric_cmp(&x, &y);
         ours = (ours > 0) - (ours < 0);
         if (ours != server)

@@ -41,6 +41,7 @@
 #include <libpq-fe.h>
 
 #include <cryptoerd/cryptoerd.h>
+#include "check.h"
 #include "codec.h"
 #include "conn_internal.h"
 #include "testdb.h"
@@ -886,7 +887,7 @@ static void build_menu(const cerd_table *t, int col, const cJSON *base, menu *m)
                                            "{\"k\": \"\\u00e9\"}"};
         for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
             cJSON *j = NULL;
-            assert_int_equal(cerd_json_parse(&j, docs[i], strlen(docs[i])), 0);
+            CERD_ASSERT_OK(cerd_json_parse(&j, docs[i], strlen(docs[i])));
             menu_add(m, j);
         }
         break;
@@ -1054,7 +1055,7 @@ static size_t make_parents(const cerd_table *t, cerd_factory_parent *parents)
         o.create_parents = conn;
         if (cerd_factory_make(ref, &o, row) || cerd_row_insert(conn, ref, row, stored))
             fail_msg("%s: parent %s: %s", t->name, ref->name, cerd_error_last()->message);
-        assert_int_equal(cerd_row_to_json(ref, stored, &j), 0);
+        CERD_ASSERT_OK(cerd_row_to_json(ref, stored, &j));
         id = cJSON_GetObjectItemCaseSensitive(j, fk->ref_column);
         assert_true(cJSON_IsRaw(id) || cJSON_IsNumber(id));
         parents[n].table = fk->ref_table;
@@ -1131,7 +1132,7 @@ static void differential_table(const cerd_table *t, stats *st)
                      t->name, rule ? rule : "valid", (unsigned long long)o.seed);
             made_source[nmade++] = rule ? SRC_VIOLATE : SRC_VALID;
             if (!rule && nbases < VALID_SEEDS) {
-                assert_int_equal(cerd_row_to_json(t, row, &bases[nbases]), 0);
+                CERD_ASSERT_OK(cerd_row_to_json(t, row, &bases[nbases]));
                 nbases++;
             }
         }
