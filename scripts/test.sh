@@ -24,8 +24,18 @@ cmake -S . -B build-tsan -DCERD_WERROR=ON -DBUILD_TESTING=ON -DCERD_BUILD_EXAMPL
 cmake --build build-tsan -j"$(nproc)" --target cerd_pool_tests
 
 run_suites() {
+    # (bash -c runs this in a new shell, which does not inherit set -e)
+    set -euo pipefail
     cerd_log "ctest"
     ctest --test-dir build --output-on-failure
+    # Two small suites of the normal (optimised) build under Valgrind's memcheck: reads
+    # of uninitialised memory that the sanitizers do not see, and definite leaks.
+    local t
+    for t in test_stmt_cache test_types; do
+        cerd_log "$t under valgrind"
+        valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+            "build/tests/$t"
+    done
     # (the packaging test links outside programs against the library: not with ASan)
     cerd_log "ctest under ASan/UBSan"
     ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -LE packaging

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <cryptoerd/cryptoerd.h>
+#include "check.h"
 #include "testdb.h"
 
 static testdb db;
@@ -89,8 +90,8 @@ static void test_error__unreachable_server_is_a_connect_error(void **state)
 static void test_error__unique_violation_names_table_and_constraint(void **state)
 {
     (void)state;
-    assert_int_equal(cerd_conn_exec(conn, "INSERT INTO assets (symbol, name, asset_type)"
-                                          " VALUES ('ETH', 'Ether', 'crypto')"), 0);
+    CERD_ASSERT_OK(cerd_conn_exec(conn, "INSERT INTO assets (symbol, name, asset_type)"
+                                        " VALUES ('ETH', 'Ether', 'crypto')"));
     assert_int_equal(cerd_conn_exec(conn, "INSERT INTO assets (symbol, name, asset_type)"
                                           " VALUES ('ETH', 'Ether again', 'crypto')"),
                      CERD_EUNIQUE);
@@ -118,7 +119,7 @@ static void test_error__check_foreign_key_and_not_null_are_distinguished(void **
 static void test_error__commit_of_failed_transaction_is_reported(void **state)
 {
     (void)state;
-    assert_int_equal(cerd_conn_begin(conn), 0);
+    CERD_ASSERT_OK(cerd_conn_begin(conn));
     assert_int_equal(cerd_conn_begin(conn), CERD_EMISUSE);
     assert_int_not_equal(cerd_conn_exec(conn, "SELECT 1/0"), 0);
     assert_int_equal(cerd_conn_commit(conn), CERD_EMISUSE);

@@ -159,17 +159,36 @@ typedef struct stmt_key {
     int16_t op, arg, flags;
     cerd_colset cols;
 } stmt_key;
-_Static_assert(sizeof(stmt_key) <= CERD__STMT_KEY_MAX, "statement key too large");
+
+/* The cache's key: the fields of key one after the other, the rest zero. Never the
+   struct's bytes: its padding is not reliably initialised (a struct assignment need
+   not copy it), and the cache hashes and compares every byte. */
+static void pack_key(unsigned char out[CERD__STMT_KEY_MAX], const stmt_key *key)
+{
+    unsigned char *p = out;
+    memset(out, 0, CERD__STMT_KEY_MAX);
+    memcpy(p, &key->t, sizeof key->t);
+    p += sizeof key->t;
+    memcpy(p, &key->op, sizeof key->op);
+    p += sizeof key->op;
+    memcpy(p, &key->arg, sizeof key->arg);
+    p += sizeof key->arg;
+    memcpy(p, &key->flags, sizeof key->flags);
+    p += sizeof key->flags;
+    memcpy(p, key->cols.bits, sizeof key->cols.bits);
+}
+_Static_assert(sizeof(const cerd_table *) + 3 * sizeof(int16_t) + sizeof(cerd_colset)
+                   <= CERD__STMT_KEY_MAX, "statement key too large");
 
 /* Builds (when not yet prepared) and runs one statement; the result goes to *res. */
 static int run_op(cerd_conn *conn, const stmt_key *key, builder build, const op_args *a,
                   const char *what, PGresult **res)
 {
-    unsigned char k[CERD__STMT_KEY_MAX] = {0};
+    unsigned char k[CERD__STMT_KEY_MAX];
 
     if (!conn)
         return cerd__error(CERD_EMISUSE, "%s: connection is NULL", what);
-    memcpy(k, key, sizeof *key);
+    pack_key(k, key);
     for (int attempt = 0;; attempt++) {
         unsigned id = cerd__stmt_find(conn, k);
         sql q;
@@ -200,7 +219,7 @@ static int run_op(cerd_conn *conn, const stmt_key *key, builder build, const op_
 static stmt_key make_key(const cerd_table *t, int op, int arg, int flags)
 {
     stmt_key k;
-    memset(&k, 0, sizeof k); /* padding too: keys are compared as bytes */
+    memset(&k, 0, sizeof k);
     k.t = t;
     k.op = (int16_t)op;
     k.arg = (int16_t)arg;

@@ -1,19 +1,22 @@
 # Sourced by scripts/test.sh and scripts/demo.sh: installs what the project needs on a
 # Debian 12 machine (only what is missing), and builds it.
 
-# Debian packages the build, the tests and the docs need.
-CERD_PACKAGES=(
-    build-essential cmake pkg-config python3
-    libpq-dev libcjson-dev libcmocka-dev libpg-query-dev doxygen
-    postgresql-15 postgresql-client-15 postgresql-common
-    libzdb-dev
-)
+# Debian packages. The library and its examples build with CERD_PACKAGES_BUILD and run
+# against CERD_PACKAGES_SERVER (scripts/demo.sh needs no more); the tests, the generator
+# (tools/cerdgen, libpg_query), the docs and the benchmarks need CERD_PACKAGES_DEV too.
+CERD_PACKAGES_BUILD=(build-essential cmake pkg-config libpq-dev libcjson-dev)
+CERD_PACKAGES_SERVER=(postgresql-15 postgresql-client-15 postgresql-common)
+CERD_PACKAGES_DEV=(python3 libcmocka-dev libpg-query-dev doxygen libzdb-dev valgrind)
+CERD_PACKAGES=("${CERD_PACKAGES_BUILD[@]}" "${CERD_PACKAGES_SERVER[@]}" "${CERD_PACKAGES_DEV[@]}")
 
 cerd_log() { printf '\n==> %s\n' "$*"; }
 
+# cerd_install_packages [PACKAGE...]: installs those of the packages (default: every one
+# in CERD_PACKAGES) that are missing.
 cerd_install_packages() {
     local missing=() pkg
-    for pkg in "${CERD_PACKAGES[@]}"; do
+    [ $# -gt 0 ] || set -- "${CERD_PACKAGES[@]}"
+    for pkg in "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
             || missing+=("$pkg")
     done
@@ -24,9 +27,11 @@ cerd_install_packages() {
         command -v sudo >/dev/null || { echo "need root or sudo to install: ${missing[*]}" >&2; return 1; }
         sudo=(sudo)
     fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
+    # Waits (up to 10 minutes) for another apt or dpkg (unattended-upgrades...) to finish.
+    local apt=(apt-get -o DPkg::Lock::Timeout=600)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq \
+        --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # cerd_build DIR [cmake options...]

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <cryptoerd/cryptoerd.h>
+#include "check.h"
 #include "testdb.h"
 
 static testdb db;
@@ -57,7 +58,7 @@ static void test_migrate__concurrent_runs_apply_each_file_once(void **state)
         total += applied[i];
     }
     assert_int_equal(total, (int)cerd_migration_count());
-    assert_int_equal(cerd_conn_open(&conn, db.conninfo), 0);
+    CERD_ASSERT_OK(cerd_conn_open(&conn, db.conninfo));
 }
 
 static void test_crud__violations_map_to_codes_with_constraint_names(void **state)
@@ -69,7 +70,7 @@ static void test_crud__violations_map_to_codes_with_constraint_names(void **stat
     /* The server's verdicts: client-side validation (on by default) would refuse the
        CHECK and NOT NULL cases below with CERD_EINVALID before sending them. */
     cerd_conn_set_validation(conn, false);
-    assert_int_equal(cerd_assets_insert(conn, &a, &out), 0);
+    CERD_ASSERT_OK(cerd_assets_insert(conn, &a, &out));
     btc_id = out.id;
     assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_EUNIQUE);
     assert_string_equal(cerd_error_last()->constraint, "assets_symbol_key");
@@ -112,8 +113,8 @@ static void test_crud__numeric_is_stored_as_its_column_rounds_it(void **state)
     (void)state;
 
     in.current_price.valid = true; /* numeric(20,8): the 9th decimal rounds half away */
-    assert_int_equal(cerd_numeric_parse(&in.current_price.value, "1.123456785"), 0);
-    assert_int_equal(cerd_assets_insert(conn, &in, &out), 0);
+    CERD_ASSERT_OK(cerd_numeric_parse(&in.current_price.value, "1.123456785"));
+    CERD_ASSERT_OK(cerd_assets_insert(conn, &in, &out));
     cerd_numeric_format(&out.current_price.value, text, sizeof text);
     assert_string_equal(text, "1.12345679");
     cerd_assets_clear(&out);
@@ -126,15 +127,15 @@ static void test_conn__savepoint_keeps_the_transaction_usable(void **state)
     int64_t count = 0;
     (void)state;
 
-    assert_int_equal(cerd_conn_begin(conn), 0);
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), 0);
-    assert_int_equal(cerd_conn_savepoint(conn, "before_dup"), 0);
+    CERD_ASSERT_OK(cerd_conn_begin(conn));
+    CERD_ASSERT_OK(cerd_assets_insert(conn, &a, NULL));
+    CERD_ASSERT_OK(cerd_conn_savepoint(conn, "before_dup"));
     assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_EUNIQUE);
-    assert_int_equal(cerd_conn_rollback_to(conn, "before_dup"), 0);
-    assert_int_equal(cerd_assets_count(conn, &count), 0);
-    assert_int_equal(cerd_conn_release(conn, "before_dup"), 0);
-    assert_int_equal(cerd_conn_rollback(conn), 0);
-    assert_int_equal(cerd_assets_exists(conn, &exists, 0), 0);
+    CERD_ASSERT_OK(cerd_conn_rollback_to(conn, "before_dup"));
+    CERD_ASSERT_OK(cerd_assets_count(conn, &count));
+    CERD_ASSERT_OK(cerd_conn_release(conn, "before_dup"));
+    CERD_ASSERT_OK(cerd_conn_rollback(conn));
+    CERD_ASSERT_OK(cerd_assets_exists(conn, &exists, 0));
     assert_false(exists);
     assert_int_equal(cerd_conn_savepoint(conn, "x; DROP TABLE assets"), CERD_EMISUSE);
     assert_int_equal(cerd_conn_savepoint(conn, "outside"), CERD_EMISUSE);
@@ -201,7 +202,7 @@ static void test_conn__transact_retries_serialization_failures(void **state)
         assert_null(failed);
         attempts += jobs[i].attempts;
     }
-    assert_int_equal(cerd_assets_get(conn, &row, btc_id), 0);
+    CERD_ASSERT_OK(cerd_assets_get(conn, &row, btc_id));
     assert_int_equal(row.access_count.value, 100);
     print_message("100 increments took %d attempts\n", attempts);
     cerd_assets_clear(&row);
@@ -219,9 +220,9 @@ static void test_conn__statements_are_prepared_again_after_discard_all(void **st
 {
     cerd_assets out = {0};
     (void)state;
-    assert_int_equal(cerd_assets_get(conn, &out, btc_id), 0);
-    assert_int_equal(cerd_conn_exec(conn, "DISCARD ALL"), 0);
-    assert_int_equal(cerd_assets_get(conn, &out, btc_id), 0);
+    CERD_ASSERT_OK(cerd_assets_get(conn, &out, btc_id));
+    CERD_ASSERT_OK(cerd_conn_exec(conn, "DISCARD ALL"));
+    CERD_ASSERT_OK(cerd_assets_get(conn, &out, btc_id));
     assert_string_equal(out.symbol, "BTC");
     cerd_assets_clear(&out);
 }
@@ -233,8 +234,8 @@ static void test_conn__killed_backend_is_a_lost_connection(void **state)
     PGconn *admin = testdb_connect(&db);
     (void)state;
 
-    assert_int_equal(cerd_conn_open(&victim, db.conninfo), 0);
-    assert_int_equal(cerd_conn_exec(victim, "SET application_name = 'cerd_victim'"), 0);
+    CERD_ASSERT_OK(cerd_conn_open(&victim, db.conninfo));
+    CERD_ASSERT_OK(cerd_conn_exec(victim, "SET application_name = 'cerd_victim'"));
     PQclear(testdb_ok(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                              " WHERE application_name = 'cerd_victim'"));
     assert_int_equal(cerd_assets_get(victim, &out, btc_id), CERD_ECONNLOST);

@@ -24,6 +24,7 @@
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "testdb.h"
+#include "rows.h"
 
 static testdb db;
 static cerd_conn *conn;
@@ -225,19 +226,6 @@ static void assert_rows_equal(const cerd_table *t, const void *want, const void 
         }
     }
     assert_int_equal(bad, 0);
-}
-
-static void *new_row(const cerd_table *t)
-{
-    void *row = calloc(1, t->row_size);
-    assert_non_null(row);
-    return row;
-}
-
-static void free_row(const cerd_table *t, void *row)
-{
-    cerd_row_clear(t, row);
-    free(row);
 }
 
 static void row_from(const cerd_table *t, const cJSON *obj, void *row)

@@ -21,6 +21,8 @@
 
 #include "wire/codec.h"
 #include "wire/field.h"
+#include "check.h"
+#include "rows.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -51,19 +53,6 @@ static int setup(void **state)
     return 0;
 }
 
-static void *new_row(const cerd_table *t)
-{
-    void *row = calloc(1, t->row_size);
-    assert_non_null(row);
-    return row;
-}
-
-static void free_row(const cerd_table *t, void *row)
-{
-    cerd_row_clear(t, row);
-    free(row);
-}
-
 static int make(const cerd_table *t, uint64_t seed, const char *violate, void *out)
 {
     cerd_factory_options o = CERD_FACTORY_OPTIONS_INIT;
@@ -86,7 +75,7 @@ static char *row_text(const cerd_table *t, const void *row)
 {
     cJSON *j = NULL;
     char *s;
-    assert_int_equal(cerd_row_to_json(t, row, &j), 0);
+    CERD_ASSERT_OK(cerd_row_to_json(t, row, &j));
     s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     assert_non_null(s);
@@ -187,7 +176,7 @@ static char *key_text(const cerd_table *t, const void *row, const cerd_key *k)
 {
     cJSON *j = NULL, *arr = cJSON_CreateArray();
     char *s;
-    assert_int_equal(cerd_row_to_json(t, row, &j), 0);
+    CERD_ASSERT_OK(cerd_row_to_json(t, row, &j));
     for (int i = 0; i < k->ncolumns; i++)
         cJSON_AddItemToArray(arr, cJSON_Duplicate(
             cJSON_GetObjectItemCaseSensitive(j, t->columns[k->columns[i]].name), 1));
@@ -315,10 +304,10 @@ static void test_factory__foreign_keys_come_from_the_given_parents(void **state)
     o.seed = 5;
     o.parents = &only_models;
     o.nparents = 1;
-    assert_int_equal(cerd_factory_make(&cerd_model_jobs_table, &o, &j), 0);
+    CERD_ASSERT_OK(cerd_factory_make(&cerd_model_jobs_table, &o, &j));
     assert_int_equal(j.model_id, 77);
     assert_false(j.initiated_by.valid);
-    assert_int_equal(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, NULL));
     cerd_price_data_clear(&c);
     cerd_model_jobs_clear(&j);
 }
@@ -337,7 +326,7 @@ static void test_factory__cross_column_rules_hold(void **state)
         assert_string_equal(w.watchlist_type, "personal");
         assert_true(w.user_id.valid);
         o.seed = (uint64_t)s;
-        assert_int_equal(cerd_factory_make(&cerd_watchlists_table, &o, &w), 0);
+        CERD_ASSERT_OK(cerd_factory_make(&cerd_watchlists_table, &o, &w));
         assert_string_equal(w.watchlist_type, "default");
         assert_false(w.user_id.valid);
 
@@ -640,7 +629,7 @@ static void test_factory__refuses_misuse(void **state)
     /* a table without NOT NULL foreign keys needs no parent */
     {
         cerd_assets a = {0};
-        assert_int_equal(cerd_factory_make(&cerd_assets_table, NULL, &a), 0);
+        CERD_ASSERT_OK(cerd_factory_make(&cerd_assets_table, NULL, &a));
         cerd_assets_clear(&a);
     }
 }

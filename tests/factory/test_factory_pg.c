@@ -21,7 +21,9 @@
 
 #include <cryptoerd/cryptoerd.h>
 
+#include "check.h"
 #include "testdb.h"
+#include "rows.h"
 
 static testdb db;
 static cerd_conn *conn;
@@ -49,19 +51,6 @@ static int teardown(void **state)
     cerd_conn_free(conn);
     testdb_drop(&db);
     return 0;
-}
-
-static void *new_row(const cerd_table *t)
-{
-    void *row = calloc(1, t->row_size);
-    assert_non_null(row);
-    return row;
-}
-
-static void free_row(const cerd_table *t, void *row)
-{
-    cerd_row_clear(t, row);
-    free(row);
 }
 
 static void check(int rc, const cerd_table *t, uint64_t seed, const char *what)
@@ -196,7 +185,7 @@ static PGresult *insert_as_json(const cerd_table *t, const void *row)
     snprintf(sql, sizeof sql,
              "INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)",
              t->name, cols, cols, t->name);
-    assert_int_equal(cerd_row_to_json(t, row, &j), 0);
+    CERD_ASSERT_OK(cerd_row_to_json(t, row, &j));
     text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     params[0] = text;

@@ -19,10 +19,16 @@ export PKG_CONFIG_PATH=$pcdir
 ${CC:-cc} -Wall -Werror "$here/consumer/main.c" -o "$work/pc_shared" $(pkg-config --cflags --libs cryptoerd)
 "$work/pc_shared"
 
+echo "== pkg-config, shared: a program calling cJSON and libpq itself"
+# (the API hands out cJSON trees and libpq objects: cryptoerd's Requires bring both)
+# shellcheck disable=SC2046
+${CC:-cc} -Wall -Werror "$here/consumer/deps.c" -o "$work/pc_deps" $(pkg-config --cflags --libs cryptoerd)
+"$work/pc_deps"
+
 echo "== pkg-config, static"
 # shellcheck disable=SC2046
 ${CC:-cc} -Wall -Werror -DCERD_STATIC "$here/consumer/main.c" -o "$work/pc_static" \
-    $(pkg-config --cflags cryptoerd) "$libdir/libcryptoerd.a" $(pkg-config --libs-only-l libpq)
+    $(pkg-config --cflags cryptoerd) "$libdir/libcryptoerd.a" $(pkg-config --libs-only-l libpq libcjson)
 env -u LD_LIBRARY_PATH "$work/pc_static"
 
 echo "== find_package(cryptoerd CONFIG)"
@@ -30,4 +36,5 @@ cmake -S "$here/consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/n
 cmake --build "$work/cmake" >/dev/null
 "$work/cmake/consumer_shared"
 env -u LD_LIBRARY_PATH "$work/cmake/consumer_static"
-echo "consumers: 4 passed, 0 failed"
+"$work/cmake/consumer_deps"
+echo "consumers: 6 passed, 0 failed"

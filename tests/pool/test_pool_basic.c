@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "pool_support.h"
 #include "testdb.h"
 
@@ -60,7 +61,7 @@ static cerd_pool_options options(const char *app, unsigned min, unsigned max)
 static cerd_pool_statistics stats_of(cerd_pool *pool)
 {
     cerd_pool_statistics s = CERD_POOL_STATISTICS_INIT;
-    assert_int_equal(cerd_pool_stats(pool, &s), 0);
+    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
     return s;
 }
 
@@ -73,7 +74,7 @@ static void assert_clean(cerd_conn *c)
 {
     cerd_assets row = {0};
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_IDLE);
-    assert_int_equal(cerd_assets_get(c, &row, btc_id), 0);
+    CERD_ASSERT_OK(cerd_assets_get(c, &row, btc_id));
     assert_string_equal(row.symbol, "BTC");
     cerd_assets_clear(&row);
 }
@@ -122,24 +123,24 @@ static void test_pool__typed_api_works_on_a_pooled_connection_and_in_transaction
     int64_t count = 0;
     (void)state;
 
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
-    assert_int_equal(cerd_assets_insert(c, &a, &out), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_assets_insert(c, &a, &out));
     assert_true(out.id > 0);
-    assert_int_equal(cerd_conn_begin(c), 0);
+    CERD_ASSERT_OK(cerd_conn_begin(c));
     a.symbol = "POOL2";
-    assert_int_equal(cerd_assets_insert(c, &a, NULL), 0);
-    assert_int_equal(cerd_conn_savepoint(c, "sp"), 0);
+    CERD_ASSERT_OK(cerd_assets_insert(c, &a, NULL));
+    CERD_ASSERT_OK(cerd_conn_savepoint(c, "sp"));
     assert_int_equal(cerd_assets_insert(c, &a, NULL), CERD_EUNIQUE);
-    assert_int_equal(cerd_conn_rollback_to(c, "sp"), 0);
-    assert_int_equal(cerd_assets_count(c, &count), 0);
-    assert_int_equal(cerd_conn_rollback(c), 0);
-    assert_int_equal(cerd_assets_exists(c, &exists, 0), 0);
+    CERD_ASSERT_OK(cerd_conn_rollback_to(c, "sp"));
+    CERD_ASSERT_OK(cerd_assets_count(c, &count));
+    CERD_ASSERT_OK(cerd_conn_rollback(c));
+    CERD_ASSERT_OK(cerd_assets_exists(c, &exists, 0));
     cerd_pool_release(pool, c);
 
-    assert_int_equal(cerd_pool_transact(pool, NULL, insert_in_transaction, NULL), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
-    assert_int_equal(cerd_assets_get(c, &out, out.id), 0);
+    CERD_ASSERT_OK(cerd_pool_transact(pool, NULL, insert_in_transaction, NULL));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_assets_get(c, &out, out.id));
     assert_string_equal(out.symbol, "POOL1");
     cerd_pool_release(pool, c);
     assert_int_equal(cerd_pool_transact(pool, NULL, insert_in_transaction, NULL), CERD_EUNIQUE);
@@ -175,8 +176,8 @@ static void test_pool_options__session_settings_and_hook_apply_and_survive_reset
     o.after_connect = after_connect;
     o.after_connect_arg = "SET search_path = public, pg_catalog";
     hook_calls = 0;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     pid = backend_pid(c);
     assert_int_equal(hook_calls, 1);
     v = pt_conn_value(c, "SELECT current_setting('statement_timeout') || ' '"
@@ -187,9 +188,9 @@ static void test_pool_options__session_settings_and_hook_apply_and_survive_reset
     /* the statement timeout is in force */
     assert_int_equal(cerd_conn_exec(c, "SELECT pg_sleep(2)"), CERD_ETIMEOUT);
     /* session state changed by the borrower is reset on release */
-    assert_int_equal(cerd_conn_exec(c, "SET TimeZone = 'Asia/Tokyo'; SET search_path = pg_catalog"), 0);
+    CERD_ASSERT_OK(cerd_conn_exec(c, "SET TimeZone = 'Asia/Tokyo'; SET search_path = pg_catalog"));
     cerd_pool_release(pool, c);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     assert_int_equal(backend_pid(c), pid); /* the same session, made clean */
     assert_int_equal(hook_calls, 2);
     v = pt_conn_value(c, "SELECT current_setting('statement_timeout') || ' '"
@@ -228,16 +229,16 @@ static void test_pool_release__open_transaction_is_rolled_back(void **state)
     int pid;
     (void)state;
 
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     pid = backend_pid(c);
-    assert_int_equal(cerd_conn_begin(c), 0);
-    assert_int_equal(cerd_assets_insert(c, &a, &out), 0);
+    CERD_ASSERT_OK(cerd_conn_begin(c));
+    CERD_ASSERT_OK(cerd_assets_insert(c, &a, &out));
     cerd_pool_release(pool, c);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     assert_int_equal(backend_pid(c), pid);
     assert_clean(c);
-    assert_int_equal(cerd_assets_exists(c, &exists, out.id), 0);
+    CERD_ASSERT_OK(cerd_assets_exists(c, &exists, out.id));
     assert_false(exists);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty + stats_of(pool).destroyed_broken, 0);
@@ -254,15 +255,15 @@ static void test_pool_release__failed_transaction_is_destroyed(void **state)
     int pid;
     (void)state;
 
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     pid = backend_pid(c);
-    assert_int_equal(cerd_conn_begin(c), 0);
+    CERD_ASSERT_OK(cerd_conn_begin(c));
     assert_int_equal(cerd_assets_insert(c, &a, NULL), CERD_EUNIQUE);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_INERROR);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty, 1);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -278,15 +279,15 @@ static void test_pool_release__mid_result_connection_is_cancelled_and_destroyed(
     int pid;
     (void)state;
 
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     pid = backend_pid(c);
     /* a borrower that sent a query and walked away from its result */
     assert_int_equal(PQsendQuery(pt_pg(c), "SELECT pg_sleep(30)"), 1);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_ACTIVE);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty, 1);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -322,15 +323,15 @@ static void test_pool_release__lost_connection_is_destroyed(void **state)
     int pid;
     (void)state;
 
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     pid = backend_pid(c);
-    assert_int_equal(cerd_conn_begin(c), 0);
+    CERD_ASSERT_OK(cerd_conn_begin(c));
     terminate(pid);
     assert_int_equal(cerd_assets_get(c, &row, btc_id), CERD_ECONNLOST);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_broken, 1);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
 
@@ -338,7 +339,7 @@ static void test_pool_release__lost_connection_is_destroyed(void **state)
     pid = backend_pid(c);
     cerd_pool_release(pool, c);
     terminate(pid);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -355,32 +356,32 @@ static void test_pool_acquire_as__user_context_lasts_for_transactions_only(void 
     int pid;
     (void)state;
 
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire_as(pool, 42, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire_as(pool, 42, &c));
     pid = backend_pid(c);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_INTRANS);
     v = pt_conn_value(c, "SELECT current_setting('app.current_user_id')");
     assert_string_equal(v, "42");
     free(v);
-    assert_int_equal(cerd_conn_commit(c), 0);
+    CERD_ASSERT_OK(cerd_conn_commit(c));
     v = pt_conn_value(c, "SELECT coalesce(current_setting('app.current_user_id', true), '')");
     assert_string_equal(v, "");
     free(v);
     /* a later transaction begun by the library acts as the same user */
-    assert_int_equal(cerd_conn_begin(c), 0);
+    CERD_ASSERT_OK(cerd_conn_begin(c));
     v = pt_conn_value(c, "SELECT current_setting('app.current_user_id')");
     assert_string_equal(v, "42");
     free(v);
     cerd_pool_release(pool, c); /* with the transaction open */
 
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     assert_int_equal(backend_pid(c), pid);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_IDLE);
-    assert_int_equal(cerd_conn_begin(c), 0); /* not acting as anyone any more */
-    v = pt_conn_value(c, "SELECT coalesce(current_setting('app.current_user_id', true), '')");
+    CERD_ASSERT_OK(cerd_conn_begin(c)); /* not acting as anyone any more */
+  v = pt_conn_value(c, "SELECT coalesce(current_setting('app.current_user_id', true), '')");
     assert_string_equal(v, "");
     free(v);
-    assert_int_equal(cerd_conn_rollback(c), 0);
+    CERD_ASSERT_OK(cerd_conn_rollback(c));
     cerd_pool_release(pool, c);
     cerd_pool_free(pool);
 }
@@ -395,19 +396,19 @@ static void check_named_statements(int named)
     char *v;
 
     o.named_statements = named;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     a.symbol = named ? "NAMED" : "UNNAMED";
-    assert_int_equal(cerd_assets_insert(c, &a, &out), 0);
+    CERD_ASSERT_OK(cerd_assets_insert(c, &a, &out));
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(cerd_assets_get(c, &out, out.id), 0);
+        CERD_ASSERT_OK(cerd_assets_get(c, &out, out.id));
         assert_string_equal(out.symbol, a.symbol);
     }
-    assert_int_equal(cerd_conn_begin(c), 0);
-    assert_int_equal(cerd_assets_get_by_symbol(c, &out, a.symbol), 0);
-    assert_int_equal(cerd_assets_count(c, &count), 0);
+    CERD_ASSERT_OK(cerd_conn_begin(c));
+    CERD_ASSERT_OK(cerd_assets_get_by_symbol(c, &out, a.symbol));
+    CERD_ASSERT_OK(cerd_assets_count(c, &count));
     assert_true(count >= 2);
-    assert_int_equal(cerd_conn_commit(c), 0);
+    CERD_ASSERT_OK(cerd_conn_commit(c));
     v = pt_conn_value(c, "SELECT count(*) FROM pg_prepared_statements");
     if (named)
         assert_string_not_equal(v, "0");
@@ -437,7 +438,7 @@ static void test_pool_lifetime__connections_retire_and_pool_refills(void **state
     o.max_lifetime_ms = 300;
     o.lifetime_jitter_ms = 200;
     o.health_check_period_ms = 200;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     do {
         pt_sleep_ms(20);
         s = stats_of(pool);
@@ -459,9 +460,9 @@ static void test_pool_idle__surplus_connections_close_after_idle_timeout(void **
     (void)state;
 
     o.idle_timeout_ms = 200;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     for (int i = 0; i < 4; i++)
-        assert_int_equal(cerd_pool_acquire(pool, &c[i]), 0);
+        CERD_ASSERT_OK(cerd_pool_acquire(pool, &c[i]));
     assert_int_equal(pt_count_backends(admin, "cerd_idle", NULL, 0), 4);
     for (int i = 0; i < 4; i++)
         cerd_pool_release(pool, c[i]);
@@ -484,7 +485,7 @@ static void test_pool_health__killed_idle_connections_are_replaced_in_background
     (void)state;
 
     o.health_check_period_ms = 200;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     start = pt_now_ms();
     while (stats_of(pool).total < 2 && pt_now_ms() - start < 5000)
         pt_sleep_ms(10);
@@ -508,10 +509,10 @@ static void test_pool_free__borrowed_connections_outlive_it(void **state)
     cerd_conn *c = NULL, *plain = NULL;
     (void)state;
 
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     /* a connection that is not the pool's is refused */
-    assert_int_equal(cerd_conn_open(&plain, db.conninfo), 0);
+    CERD_ASSERT_OK(cerd_conn_open(&plain, db.conninfo));
     cerd_pool_release(pool, plain);
     assert_int_equal(cerd_error_last()->code, CERD_EMISUSE);
     assert_clean(plain);

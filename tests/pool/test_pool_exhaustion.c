@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "pool_support.h"
 #include "testdb.h"
 
@@ -49,7 +50,7 @@ static cerd_pool *new_pool(const char *app, unsigned min)
     o.min_size = min;
     o.max_size = MAX;
     o.acquire_timeout_ms = TIMEOUT_MS;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     return pool;
 }
 
@@ -104,7 +105,7 @@ static void test_pool_exhaustion__twenty_threads_open_four_and_the_rest_time_out
     }
     /* wait until every thread has its answer: 4 holding, 16 timed out */
     for (int64_t t0 = pt_now_ms(); pt_now_ms() - t0 < 10000;) {
-        assert_int_equal(cerd_pool_stats(pool, &s), 0);
+        CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
         if (s.in_use == MAX && s.timeouts == THREADS - MAX)
             break;
         pt_sleep_ms(20);
@@ -130,7 +131,7 @@ static void test_pool_exhaustion__twenty_threads_open_four_and_the_rest_time_out
     }
     assert_int_equal(got, MAX);
     assert_int_equal(timed_out, THREADS - MAX);
-    assert_int_equal(cerd_pool_stats(pool, &s), 0);
+    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
     assert_int_equal(s.created, MAX);
     assert_int_equal(s.timeouts, THREADS - MAX);
     assert_int_equal(s.total, MAX);
@@ -181,16 +182,16 @@ static void test_pool_fairness__waiters_are_served_in_arrival_order(void **state
     o.conninfo = conninfo;
     o.max_size = MAX;
     o.acquire_timeout_ms = 30000;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     for (int i = 0; i < MAX; i++)
-        assert_int_equal(cerd_pool_acquire(pool, &held[i]), 0);
+        CERD_ASSERT_OK(cerd_pool_acquire(pool, &held[i]));
     /* 16 waiters arrive one after the other */
     for (int i = 0; i < WAITERS; i++) {
         q[i] = (queued){pool, i, &mu, order, &served, -1};
         assert_int_equal(pthread_create(&threads[i], NULL, queued_thread, &q[i]), 0);
         do {
             pt_sleep_ms(1);
-            assert_int_equal(cerd_pool_stats(pool, &s), 0);
+            CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
         } while (s.waiting < (unsigned)i + 1);
     }
     assert_int_equal(pt_count_backends(admin, "cerd_fifo", NULL, 0), MAX);
@@ -205,7 +206,7 @@ static void test_pool_fairness__waiters_are_served_in_arrival_order(void **state
         assert_int_equal(order[i], i);
     for (int i = 1; i < MAX; i++)
         cerd_pool_release(pool, held[i]);
-    assert_int_equal(cerd_pool_stats(pool, &s), 0);
+    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
     assert_int_equal(s.created, MAX);
     assert_true(s.waits >= WAITERS);
     cerd_pool_free(pool);

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "pool_support.h"
 #include "testdb.h"
 
@@ -122,7 +123,7 @@ static void test_pool_faults__killed_backends_lose_no_commit_and_pool_refills(vo
     o.max_size = MAX;
     o.acquire_timeout_ms = 10000;
     o.health_check_period_ms = 500;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     for (int i = 0; i < THREADS; i++) {
         w[i] = (writer){pool, i, &stop, calloc(MAX_WRITES, sizeof(int)), 0, 0, 0, ""};
         assert_int_equal(pthread_create(&threads[i], NULL, write_loop, &w[i]), 0);
@@ -176,7 +177,7 @@ static void test_pool_faults__killed_backends_lose_no_commit_and_pool_refills(vo
         free(seen);
         free(w[i].ledger);
     }
-    assert_int_equal(cerd_pool_stats(pool, &s), 0);
+    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
     print_message("%d backends killed; %d writes failed with a lost connection; pool: %llu "
                   "created, %llu broken, %llu dirty\n", total_killed, lost,
                   (unsigned long long)s.created, (unsigned long long)s.destroyed_broken,

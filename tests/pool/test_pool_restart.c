@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "pool_support.h"
 
 #define THREADS 8
@@ -125,7 +126,7 @@ static void test_pool_restart__operations_fail_cleanly_and_recover_without_leaks
     o.max_size = MAX;
     o.acquire_timeout_ms = 2000;
     o.health_check_period_ms = 500;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     for (int i = 0; i < THREADS; i++) {
         w[i] = (worker){.pool = pool, .stop = &stop, .phase = &phase};
         assert_int_equal(pthread_create(&threads[i], NULL, work, &w[i]), 0);
@@ -166,13 +167,13 @@ static void test_pool_restart__operations_fail_cleanly_and_recover_without_leaks
     /* no leak: the server has exactly the pool's sessions, then none */
     admin = PQconnectdb(conninfo);
     assert_int_equal(PQstatus(admin), CONNECTION_OK);
-    assert_int_equal(cerd_pool_stats(pool, &s), 0);
+    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
     assert_int_equal(s.in_use, 0);
     assert_true(s.total <= MAX);
     t0 = pt_now_ms();
     while (backends(admin) != (int)s.total && pt_now_ms() - t0 < 5000) {
         pt_sleep_ms(20);
-        assert_int_equal(cerd_pool_stats(pool, &s), 0);
+        CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
     }
     assert_int_equal(backends(admin), (int)s.total);
     cerd_pool_free(pool);

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "pool_support.h"
 #include "testdb.h"
 
@@ -84,7 +85,7 @@ static cerd_pool *new_pool(unsigned max)
     o.conninfo = conninfo;
     o.max_size = max;
     o.acquire_timeout_ms = 30000;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     return pool;
 }
 
@@ -183,14 +184,14 @@ static void test_pool_rls__released_backend_has_no_user_setting(void **state)
     char *v;
     (void)state;
 
-    assert_int_equal(cerd_pool_acquire_as(pool, users[0], &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire_as(pool, users[0], &c));
     pid = PQbackendPID(pt_pg(c));
     v = user_setting(c);
     assert_int_equal(atoll(v), users[0]);
     free(v);
-    assert_int_equal(cerd_conn_commit(c), 0);
+    CERD_ASSERT_OK(cerd_conn_commit(c));
     cerd_pool_release(pool, c);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
     assert_int_equal(PQbackendPID(pt_pg(c)), pid);
     v = user_setting(c);
     assert_string_equal(v, "");
@@ -211,7 +212,7 @@ static void test_pool_rls__transact_as_writes_only_as_that_user(void **state)
     int64_t own = users[1], other = users[2];
     (void)state;
 
-    assert_int_equal(cerd_pool_transact_as(pool, users[1], NULL, insert_portfolio, &own), 0);
+    CERD_ASSERT_OK(cerd_pool_transact_as(pool, users[1], NULL, insert_portfolio, &own));
     assert_int_equal(cerd_pool_transact_as(pool, users[1], NULL, insert_portfolio, &other),
                      CERD_ESERVER);
     assert_string_equal(cerd_error_last()->sqlstate, "42501");

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "pool_support.h"
 #include "testdb.h"
 
@@ -99,7 +100,7 @@ static void test_pool_serializable__counter_reaches_exactly_eight_thousand(void 
     o.conninfo = db.conninfo;
     o.max_size = 8;
     o.acquire_timeout_ms = 60000;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     for (int i = 0; i < THREADS; i++) {
         w[i] = (worker){.pool = pool};
         assert_int_equal(pthread_create(&threads[i], NULL, work, &w[i]), 0);
@@ -111,8 +112,8 @@ static void test_pool_serializable__counter_reaches_exactly_eight_thousand(void 
         assert_int_equal(w[i].failures, 0);
         attempts += w[i].attempts;
     }
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
-    assert_int_equal(cerd_assets_get(c, &row, counter_id), 0);
+    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_assets_get(c, &row, counter_id));
     assert_int_equal(row.access_count.value, THREADS * INCREMENTS);
     print_message("%d increments took %d attempts in %lld ms\n", THREADS * INCREMENTS, attempts,
                   (long long)(pt_now_ms() - t0));

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "pool_support.h"
 #include "testdb.h"
 
@@ -100,7 +101,7 @@ static void test_pool_stress__sixteen_threads_each_get_every_query_answered(void
     o.min_size = 2;
     o.max_size = 8;
     o.acquire_timeout_ms = 30000;
-    assert_int_equal(cerd_pool_new(&pool, &o), 0);
+    CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     for (int i = 0; i < THREADS; i++) {
         w[i] = (worker){pool, i, 0, 0, ""};
         assert_int_equal(pthread_create(&threads[i], NULL, work, &w[i]), 0);
@@ -112,7 +113,7 @@ static void test_pool_stress__sixteen_threads_each_get_every_query_answered(void
         assert_int_equal(w[i].failed, 0);
         assert_int_equal(w[i].answered, CYCLES);
     }
-    assert_int_equal(cerd_pool_stats(pool, &s), 0);
+    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
     print_message("%d cycles in %lld ms; %llu waits, %llu ms waiting; %llu connections\n",
                   THREADS * CYCLES, (long long)(pt_now_ms() - t0), (unsigned long long)s.waits,
                   (unsigned long long)s.wait_us / 1000, (unsigned long long)s.created);

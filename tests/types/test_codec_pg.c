@@ -20,6 +20,7 @@
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "types/json_internal.h"
+#include "check.h"
 #include "testdb.h"
 
 static testdb db;
@@ -214,9 +215,8 @@ static int64_t insert_row(const pg_row *r)
     {
         pg_row tmp;
         memset(&tmp, 0, sizeof tmp);
-        assert_int_equal(cerd__decode_field(&codec_table, &cols[C_ID], PQgetvalue(res, 0, 0),
-                                            8, &tmp),
-                         0);
+        CERD_ASSERT_OK(cerd__decode_field(&codec_table, &cols[C_ID], PQgetvalue(res, 0, 0),
+                                          8, &tmp));
         id = tmp.id;
     }
     PQclear(res);
@@ -315,7 +315,7 @@ static int64_t check_round_trip(const pg_row *r)
     assert_int_equal(out.i4.value, r->i4.value);
     assert_int_equal(out.b.valid, r->b.valid);
     assert_int_equal(out.b.value, r->b.value);
-    assert_int_equal(cerd_numeric_round_to_typmod(&rounded, &r->n208, 20, 8), 0);
+    CERD_ASSERT_OK(cerd_numeric_round_to_typmod(&rounded, &r->n208, 20, 8));
     assert_int_equal(cerd_numeric_cmp(&out.n208, &rounded), 0);
     assert_int_equal(out.n208.dscale, 8);
     assert_int_equal(out.n.valid, r->n.valid);
@@ -372,7 +372,7 @@ static int64_t check_round_trip(const pg_row *r)
         cerd_numeric_format(&out.n.value, buf, sizeof buf);
     assert_text(res, 5, out.n.valid ? buf : NULL);
     if (out.ts.valid)
-        assert_int_equal(cerd_timestamp_format(out.ts.value, buf), 0);
+        CERD_ASSERT_OK(cerd_timestamp_format(out.ts.value, buf));
     assert_text(res, 6, out.ts.valid ? buf : NULL);
     assert_text(res, 7, out.vc);
     assert_text(res, 8, out.t);
@@ -624,7 +624,7 @@ static void test_codec_pg__varchar_too_long_is_refused_client_side(void **state)
     assert_string_equal(server_verdict_on_vc(eleven), "22001");
     /* and both accept excess characters that are only spaces (the server truncates) */
     r.vc = "0123456789   ";
-    assert_int_equal(cerd__encode_field(&codec_table, &cols[C_VC], &r, &b), 0);
+    CERD_ASSERT_OK(cerd__encode_field(&codec_table, &cols[C_VC], &r, &b));
     assert_null(server_verdict_on_vc("0123456789   "));
     r.vc = "0123456789";
     check_round_trip(&r);

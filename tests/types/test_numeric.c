@@ -13,6 +13,7 @@
 
 #include <cryptoerd/cryptoerd.h>
 #include "wire/codec.h"
+#include "check.h"
 
 /* ------------------------------------------------------------------------------ */
 /* helpers */
@@ -247,7 +248,7 @@ static void test_numeric__parse_never_crashes_on_random_text(void **state)
             ok++;
             check_normalised(&n);
             /* what was accepted formats to text that parses back to the same value */
-            assert_int_equal(cerd_numeric_parse(&again, fmt(&n)), 0);
+            CERD_ASSERT_OK(cerd_numeric_parse(&again, fmt(&n)));
             assert_int_equal(cerd_numeric_cmp(&n, &again), 0);
             assert_int_equal(n.dscale, again.dscale);
             assert_memory_equal(&n, &again, sizeof n);
@@ -513,13 +514,13 @@ static void test_numeric__round_to_typmod_carries_out_of_a_full_struct(void **st
     n.dscale = 44;
     for (i = 0; i < CERD_NUMERIC_MAX_GROUPS; i++)
         n.digits[i] = 9999;
-    assert_int_equal(cerd_numeric_round_to_typmod(&r, &n, 1000, 43), 0);
+    CERD_ASSERT_OK(cerd_numeric_round_to_typmod(&r, &n, 1000, 43));
     check_normalised(&r);
     assert_int_equal(r.ngroups, 1);
     assert_int_equal(r.weight, 1);
     assert_int_equal(r.digits[0], 1);
     assert_int_equal(r.dscale, 43);
-    assert_int_equal(cerd_numeric_round_to_typmod(&r, &n, 1000, 44), 0);
+    CERD_ASSERT_OK(cerd_numeric_round_to_typmod(&r, &n, 1000, 44));
     assert_memory_equal(&r, &n, sizeof n);
 }
 
@@ -527,14 +528,14 @@ static void test_numeric__round_to_typmod_passes_nan_and_refuses_infinity(void *
 {
     cerd_numeric n = num("NaN"), r;
     (void)state;
-    assert_int_equal(cerd_numeric_round_to_typmod(&r, &n, 4, 2), 0);
+    CERD_ASSERT_OK(cerd_numeric_round_to_typmod(&r, &n, 4, 2));
     assert_int_equal(r.sign, CERD_NUMERIC_NAN);
     n = num("Infinity");
     assert_int_equal(cerd_numeric_round_to_typmod(&r, &n, 30, 8), CERD_ERANGE);
     assert_non_null(strstr(cerd_error_last()->message, "infinite"));
     n = num("-Infinity");
     assert_int_equal(cerd_numeric_round_to_typmod(&r, &n, 30, 8), CERD_ERANGE);
-    assert_int_equal(cerd_numeric_round_to_typmod(&r, &n, -1, 0), 0);
+    CERD_ASSERT_OK(cerd_numeric_round_to_typmod(&r, &n, -1, 0));
     assert_int_equal(r.sign, CERD_NUMERIC_NINF);
 }
 
@@ -542,10 +543,10 @@ static void test_numeric__round_to_typmod_unconstrained_copies_unchanged(void **
 {
     cerd_numeric n = num("-123.456789012345678901234567890"), r;
     (void)state;
-    assert_int_equal(cerd_numeric_round_to_typmod(&r, &n, -1, 0), 0);
+    CERD_ASSERT_OK(cerd_numeric_round_to_typmod(&r, &n, -1, 0));
     assert_memory_equal(&r, &n, sizeof n);
     /* in place */
-    assert_int_equal(cerd_numeric_round_to_typmod(&n, &n, 6, 2), 0);
+    CERD_ASSERT_OK(cerd_numeric_round_to_typmod(&n, &n, 6, 2));
     assert_string_equal(fmt(&n), "-123.46");
 }
 
@@ -566,10 +567,10 @@ static void check_wire(const char *text, const unsigned char *want, size_t want_
 {
     cerd_numeric n = num(text), back;
     cerd__buf b = {0};
-    assert_int_equal(cerd__numeric_send(&n, &b), 0);
+    CERD_ASSERT_OK(cerd__numeric_send(&n, &b));
     assert_int_equal(b.len, want_len);
     assert_memory_equal(b.data, want, want_len);
-    assert_int_equal(cerd__numeric_recv(&back, b.data, (int)b.len), 0);
+    CERD_ASSERT_OK(cerd__numeric_recv(&back, b.data, (int)b.len));
     assert_memory_equal(&back, &n, sizeof n);
     cerd__buf_free(&b);
 }
@@ -605,9 +606,9 @@ static void test_numeric__send_recv_round_trip(void **state)
     for (i = 0; i < sizeof values / sizeof values[0]; i++) {
         cerd_numeric n = num(values[i]), back;
         cerd__buf b = {0};
-        assert_int_equal(cerd__numeric_send(&n, &b), 0);
+        CERD_ASSERT_OK(cerd__numeric_send(&n, &b));
         assert_int_equal(b.len, 8 + 2 * (size_t)n.ngroups);
-        assert_int_equal(cerd__numeric_recv(&back, b.data, (int)b.len), 0);
+        CERD_ASSERT_OK(cerd__numeric_recv(&back, b.data, (int)b.len));
         assert_memory_equal(&back, &n, sizeof n);
         cerd__buf_free(&b);
     }
@@ -650,7 +651,7 @@ static void test_numeric__send_normalises_a_hand_made_struct(void **state)
     n.ngroups = 3; /* 0005 0000 with a leading zero group: 5 */
     n.weight = 1;
     n.digits[1] = 5;
-    assert_int_equal(cerd__numeric_send(&n, &b), 0);
+    CERD_ASSERT_OK(cerd__numeric_send(&n, &b));
     assert_int_equal(b.len, sizeof want);
     assert_memory_equal(b.data, want, sizeof want);
     cerd__buf_free(&b);

@@ -20,6 +20,7 @@
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "types/json_internal.h"
+#include "check.h"
 
 /* ------------------------------------------------------------------------------ */
 /* Helpers */
@@ -46,7 +47,7 @@ static cerd_timestamp parse_ts(const char *text)
 static void assert_format(cerd_timestamp ts, const char *expected)
 {
     char buf[CERD_TIMESTAMP_BUFSIZE];
-    assert_int_equal(cerd_timestamp_format(ts, buf), 0);
+    CERD_ASSERT_OK(cerd_timestamp_format(ts, buf));
     assert_string_equal(buf, expected);
 }
 
@@ -188,8 +189,8 @@ static void test_timestamp__format_parse_round_trip_across_the_calendar(void **s
     (void)state;
     for (int64_t ts = first; ts <= last; ts += step) {
         cerd_timestamp back = 0;
-        assert_int_equal(cerd_timestamp_format(ts, buf), 0);
-        assert_int_equal(cerd_timestamp_parse(&back, buf), 0);
+        CERD_ASSERT_OK(cerd_timestamp_format(ts, buf));
+        CERD_ASSERT_OK(cerd_timestamp_parse(&back, buf));
         if (back != ts)
             fail_msg("%lld -> %s -> %lld", (long long)ts, buf, (long long)back);
     }
@@ -225,11 +226,11 @@ static void test_inet__ipv4(void **state)
 {
     cerd_inet v;
     (void)state;
-    assert_int_equal(cerd_inet_parse(&v, "203.0.113.7"), 0);
+    CERD_ASSERT_OK(cerd_inet_parse(&v, "203.0.113.7"));
     assert_int_equal(v.family, 4);
     assert_int_equal(v.bits, 32);
     assert_memory_equal(v.addr, ((uint8_t[]){203, 0, 113, 7}), 4);
-    assert_int_equal(cerd_inet_parse(&v, "10.0.0.0/8"), 0);
+    CERD_ASSERT_OK(cerd_inet_parse(&v, "10.0.0.0/8"));
     assert_int_equal(v.bits, 8);
     assert_inet_round_trip("203.0.113.7", "203.0.113.7");
     assert_inet_round_trip("10.0.0.0/8", "10.0.0.0/8");
@@ -243,7 +244,7 @@ static void test_inet__ipv6_compression_as_postgresql_prints_it(void **state)
 {
     cerd_inet v;
     (void)state;
-    assert_int_equal(cerd_inet_parse(&v, "2001:db8::1"), 0);
+    CERD_ASSERT_OK(cerd_inet_parse(&v, "2001:db8::1"));
     assert_int_equal(v.family, 6);
     assert_int_equal(v.bits, 128);
     assert_inet_round_trip("2001:db8::1", "2001:db8::1");
@@ -298,8 +299,8 @@ static void test_text__accepts_valid_multibyte(void **state)
     const char *s = "h\xc3\xa9llo \xe2\x82\xac \xf0\x9d\x84\x9e \xf4\x8f\xbf\xbf \xee\x80\x80"
                     " plain ASCII long enough for the word-at-a-time path";
     (void)state;
-    assert_int_equal(cerd_text_check(s, strlen(s)), 0);
-    assert_int_equal(cerd_text_check("", 0), 0);
+    CERD_ASSERT_OK(cerd_text_check(s, strlen(s)));
+    CERD_ASSERT_OK(cerd_text_check("", 0));
     assert_int_equal(cerd_text_chars("h\xc3\xa9llo", 6), 5);
     assert_int_equal(cerd_text_chars("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 12), 4);
     assert_int_equal(cerd_text_chars(s, strlen(s)), 13 + 52);
@@ -336,12 +337,12 @@ static void test_text__rejects_surrogates_and_beyond_u10ffff(void **state)
     assert_bad_text("\xf5\x80\x80\x80", 4, 0);
     assert_bad_text("\xff", 1, 0);
     assert_bad_text("\xfe", 1, 0);
-    assert_int_equal(cerd_text_check("\xed\x9f\xbf", 3), 0); /* U+D7FF */
+    CERD_ASSERT_OK(cerd_text_check("\xed\x9f\xbf", 3)); /* U+D7FF */
 }
 
 static void test_text__rejects_truncated_sequences(void **state)
 {
-    (void)state;
+  (void)state;
     assert_bad_text("abc\xc3", 4, 3);
     assert_bad_text("abc\xe2\x82", 5, 3);
     assert_bad_text("\xf0\x9f\x98", 3, 0);
@@ -514,7 +515,7 @@ static void test_json__number_nodes_print_back_exactly(void **state)
             n = strlen(tok);
         }
 
-        assert_int_equal(cerd__json_parse(tok, n, &mine), 0);
+        CERD_ASSERT_OK(cerd__json_parse(tok, n, &mine));
         p1 = cJSON_PrintUnformatted(mine);
         p2 = cerd__json_print(mine);
         if (strcmp(p1, tok) || strcmp(p2, tok))
@@ -645,7 +646,7 @@ static void test_json__depth_limit(void **state)
     cJSON *v = NULL, *top, *cur;
     char *s;
     (void)state;
-    assert_int_equal(cerd__json_parse(ok, strlen(ok), &v), 0);
+    CERD_ASSERT_OK(cerd__json_parse(ok, strlen(ok), &v));
     s = cerd__json_print(v);
     assert_string_equal(s, ok);
     free(s);
@@ -739,7 +740,7 @@ static void test_json__invalid_inputs_never_crash(void **state)
                 ok++;
                 /* whatever parses, prints to something that parses to the same text */
                 assert_non_null(s);
-                assert_int_equal(cerd__json_parse(s, strlen(s), &again), 0);
+                CERD_ASSERT_OK(cerd__json_parse(s, strlen(s), &again));
                 {
                     char *s2 = cerd__json_print(again);
                     assert_string_equal(s, s2);
@@ -864,9 +865,9 @@ static all_row full_row(void)
     r.vc = "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
            "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac";
     r.js = parse_ok("{\"a\":[1,12345678901234567890.123456789,\"\xc3\xa9\"],\"b\":{\"c\":null}}");
-    assert_int_equal(cerd_inet_parse(&r.ip, "2001:db8::1/64"), 0);
+    CERD_ASSERT_OK(cerd_inet_parse(&r.ip, "2001:db8::1/64"));
     r.oip.valid = true;
-    assert_int_equal(cerd_inet_parse(&r.oip.value, "10.0.0.1"), 0);
+    CERD_ASSERT_OK(cerd_inet_parse(&r.oip.value, "10.0.0.1"));
     r.ia = (cerd_int32_array){.values = ia_values, .nulls = ia_nulls, .count = 5, .valid = true};
     r.ta = (cerd_text_array){.values = ta_values, .count = 4, .valid = true};
     return r;
@@ -936,7 +937,7 @@ static void round_trip(const all_row *in, all_row *out)
         cerd__buf b = {0};
         int rc;
         if (cerd__field_is_null(c, in)) {
-            assert_int_equal(cerd__decode_field(&all_table, c, NULL, -1, out), 0);
+            CERD_ASSERT_OK(cerd__decode_field(&all_table, c, NULL, -1, out));
             continue;
         }
         rc = cerd__encode_field(&all_table, c, in, &b);
@@ -980,8 +981,8 @@ static void test_codec__round_trips_edge_values(void **state)
     in.vc = "exactly10!";
     cJSON_Delete(in.js);
     in.js = parse_ok("[]");
-    assert_int_equal(cerd_inet_parse(&in.ip, "::ffff:1.2.3.4"), 0);
-    assert_int_equal(cerd_inet_parse(&in.oip.value, "0.0.0.0/0"), 0);
+    CERD_ASSERT_OK(cerd_inet_parse(&in.ip, "::ffff:1.2.3.4"));
+    CERD_ASSERT_OK(cerd_inet_parse(&in.oip.value, "0.0.0.0/0"));
     in.ia = (cerd_int32_array){.values = one, .nulls = NULL, .count = 1, .valid = true};
     in.ta = (cerd_text_array){.values = empty_strings, .count = 2, .valid = true};
     round_trip(&in, &out);
@@ -1017,9 +1018,8 @@ static void test_codec__null_rules(void **state)
     for (size_t i = 0; i < sizeof null_cols / sizeof *null_cols; i++) {
         if (null_cols[i] == C_ID)
             continue;
-        assert_int_equal(cerd__decode_field(&all_table, &all_columns[null_cols[i]], NULL, -1,
-                                            &out),
-                         0);
+        CERD_ASSERT_OK(cerd__decode_field(&all_table, &all_columns[null_cols[i]], NULL, -1,
+                                          &out));
         assert_true(cerd__field_is_null(&all_columns[null_cols[i]], &out));
     }
     /* ... and into a plain field is an error naming the column, leaving it zero */
@@ -1060,9 +1060,9 @@ static void test_codec__wire_format_bytes(void **state)
     encode_bytes(C_TS, &r, "\x7f\xff\xff\xff\xff\xff\xff\xff", 8);
     r.ts = CERD_TIMESTAMP_NEG_INFINITY;
     encode_bytes(C_TS, &r, "\x80\0\0\0\0\0\0\0", 8);
-    assert_int_equal(cerd_inet_parse(&r.ip, "10.1.2.3/8"), 0);
+    CERD_ASSERT_OK(cerd_inet_parse(&r.ip, "10.1.2.3/8"));
     encode_bytes(C_IP, &r, "\x02\x08\x00\x04\x0a\x01\x02\x03", 8);
-    assert_int_equal(cerd_inet_parse(&r.ip, "::1"), 0);
+    CERD_ASSERT_OK(cerd_inet_parse(&r.ip, "::1"));
     encode_bytes(C_IP, &r, "\x03\x80\x00\x10\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 20);
     r.js = parse_ok("{\"a\": 1}");
     encode_bytes(C_JS, &r, "\x01{\"a\":1}", 8);
@@ -1109,7 +1109,7 @@ static void test_codec__text_checks_encoding_and_varchar_length(void **state)
     (void)state;
     memset(&r, 0, sizeof r);
     r.vc = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
-    assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_VC], &r, &b), 0);
+    CERD_ASSERT_OK(cerd__encode_field(&all_table, &all_columns[C_VC], &r, &b));
     assert_int_equal(b.len, 20);
     r.vc = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x";
     assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_VC], &r, &b), CERD_ERANGE);
@@ -1119,7 +1119,7 @@ static void test_codec__text_checks_encoding_and_varchar_length(void **state)
     assert_message_contains("11 characters");
     /* excess characters that are all spaces are truncated by PostgreSQL, not refused */
     r.vc = "0123456789   ";
-    assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_VC], &r, &b), 0);
+    CERD_ASSERT_OK(cerd__encode_field(&all_table, &all_columns[C_VC], &r, &b));
     r.vc = "0123456789  x";
     assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_VC], &r, &b), CERD_ERANGE);
     /* text without a limit */
@@ -1139,7 +1139,7 @@ static void test_codec__text_checks_encoding_and_varchar_length(void **state)
     assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_TA], &r, &b), CERD_ERANGE);
     assert_message_contains("character varying(50)");
     fifty_one[50] = '\0';
-    assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_TA], &r, &b), 0);
+    CERD_ASSERT_OK(cerd__encode_field(&all_table, &all_columns[C_TA], &r, &b));
     cerd__buf_free(&b);
 }
 
@@ -1162,7 +1162,7 @@ static void test_codec__decode_rejects_bad_text(void **state)
     assert_false(out.ta.valid);
     assert_null(out.ta.values);
     /* a valid value with an embedded length decodes to a NUL-terminated copy */
-    assert_int_equal(cerd__decode_field(&all_table, &all_columns[C_TXT], "abcdef", 3, &out), 0);
+    CERD_ASSERT_OK(cerd__decode_field(&all_table, &all_columns[C_TXT], "abcdef", 3, &out));
     assert_string_equal(out.txt, "abc");
     free_row(&out);
 }
@@ -1173,29 +1173,26 @@ static void test_codec__decode_accepts_what_postgresql_sends_for_arrays(void **s
     (void)state;
     memset(&out, 0, sizeof out);
     /* has_null set, lower bound 0, element type varchar (1043) for a varchar[] column */
-    assert_int_equal(cerd__decode_field(&all_table, &all_columns[C_TA],
-                                        LIT("\0\0\0\x01" "\0\0\0\x01" "\0\0\x04\x13" "\0\0\0\x03"
-                                        "\0\0\0\0" "\xff\xff\xff\xff" "\0\0\0\x01" "a"
-                                        "\0\0\0\0"), &out),
-                     0);
+    CERD_ASSERT_OK(cerd__decode_field(&all_table, &all_columns[C_TA],
+                                      LIT("\0\0\0\x01" "\0\0\0\x01" "\0\0\x04\x13" "\0\0\0\x03"
+                                      "\0\0\0\0" "\xff\xff\xff\xff" "\0\0\0\x01" "a"
+                                      "\0\0\0\0"), &out));
     assert_true(out.ta.valid);
     assert_int_equal(out.ta.count, 3);
     assert_null(out.ta.values[0]);
     assert_string_equal(out.ta.values[1], "a");
     assert_string_equal(out.ta.values[2], "");
     /* has_null set but no NULL element: no nulls array */
-    assert_int_equal(cerd__decode_field(&all_table, &all_columns[C_IA],
-                                        LIT("\0\0\0\x01" "\0\0\0\x01" "\0\0\0\x17" "\0\0\0\x01"
-                                        "\xff\xff\xff\xfb" "\0\0\0\x04" "\0\0\0\x09"), &out),
-                     0);
+    CERD_ASSERT_OK(cerd__decode_field(&all_table, &all_columns[C_IA],
+                                      LIT("\0\0\0\x01" "\0\0\0\x01" "\0\0\0\x17" "\0\0\0\x01"
+                                      "\xff\xff\xff\xfb" "\0\0\0\x04" "\0\0\0\x09"), &out));
     assert_int_equal(out.ia.count, 1);
     assert_int_equal(out.ia.values[0], 9);
     assert_null(out.ia.nulls);
     free_row(&out);
     /* empty array */
-    assert_int_equal(cerd__decode_field(&all_table, &all_columns[C_IA],
-                                        LIT("\0\0\0\0" "\0\0\0\0" "\0\0\0\x17"), &out),
-                     0);
+    CERD_ASSERT_OK(cerd__decode_field(&all_table, &all_columns[C_IA],
+                                      LIT("\0\0\0\0" "\0\0\0\0" "\0\0\0\x17"), &out));
     assert_true(out.ia.valid);
     assert_int_equal(out.ia.count, 0);
     free_row(&out);
@@ -1321,7 +1318,7 @@ static void test_codec__encode_refuses_out_of_range_values(void **state)
     r.ts = INT64_C(-210866803200000001); /* one microsecond before 4714-11-24 BC */
     assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_TS], &r, &b), CERD_ERANGE);
     r.ts = INT64_C(-210866803200000000);
-    assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_TS], &r, &b), 0);
+    CERD_ASSERT_OK(cerd__encode_field(&all_table, &all_columns[C_TS], &r, &b));
     b.len = 0;
     r.ip.family = 5;
     assert_int_equal(cerd__encode_field(&all_table, &all_columns[C_IP], &r, &b), CERD_EINVALID);

@@ -44,7 +44,10 @@
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "conn/conn_internal.h"
+#include "check.h"
 #include "testdb.h"
+#include "rows.h"
+#include "strbuf.h"
 
 #define ROWS_PER_TABLE 2000
 #define VALID_SEEDS 300
@@ -147,75 +150,40 @@ static void pg_verdict_free(pg_verdict *v)
     v->nnum = 0;
 }
 
-typedef struct sbuf {
-    char *data;
-    size_t len, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        b->data = realloc(b->data, cap);
-        assert_non_null(b->data);
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-static __attribute__((format(printf, 2, 3))) void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    sb_puts(b, buf);
-}
-
 /* An element of a text[] literal: quoted, with " and \ escaped. */
-static void array_elem(sbuf *b, const char *s)
+static void array_elem(strbuf *b, const char *s)
 {
-    sb_put(b, "\"", 1);
+    strbuf_put(b, "\"", 1);
     for (; *s; s++) {
         if (*s == '"' || *s == '\\')
-            sb_put(b, "\\", 1);
-        sb_put(b, s, 1);
+            strbuf_put(b, "\\", 1);
+        strbuf_put(b, s, 1);
     }
-    sb_put(b, "\"", 1);
+    strbuf_put(b, "\"", 1);
 }
 
 /* The value of column c of row as text for PostgreSQL's input function (into b), or an
    SQL expression (into expr, then true). */
-static bool value_text(const cerd_column *c, const void *row, sbuf *b, sbuf *expr)
+static bool value_text(const cerd_column *c, const void *row, strbuf *b, strbuf *expr)
 {
     const char *f = (const char *)row + c->offset;
     bool opt = c->flags & CERD_COL_OPTIONAL;
     switch (c->type) {
     case CERD_TYPE_INT64:
-        sb_printf(b, "%" PRId64, opt ? ((const cerd_opt_int64 *)f)->value : *(const int64_t *)f);
+        strbuf_printf(b, "%" PRId64, opt ? ((const cerd_opt_int64 *)f)->value : *(const int64_t *)f);
         return false;
     case CERD_TYPE_INT32:
-        sb_printf(b, "%" PRId32, opt ? ((const cerd_opt_int32 *)f)->value : *(const int32_t *)f);
+        strbuf_printf(b, "%" PRId32, opt ? ((const cerd_opt_int32 *)f)->value : *(const int32_t *)f);
         return false;
     case CERD_TYPE_BOOL:
-        sb_puts(b, (opt ? ((const cerd_opt_bool *)f)->value : *(const bool *)f) ? "t" : "f");
+        strbuf_puts(b, (opt ? ((const cerd_opt_bool *)f)->value : *(const bool *)f) ? "t" : "f");
         return false;
     case CERD_TYPE_NUMERIC: {
         char buf[256];
         cerd_numeric_format(opt ? &((const cerd_opt_numeric *)f)->value
                                 : (const cerd_numeric *)f,
                             buf, sizeof buf);
-        sb_puts(b, buf);
+        strbuf_puts(b, buf);
         return false;
     }
     case CERD_TYPE_TIMESTAMPTZ: {
@@ -223,11 +191,11 @@ static bool value_text(const cerd_column *c, const void *row, sbuf *b, sbuf *exp
         cerd_timestamp ts = opt ? ((const cerd_opt_timestamp *)f)->value
                                 : *(const cerd_timestamp *)f;
         if (ts == CERD_TIMESTAMP_INFINITY)
-            sb_puts(expr, "'infinity'::timestamptz");
+            strbuf_puts(expr, "'infinity'::timestamptz");
         else if (ts == CERD_TIMESTAMP_NEG_INFINITY)
-            sb_puts(expr, "'-infinity'::timestamptz");
+            strbuf_puts(expr, "'-infinity'::timestamptz");
         else
-            sb_printf(expr, "(timestamptz 'epoch' + (%" PRId64 "::bigint) * interval "
+            strbuf_printf(expr, "(timestamptz 'epoch' + (%" PRId64 "::bigint) * interval "
                             "'1 microsecond')",
                       ts);
         return true;
@@ -235,45 +203,45 @@ static bool value_text(const cerd_column *c, const void *row, sbuf *b, sbuf *exp
     case CERD_TYPE_INET: {
         char buf[CERD_INET_BUFSIZE];
         cerd_inet_format(opt ? &((const cerd_opt_inet *)f)->value : (const cerd_inet *)f, buf);
-        sb_puts(b, buf);
+        strbuf_puts(b, buf);
         return false;
     }
     case CERD_TYPE_TEXT:
-        sb_puts(b, *(char *const *)f); /* as it is: bytes that are not UTF-8 too */
+        strbuf_puts(b, *(char *const *)f); /* as it is: bytes that are not UTF-8 too */
         return false;
     case CERD_TYPE_JSONB: {
         char *s = cJSON_PrintUnformatted(*(cJSON *const *)f);
         assert_non_null(s);
-        sb_puts(b, s);
+        strbuf_puts(b, s);
         free(s);
         return false;
     }
     case CERD_TYPE_INT32_ARRAY: {
         const cerd_int32_array *a = (const cerd_int32_array *)f;
-        sb_puts(b, "{");
+        strbuf_puts(b, "{");
         for (size_t i = 0; i < a->count; i++) {
             if (i)
-                sb_puts(b, ",");
+                strbuf_puts(b, ",");
             if (a->nulls && a->nulls[i])
-                sb_puts(b, "NULL");
+                strbuf_puts(b, "NULL");
             else
-                sb_printf(b, "%" PRId32, a->values[i]);
+                strbuf_printf(b, "%" PRId32, a->values[i]);
         }
-        sb_puts(b, "}");
+        strbuf_puts(b, "}");
         return false;
     }
     case CERD_TYPE_TEXT_ARRAY: {
         const cerd_text_array *a = (const cerd_text_array *)f;
-        sb_puts(b, "{");
+        strbuf_puts(b, "{");
         for (size_t i = 0; i < a->count; i++) {
             if (i)
-                sb_puts(b, ",");
+                strbuf_puts(b, ",");
             if (!a->values[i])
-                sb_puts(b, "NULL");
+                strbuf_puts(b, "NULL");
             else
                 array_elem(b, a->values[i]);
         }
-        sb_puts(b, "}");
+        strbuf_puts(b, "}");
         return false;
     }
     }
@@ -286,47 +254,47 @@ static bool value_text(const cerd_column *c, const void *row, sbuf *b, sbuf *exp
 static pg_verdict pg_judge(const cerd_table *t, const void *row)
 {
     pg_verdict v;
-    sbuf sql = {0}, vals = {0}, ret = {0};
-    sbuf params[CERD_MAX_COLUMNS];
+    strbuf sql = {0}, vals = {0}, ret = {0};
+    strbuf params[CERD_MAX_COLUMNS];
     const char *pv[CERD_MAX_COLUMNS];
     int np = 0, ncols = 0;
     PGresult *r;
 
     memset(&v, 0, sizeof v);
     memset(params, 0, sizeof params);
-    sb_printf(&sql, "INSERT INTO %s (", t->name);
+    strbuf_printf(&sql, "INSERT INTO %s (", t->name);
     for (int i = 0; i < t->ncolumns; i++) {
         const cerd_column *c = &t->columns[i];
         bool null = cerd__field_is_null(c, row);
         if (null && (c->flags & CERD_COL_HAS_DEFAULT))
             continue;
-        sb_printf(&sql, "%s%s", ncols ? ", " : "", c->name);
+        strbuf_printf(&sql, "%s%s", ncols ? ", " : "", c->name);
         if (vals.len)
-            sb_puts(&vals, ", ");
+            strbuf_puts(&vals, ", ");
         ncols++;
         if (null) {
-            sb_puts(&vals, "NULL");
+            strbuf_puts(&vals, "NULL");
             continue;
         }
         if (!value_text(c, row, &params[np], &vals)) {
             pv[np] = params[np].data ? params[np].data : "";
-            sb_printf(&vals, "$%d", ++np);
+            strbuf_printf(&vals, "$%d", ++np);
         }
         if (c->type == CERD_TYPE_NUMERIC) {
-            sb_printf(&ret, "%s%s::text", v.nnum ? ", " : "", c->name);
+            strbuf_printf(&ret, "%s%s::text", v.nnum ? ", " : "", c->name);
             v.num_col[v.nnum++] = i;
         }
     }
     if (!ncols)
-        sb_puts(&sql, ") DEFAULT VALUES");
+        strbuf_puts(&sql, ") DEFAULT VALUES");
     else {
-        sb_puts(&sql, ") VALUES (");
-        sb_puts(&sql, vals.data);
-        sb_puts(&sql, ")");
+        strbuf_puts(&sql, ") VALUES (");
+        strbuf_puts(&sql, vals.data);
+        strbuf_puts(&sql, ")");
     }
     if (v.nnum) {
-        sb_puts(&sql, " RETURNING ");
-        sb_puts(&sql, ret.data);
+        strbuf_puts(&sql, " RETURNING ");
+        strbuf_puts(&sql, ret.data);
     }
     r = PQexecParams(pg, sql.data, np, NULL, pv, NULL, NULL, 0);
     if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) {
@@ -810,55 +778,49 @@ static void build_menu(const cerd_table *t, int col, const cJSON *base, menu *m)
         for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
             add_raw(m, common[i]);
         if (c->precision > 0) {
+            /* built in a growable buffer: precision may be up to 1000 digits */
             int ip = c->precision - c->scale, s = c->scale;
-            char buf[128];
+            strbuf b = {0};
             for (int sign = 0; sign < 2; sign++) {
                 const char *minus = sign ? "-" : "";
-                int o;
                 /* the largest value: ip nines, s nines */
-                o = snprintf(buf, sizeof buf, "%s", minus);
-                for (int i = 0; i < ip; i++) buf[o++] = '9';
-                if (!ip) buf[o++] = '0';
-                if (s) buf[o++] = '.';
-                for (int i = 0; i < s; i++) buf[o++] = '9';
-                buf[o] = '\0';
-                add_raw(m, buf);
+                b.len = 0;
+                strbuf_puts(&b, minus);
+                for (int i = 0; i < ip; i++) strbuf_puts(&b, "9");
+                if (!ip) strbuf_puts(&b, "0");
+                if (s) strbuf_puts(&b, ".");
+                for (int i = 0; i < s; i++) strbuf_puts(&b, "9");
+                add_raw(m, b.data);
                 /* ... plus a digit that rounds it up into overflow, or not */
-                buf[o] = '5';
-                buf[o + 1] = '\0';
-                if (!s) {
-                    buf[o] = '.';
-                    buf[o + 1] = '5';
-                    buf[o + 2] = '\0';
-                }
-                add_raw(m, buf);
-                buf[strlen(buf) - 1] = '4';
-                add_raw(m, buf);
+                strbuf_puts(&b, s ? "5" : ".5");
+                add_raw(m, b.data);
+                b.data[b.len - 1] = '4';
+                add_raw(m, b.data);
                 /* one integer digit more: 10^ip */
-                o = snprintf(buf, sizeof buf, "%s1", minus);
-                for (int i = 0; i < ip; i++) buf[o++] = '0';
-                buf[o] = '\0';
-                add_raw(m, buf);
+                b.len = 0;
+                strbuf_printf(&b, "%s1", minus);
+                for (int i = 0; i < ip; i++) strbuf_puts(&b, "0");
+                add_raw(m, b.data);
                 /* the smallest unit, half of it (a tie) and just below half */
-                o = snprintf(buf, sizeof buf, "%s0.", minus);
-                for (int i = 0; i < s; i++) buf[o++] = '0';
-                buf[o++] = '5';
-                buf[o] = '\0';
-                add_raw(m, buf);
-                buf[o - 1] = '4';
-                buf[o++] = '9';
-                buf[o] = '\0';
-                add_raw(m, buf);
+                b.len = 0;
+                strbuf_printf(&b, "%s0.", minus);
+                for (int i = 0; i < s; i++) strbuf_puts(&b, "0");
+                strbuf_puts(&b, "5");
+                add_raw(m, b.data);
+                b.data[b.len - 1] = '4';
+                strbuf_puts(&b, "9");
+                add_raw(m, b.data);
                 /* a tie at scale s with digits all over: d...d.d...d5 */
-                o = snprintf(buf, sizeof buf, "%s", minus);
-                for (int i = 0; i < ip; i++) buf[o++] = (char)('1' + i % 9);
-                if (!ip) buf[o++] = '0';
-                buf[o++] = '.';
-                for (int i = 0; i < s; i++) buf[o++] = (char)('0' + (i * 7 + 3) % 10);
-                buf[o++] = '5';
-                buf[o] = '\0';
-                add_raw(m, buf);
+                b.len = 0;
+                strbuf_puts(&b, minus);
+                for (int i = 0; i < ip; i++) strbuf_putc(&b, (char)('1' + i % 9));
+                if (!ip) strbuf_puts(&b, "0");
+                strbuf_puts(&b, ".");
+                for (int i = 0; i < s; i++) strbuf_putc(&b, (char)('0' + (i * 7 + 3) % 10));
+                strbuf_puts(&b, "5");
+                add_raw(m, b.data);
             }
+            strbuf_free(&b);
         }
         break;
     }
@@ -926,7 +888,7 @@ static void build_menu(const cerd_table *t, int col, const cJSON *base, menu *m)
                                            "{\"k\": \"\\u00e9\"}"};
         for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
             cJSON *j = NULL;
-            assert_int_equal(cerd_json_parse(&j, docs[i], strlen(docs[i])), 0);
+            CERD_ASSERT_OK(cerd_json_parse(&j, docs[i], strlen(docs[i])));
             menu_add(m, j);
         }
         break;
@@ -1060,19 +1022,6 @@ static cJSON *random_value(const cerd_table *t, int col)
 
 /* ---------------------------------------------------------------- the rows of a table */
 
-static void *new_row(const cerd_table *t)
-{
-    void *row = calloc(1, t->row_size);
-    assert_non_null(row);
-    return row;
-}
-
-static void free_row(const cerd_table *t, void *row)
-{
-    cerd_row_clear(t, row);
-    free(row);
-}
-
 /* Judges the row obj describes (skipped when the row cannot hold it). */
 static void judge_json(stats *st, const cerd_table *t, const cJSON *obj, int source,
                        const char *what)
@@ -1107,7 +1056,7 @@ static size_t make_parents(const cerd_table *t, cerd_factory_parent *parents)
         o.create_parents = conn;
         if (cerd_factory_make(ref, &o, row) || cerd_row_insert(conn, ref, row, stored))
             fail_msg("%s: parent %s: %s", t->name, ref->name, cerd_error_last()->message);
-        assert_int_equal(cerd_row_to_json(ref, stored, &j), 0);
+        CERD_ASSERT_OK(cerd_row_to_json(ref, stored, &j));
         id = cJSON_GetObjectItemCaseSensitive(j, fk->ref_column);
         assert_true(cJSON_IsRaw(id) || cJSON_IsNumber(id));
         parents[n].table = fk->ref_table;
@@ -1184,7 +1133,7 @@ static void differential_table(const cerd_table *t, stats *st)
                      t->name, rule ? rule : "valid", (unsigned long long)o.seed);
             made_source[nmade++] = rule ? SRC_VIOLATE : SRC_VALID;
             if (!rule && nbases < VALID_SEEDS) {
-                assert_int_equal(cerd_row_to_json(t, row, &bases[nbases]), 0);
+                CERD_ASSERT_OK(cerd_row_to_json(t, row, &bases[nbases]));
                 nbases++;
             }
         }

@@ -17,6 +17,7 @@
 
 #include <cryptoerd/cryptoerd.h>
 #include "conn/conn_internal.h"
+#include "check.h"
 #include "testdb.h"
 #include "ops/validate_internal.h"
 
@@ -163,7 +164,7 @@ static cerd_expr *N(const char *text)
 {
     cerd_expr *e = node(CERD_EXPR_CONST, CERD_TYPE_NUMERIC);
     cerd_numeric *n = track(calloc(1, sizeof *n));
-    assert_int_equal(cerd_numeric_parse(n, text), 0);
+    CERD_ASSERT_OK(cerd_numeric_parse(n, text));
     e->text = text;
     e->num = n;
     return e;
@@ -273,7 +274,7 @@ static char tv(const cerd_expr *e)
 static cerd_numeric num(const char *text)
 {
     cerd_numeric n;
-    assert_int_equal(cerd_numeric_parse(&n, text), 0);
+    CERD_ASSERT_OK(cerd_numeric_parse(&n, text));
     return n;
 }
 
@@ -362,9 +363,9 @@ static void test_validate__a_check_passes_when_true_or_null_and_fails_when_false
     const cerd_check *checks[1] = {make_check("chk_n_positive", B2(CERD_EXPR_GT, C(C_N), I(0)))};
     cerd_table t = vt_table(checks, 1);
     (void)state;
-    assert_int_equal(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL), 0); /* NULL */
-    r.n = CERD_SOME(cerd_opt_int32, 1);
-    assert_int_equal(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL)); /* NULL */
+  r.n = CERD_SOME(cerd_opt_int32, 1);
+    CERD_ASSERT_OK(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL));
     r.n = CERD_SOME(cerd_opt_int32, 0);
     assert_int_equal(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_n_positive");
@@ -785,7 +786,7 @@ static void test_validate__numeric_is_rounded_as_stored_and_checked_for_precisio
     expect_one(&r, CERD_VALIDATE_INSERT, CERD_VIOLATION_NUMERIC_PRECISION, C_PRICE);
     /* the value as stored, rounded half away from zero: the public helper */
     stored = num("1.005");
-    assert_int_equal(cerd_numeric_round_to_typmod(&stored, &stored, 4, 2), 0);
+    CERD_ASSERT_OK(cerd_numeric_round_to_typmod(&stored, &stored, 4, 2));
     cerd_numeric_format(&stored, text, sizeof text);
     assert_string_equal(text, "1.01");
     /* CHECKs see the rounded value: CHECK (price <= 1.00) */
@@ -906,7 +907,7 @@ static void test_validate__every_violation_of_a_row_is_reported_at_once(void **s
     cerd_violations_free(NULL);
     /* valid: out is an empty list */
     r = base_row();
-    assert_int_equal(cerd_row_validate(&t, &r, CERD_VALIDATE_INSERT, &v), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&t, &r, CERD_VALIDATE_INSERT, &v));
     assert_int_equal(v.count, 0);
     assert_ptr_equal(v.table, &t);
     cerd_violations_free(&v);
@@ -929,7 +930,7 @@ static void test_validate__partial_updates_check_only_what_they_set(void **state
     r.name = NULL; /* not set by the update: not checked */
     cerd_colset_add(&set, C_N);
     /* big keeps its stored value, unknown here: the CHECK is left to the server */
-    assert_int_equal(cerd__row_validate(&t, &r, CERD_VALIDATE_STORED, &set, NULL), 0);
+    CERD_ASSERT_OK(cerd__row_validate(&t, &r, CERD_VALIDATE_STORED, &set, NULL));
     cerd_colset_add(&set, C_BIG);
     assert_int_equal(cerd__row_validate(&t, &r, CERD_VALIDATE_STORED, &set, NULL),
                      CERD_EINVALID);
@@ -952,7 +953,7 @@ static size_t count_numeric_constants(const cerd_expr *e)
         cerd_numeric parsed;
         char a[64], b[64];
         assert_non_null(e->num);
-        assert_int_equal(cerd_numeric_parse(&parsed, e->text), 0);
+        CERD_ASSERT_OK(cerd_numeric_parse(&parsed, e->text));
         cerd_numeric_format(&parsed, a, sizeof a);
         cerd_numeric_format(e->num, b, sizeof b);
         if (cerd_numeric_cmp(&parsed, e->num) != 0 || parsed.dscale != e->num->dscale ||
@@ -1045,7 +1046,7 @@ static void test_validate__the_valid_rows_of_every_table_pass(void **state)
         snprintf(path, sizeof path, "%s/tests/crud/rows/%s.json", CERD_SOURCE_DIR, t->name);
         text = testdb_read_file(path);
         assert_non_null(text);
-        assert_int_equal(cerd_json_parse(&doc, text, strlen(text)), 0);
+        CERD_ASSERT_OK(cerd_json_parse(&doc, text, strlen(text)));
         free(text);
         row = merged(cJSON_GetObjectItemCaseSensitive(doc, "row"), NULL);
         expect_row_valid(t, row, CERD_VALIDATE_INSERT, "row");
@@ -1075,7 +1076,7 @@ static void test_validate__generated_checks_on_price_data(void **state)
     p.low_price = num("99.25");
     p.close_price = num("100.75");
     p.candle_time = 1700000000000000;
-    assert_int_equal(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL));
     /* low above open: chk_ohlc_logic; a timeframe not in the list */
     p.low_price = num("100.6");
     p.timeframe = "2h";
@@ -1088,7 +1089,7 @@ static void test_validate__generated_checks_on_price_data(void **state)
     p.timeframe = "1M";
     p.low_price = num("99.25");
     p.open_price = num("100.000000004");
-    assert_int_equal(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL));
     p.open_price = num("1000000000000");
     v = violations(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT);
     assert_true(has_violation(&v, CERD_VIOLATION_NUMERIC_PRECISION, "numeric_precision"));
@@ -1096,9 +1097,9 @@ static void test_validate__generated_checks_on_price_data(void **state)
     /* volume has a default (0): absent on insert, the CHECK sees the default */
     p.open_price = num("100.5");
     assert_false(p.volume.valid);
-    assert_int_equal(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL));
     p.volume = CERD_SOME(cerd_opt_numeric, num("-0.004")); /* numeric(30,2): rounds to 0.00 */
-    assert_int_equal(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL));
     p.volume = CERD_SOME(cerd_opt_numeric, num("-0.005")); /* rounds to -0.01 */
     assert_int_equal(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL),
                      CERD_EINVALID);
@@ -1117,7 +1118,7 @@ static void test_validate__defaults_of_absent_columns_feed_checks_on_insert(void
     j.job_config = cJSON_CreateObject();
     j.retry_count = CERD_SOME(cerd_opt_int32, 3);
     /* max_retries absent: its DEFAULT 3 applies; retry_count <= max_retries holds */
-    assert_int_equal(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, &v), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, &v));
     cerd_violations_free(&v);
     j.retry_count = CERD_SOME(cerd_opt_int32, 4);
     v = violations(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT);
@@ -1126,7 +1127,7 @@ static void test_validate__defaults_of_absent_columns_feed_checks_on_insert(void
     assert_non_null(strstr(v.items[0].message, "max_retries = 3 (default)"));
     cerd_violations_free(&v);
     j.max_retries = CERD_SOME(cerd_opt_int32, 10);
-    assert_int_equal(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, NULL));
     /* as stored, a NULL max_retries is NULL: NOT NULL breaks */
     j.max_retries.valid = false;
     v = violations(&cerd_model_jobs_table, &j, CERD_VALIDATE_STORED);
@@ -1145,23 +1146,23 @@ static void test_validate__cardinality_and_owner_checks_of_the_schema(void **sta
     s.name = "DeFi";
     s.description = "Decentralised finance";
     s.top_3_coins_id = (cerd_int32_array){.values = ids, .count = 3, .valid = true};
-    assert_int_equal(cerd_row_validate(&cerd_sectors_table, &s, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_sectors_table, &s, CERD_VALIDATE_INSERT, NULL));
     s.top_3_coins_id.count = 4;
     assert_int_equal(cerd_row_validate(&cerd_sectors_table, &s, CERD_VALIDATE_INSERT, NULL),
                      CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_sectors_top_3_coins_id_cardinality");
     s.top_3_coins_id.valid = false; /* NULL: cardinality NULL, the CHECK passes */
-    assert_int_equal(cerd_row_validate(&cerd_sectors_table, &s, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_sectors_table, &s, CERD_VALIDATE_INSERT, NULL));
 
     w.name = "Main";
     w.watchlist_type = "default";
-    assert_int_equal(cerd_row_validate(&cerd_watchlists_table, &w, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_watchlists_table, &w, CERD_VALIDATE_INSERT, NULL));
     w.user_id = CERD_SOME(cerd_opt_int64, 7);
     assert_int_equal(cerd_row_validate(&cerd_watchlists_table, &w, CERD_VALIDATE_INSERT, NULL),
                      CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_watchlists_owner");
     w.watchlist_type = "personal";
-    assert_int_equal(cerd_row_validate(&cerd_watchlists_table, &w, CERD_VALIDATE_INSERT, NULL), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_watchlists_table, &w, CERD_VALIDATE_INSERT, NULL));
 }
 
 /* ---------------------------------------------------------------- the email regex */

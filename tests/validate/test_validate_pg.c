@@ -22,6 +22,7 @@
 
 #include <cryptoerd/cryptoerd.h>
 #include "conn/conn_internal.h"
+#include "check.h"
 #include "testdb.h"
 
 static testdb db;
@@ -55,7 +56,7 @@ static int teardown(void **state)
 static cerd_numeric num(const char *text)
 {
     cerd_numeric n;
-    assert_int_equal(cerd_numeric_parse(&n, text), 0);
+    CERD_ASSERT_OK(cerd_numeric_parse(&n, text));
     return n;
 }
 
@@ -67,7 +68,7 @@ static void test_validate_pg__invalid_rows_are_refused_without_a_round_trip(void
     char sql[128];
     cerd_assets a = {0};
     (void)state;
-    assert_int_equal(cerd_conn_open(&lost, db.conninfo), 0);
+    CERD_ASSERT_OK(cerd_conn_open(&lost, db.conninfo));
     snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(lost->pg));
     PQclear(testdb_ok(pg, sql));
     nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
@@ -123,8 +124,8 @@ static void test_validate_pg__stored_values_are_what_the_validator_checked(void 
     a.symbol = "SPC                              ";
     a.name = "Spaces";
     a.asset_type = "crypto";
-    assert_int_equal(cerd_row_validate(&cerd_assets_table, &a, CERD_VALIDATE_INSERT, NULL), 0);
-    assert_int_equal(cerd_assets_insert(conn, &a, &out), 0);
+    CERD_ASSERT_OK(cerd_row_validate(&cerd_assets_table, &a, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_assets_insert(conn, &a, &out));
     assert_int_equal(strlen(out.symbol), 20);
     assert_int_equal(strncmp(out.symbol, "SPC    ", 7), 0);
     cerd_assets_clear(&out);
@@ -139,7 +140,7 @@ static void test_validate_pg__stored_values_are_what_the_validator_checked(void 
     m.target_variable = "price_direction";
     {
         cerd_ai_models mout = {0};
-        assert_int_equal(cerd_ai_models_insert(conn, &m, &mout), 0);
+        CERD_ASSERT_OK(cerd_ai_models_insert(conn, &m, &mout));
         j.model_id = mout.id;
         cerd_ai_models_clear(&mout);
     }
@@ -148,7 +149,7 @@ static void test_validate_pg__stored_values_are_what_the_validator_checked(void 
     j.job_type = "fit";
     j.job_config = cJSON_CreateObject();
     j.progress_pct = CERD_SOME(cerd_opt_numeric, num("100.004"));
-    assert_int_equal(cerd_model_jobs_insert(conn, &j, &jout), 0);
+    CERD_ASSERT_OK(cerd_model_jobs_insert(conn, &j, &jout));
     cerd_numeric_format(&jout.progress_pct.value, text, sizeof text);
     assert_string_equal(text, "100.00");
     cerd_model_jobs_clear(&jout);
@@ -161,7 +162,7 @@ static void test_validate_pg__stored_values_are_what_the_validator_checked(void 
     /* 99.995 rounds to 100.00: accepted by both */
     cerd_conn_set_validation(conn, true);
     j.progress_pct = CERD_SOME(cerd_opt_numeric, num("-0.004"));
-    assert_int_equal(cerd_model_jobs_insert(conn, &j, &jout), 0);
+    CERD_ASSERT_OK(cerd_model_jobs_insert(conn, &j, &jout));
     cerd_numeric_format(&jout.progress_pct.value, text, sizeof text);
     assert_string_equal(text, "0.00");
     cerd_model_jobs_clear(&jout);
@@ -185,14 +186,14 @@ static void test_validate_pg__upsert_checks_the_row_to_insert_first(void **state
     m.model_type = "macro";
     m.training_data_timeframe = "1h";
     m.target_variable = "price_direction";
-    assert_int_equal(cerd_ai_models_insert(conn, &m, &mout), 0);
+    CERD_ASSERT_OK(cerd_ai_models_insert(conn, &m, &mout));
     j.model_id = mout.id;
     j.job_status = "pending";
     j.job_category = "training";
     j.job_type = "fit";
     j.job_config = cJSON_CreateObject();
     j.max_retries = CERD_SOME(cerd_opt_int32, 10);
-    assert_int_equal(cerd_model_jobs_insert(conn, &j, &jout), 0);
+    CERD_ASSERT_OK(cerd_model_jobs_insert(conn, &j, &jout));
     /* same id, retry_count 5, max_retries left out: the proposed row has the default 3 */
     j.id = jout.id;
     j.retry_count = CERD_SOME(cerd_opt_int32, 5);
@@ -205,7 +206,7 @@ static void test_validate_pg__upsert_checks_the_row_to_insert_first(void **state
     cerd_conn_set_validation(conn, true);
     /* with max_retries given, both accept */
     j.max_retries = CERD_SOME(cerd_opt_int32, 10);
-    assert_int_equal(cerd_model_jobs_upsert(conn, &j, NULL), 0);
+    CERD_ASSERT_OK(cerd_model_jobs_upsert(conn, &j, NULL));
     cerd_model_jobs_clear(&jout);
     cerd_ai_models_clear(&mout);
     cJSON_Delete(j.job_config);
@@ -244,7 +245,7 @@ static pg_verdict try_sql(const char *sql, PGresult **ok_res)
 static cJSON *parse_json(const char *text)
 {
     cJSON *j = NULL;
-    assert_int_equal(cerd_json_parse(&j, text, strlen(text)), 0);
+    CERD_ASSERT_OK(cerd_json_parse(&j, text, strlen(text)));
     return j;
 }
 
