@@ -214,10 +214,10 @@ static void test_pool_rls__transact_as_writes_only_as_that_user(void **state)
 
     CERD_ASSERT_OK(cerd_pool_transact_as(pool, users[1], NULL, insert_portfolio, &own));
     assert_int_equal(cerd_pool_transact_as(pool, users[1], NULL, insert_portfolio, &other),
-                     CERD_ESERVER);
+                     CERD_EPRIVILEGE);
     assert_string_equal(cerd_error_last()->sqlstate, "42501");
     /* acting as nobody, a write is refused as well */
-    assert_int_equal(cerd_pool_transact(pool, NULL, insert_portfolio, &own), CERD_ESERVER);
+    assert_int_equal(cerd_pool_transact(pool, NULL, insert_portfolio, &own), CERD_EPRIVILEGE);
     cerd_pool_free(pool);
     {
         char sql[128], *n;
