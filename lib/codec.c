@@ -183,6 +183,23 @@ static int no_memory(const cerd_table *t, const cerd_column *c)
                        c->name);
 }
 
+const cerd_colset *cerd__row_defaults(const cerd_table *t, const void *row)
+{
+    return (const cerd_colset *)(const void *)((const char *)row + t->defaults_offset);
+}
+
+int cerd__write_state(const cerd_table *t, int i, const void *row)
+{
+    const cerd_column *c = &t->columns[i];
+    if (cerd_colset_has(cerd__row_defaults(t, row), (unsigned)i))
+        return CERD__W_DEFAULT;
+    if (!cerd__field_is_null(c, row))
+        return CERD__W_VALUE;
+    if ((c->flags & CERD_COL_NOT_NULL) && (c->flags & (CERD_COL_HAS_DEFAULT | CERD_COL_IDENTITY)))
+        return CERD__W_ABSENT;
+    return CERD__W_NULL;
+}
+
 int cerd__field_is_null(const cerd_column *c, const void *row)
 {
     const char *f = (const char *)row + c->offset;

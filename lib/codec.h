@@ -29,6 +29,17 @@ uint32_t cerd__type_oid(cerd_type type);
    identity 0, invalid optional, NULL pointer). */
 int cerd__field_is_null(const cerd_column *c, const void *row);
 
+/* How an insert, update or upsert writes column i of row (the write rule of table.h):
+   DEFAULT when the column is in the row's `defaults`; VALUE when the field holds one;
+   ABSENT when the field is NULL and the column is NOT NULL with a server default (or
+   identity): insert leaves it to its default, update and upsert leave it unchanged;
+   NULL otherwise. */
+enum cerd__write_state { CERD__W_VALUE, CERD__W_NULL, CERD__W_DEFAULT, CERD__W_ABSENT };
+int cerd__write_state(const cerd_table *t, int i, const void *row);
+
+/* The row's `defaults` set (the last member of every generated row struct). */
+const cerd_colset *cerd__row_defaults(const cerd_table *t, const void *row);
+
 /* Appends the binary form of the field of column c in row to b. The field must not be
    NULL (check with cerd__field_is_null first). Text is checked (UTF-8, no NUL byte)
    and arrays element by element.

@@ -28,7 +28,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "pool_basic") || cerd_conn_open(&conn, db.conninfo))
         return -1;
-    rc = cerd_migrate(conn, NULL) || cerd_assets_insert(conn, &a, &out);
+    rc = cerd_migrate(NULL, conn) || cerd_assets_insert(&out, conn, &a);
     btc_id = out.id;
     cerd_assets_clear(&out);
     cerd_conn_free(conn);
@@ -60,7 +60,7 @@ static cerd_pool_options options(const char *app, unsigned min, unsigned max)
 static cerd_pool_statistics stats_of(cerd_pool *pool)
 {
     cerd_pool_statistics s = CERD_POOL_STATISTICS_INIT;
-    assert_int_equal(cerd_pool_stats(pool, &s), 0);
+    assert_int_equal(cerd_pool_stats(&s, pool), 0);
     return s;
 }
 
@@ -73,7 +73,7 @@ static void assert_clean(cerd_conn *c)
 {
     cerd_assets row = {0};
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_IDLE);
-    assert_int_equal(cerd_assets_get(c, &row, btc_id), 0);
+    assert_int_equal(cerd_assets_get(&row, c, btc_id), 0);
     assert_string_equal(row.symbol, "BTC");
     cerd_assets_clear(&row);
 }
@@ -109,7 +109,7 @@ static int insert_in_transaction(cerd_conn *c, void *arg)
 {
     cerd_assets a = {.symbol = "TXN", .name = "Transact", .asset_type = "crypto"};
     (void)arg;
-    return cerd_assets_insert(c, &a, NULL);
+    return cerd_assets_insert(NULL, c, &a);
 }
 
 static void test_pool__typed_api_works_on_a_pooled_connection_and_in_transactions(void **state)
@@ -123,23 +123,23 @@ static void test_pool__typed_api_works_on_a_pooled_connection_and_in_transaction
     (void)state;
 
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
-    assert_int_equal(cerd_assets_insert(c, &a, &out), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
+    assert_int_equal(cerd_assets_insert(&out, c, &a), 0);
     assert_true(out.id > 0);
     assert_int_equal(cerd_conn_begin(c), 0);
     a.symbol = "POOL2";
-    assert_int_equal(cerd_assets_insert(c, &a, NULL), 0);
+    assert_int_equal(cerd_assets_insert(NULL, c, &a), 0);
     assert_int_equal(cerd_conn_savepoint(c, "sp"), 0);
-    assert_int_equal(cerd_assets_insert(c, &a, NULL), CERD_EUNIQUE);
+    assert_int_equal(cerd_assets_insert(NULL, c, &a), CERD_EUNIQUE);
     assert_int_equal(cerd_conn_rollback_to(c, "sp"), 0);
-    assert_int_equal(cerd_assets_count(c, &count), 0);
+    assert_int_equal(cerd_assets_count(&count, c), 0);
     assert_int_equal(cerd_conn_rollback(c), 0);
-    assert_int_equal(cerd_assets_exists(c, &exists, 0), 0);
+    assert_int_equal(cerd_assets_exists(&exists, c, 0), 0);
     cerd_pool_release(pool, c);
 
     assert_int_equal(cerd_pool_transact(pool, NULL, insert_in_transaction, NULL), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
-    assert_int_equal(cerd_assets_get(c, &out, out.id), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
+    assert_int_equal(cerd_assets_get(&out, c, out.id), 0);
     assert_string_equal(out.symbol, "POOL1");
     cerd_pool_release(pool, c);
     assert_int_equal(cerd_pool_transact(pool, NULL, insert_in_transaction, NULL), CERD_EUNIQUE);
@@ -176,7 +176,7 @@ static void test_pool_options__session_settings_and_hook_apply_and_survive_reset
     o.after_connect_arg = "SET search_path = public, pg_catalog";
     hook_calls = 0;
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     pid = backend_pid(c);
     assert_int_equal(hook_calls, 1);
     v = pt_conn_value(c, "SELECT current_setting('statement_timeout') || ' '"
@@ -189,7 +189,7 @@ static void test_pool_options__session_settings_and_hook_apply_and_survive_reset
     /* session state changed by the borrower is reset on release */
     assert_int_equal(cerd_conn_exec(c, "SET TimeZone = 'Asia/Tokyo'; SET search_path = pg_catalog"), 0);
     cerd_pool_release(pool, c);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     assert_int_equal(backend_pid(c), pid); /* the same session, made clean */
     assert_int_equal(hook_calls, 2);
     v = pt_conn_value(c, "SELECT current_setting('statement_timeout') || ' '"
@@ -229,15 +229,15 @@ static void test_pool_release__open_transaction_is_rolled_back(void **state)
     (void)state;
 
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     pid = backend_pid(c);
     assert_int_equal(cerd_conn_begin(c), 0);
-    assert_int_equal(cerd_assets_insert(c, &a, &out), 0);
+    assert_int_equal(cerd_assets_insert(&out, c, &a), 0);
     cerd_pool_release(pool, c);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     assert_int_equal(backend_pid(c), pid);
     assert_clean(c);
-    assert_int_equal(cerd_assets_exists(c, &exists, out.id), 0);
+    assert_int_equal(cerd_assets_exists(&exists, c, out.id), 0);
     assert_false(exists);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty + stats_of(pool).destroyed_broken, 0);
@@ -255,14 +255,14 @@ static void test_pool_release__failed_transaction_is_destroyed(void **state)
     (void)state;
 
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     pid = backend_pid(c);
     assert_int_equal(cerd_conn_begin(c), 0);
-    assert_int_equal(cerd_assets_insert(c, &a, NULL), CERD_EUNIQUE);
+    assert_int_equal(cerd_assets_insert(NULL, c, &a), CERD_EUNIQUE);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_INERROR);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty, 1);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -279,14 +279,14 @@ static void test_pool_release__mid_result_connection_is_cancelled_and_destroyed(
     (void)state;
 
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     pid = backend_pid(c);
     /* a borrower that sent a query and walked away from its result */
     assert_int_equal(PQsendQuery(pt_pg(c), "SELECT pg_sleep(30)"), 1);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_ACTIVE);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty, 1);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -323,14 +323,14 @@ static void test_pool_release__lost_connection_is_destroyed(void **state)
     (void)state;
 
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     pid = backend_pid(c);
     assert_int_equal(cerd_conn_begin(c), 0);
     terminate(pid);
-    assert_int_equal(cerd_assets_get(c, &row, btc_id), CERD_ECONNLOST);
+    assert_int_equal(cerd_assets_get(&row, c, btc_id), CERD_ECONNLOST);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_broken, 1);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
 
@@ -338,7 +338,7 @@ static void test_pool_release__lost_connection_is_destroyed(void **state)
     pid = backend_pid(c);
     cerd_pool_release(pool, c);
     terminate(pid);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -356,7 +356,7 @@ static void test_pool_acquire_as__user_context_lasts_for_transactions_only(void 
     (void)state;
 
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire_as(pool, 42, &c), 0);
+    assert_int_equal(cerd_pool_acquire_as(&c, pool, 42), 0);
     pid = backend_pid(c);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_INTRANS);
     v = pt_conn_value(c, "SELECT current_setting('app.current_user_id')");
@@ -373,7 +373,7 @@ static void test_pool_acquire_as__user_context_lasts_for_transactions_only(void 
     free(v);
     cerd_pool_release(pool, c); /* with the transaction open */
 
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     assert_int_equal(backend_pid(c), pid);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_IDLE);
     assert_int_equal(cerd_conn_begin(c), 0); /* not acting as anyone any more */
@@ -396,16 +396,16 @@ static void check_named_statements(int named)
 
     o.named_statements = named;
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     a.symbol = named ? "NAMED" : "UNNAMED";
-    assert_int_equal(cerd_assets_insert(c, &a, &out), 0);
+    assert_int_equal(cerd_assets_insert(&out, c, &a), 0);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(cerd_assets_get(c, &out, out.id), 0);
+        assert_int_equal(cerd_assets_get(&out, c, out.id), 0);
         assert_string_equal(out.symbol, a.symbol);
     }
     assert_int_equal(cerd_conn_begin(c), 0);
-    assert_int_equal(cerd_assets_get_by_symbol(c, &out, a.symbol), 0);
-    assert_int_equal(cerd_assets_count(c, &count), 0);
+    assert_int_equal(cerd_assets_get_by_symbol(&out, c, a.symbol), 0);
+    assert_int_equal(cerd_assets_count(&count, c), 0);
     assert_true(count >= 2);
     assert_int_equal(cerd_conn_commit(c), 0);
     v = pt_conn_value(c, "SELECT count(*) FROM pg_prepared_statements");
@@ -461,7 +461,7 @@ static void test_pool_idle__surplus_connections_close_after_idle_timeout(void **
     o.idle_timeout_ms = 200;
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
     for (int i = 0; i < 4; i++)
-        assert_int_equal(cerd_pool_acquire(pool, &c[i]), 0);
+        assert_int_equal(cerd_pool_acquire(&c[i], pool), 0);
     assert_int_equal(pt_count_backends(admin, "cerd_idle", NULL, 0), 4);
     for (int i = 0; i < 4; i++)
         cerd_pool_release(pool, c[i]);
@@ -509,7 +509,7 @@ static void test_pool_free__borrowed_connections_outlive_it(void **state)
     (void)state;
 
     assert_int_equal(cerd_pool_new(&pool, &o), 0);
-    assert_int_equal(cerd_pool_acquire(pool, &c), 0);
+    assert_int_equal(cerd_pool_acquire(&c, pool), 0);
     /* a connection that is not the pool's is refused */
     assert_int_equal(cerd_conn_open(&plain, db.conninfo), 0);
     cerd_pool_release(pool, plain);

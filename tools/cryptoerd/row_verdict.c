@@ -275,7 +275,7 @@ int verdict_row(verdict *out, const cerd_table *t, const cJSON *row)
             free(canon);
             goto done;
         }
-        r = cerd_row_from_json(t, one, scratch);
+        r = cerd_row_from_json(scratch, t, one);
         cJSON_Delete(one);
         one = NULL;
         if (r == CERD_ENOMEM) {
@@ -301,21 +301,21 @@ int verdict_row(verdict *out, const cerd_table *t, const cJSON *row)
     /* the row the members make, judged by the library */
     {
         cerd_violations lib = {0}, stored = {0};
-        int r2 = cerd_row_from_json(t, obj, fields);
+        int r2 = cerd_row_from_json(fields, t, obj);
         if (r2 == CERD_ENOMEM)
             goto done;
         if (r2) { /* each member converted alone: should not happen */
             if (add(out, "type", 0, -1, cerd_error_last()->message, NULL))
                 goto done;
         } else {
-            r2 = cerd_row_validate(t, fields, CERD_VALIDATE_INSERT, &lib);
+            r2 = cerd_row_validate(&lib, t, fields, CERD_VALIDATE_INSERT);
             if (r2 && r2 != CERD_EINVALID)
                 goto done;
             if (any_nulled) {
                 bool skip_nulled[CERD_MAX_COLUMNS];
                 for (int i = 0; i < CERD_MAX_COLUMNS; i++)
                     skip_nulled[i] = skip[i] || nulled[i];
-                r2 = cerd_row_validate(t, fields, CERD_VALIDATE_STORED, &stored);
+                r2 = cerd_row_validate(&stored, t, fields, CERD_VALIDATE_STORED);
                 if ((r2 && r2 != CERD_EINVALID) || take(out, t, &lib, skip_nulled, NULL, NULL) ||
                     take(out, t, &stored, skip, nulled, deflt)) {
                     cerd_violations_free(&lib);
