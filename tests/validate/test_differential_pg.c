@@ -280,8 +280,9 @@ static bool value_text(const cerd_column *c, const void *row, sbuf *b, sbuf *exp
     return false;
 }
 
-/* Inserts row as an INSERT with text parameters would: a column that is NULL (identity:
-   0) and has a default is left out, as cerd_row_insert() leaves it. */
+/* Inserts row as an INSERT with text parameters would: a NOT NULL column that is NULL
+   (identity: 0) and has a default is left out, as cerd_row_insert() leaves it (the write
+   rule); a nullable one is written as NULL. */
 static pg_verdict pg_judge(const cerd_table *t, const void *row)
 {
     pg_verdict v;
@@ -297,7 +298,7 @@ static pg_verdict pg_judge(const cerd_table *t, const void *row)
     for (int i = 0; i < t->ncolumns; i++) {
         const cerd_column *c = &t->columns[i];
         bool null = cerd__field_is_null(c, row);
-        if (null && (c->flags & CERD_COL_HAS_DEFAULT))
+        if (null && (c->flags & CERD_COL_HAS_DEFAULT) && (c->flags & CERD_COL_NOT_NULL))
             continue;
         sb_printf(&sql, "%s%s", ncols ? ", " : "", c->name);
         if (vals.len)
@@ -406,8 +407,8 @@ static bool left_to_server(const cerd_table *t, const void *row, const char *nam
             continue;
         for (uint16_t i = 0; i < ck->ncolumns; i++) {
             const cerd_column *c = &t->columns[ck->columns[i]];
-            if ((c->flags & CERD_COL_HAS_DEFAULT) && cerd__field_is_null(c, row) &&
-                !(ck->defaults && ck->defaults[i]))
+            if ((c->flags & CERD_COL_HAS_DEFAULT) && (c->flags & CERD_COL_NOT_NULL) &&
+                cerd__field_is_null(c, row) && !(ck->defaults && ck->defaults[i]))
                 return true;
         }
     }
