@@ -247,7 +247,8 @@ struct cJSON;
  * Sets the fields of @p out from the JSON object @p obj, whose keys are column names and
  * whose values have the form PostgreSQL's to_jsonb() gives (numerics may also be JSON
  * strings; timestamps ISO 8601 strings; inet strings; arrays JSON arrays). A missing key
- * leaves the field absent (NULL, or the default on insert); JSON null is SQL NULL.
+ * leaves the field NULL (written by the rule of cerd_row_insert(): a NOT NULL column with
+ * a default is then absent); JSON null is SQL NULL. `defaults` is left empty.
  * Numbers are taken exactly when @p obj comes from cerd_json_parse(); cJSON's own parser
  * turns numbers into doubles.
  * @param t         the table.
