@@ -74,11 +74,11 @@ static void *cerd_thread(void *arg)
     while (!atomic_load(j->stop)) {
         cerd_conn *c;
         bool exists;
-        if (cerd_pool_acquire(j->cerd, &c)) {
+        if (cerd_pool_acquire(&c, j->cerd)) {
             j->failures++;
             continue;
         }
-        if (j->with_query && (cerd_assets_exists(c, &exists, asset_id) || !exists))
+        if (j->with_query && (cerd_assets_exists(&exists, c, asset_id) || !exists))
             j->failures++;
         cerd_pool_release(j->cerd, c);
         j->cycles++;
@@ -203,8 +203,8 @@ static void prepare(void)
     snprintf(zdb_url, sizeof zdb_url, "postgresql://%s:%s@%s:%s/%s", PQuser(pg), pass,
              PQhost(pg)[0] == '/' ? "localhost" : PQhost(pg), PQport(pg), PQdb(pg));
     PQfinish(pg);
-    if (cerd_conn_open(&conn, conninfo) || cerd_migrate(conn, NULL)
-        || cerd_assets_upsert_by_symbol(conn, &a, &out)) {
+    if (cerd_conn_open(&conn, conninfo) || cerd_migrate(NULL, conn)
+        || cerd_assets_upsert_by_symbol(&out, conn, &a)) {
         fprintf(stderr, "bench_pool: %s\n", cerd_error_last()->message);
         exit(1);
     }

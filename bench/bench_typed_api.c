@@ -217,7 +217,7 @@ static double lookups_library(int count)
     double t0 = now_s();
     cerd_assets a = {0};
     for (int i = 0; i < count; i++) {
-        if (cerd_assets_get(conn, &a, 1 + i % ASSETS))
+        if (cerd_assets_get(&a, conn, 1 + i % ASSETS))
             die("cerd_assets_get");
     }
     cerd_assets_clear(&a);
@@ -264,8 +264,8 @@ static double decode_library(int64_t asset_id, size_t *rows)
     cerd_page page = {.limit = PAGE};
     *rows = 0;
     do {
-        cerd_price_data_list list = {0};
-        if (cerd_price_data_list_by_asset_id(conn, asset_id, &page, &list))
+        cerd_price_data_rows list = {0};
+        if (cerd_price_data_list_by_asset_id(&list, conn, asset_id, &page))
             die("list");
         *rows += list.count;
         page.after = list.next;
@@ -399,7 +399,7 @@ int main(int argc, char **argv)
         LOOKUPS /= 20;
         CANDLES /= 20;
     }
-    if (cerd_conn_open(&conn, dsn) || cerd_migrate(conn, NULL))
+    if (cerd_conn_open(&conn, dsn) || cerd_migrate(NULL, conn))
         die("connect/migrate");
     pg = PQconnectdb(dsn);
     if (PQstatus(pg) != CONNECTION_OK)

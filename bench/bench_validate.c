@@ -74,7 +74,7 @@ static double run(const cerd_table *t, const char *rows, size_t row_size, size_t
         double start = now_s(), elapsed;
         do {
             for (size_t i = 0; i < n; i++)
-                if (cerd_row_validate(t, rows + i * row_size, CERD_VALIDATE_INSERT, NULL))
+                if (cerd_row_validate(NULL, t, rows + i * row_size, CERD_VALIDATE_INSERT))
                     die(t->name);
             done += n;
             elapsed = now_s() - start;
@@ -165,7 +165,7 @@ static void bench_ai_regime_analysis(void)
             cJSON_ReplaceItemInObjectCaseSensitive(row, v->string, cJSON_CreateNumber(1));
     }
     for (size_t i = 0; i < NROWS; i++) {
-        if (cerd_row_from_json(t, row, &rows[i]))
+        if (cerd_row_from_json(&rows[i], t, row))
             die("ai_regime_analysis row");
         /* vary every score between 0.1 and 1 (4 decimals) */
         for (int c = 0; c < t->ncolumns; c++) {

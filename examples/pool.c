@@ -42,12 +42,12 @@ static int bump(cerd_conn *conn, void *arg)
     int rc;
     (void)arg;
 
-    if ((rc = cerd_assets_get(conn, &row, counter_id)))
+    if ((rc = cerd_assets_get(&row, conn, counter_id)))
         return rc;
     upd.id = row.id;
     upd.access_count = CERD_SOME(cerd_opt_int32, row.access_count.value + 1);
     cerd_colset_add(&cols, CERD_ASSETS_ACCESS_COUNT);
-    rc = cerd_assets_update_columns(conn, &upd, &cols, NULL);
+    rc = cerd_assets_update_columns(NULL, conn, &upd, &cols);
     cerd_assets_clear(&row);
     return rc;
 }
@@ -61,16 +61,16 @@ static void *worker(void *arg)
     serializable.isolation = CERD_ISOLATION_SERIALIZABLE;
     serializable.max_attempts = 100;
     for (int i = 0; i < ROUNDS; i++) {
-        cerd_portfolios_list mine = {0};
+        cerd_portfolios_rows mine = {0};
         cerd_page page = {0};
         cerd_conn *conn;
 
         /* Acting as the user: a transaction is open, the policies see user_id. */
-        if (cerd_pool_acquire_as(pool, user_id, &conn)) {
+        if (cerd_pool_acquire_as(&conn, pool, user_id)) {
             failures++;
             continue;
         }
-        if (cerd_portfolios_list_by_user_id(conn, user_id, &page, &mine) || mine.count == 0)
+        if (cerd_portfolios_list_by_user_id(&mine, conn, user_id, &page) || mine.count == 0)
             failures++;
         cerd_portfolios_list_free(&mine);
         cerd_conn_commit(conn);
@@ -93,31 +93,31 @@ static int prepare(void)
     cerd_conn *conn;
     int rc;
 
-    if (cerd_pool_acquire(pool, &conn))
+    if (cerd_pool_acquire(&conn, pool))
         return fail("acquire");
-    if ((rc = cerd_migrate(conn, NULL)))
+    if ((rc = cerd_migrate(NULL, conn)))
         goto out;
     counter.access_count = CERD_SOME(cerd_opt_int32, 0);
-    if ((rc = cerd_assets_upsert_by_symbol(conn, &counter, &a)))
+    if ((rc = cerd_assets_upsert_by_symbol(&a, conn, &counter)))
         goto out;
     counter_id = a.id;
-    rc = cerd_users_get_by_email(conn, &u, user.email);
+    rc = cerd_users_get_by_email(&u, conn, user.email);
     if (rc == CERD_ENOTFOUND)
-        rc = cerd_users_insert(conn, &user, &u);
+        rc = cerd_users_insert(&u, conn, &user);
     if (rc)
         goto out;
     user_id = u.id;
     /* the portfolio is created acting as its owner, as the policies require */
     cerd_pool_release(pool, conn);
-    if (cerd_pool_acquire_as(pool, user_id, &conn))
+    if (cerd_pool_acquire_as(&conn, pool, user_id))
         return fail("acquire_as");
     {
         cerd_portfolios p = {.user_id = user_id};
-        cerd_portfolios_list mine = {0};
+        cerd_portfolios_rows mine = {0};
         cerd_page page = {0};
-        if (!(rc = cerd_portfolios_list_by_user_id(conn, user_id, &page, &mine))
+        if (!(rc = cerd_portfolios_list_by_user_id(&mine, conn, user_id, &page))
             && mine.count == 0)
-            rc = cerd_portfolios_insert(conn, &p, NULL);
+            rc = cerd_portfolios_insert(NULL, conn, &p);
         cerd_portfolios_list_free(&mine);
         if (!rc)
             rc = cerd_conn_commit(conn);
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
         pthread_join(threads[i], &f);
         failures += (intptr_t)f;
     }
-    cerd_pool_stats(pool, &stats);
+    cerd_pool_stats(&stats, pool);
     printf("%d rounds by %d threads, %ld failures\n", ROUNDS, THREADS, (long)failures);
     printf("pool: %u open (%u idle), %" PRIu64 " acquisitions, %" PRIu64 " waited "
            "(%" PRIu64 " ms in all), %" PRIu64 " timeouts, %" PRIu64 " connections opened\n",

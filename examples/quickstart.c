@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     const char *dsn = argc > 1 ? argv[1] : getenv("CRYPTOERD_DSN");
     cerd_conn *conn = NULL;
     cerd_assets btc_in = {0}, btc = {0};
-    cerd_price_data_list latest = {0};
+    cerd_price_data_rows latest = {0};
     cerd_page page = {.limit = 10, .descending = true};
     /* the week before the start of the current hour */
     cerd_timestamp start = cerd_timestamp_now() / HOUR_US * HOUR_US - HOURS * HOUR_US;
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     printf("libcryptoerd %s\n", cerd_version_string());
     if (cerd_conn_open(&conn, dsn))
         return fail("connect");
-    if (cerd_migrate(conn, &applied)) {
+    if (cerd_migrate(&applied, conn)) {
         rc = fail("migrate");
         goto out;
     }
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     btc_in.name = "Bitcoin";
     btc_in.asset_type = "crypto";
     btc_in.quote_currency = "USDT";
-    if (cerd_assets_upsert_by_symbol(conn, &btc_in, &btc)) {
+    if (cerd_assets_upsert_by_symbol(&btc, conn, &btc_in)) {
         rc = fail("asset");
         goto out;
     }
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
     for (int h = 0; h < HOURS; h++) {
         cerd_price_data candle = {0};
         make_candle(&candle, btc.id, start, h, &price, &seed);
-        if (cerd_price_data_upsert_by_asset_id_timeframe_candle_time(conn, &candle, NULL)) {
+        if (cerd_price_data_upsert_by_candle(NULL, conn, &candle)) {
             rc = fail("candle");
             cerd_conn_rollback(conn);
             goto out;
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
     }
     printf("stored %d hourly candles\n\nlatest ten:\n", HOURS);
 
-    if (cerd_price_data_list_by_asset_id(conn, btc.id, &page, &latest)) {
+    if (cerd_price_data_list_by_asset_id(&latest, conn, btc.id, &page)) {
         rc = fail("list");
         goto out;
     }

@@ -19,7 +19,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "error") || cerd_conn_open(&conn, db.conninfo))
         return -1;
-    return cerd_migrate(conn, NULL) ? -1 : 0;
+    return cerd_migrate(NULL, conn) ? -1 : 0;
 }
 
 static int teardown(void **state)

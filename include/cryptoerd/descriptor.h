@@ -19,7 +19,7 @@
 CERD_BEGIN_DECLS
 
 /** Layout version of ::cerd_table. Generated code refuses to compile against another. */
-#define CERD_TABLE_ABI 1
+#define CERD_TABLE_ABI 2
 
 /** Most columns a table may have (the width of ::cerd_colset). */
 #define CERD_MAX_COLUMNS 128
@@ -92,9 +92,15 @@ typedef struct cerd_table {
     int16_t soft_delete_column;          /**< Index of deleted_at, or -1. */
     uint16_t nchecks;                    /**< Number of CHECK constraints. */
     const cerd_check *const *checks;     /**< Compiled CHECK constraints. */
+    size_t defaults_offset;              /**< offsetof() of the row struct's last member,
+                                              `cerd_colset defaults` (see ::cerd_colset). */
 } cerd_table;
 
-/** A set of column indexes (for updating chosen columns). Zero-initialise, then add. */
+/**
+ * A set of column indexes. Zero-initialise, then add. Used for the columns an update
+ * writes, and as the last member of every row struct, `defaults`: the columns an insert,
+ * update or upsert writes as DEFAULT (see cerd_row_insert() for the write rule).
+ */
 typedef struct cerd_colset {
     uint64_t bits[CERD_MAX_COLUMNS / 64]; /**< One bit per column index. */
 } cerd_colset;

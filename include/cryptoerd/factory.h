@@ -103,8 +103,8 @@ typedef struct cerd_factory_options {
  *         row was found within the bounded repairs (the message lists what still
  *         failed); ::CERD_ENOMEM; errors of looking up and inserting parents.
  */
-CERD_EXTERN int cerd_factory_make(const cerd_table *t, const cerd_factory_options *opts,
-                                  void *out);
+CERD_EXTERN int cerd_factory_make(void *out, const cerd_table *t,
+                                  const cerd_factory_options *opts);
 
 CERD_END_DECLS
 

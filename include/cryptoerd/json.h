@@ -26,8 +26,9 @@ struct cerd_violations;
 /**
  * Sets the fields of @p out from the JSON object @p obj, whose keys are column names and
  * whose values have the form PostgreSQL's to_jsonb() gives. A missing key leaves the field
- * absent (NULL, or the default on insert); JSON null is SQL NULL; a repeated key: the
- * last one wins, as in jsonb.
+ * NULL (written by the rule of cerd_row_insert(): a NOT NULL column with a default is then
+ * absent); JSON null is SQL NULL; `defaults` is left empty; a repeated key: the last one
+ * wins, as in jsonb.
  *
  * The JSON type each column takes (one rule, the same for every table):
  *  - integer columns (smallint, integer, bigint, integer[] elements): JSON numbers only,
@@ -50,7 +51,7 @@ struct cerd_violations;
  *         JSON type or unparsable text; ::CERD_ERANGE for a number out of range. Stops at
  *         the first bad member (see cerd_row_from_json_collect() for all of them).
  */
-CERD_EXTERN int cerd_row_from_json(const cerd_table *t, const struct cJSON *obj, void *out);
+CERD_EXTERN int cerd_row_from_json(void *out, const cerd_table *t, const struct cJSON *obj);
 
 /**
  * cerd_row_from_json() that reports every problem instead of stopping at the first: each
@@ -88,7 +89,7 @@ CERD_EXTERN int cerd_row_from_json_collect(void *out, struct cerd_violations *pr
  * @param row       the row (borrowed).
  * @param[out] out  a new cJSON object owned by the caller (cJSON_Delete()).
  */
-CERD_EXTERN int cerd_row_to_json(const cerd_table *t, const void *row, struct cJSON **out);
+CERD_EXTERN int cerd_row_to_json(struct cJSON **out, const cerd_table *t, const void *row);
 
 /**
  * Parses JSON text like cJSON_Parse, but keeps every number exact: a number that a

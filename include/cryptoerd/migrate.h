@@ -29,7 +29,7 @@ CERD_BEGIN_DECLS
  *         embedded text or the database records a migration this library does not have;
  *         the server's error code when a migration fails (message names the file).
  */
-CERD_EXTERN int cerd_migrate(cerd_conn *conn, int *applied);
+CERD_EXTERN int cerd_migrate(int *applied, cerd_conn *conn);
 
 /** The number of migrations compiled into the library. */
 CERD_EXTERN size_t cerd_migration_count(void);

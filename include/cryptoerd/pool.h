@@ -194,7 +194,7 @@ CERD_EXTERN int cerd_pool_new(cerd_pool **out, const cerd_pool_options *opts);
  *         pool has no connection and cannot open one (message from the last attempt);
  *         ::CERD_EMISUSE for NULL arguments or a pool being freed.
  */
-CERD_EXTERN int cerd_pool_acquire(cerd_pool *pool, cerd_conn **out);
+CERD_EXTERN int cerd_pool_acquire(cerd_conn **out, cerd_pool *pool);
 
 /**
  * Borrows a connection acting as user @p user_id for row-level security: a transaction
@@ -211,7 +211,7 @@ CERD_EXTERN int cerd_pool_acquire(cerd_pool *pool, cerd_conn **out);
  *         then released and @p out is NULL). A connection found lost at this point is
  *         replaced silently.
  */
-CERD_EXTERN int cerd_pool_acquire_as(cerd_pool *pool, int64_t user_id, cerd_conn **out);
+CERD_EXTERN int cerd_pool_acquire_as(cerd_conn **out, cerd_pool *pool, int64_t user_id);
 
 /**
  * Hands a borrowed connection back. A transaction still open is rolled back and the
@@ -262,7 +262,7 @@ CERD_EXTERN int cerd_pool_transact_as(cerd_pool *pool, int64_t user_id,
  * @param[in,out] out  initialised with ::CERD_POOL_STATISTICS_INIT; filled.
  * @return 0; ::CERD_EMISUSE for NULL arguments or an unknown version.
  */
-CERD_EXTERN int cerd_pool_stats(cerd_pool *pool, cerd_pool_statistics *out);
+CERD_EXTERN int cerd_pool_stats(cerd_pool_statistics *out, cerd_pool *pool);
 
 /**
  * Closes the pool: threads waiting in cerd_pool_acquire() fail with ::CERD_EMISUSE,

@@ -39,6 +39,8 @@ typedef struct cerd_page {
     uint32_t limit;       /**< Rows per page; 0 means 100. */
     cerd_cursor after;    /**< Continue after this position (from the previous page's next). */
     bool descending;      /**< Newest (highest primary key) first. */
+    bool include_deleted; /**< On a table with deleted_at: also list soft-deleted rows
+                               (by default they are left out). */
 } cerd_page;
 
 /** Rows of one table, as the generic functions return them. */
@@ -50,40 +52,60 @@ typedef struct cerd_rows {
 } cerd_rows;
 
 /** Row operation flags. */
-enum cerd_delete_flag {
-    CERD_DELETE_HARD = 1 /**< Remove the row even when the table supports soft delete. */
+enum cerd_row_flag {
+    CERD_DELETE_HARD = 1,        /**< cerd_row_delete(): remove the row even when the table
+                                      supports soft delete. */
+    CERD_ROW_INCLUDE_DELETED = 2 /**< cerd_row_get(), cerd_row_count(), cerd_row_exists():
+                                      also see soft-deleted rows (deleted_at set), which are
+                                      otherwise hidden. */
 };
 
 /**
  * Inserts @p in (borrowed) and decodes the stored row, with identity and defaults
  * filled in and numerics as stored, into @p out (may be NULL). One round trip.
+ *
+ * The write rule, the same for insert, update, update_columns and upsert: each column is
+ * - in the row's `defaults` set: written as DEFAULT (its server default, or NULL when it
+ *   has none);
+ * - else, when its field holds a value: that value;
+ * - else (field NULL: an invalid optional, a NULL pointer, an invalid array, identity 0):
+ *   when the column is NOT NULL and has a server default (or is an identity), it is
+ *   absent: an insert gives it its default, an update or upsert leaves it unchanged;
+ *   otherwise it is written as NULL (so a nullable column with a default gets NULL when
+ *   left NULL on insert: to get its default, add it to `defaults`).
+ * Rows read back never have `defaults` set: writing one again writes what it holds.
  * @return 0; ::CERD_EUNIQUE, ::CERD_EFOREIGNKEY, ::CERD_ECHECK, ::CERD_ENOTNULL,
  *         ::CERD_EINVALID (client-side validation), ::CERD_EENCODING, ...
  */
-CERD_EXTERN int cerd_row_insert(cerd_conn *conn, const cerd_table *t, const void *in, void *out);
+CERD_EXTERN int cerd_row_insert(void *out, cerd_conn *conn, const cerd_table *t, const void *in);
 
 /**
  * Reads the row whose key @p key (-1 for the primary key, else an index into
- * unique_keys) equals the key fields of @p key_row into @p out.
+ * unique_keys) equals the key fields of @p key_row into @p out. On a table with
+ * deleted_at, a soft-deleted row is not found unless @p flags has
+ * ::CERD_ROW_INCLUDE_DELETED.
  * @return 0; ::CERD_ENOTFOUND.
  */
-CERD_EXTERN int cerd_row_get(cerd_conn *conn, const cerd_table *t, int key,
-                             const void *key_row, void *out);
+CERD_EXTERN int cerd_row_get(void *out, cerd_conn *conn, const cerd_table *t,
+                             int key, const void *key_row, int flags);
 
 /**
  * Updates the row with the primary key of @p in: every non-key column, or only those in
- * @p columns when it is not NULL. The stored row goes to @p out (may be NULL).
+ * @p columns when it is not NULL, each as the write rule of cerd_row_insert() says
+ * (absent columns are left unchanged). The stored row goes to @p out (may be NULL).
  * @return 0; ::CERD_ENOTFOUND; constraint errors as for insert.
  */
-CERD_EXTERN int cerd_row_update(cerd_conn *conn, const cerd_table *t, const void *in,
-                                const cerd_colset *columns, void *out);
+CERD_EXTERN int cerd_row_update(void *out, cerd_conn *conn, const cerd_table *t,
+                                const void *in, const cerd_colset *columns);
 
 /**
  * Inserts @p in, or on a conflict on unique key @p key (-1: primary key) updates the
- * existing row with @p in's columns (ON CONFLICT ... DO UPDATE). Stored row to @p out.
+ * existing row with @p in's columns (ON CONFLICT ... DO UPDATE), both paths following the
+ * write rule of cerd_row_insert() (the update path leaves absent columns unchanged and
+ * the conflict key's columns as they are). Stored row to @p out (may be NULL).
  */
-CERD_EXTERN int cerd_row_upsert(cerd_conn *conn, const cerd_table *t, int key, const void *in,
-                                void *out);
+CERD_EXTERN int cerd_row_upsert(void *out, cerd_conn *conn, const cerd_table *t, int key,
+                                const void *in);
 
 /**
  * Deletes the row with the primary key of @p key_row. On a table with deleted_at the row
@@ -94,18 +116,22 @@ CERD_EXTERN int cerd_row_delete(cerd_conn *conn, const cerd_table *t, const void
                                 int flags);
 
 /**
- * Lists rows whose column @p column equals that field of @p value_row, in primary-key
- * order, one page at a time (keyset pagination). @p out receives the rows.
+ * Lists rows whose column @p column equals that field of @p value_row (@p column -1:
+ * every row of the table; @p value_row may then be NULL), in primary-key order, one page
+ * at a time (keyset pagination). @p out receives the rows. On a table with deleted_at,
+ * soft-deleted rows are left out unless cerd_page::include_deleted is set.
  */
-CERD_EXTERN int cerd_row_list(cerd_conn *conn, const cerd_table *t, int column,
-                              const void *value_row, const cerd_page *page, cerd_rows *out);
+CERD_EXTERN int cerd_row_list(cerd_rows *out, cerd_conn *conn, const cerd_table *t,
+                              int column, const void *value_row, const cerd_page *page);
 
-/** Counts the table's rows (soft-deleted rows included). */
-CERD_EXTERN int cerd_row_count(cerd_conn *conn, const cerd_table *t, int64_t *out);
+/** Counts the table's rows; soft-deleted rows only with ::CERD_ROW_INCLUDE_DELETED in
+ *  @p flags. */
+CERD_EXTERN int cerd_row_count(int64_t *out, cerd_conn *conn, const cerd_table *t, int flags);
 
-/** Sets @p *out to whether a row with the primary key of @p key_row exists. */
-CERD_EXTERN int cerd_row_exists(cerd_conn *conn, const cerd_table *t, const void *key_row,
-                                bool *out);
+/** Sets @p *out to whether a row with the primary key of @p key_row exists; a
+ *  soft-deleted row counts only with ::CERD_ROW_INCLUDE_DELETED in @p flags. */
+CERD_EXTERN int cerd_row_exists(bool *out, cerd_conn *conn, const cerd_table *t,
+                                const void *key_row, int flags);
 
 /** Releases what a row owns (strings, JSON, arrays) and zeroes it. Accepts NULL. */
 CERD_EXTERN void cerd_row_clear(const cerd_table *t, void *row);

@@ -169,10 +169,13 @@ typedef struct cerd_violations {
 
 /** What a row is validated for: an insert leaves columns with defaults to the server. */
 typedef enum cerd_validate_mode {
-    CERD_VALIDATE_INSERT = 1, /**< The row as cerd_row_insert() sends it: an absent column
-                                   (NULL, or identity 0) that has a default gets it. */
+    CERD_VALIDATE_INSERT = 1, /**< The row as cerd_row_insert() sends it (the write rule
+                                   of table.h): a NOT NULL column with a default left NULL
+                                   (identity: 0) gets its default; a nullable one is
+                                   NULL. */
     CERD_VALIDATE_STORED      /**< The row as it will be stored: NULL is NULL, an identity
-                                   column is never absent. */
+                                   column is never absent. In both modes a column in the
+                                   row's `defaults` gets its default (never NULL-checked). */
 } cerd_validate_mode;
 
 /**
@@ -200,8 +203,8 @@ typedef enum cerd_validate_mode {
  *         message lists the violations, its table, column and constraint name the
  *         first); ::CERD_EMISUSE for a NULL table or row; ::CERD_ENOMEM.
  */
-CERD_EXTERN int cerd_row_validate(const cerd_table *t, const void *row, cerd_validate_mode mode,
-                                  cerd_violations *out);
+CERD_EXTERN int cerd_row_validate(cerd_violations *out, const cerd_table *t, const void *row,
+                                  cerd_validate_mode mode);
 
 /** Releases what a ::cerd_violations holds and zeroes it. Accepts NULL. */
 CERD_EXTERN void cerd_violations_free(cerd_violations *v);

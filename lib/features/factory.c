@@ -1197,7 +1197,7 @@ static int create_parent(struct run *ru, const cerd_foreign_key *fk, int64_t *id
     /* get or create: the same parent made again (same root table and seed, as when a
        fixture is loaded twice) is found by its unique keys and reused */
     for (int k = 0; !rc && k < ref->nunique; k++) {
-        rc = cerd_row_get(ru->conn, ref, k, row, stored);
+        rc = cerd_row_get(stored, ru->conn, ref, k, row, CERD_ROW_INCLUDE_DELETED);
         if (rc == 0)
             goto found;
         if (rc == CERD_ENOTFOUND)
@@ -1205,7 +1205,7 @@ static int create_parent(struct run *ru, const cerd_foreign_key *fk, int64_t *id
         else
             cerd__error_prefix("factory: looking up a parent row of %s", ref->name);
     }
-    if (!rc && (rc = cerd_row_insert(ru->conn, ref, row, stored)))
+    if (!rc && (rc = cerd_row_insert(stored, ru->conn, ref, row)))
         cerd__error_prefix("factory: inserting a parent row of %s", ref->name);
 found:
     if (!rc) {
@@ -1330,7 +1330,7 @@ static int repair(cerd__fac_row *r, void *row)
     int rc;
 
     for (int attempt = 0; attempt < MAX_REPAIRS; attempt++) {
-        rc = cerd_row_validate(t, row, CERD_VALIDATE_INSERT, &v);
+        rc = cerd_row_validate(&v, t, row, CERD_VALIDATE_INSERT);
         if (rc == 0) {
             cerd_violations_free(&v);
             return 0;
@@ -1372,7 +1372,7 @@ static int repair(cerd__fac_row *r, void *row)
         }
         cerd_violations_free(&v);
     }
-    rc = cerd_row_validate(t, row, CERD_VALIDATE_INSERT, &v);
+    rc = cerd_row_validate(&v, t, row, CERD_VALIDATE_INSERT);
     if (rc == CERD_EINVALID) {
         violations_text(&v, msg, sizeof msg);
         rc = cerd__error(CERD_ERROR, "factory: no valid %s row for seed %llu after %d "
@@ -1414,7 +1414,7 @@ static int tidy(cerd__fac_row *r, void *row)
         if ((rc = copy_row(t, w, row)))
             break;
         forcer f = {r, NULL, false, w, 0, r->tseed >> 40, 0, 0};
-        if (!force(&f, ck->expr, true) && !cerd_row_validate(t, w, CERD_VALIDATE_INSERT, NULL)) {
+        if (!force(&f, ck->expr, true) && !cerd_row_validate(NULL, t, w, CERD_VALIDATE_INSERT)) {
             cerd_row_clear(t, row);
             memcpy(row, w, t->row_size);
             memset(w, 0, t->row_size);
@@ -1435,7 +1435,7 @@ static int exactly(const cerd_table *t, const void *w, cerd_violation_kind kind,
                    const char *name, bool *yes)
 {
     cerd_violations v = {0};
-    int rc = cerd_row_validate(t, w, CERD_VALIDATE_INSERT, &v);
+    int rc = cerd_row_validate(&v, t, w, CERD_VALIDATE_INSERT);
     *yes = false;
     if (rc == CERD_EINVALID) {
         *yes = v.count == 1 && v.items[0].kind == kind
@@ -1587,7 +1587,7 @@ static int settle(forcer *f, const cerd_check *ck, bool *yes)
     for (int round = 0; round < 4 && !rc; round++) {
         cerd_violations v = {0};
         bool target = false, others = false, fixable = true;
-        rc = cerd_row_validate(t, f->row, CERD_VALIDATE_INSERT, &v);
+        rc = cerd_row_validate(&v, t, f->row, CERD_VALIDATE_INSERT);
         if (rc != CERD_EINVALID) {
             cerd_violations_free(&v);
             return rc; /* 0: the row became valid, ck no longer broken */
@@ -1712,7 +1712,7 @@ done:
     return rc;
 }
 
-int cerd_factory_make(const cerd_table *t, const cerd_factory_options *opts, void *out)
+int cerd_factory_make(void *out, const cerd_table *t, const cerd_factory_options *opts)
 {
     cerd_factory_options defaults = CERD_FACTORY_OPTIONS_INIT;
     run ru;

@@ -158,7 +158,7 @@ static int migrate_locked(cerd_conn *conn, int *applied)
     return rc;
 }
 
-int cerd_migrate(cerd_conn *conn, int *applied)
+int cerd_migrate(int *applied, cerd_conn *conn)
 {
     int count = 0, rc;
 

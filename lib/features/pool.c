@@ -906,7 +906,7 @@ void cerd_pool_free(cerd_pool *p)
 
 /* --- lending -------------------------------------------------------------------- */
 
-int cerd_pool_acquire(cerd_pool *p, cerd_conn **out)
+int cerd_pool_acquire(cerd_conn **out, cerd_pool *p)
 {
     int64_t deadline = 0;
     bool retry = false, free_now;
@@ -1042,7 +1042,7 @@ void cerd_pool_release(cerd_pool *p, cerd_conn *conn)
         destroy_pool(p);
 }
 
-int cerd_pool_acquire_as(cerd_pool *p, int64_t user_id, cerd_conn **out)
+int cerd_pool_acquire_as(cerd_conn **out, cerd_pool *p, int64_t user_id)
 {
     if (!p || !out)
         return cerd__error(CERD_EMISUSE, "pool: acquire_as: pool or out is NULL");
@@ -1050,7 +1050,7 @@ int cerd_pool_acquire_as(cerd_pool *p, int64_t user_id, cerd_conn **out)
     /* A connection lost before anything ran on it is replaced: nothing was done yet. */
     for (unsigned attempt = 0;; attempt++) {
         cerd_conn *c;
-        int rc = cerd_pool_acquire(p, &c);
+        int rc = cerd_pool_acquire(&c, p);
 
         if (rc)
             return rc;
@@ -1075,7 +1075,7 @@ static int transact(cerd_pool *p, bool as_user, int64_t user_id, const cerd_txn_
 
     if (!p || !fn)
         return cerd__error(CERD_EMISUSE, "pool: transact: pool or fn is NULL");
-    if ((rc = cerd_pool_acquire(p, &c)))
+    if ((rc = cerd_pool_acquire(&c, p)))
         return rc;
     c->has_user = as_user;
     c->user_id = user_id;
@@ -1095,7 +1095,7 @@ int cerd_pool_transact_as(cerd_pool *p, int64_t user_id, const cerd_txn_options 
     return transact(p, true, user_id, opts, fn, arg);
 }
 
-int cerd_pool_stats(cerd_pool *p, cerd_pool_statistics *out)
+int cerd_pool_stats(cerd_pool_statistics *out, cerd_pool *p)
 {
     if (!p || !out || out->version < 1)
         return cerd__error(CERD_EMISUSE, "pool: stats: NULL argument or unknown version");

@@ -145,7 +145,7 @@ typedef struct op_args {
     const void *row;         /* input or key row */
     const cerd_colset *cols; /* update: chosen columns, or NULL */
     const cerd_page *page;   /* list */
-    int flags;               /* delete */
+    int flags;               /* delete; get, count, exists: CERD_ROW_INCLUDE_DELETED */
 } op_args;
 
 typedef int (*builder)(sql *q, params *p, const op_args *a);
@@ -157,10 +157,11 @@ enum op { OP_INSERT = 1, OP_GET, OP_UPDATE, OP_UPSERT, OP_DELETE, OP_LIST, OP_CO
 typedef struct stmt_key {
     const cerd_table *t;
     int16_t op, arg, flags;
-    cerd_colset cols;
+    cerd_colset cols; /* insert, upsert: the columns written; update: the columns set */
+    cerd_colset defs; /* of those, the ones written as DEFAULT */
 } stmt_key;
 
-/* The cache's key: the fields of key one after the other, the rest zero. Never the
+/* The cache's key: every field of key one after the other, the rest zero. Never the
    struct's bytes: its padding is not reliably initialised (a struct assignment need
    not copy it), and the cache hashes and compares every byte. */
 static void pack_key(unsigned char out[CERD__STMT_KEY_MAX], const stmt_key *key)
@@ -176,8 +177,11 @@ static void pack_key(unsigned char out[CERD__STMT_KEY_MAX], const stmt_key *key)
     memcpy(p, &key->flags, sizeof key->flags);
     p += sizeof key->flags;
     memcpy(p, key->cols.bits, sizeof key->cols.bits);
+    p += sizeof key->cols.bits;
+    memcpy(p, key->defs.bits, sizeof key->defs.bits);
 }
-_Static_assert(sizeof(const cerd_table *) + 3 * sizeof(int16_t) + sizeof(cerd_colset)
+/* Every field of stmt_key is packed above: a field added there must be added here. */
+_Static_assert(sizeof(const cerd_table *) + 3 * sizeof(int16_t) + 2 * sizeof(cerd_colset)
                    <= CERD__STMT_KEY_MAX, "statement key too large");
 
 /* Builds (when not yet prepared) and runs one statement; the result goes to *res. */
@@ -227,12 +231,31 @@ static stmt_key make_key(const cerd_table *t, int op, int arg, int flags)
     return k;
 }
 
-/* The columns of row that are present (not null or absent). */
-static void present_columns(const cerd_table *t, const void *row, cerd_colset *set)
+/* The columns an insert of row writes (every one but the absent ones) into k->cols,
+   those written as DEFAULT into k->defs: together they fix the statement's text. */
+static void written_columns(const cerd_table *t, const void *row, stmt_key *k)
 {
-    for (int i = 0; i < t->ncolumns; i++)
-        if (!cerd__field_is_null(&t->columns[i], row))
-            cerd_colset_add(set, (unsigned)i);
+    for (int i = 0; i < t->ncolumns; i++) {
+        int st = cerd__write_state(t, i, row);
+        if (st != CERD__W_ABSENT)
+            cerd_colset_add(&k->cols, (unsigned)i);
+        if (st == CERD__W_DEFAULT)
+            cerd_colset_add(&k->defs, (unsigned)i);
+    }
+}
+
+/* Whether soft-deleted rows are hidden from a read of t with these flags. */
+static int hides_deleted(const cerd_table *t, int flags)
+{
+    return t->soft_delete_column >= 0 && !(flags & CERD_ROW_INCLUDE_DELETED);
+}
+
+/* ` AND "deleted_at" IS NULL` */
+static void sql_live_only(sql *q, const cerd_table *t)
+{
+    sql_add(q, " AND ");
+    sql_ident(q, t->columns[t->soft_delete_column].name);
+    sql_add(q, " IS NULL");
 }
 
 /* ------------------------------------------------------------------ keys and rows */
@@ -329,14 +352,15 @@ static int check_args(const cerd_table *t, const void *in, const void *out, cons
     return 0;
 }
 
-/* INSERT of the present columns (every column whose field is not null or absent). */
+/* INSERT of every column but the absent ones (the write rule): a value or NULL as a
+   parameter, a column in the row's defaults as DEFAULT. */
 static int sql_insert(sql *q, params *p, const cerd_table *t, const void *in)
 {
     int first = 1, n;
     sql_add(q, "INSERT INTO ");
     sql_ident(q, t->name);
     for (int i = 0; i < t->ncolumns; i++) {
-        if (cerd__field_is_null(&t->columns[i], in))
+        if (cerd__write_state(t, i, in) == CERD__W_ABSENT)
             continue;
         sql_add(q, first ? " (" : ", ");
         sql_ident(q, t->columns[i].name);
@@ -347,13 +371,20 @@ static int sql_insert(sql *q, params *p, const cerd_table *t, const void *in)
         return 0;
     }
     sql_add(q, ") VALUES (");
+    first = 1;
     for (int i = 0; i < t->ncolumns; i++) {
-        if (cerd__field_is_null(&t->columns[i], in))
+        int st = cerd__write_state(t, i, in);
+        if (st == CERD__W_ABSENT)
             continue;
+        if (!first)
+            sql_add(q, ", ");
+        first = 0;
+        if (st == CERD__W_DEFAULT) {
+            sql_add(q, "DEFAULT");
+            continue;
+        }
         if ((n = param_field(p, t, &t->columns[i], in)) < 0)
             return n;
-        if (n > 1)
-            sql_add(q, ", ");
         sql_param(q, n);
     }
     sql_add(q, ")");
@@ -382,21 +413,24 @@ static int build_get(sql *q, params *p, const op_args *a)
     sql_add(q, " FROM ");
     sql_ident(q, a->t->name);
     sql_add(q, " WHERE ");
-    return sql_key_match(q, p, a->t, key_of(a->t, a->key), a->row);
+    int rc = sql_key_match(q, p, a->t, key_of(a->t, a->key), a->row);
+    if (hides_deleted(a->t, a->flags))
+        sql_live_only(q, a->t);
+    return rc;
 }
 
-/* Whether an update sets column i: chosen columns when a set is given; otherwise every
-   column outside the primary key, except NOT NULL columns with a default the row leaves
-   absent (created_at of a hand-built row stays as stored). */
+/* Whether an update sets column i: a column outside the primary key, among the chosen
+   ones when a set is given, that the row does not leave absent (the write rule: a NOT
+   NULL column with a default left NULL, such as created_at of a hand-built row, stays
+   as stored). */
 static int update_sets(const cerd_table *t, int i, const void *in, const cerd_colset *columns)
 {
     const cerd_column *c = &t->columns[i];
     if (c->flags & (CERD_COL_PRIMARY_KEY | CERD_COL_IDENTITY))
         return 0;
-    if (columns)
-        return cerd_colset_has(columns, (unsigned)i);
-    return !((c->flags & CERD_COL_NOT_NULL) && (c->flags & CERD_COL_HAS_DEFAULT)
-             && cerd__field_is_null(c, in));
+    if (columns && !cerd_colset_has(columns, (unsigned)i))
+        return 0;
+    return cerd__write_state(t, i, in) != CERD__W_ABSENT;
 }
 
 static int build_update(sql *q, params *p, const op_args *a)
@@ -410,11 +444,15 @@ static int build_update(sql *q, params *p, const op_args *a)
     for (int i = 0; i < t->ncolumns; i++) {
         if (!update_sets(t, i, a->row, a->cols))
             continue;
-        if ((n = param_field(p, t, &t->columns[i], a->row)) < 0)
-            return n;
         if (set++)
             sql_add(q, ", ");
         sql_ident(q, t->columns[i].name);
+        if (cerd__write_state(t, i, a->row) == CERD__W_DEFAULT) {
+            sql_add(q, " = DEFAULT");
+            continue;
+        }
+        if ((n = param_field(p, t, &t->columns[i], a->row)) < 0)
+            return n;
         sql_add(q, " = ");
         sql_param(q, n);
     }
@@ -452,7 +490,10 @@ static int build_upsert(sql *q, params *p, const op_args *a)
         int in_key = 0;
         for (int j = 0; j < k->ncolumns; j++)
             in_key |= k->columns[j] == i;
-        if (in_key || (c->flags & CERD_COL_IDENTITY) || cerd__field_is_null(c, a->row))
+        /* EXCLUDED holds what the insert would have stored: the value, NULL, or the
+           default of a column written as DEFAULT. Absent columns stay as they are. */
+        if (in_key || (c->flags & CERD_COL_IDENTITY)
+            || cerd__write_state(t, i, a->row) == CERD__W_ABSENT)
             continue;
         if (set++)
             sql_add(q, ", ");
@@ -520,13 +561,13 @@ static int cursor_from_row(cerd_cursor *cur, const cerd_table *t, const void *ro
     return rc;
 }
 
-/* ` AND ("k1", "k2") > ($a, $b)` with the key values held by the cursor. */
+/* `("k1", "k2") > ($a, $b)` with the key values held by the cursor. */
 static int sql_after_cursor(sql *q, params *p, const cerd_table *t, const cerd_cursor *cur,
                             bool descending)
 {
     const cerd_key *k = &t->primary_key;
     size_t pos = 0;
-    sql_add(q, " AND (");
+    sql_add(q, "(");
     for (int i = 0; i < k->ncolumns; i++) {
         if (i)
             sql_add(q, ", ");
@@ -567,15 +608,22 @@ static int build_list(sql *q, params *p, const op_args *a)
     sql_all_columns(q, t);
     sql_add(q, " FROM ");
     sql_ident(q, t->name);
-    sql_add(q, " WHERE ");
-    sql_ident(q, t->columns[a->column].name);
-    sql_add(q, " = ");
-    if ((n = param_field(p, t, &t->columns[a->column], a->row)) < 0)
-        return n;
-    sql_param(q, n);
-    if (a->page->after.valid
-        && (n = sql_after_cursor(q, p, t, &a->page->after, a->page->descending)) < 0)
-        return n;
+    sql_add(q, " WHERE TRUE");
+    if (a->column >= 0) {
+        sql_add(q, " AND ");
+        sql_ident(q, t->columns[a->column].name);
+        sql_add(q, " = ");
+        if ((n = param_field(p, t, &t->columns[a->column], a->row)) < 0)
+            return n;
+        sql_param(q, n);
+    }
+    if (t->soft_delete_column >= 0 && !a->page->include_deleted)
+        sql_live_only(q, t);
+    if (a->page->after.valid) {
+        sql_add(q, " AND ");
+        if ((n = sql_after_cursor(q, p, t, &a->page->after, a->page->descending)) < 0)
+            return n;
+    }
     sql_add(q, " ORDER BY ");
     for (int i = 0; i < t->primary_key.ncolumns; i++) {
         if (i)
@@ -595,6 +643,10 @@ static int build_count(sql *q, params *p, const op_args *a)
     (void)p;
     sql_add(q, "SELECT count(*) FROM ");
     sql_ident(q, a->t->name);
+    if (hides_deleted(a->t, a->flags)) {
+        sql_add(q, " WHERE TRUE");
+        sql_live_only(q, a->t);
+    }
     return 0;
 }
 
@@ -605,13 +657,15 @@ static int build_exists(sql *q, params *p, const op_args *a)
     sql_ident(q, a->t->name);
     sql_add(q, " WHERE ");
     rc = sql_key_match(q, p, a->t, &a->t->primary_key, a->row);
+    if (hides_deleted(a->t, a->flags))
+        sql_live_only(q, a->t);
     sql_add(q, ")");
     return rc;
 }
 
 /* ------------------------------------------------------------------ operations */
 
-int cerd_row_insert(cerd_conn *conn, const cerd_table *t, const void *in, void *out)
+int cerd_row_insert(void *out, cerd_conn *conn, const cerd_table *t, const void *in)
 {
     op_args a = {.t = t, .row = in};
     stmt_key k;
@@ -626,15 +680,16 @@ int cerd_row_insert(cerd_conn *conn, const cerd_table *t, const void *in, void *
         return rc;
     snprintf(what, sizeof what, "%s: insert", t->name);
     k = make_key(t, OP_INSERT, 0, 0);
-    present_columns(t, in, &k.cols);
+    written_columns(t, in, &k);
     if ((rc = run_op(conn, &k, build_insert, &a, what, &res)))
         return rc;
     return finish_one(t, res, out, what, &t->primary_key, in);
 }
 
-int cerd_row_get(cerd_conn *conn, const cerd_table *t, int key, const void *key_row, void *out)
+int cerd_row_get(void *out, cerd_conn *conn, const cerd_table *t, int key, const void *key_row,
+                 int flags)
 {
-    op_args a = {.t = t, .key = key, .row = key_row};
+    op_args a = {.t = t, .key = key, .row = key_row, .flags = flags};
     stmt_key k;
     PGresult *res;
     char what[96];
@@ -645,14 +700,14 @@ int cerd_row_get(cerd_conn *conn, const cerd_table *t, int key, const void *key_
     if (!out || !key_of(t, key))
         return cerd__error(CERD_EMISUSE, "%s: get: no out row or no key %d", t->name, key);
     snprintf(what, sizeof what, "%s: get", t->name);
-    k = make_key(t, OP_GET, key, 0);
+    k = make_key(t, OP_GET, key, hides_deleted(t, flags));
     if ((rc = run_op(conn, &k, build_get, &a, what, &res)))
         return rc;
     return finish_one(t, res, out, what, key_of(t, key), key_row);
 }
 
-int cerd_row_update(cerd_conn *conn, const cerd_table *t, const void *in,
-                    const cerd_colset *columns, void *out)
+int cerd_row_update(void *out, cerd_conn *conn, const cerd_table *t,
+                    const void *in, const cerd_colset *columns)
 {
     op_args a = {.t = t, .row = in, .cols = columns};
     stmt_key k;
@@ -665,8 +720,11 @@ int cerd_row_update(cerd_conn *conn, const cerd_table *t, const void *in,
     snprintf(what, sizeof what, "%s: update", t->name);
     k = make_key(t, OP_UPDATE, 0, 0);
     for (int i = 0; i < t->ncolumns; i++)
-        if (update_sets(t, i, in, columns))
+        if (update_sets(t, i, in, columns)) {
             cerd_colset_add(&k.cols, (unsigned)i);
+            if (cerd__write_state(t, i, in) == CERD__W_DEFAULT)
+                cerd_colset_add(&k.defs, (unsigned)i);
+        }
     /* Only what the update sets: the other columns keep values the server knows. */
     if (conn && !conn->validation_off &&
         (rc = cerd__row_validate(t, in, CERD_VALIDATE_STORED, &k.cols, NULL)))
@@ -676,7 +734,7 @@ int cerd_row_update(cerd_conn *conn, const cerd_table *t, const void *in,
     return finish_one(t, res, out, what, &t->primary_key, in);
 }
 
-int cerd_row_upsert(cerd_conn *conn, const cerd_table *t, int key, const void *in, void *out)
+int cerd_row_upsert(void *out, cerd_conn *conn, const cerd_table *t, int key, const void *in)
 {
     op_args a = {.t = t, .key = key, .row = in};
     const cerd_key *ck;
@@ -695,7 +753,7 @@ int cerd_row_upsert(cerd_conn *conn, const cerd_table *t, int key, const void *i
         return rc;
     snprintf(what, sizeof what, "%s: upsert on %s", t->name, ck->name);
     k = make_key(t, OP_UPSERT, key, 0);
-    present_columns(t, in, &k.cols);
+    written_columns(t, in, &k);
     if ((rc = run_op(conn, &k, build_upsert, &a, what, &res)))
         return rc;
     return finish_one(t, res, out, what, ck, in);
@@ -726,8 +784,8 @@ int cerd_row_delete(cerd_conn *conn, const cerd_table *t, const void *key_row, i
     return 0;
 }
 
-int cerd_row_list(cerd_conn *conn, const cerd_table *t, int column, const void *value_row,
-                  const cerd_page *page, cerd_rows *out)
+int cerd_row_list(cerd_rows *out, cerd_conn *conn, const cerd_table *t, int column,
+                  const void *value_row, const cerd_page *page)
 {
     static const cerd_page first_page = {0};
     op_args a = {.t = t, .column = column, .row = value_row, .page = page};
@@ -736,15 +794,20 @@ int cerd_row_list(cerd_conn *conn, const cerd_table *t, int column, const void *
     char what[128];
     int rc = 0, n;
 
-    if ((rc = check_args(t, value_row, out, "list")))
+    if ((rc = check_args(t, column < 0 ? (const void *)t : value_row, out, "list")))
         return rc;
-    if (!out || column < 0 || column >= t->ncolumns)
+    if (!out || column < -1 || column >= t->ncolumns)
         return cerd__error(CERD_EMISUSE, "%s: list: no out or bad column %d", t->name, column);
     if (!page)
         a.page = page = &first_page;
-    snprintf(what, sizeof what, "%s: list by %s", t->name, t->columns[column].name);
+    if (column < 0)
+        snprintf(what, sizeof what, "%s: list", t->name);
+    else
+        snprintf(what, sizeof what, "%s: list by %s", t->name, t->columns[column].name);
     memset(out, 0, sizeof *out);
-    k = make_key(t, OP_LIST, column, (page->descending ? 1 : 0) | (page->after.valid ? 2 : 0));
+    k = make_key(t, OP_LIST, column,
+                 (page->descending ? 1 : 0) | (page->after.valid ? 2 : 0)
+                     | (t->soft_delete_column >= 0 && !page->include_deleted ? 4 : 0));
     if ((rc = run_op(conn, &k, build_list, &a, what, &res)))
         return rc;
 
@@ -772,9 +835,9 @@ static int64_t be64(const char *p)
     return (int64_t)v;
 }
 
-int cerd_row_count(cerd_conn *conn, const cerd_table *t, int64_t *out)
+int cerd_row_count(int64_t *out, cerd_conn *conn, const cerd_table *t, int flags)
 {
-    op_args a = {.t = t};
+    op_args a = {.t = t, .flags = flags};
     stmt_key k;
     PGresult *res;
     char what[96];
@@ -783,7 +846,7 @@ int cerd_row_count(cerd_conn *conn, const cerd_table *t, int64_t *out)
     if (!t || !out)
         return cerd__error(CERD_EMISUSE, "count: table or out is NULL");
     snprintf(what, sizeof what, "%s: count", t->name);
-    k = make_key(t, OP_COUNT, 0, 0);
+    k = make_key(t, OP_COUNT, 0, hides_deleted(t, flags));
     if ((rc = run_op(conn, &k, build_count, &a, what, &res)))
         return rc;
     *out = be64(PQgetvalue(res, 0, 0));
@@ -791,9 +854,10 @@ int cerd_row_count(cerd_conn *conn, const cerd_table *t, int64_t *out)
     return 0;
 }
 
-int cerd_row_exists(cerd_conn *conn, const cerd_table *t, const void *key_row, bool *out)
+int cerd_row_exists(bool *out, cerd_conn *conn, const cerd_table *t, const void *key_row,
+                    int flags)
 {
-    op_args a = {.t = t, .row = key_row};
+    op_args a = {.t = t, .row = key_row, .flags = flags};
     stmt_key k;
     PGresult *res;
     char what[96];
@@ -804,7 +868,7 @@ int cerd_row_exists(cerd_conn *conn, const cerd_table *t, const void *key_row, b
     if (!out)
         return cerd__error(CERD_EMISUSE, "%s: exists: out is NULL", t->name);
     snprintf(what, sizeof what, "%s: exists", t->name);
-    k = make_key(t, OP_EXISTS, 0, 0);
+    k = make_key(t, OP_EXISTS, 0, hides_deleted(t, flags));
     if ((rc = run_op(conn, &k, build_exists, &a, what, &res)))
         return rc;
     *out = PQgetvalue(res, 0, 0)[0] != 0;

@@ -1477,8 +1477,16 @@ static void check_column(vctx *x, found *f, int col)
     const char *tn = x->t->name;
     char why[160];
 
+    /* The write rule (table.h): a column in the row's defaults is written as DEFAULT;
+       a NULL field of a NOT NULL column with a default is absent on insert. */
+    if (cerd_colset_has((const cerd_colset *)(const void *)(x->row + x->t->defaults_offset),
+                        (unsigned)col)) {
+        x->state[col] = ST_ABSENT;
+        return;
+    }
     if (field_null(x, c, fp)) {
-        if (x->mode == CERD_VALIDATE_INSERT && (c->flags & CERD_COL_HAS_DEFAULT)) {
+        if (x->mode == CERD_VALIDATE_INSERT && (c->flags & CERD_COL_HAS_DEFAULT)
+            && (c->flags & CERD_COL_NOT_NULL)) {
             x->state[col] = ST_ABSENT;
             return;
         }
@@ -1701,8 +1709,8 @@ int cerd__row_validate(const cerd_table *t, const void *row, cerd_validate_mode 
     return rc;
 }
 
-int cerd_row_validate(const cerd_table *t, const void *row, cerd_validate_mode mode,
-                      cerd_violations *out)
+int cerd_row_validate(cerd_violations *out, const cerd_table *t, const void *row,
+                      cerd_validate_mode mode)
 {
     return cerd__row_validate(t, row, mode, NULL, out);
 }

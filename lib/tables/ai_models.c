@@ -830,51 +830,52 @@ const cerd_table cerd_ai_models_table = {
     .soft_delete_column = -1,
     .nchecks = 9,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_ai_models, defaults),
 };
 
-int cerd_ai_models_insert(cerd_conn *conn, const cerd_ai_models *in, cerd_ai_models *out)
+int cerd_ai_models_insert(cerd_ai_models *out, cerd_conn *conn, const cerd_ai_models *in)
 {
-    return cerd_row_insert(conn, &cerd_ai_models_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_ai_models_table, in);
 }
 
-int cerd_ai_models_get(cerd_conn *conn, cerd_ai_models *out, int64_t id)
+int cerd_ai_models_get(cerd_ai_models *out, cerd_conn *conn, int64_t id)
 {
     cerd_ai_models key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_ai_models_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_ai_models_table, -1, &key, 0);
 }
 
-int cerd_ai_models_get_by_name_model_type(cerd_conn *conn, cerd_ai_models *out,
-                                          const char *name, const char *model_type)
+int cerd_ai_models_get_by_active_model(cerd_ai_models *out, cerd_conn *conn, const char *name,
+                                       const char *model_type)
 {
     cerd_ai_models key = {0};
     /* The runtime never writes through an input row. */
     key.name = (char *)name;
     /* The runtime never writes through an input row. */
     key.model_type = (char *)model_type;
-    return cerd_row_get(conn, &cerd_ai_models_table, 0, &key, out);
+    return cerd_row_get(out, conn, &cerd_ai_models_table, 0, &key, 0);
 }
 
-int cerd_ai_models_update(cerd_conn *conn, const cerd_ai_models *in, cerd_ai_models *out)
+int cerd_ai_models_update(cerd_ai_models *out, cerd_conn *conn, const cerd_ai_models *in)
 {
-    return cerd_row_update(conn, &cerd_ai_models_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_ai_models_table, in, NULL);
 }
 
-int cerd_ai_models_update_columns(cerd_conn *conn, const cerd_ai_models *in,
-                                  const cerd_colset *cols, cerd_ai_models *out)
+int cerd_ai_models_update_columns(cerd_ai_models *out, cerd_conn *conn,
+                                  const cerd_ai_models *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_ai_models_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_ai_models_table, in, cols);
 }
 
-int cerd_ai_models_upsert(cerd_conn *conn, const cerd_ai_models *in, cerd_ai_models *out)
+int cerd_ai_models_upsert(cerd_ai_models *out, cerd_conn *conn, const cerd_ai_models *in)
 {
-    return cerd_row_upsert(conn, &cerd_ai_models_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_ai_models_table, -1, in);
 }
 
-int cerd_ai_models_upsert_by_name_model_type(cerd_conn *conn, const cerd_ai_models *in,
-                                             cerd_ai_models *out)
+int cerd_ai_models_upsert_by_active_model(cerd_ai_models *out, cerd_conn *conn,
+                                          const cerd_ai_models *in)
 {
-    return cerd_row_upsert(conn, &cerd_ai_models_table, 0, in, out);
+    return cerd_row_upsert(out, conn, &cerd_ai_models_table, 0, in);
 }
 
 int cerd_ai_models_delete(cerd_conn *conn, int64_t id)
@@ -884,16 +885,34 @@ int cerd_ai_models_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_ai_models_table, &key, 0);
 }
 
-int cerd_ai_models_count(cerd_conn *conn, int64_t *out)
+int cerd_ai_models_list(cerd_ai_models_rows *out, cerd_conn *conn, const cerd_page *page)
 {
-    return cerd_row_count(conn, &cerd_ai_models_table, out);
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_models_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
 }
 
-int cerd_ai_models_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_ai_models_count(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_ai_models_table, 0);
+}
+
+int cerd_ai_models_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_ai_models key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_ai_models_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_ai_models_table, &key, 0);
 }
 
 void cerd_ai_models_clear(cerd_ai_models *row)
@@ -901,7 +920,7 @@ void cerd_ai_models_clear(cerd_ai_models *row)
     cerd_row_clear(&cerd_ai_models_table, row);
 }
 
-void cerd_ai_models_list_free(cerd_ai_models_list *list)
+void cerd_ai_models_list_free(cerd_ai_models_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -2160,38 +2160,39 @@ const cerd_table cerd_ai_regime_analysis_table = {
     .soft_delete_column = -1,
     .nchecks = 32,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_ai_regime_analysis, defaults),
 };
 
-int cerd_ai_regime_analysis_insert(cerd_conn *conn, const cerd_ai_regime_analysis *in,
-                                   cerd_ai_regime_analysis *out)
+int cerd_ai_regime_analysis_insert(cerd_ai_regime_analysis *out, cerd_conn *conn,
+                                   const cerd_ai_regime_analysis *in)
 {
-    return cerd_row_insert(conn, &cerd_ai_regime_analysis_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_ai_regime_analysis_table, in);
 }
 
-int cerd_ai_regime_analysis_get(cerd_conn *conn, cerd_ai_regime_analysis *out, int64_t id)
+int cerd_ai_regime_analysis_get(cerd_ai_regime_analysis *out, cerd_conn *conn, int64_t id)
 {
     cerd_ai_regime_analysis key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_ai_regime_analysis_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_ai_regime_analysis_table, -1, &key, 0);
 }
 
-int cerd_ai_regime_analysis_update(cerd_conn *conn, const cerd_ai_regime_analysis *in,
-                                   cerd_ai_regime_analysis *out)
+int cerd_ai_regime_analysis_update(cerd_ai_regime_analysis *out, cerd_conn *conn,
+                                   const cerd_ai_regime_analysis *in)
 {
-    return cerd_row_update(conn, &cerd_ai_regime_analysis_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_ai_regime_analysis_table, in, NULL);
 }
 
-int cerd_ai_regime_analysis_update_columns(cerd_conn *conn, const cerd_ai_regime_analysis *in,
-                                           const cerd_colset *cols,
-                                           cerd_ai_regime_analysis *out)
+int cerd_ai_regime_analysis_update_columns(cerd_ai_regime_analysis *out, cerd_conn *conn,
+                                           const cerd_ai_regime_analysis *in,
+                                           const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_ai_regime_analysis_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_ai_regime_analysis_table, in, cols);
 }
 
-int cerd_ai_regime_analysis_upsert(cerd_conn *conn, const cerd_ai_regime_analysis *in,
-                                   cerd_ai_regime_analysis *out)
+int cerd_ai_regime_analysis_upsert(cerd_ai_regime_analysis *out, cerd_conn *conn,
+                                   const cerd_ai_regime_analysis *in)
 {
-    return cerd_row_upsert(conn, &cerd_ai_regime_analysis_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_ai_regime_analysis_table, -1, in);
 }
 
 int cerd_ai_regime_analysis_delete(cerd_conn *conn, int64_t id)
@@ -2201,9 +2202,29 @@ int cerd_ai_regime_analysis_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_ai_regime_analysis_table, &key, 0);
 }
 
+int cerd_ai_regime_analysis_list(cerd_ai_regime_analysis_rows *out, cerd_conn *conn,
+                                 const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_regime_analysis_table, -1, NULL,
+                       page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
 int cerd_ai_regime_analysis_list_by_metrics_snapshot_id(
-        cerd_conn *conn, int64_t metrics_snapshot_id, const cerd_page *page,
-        cerd_ai_regime_analysis_list *out)
+        cerd_ai_regime_analysis_rows *out, cerd_conn *conn, int64_t metrics_snapshot_id,
+        const cerd_page *page)
 {
     cerd_ai_regime_analysis key = {0};
     cerd_rows rows = {0};
@@ -2214,9 +2235,8 @@ int cerd_ai_regime_analysis_list_by_metrics_snapshot_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_ai_regime_analysis_table,
-                       CERD_AI_REGIME_ANALYSIS_METRICS_SNAPSHOT_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_regime_analysis_table,
+                       CERD_AI_REGIME_ANALYSIS_METRICS_SNAPSHOT_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -2225,9 +2245,9 @@ int cerd_ai_regime_analysis_list_by_metrics_snapshot_id(
     return rc;
 }
 
-int cerd_ai_regime_analysis_list_by_ai_model_id(cerd_conn *conn, int64_t ai_model_id,
-                                                const cerd_page *page,
-                                                cerd_ai_regime_analysis_list *out)
+int cerd_ai_regime_analysis_list_by_ai_model_id(cerd_ai_regime_analysis_rows *out,
+                                                cerd_conn *conn, int64_t ai_model_id,
+                                                const cerd_page *page)
 {
     cerd_ai_regime_analysis key = {0};
     cerd_rows rows = {0};
@@ -2238,8 +2258,8 @@ int cerd_ai_regime_analysis_list_by_ai_model_id(cerd_conn *conn, int64_t ai_mode
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_ai_regime_analysis_table,
-                       CERD_AI_REGIME_ANALYSIS_AI_MODEL_ID, &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_regime_analysis_table,
+                       CERD_AI_REGIME_ANALYSIS_AI_MODEL_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -2248,16 +2268,16 @@ int cerd_ai_regime_analysis_list_by_ai_model_id(cerd_conn *conn, int64_t ai_mode
     return rc;
 }
 
-int cerd_ai_regime_analysis_count(cerd_conn *conn, int64_t *out)
+int cerd_ai_regime_analysis_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_ai_regime_analysis_table, out);
+    return cerd_row_count(out, conn, &cerd_ai_regime_analysis_table, 0);
 }
 
-int cerd_ai_regime_analysis_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_ai_regime_analysis_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_ai_regime_analysis key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_ai_regime_analysis_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_ai_regime_analysis_table, &key, 0);
 }
 
 void cerd_ai_regime_analysis_clear(cerd_ai_regime_analysis *row)
@@ -2265,7 +2285,7 @@ void cerd_ai_regime_analysis_clear(cerd_ai_regime_analysis *row)
     cerd_row_clear(&cerd_ai_regime_analysis_table, row);
 }
 
-void cerd_ai_regime_analysis_list_free(cerd_ai_regime_analysis_list *list)
+void cerd_ai_regime_analysis_list_free(cerd_ai_regime_analysis_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -875,38 +875,39 @@ const cerd_table cerd_ai_trading_signals_table = {
     .soft_delete_column = -1,
     .nchecks = 10,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_ai_trading_signals, defaults),
 };
 
-int cerd_ai_trading_signals_insert(cerd_conn *conn, const cerd_ai_trading_signals *in,
-                                   cerd_ai_trading_signals *out)
+int cerd_ai_trading_signals_insert(cerd_ai_trading_signals *out, cerd_conn *conn,
+                                   const cerd_ai_trading_signals *in)
 {
-    return cerd_row_insert(conn, &cerd_ai_trading_signals_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_ai_trading_signals_table, in);
 }
 
-int cerd_ai_trading_signals_get(cerd_conn *conn, cerd_ai_trading_signals *out, int64_t id)
+int cerd_ai_trading_signals_get(cerd_ai_trading_signals *out, cerd_conn *conn, int64_t id)
 {
     cerd_ai_trading_signals key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_ai_trading_signals_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_ai_trading_signals_table, -1, &key, 0);
 }
 
-int cerd_ai_trading_signals_update(cerd_conn *conn, const cerd_ai_trading_signals *in,
-                                   cerd_ai_trading_signals *out)
+int cerd_ai_trading_signals_update(cerd_ai_trading_signals *out, cerd_conn *conn,
+                                   const cerd_ai_trading_signals *in)
 {
-    return cerd_row_update(conn, &cerd_ai_trading_signals_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_ai_trading_signals_table, in, NULL);
 }
 
-int cerd_ai_trading_signals_update_columns(cerd_conn *conn, const cerd_ai_trading_signals *in,
-                                           const cerd_colset *cols,
-                                           cerd_ai_trading_signals *out)
+int cerd_ai_trading_signals_update_columns(cerd_ai_trading_signals *out, cerd_conn *conn,
+                                           const cerd_ai_trading_signals *in,
+                                           const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_ai_trading_signals_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_ai_trading_signals_table, in, cols);
 }
 
-int cerd_ai_trading_signals_upsert(cerd_conn *conn, const cerd_ai_trading_signals *in,
-                                   cerd_ai_trading_signals *out)
+int cerd_ai_trading_signals_upsert(cerd_ai_trading_signals *out, cerd_conn *conn,
+                                   const cerd_ai_trading_signals *in)
 {
-    return cerd_row_upsert(conn, &cerd_ai_trading_signals_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_ai_trading_signals_table, -1, in);
 }
 
 int cerd_ai_trading_signals_delete(cerd_conn *conn, int64_t id)
@@ -916,9 +917,28 @@ int cerd_ai_trading_signals_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_ai_trading_signals_table, &key, 0);
 }
 
-int cerd_ai_trading_signals_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
-                                             const cerd_page *page,
-                                             cerd_ai_trading_signals_list *out)
+int cerd_ai_trading_signals_list(cerd_ai_trading_signals_rows *out, cerd_conn *conn,
+                                 const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table, -1, NULL,
+                       page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_ai_trading_signals_list_by_asset_id(cerd_ai_trading_signals_rows *out, cerd_conn *conn,
+                                             int64_t asset_id, const cerd_page *page)
 {
     cerd_ai_trading_signals key = {0};
     cerd_rows rows = {0};
@@ -929,8 +949,8 @@ int cerd_ai_trading_signals_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_ai_trading_signals_table, CERD_AI_TRADING_SIGNALS_ASSET_ID,
-                       &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
+                       CERD_AI_TRADING_SIGNALS_ASSET_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -939,9 +959,9 @@ int cerd_ai_trading_signals_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
     return rc;
 }
 
-int cerd_ai_trading_signals_list_by_ai_model_id(cerd_conn *conn, int64_t ai_model_id,
-                                                const cerd_page *page,
-                                                cerd_ai_trading_signals_list *out)
+int cerd_ai_trading_signals_list_by_ai_model_id(cerd_ai_trading_signals_rows *out,
+                                                cerd_conn *conn, int64_t ai_model_id,
+                                                const cerd_page *page)
 {
     cerd_ai_trading_signals key = {0};
     cerd_rows rows = {0};
@@ -952,8 +972,8 @@ int cerd_ai_trading_signals_list_by_ai_model_id(cerd_conn *conn, int64_t ai_mode
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_AI_MODEL_ID, &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
+                       CERD_AI_TRADING_SIGNALS_AI_MODEL_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -963,8 +983,8 @@ int cerd_ai_trading_signals_list_by_ai_model_id(cerd_conn *conn, int64_t ai_mode
 }
 
 int cerd_ai_trading_signals_list_by_metrics_snapshot_id(
-        cerd_conn *conn, int64_t metrics_snapshot_id, const cerd_page *page,
-        cerd_ai_trading_signals_list *out)
+        cerd_ai_trading_signals_rows *out, cerd_conn *conn, int64_t metrics_snapshot_id,
+        const cerd_page *page)
 {
     cerd_ai_trading_signals key = {0};
     cerd_rows rows = {0};
@@ -975,9 +995,8 @@ int cerd_ai_trading_signals_list_by_metrics_snapshot_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_METRICS_SNAPSHOT_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
+                       CERD_AI_TRADING_SIGNALS_METRICS_SNAPSHOT_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -987,8 +1006,8 @@ int cerd_ai_trading_signals_list_by_metrics_snapshot_id(
 }
 
 int cerd_ai_trading_signals_list_by_watchlist_analysis_id(
-        cerd_conn *conn, int64_t watchlist_analysis_id, const cerd_page *page,
-        cerd_ai_trading_signals_list *out)
+        cerd_ai_trading_signals_rows *out, cerd_conn *conn, int64_t watchlist_analysis_id,
+        const cerd_page *page)
 {
     cerd_ai_trading_signals key = {0};
     cerd_rows rows = {0};
@@ -1000,9 +1019,8 @@ int cerd_ai_trading_signals_list_by_watchlist_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_WATCHLIST_ANALYSIS_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
+                       CERD_AI_TRADING_SIGNALS_WATCHLIST_ANALYSIS_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1012,8 +1030,8 @@ int cerd_ai_trading_signals_list_by_watchlist_analysis_id(
 }
 
 int cerd_ai_trading_signals_list_by_portfolio_analysis_id(
-        cerd_conn *conn, int64_t portfolio_analysis_id, const cerd_page *page,
-        cerd_ai_trading_signals_list *out)
+        cerd_ai_trading_signals_rows *out, cerd_conn *conn, int64_t portfolio_analysis_id,
+        const cerd_page *page)
 {
     cerd_ai_trading_signals key = {0};
     cerd_rows rows = {0};
@@ -1025,9 +1043,8 @@ int cerd_ai_trading_signals_list_by_portfolio_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_PORTFOLIO_ANALYSIS_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
+                       CERD_AI_TRADING_SIGNALS_PORTFOLIO_ANALYSIS_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1036,16 +1053,16 @@ int cerd_ai_trading_signals_list_by_portfolio_analysis_id(
     return rc;
 }
 
-int cerd_ai_trading_signals_count(cerd_conn *conn, int64_t *out)
+int cerd_ai_trading_signals_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_ai_trading_signals_table, out);
+    return cerd_row_count(out, conn, &cerd_ai_trading_signals_table, 0);
 }
 
-int cerd_ai_trading_signals_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_ai_trading_signals_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_ai_trading_signals key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_ai_trading_signals_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_ai_trading_signals_table, &key, 0);
 }
 
 void cerd_ai_trading_signals_clear(cerd_ai_trading_signals *row)
@@ -1053,7 +1070,7 @@ void cerd_ai_trading_signals_clear(cerd_ai_trading_signals *row)
     cerd_row_clear(&cerd_ai_trading_signals_table, row);
 }
 
-void cerd_ai_trading_signals_list_free(cerd_ai_trading_signals_list *list)
+void cerd_ai_trading_signals_list_free(cerd_ai_trading_signals_rows *list)
 {
     cerd_rows rows;
     if (!list)

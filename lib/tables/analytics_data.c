@@ -209,37 +209,39 @@ const cerd_table cerd_analytics_data_table = {
     .soft_delete_column = -1,
     .nchecks = 2,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_analytics_data, defaults),
 };
 
-int cerd_analytics_data_insert(cerd_conn *conn, const cerd_analytics_data *in,
-                               cerd_analytics_data *out)
+int cerd_analytics_data_insert(cerd_analytics_data *out, cerd_conn *conn,
+                               const cerd_analytics_data *in)
 {
-    return cerd_row_insert(conn, &cerd_analytics_data_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_analytics_data_table, in);
 }
 
-int cerd_analytics_data_get(cerd_conn *conn, cerd_analytics_data *out, int64_t id)
+int cerd_analytics_data_get(cerd_analytics_data *out, cerd_conn *conn, int64_t id)
 {
     cerd_analytics_data key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_analytics_data_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_analytics_data_table, -1, &key, 0);
 }
 
-int cerd_analytics_data_update(cerd_conn *conn, const cerd_analytics_data *in,
-                               cerd_analytics_data *out)
+int cerd_analytics_data_update(cerd_analytics_data *out, cerd_conn *conn,
+                               const cerd_analytics_data *in)
 {
-    return cerd_row_update(conn, &cerd_analytics_data_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_analytics_data_table, in, NULL);
 }
 
-int cerd_analytics_data_update_columns(cerd_conn *conn, const cerd_analytics_data *in,
-                                       const cerd_colset *cols, cerd_analytics_data *out)
+int cerd_analytics_data_update_columns(cerd_analytics_data *out, cerd_conn *conn,
+                                       const cerd_analytics_data *in,
+                                       const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_analytics_data_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_analytics_data_table, in, cols);
 }
 
-int cerd_analytics_data_upsert(cerd_conn *conn, const cerd_analytics_data *in,
-                               cerd_analytics_data *out)
+int cerd_analytics_data_upsert(cerd_analytics_data *out, cerd_conn *conn,
+                               const cerd_analytics_data *in)
 {
-    return cerd_row_upsert(conn, &cerd_analytics_data_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_analytics_data_table, -1, in);
 }
 
 int cerd_analytics_data_delete(cerd_conn *conn, int64_t id)
@@ -249,16 +251,35 @@ int cerd_analytics_data_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_analytics_data_table, &key, 0);
 }
 
-int cerd_analytics_data_count(cerd_conn *conn, int64_t *out)
+int cerd_analytics_data_list(cerd_analytics_data_rows *out, cerd_conn *conn,
+                             const cerd_page *page)
 {
-    return cerd_row_count(conn, &cerd_analytics_data_table, out);
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_analytics_data_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
 }
 
-int cerd_analytics_data_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_analytics_data_count(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_analytics_data_table, 0);
+}
+
+int cerd_analytics_data_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_analytics_data key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_analytics_data_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_analytics_data_table, &key, 0);
 }
 
 void cerd_analytics_data_clear(cerd_analytics_data *row)
@@ -266,7 +287,7 @@ void cerd_analytics_data_clear(cerd_analytics_data *row)
     cerd_row_clear(&cerd_analytics_data_table, row);
 }
 
-void cerd_analytics_data_list_free(cerd_analytics_data_list *list)
+void cerd_analytics_data_list_free(cerd_analytics_data_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -113,37 +113,39 @@ const cerd_table cerd_api_request_logs_table = {
     .soft_delete_column = -1,
     .nchecks = 0,
     .checks = NULL,
+    .defaults_offset = offsetof(cerd_api_request_logs, defaults),
 };
 
-int cerd_api_request_logs_insert(cerd_conn *conn, const cerd_api_request_logs *in,
-                                 cerd_api_request_logs *out)
+int cerd_api_request_logs_insert(cerd_api_request_logs *out, cerd_conn *conn,
+                                 const cerd_api_request_logs *in)
 {
-    return cerd_row_insert(conn, &cerd_api_request_logs_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_api_request_logs_table, in);
 }
 
-int cerd_api_request_logs_get(cerd_conn *conn, cerd_api_request_logs *out, int64_t id)
+int cerd_api_request_logs_get(cerd_api_request_logs *out, cerd_conn *conn, int64_t id)
 {
     cerd_api_request_logs key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_api_request_logs_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_api_request_logs_table, -1, &key, 0);
 }
 
-int cerd_api_request_logs_update(cerd_conn *conn, const cerd_api_request_logs *in,
-                                 cerd_api_request_logs *out)
+int cerd_api_request_logs_update(cerd_api_request_logs *out, cerd_conn *conn,
+                                 const cerd_api_request_logs *in)
 {
-    return cerd_row_update(conn, &cerd_api_request_logs_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_api_request_logs_table, in, NULL);
 }
 
-int cerd_api_request_logs_update_columns(cerd_conn *conn, const cerd_api_request_logs *in,
-                                         const cerd_colset *cols, cerd_api_request_logs *out)
+int cerd_api_request_logs_update_columns(cerd_api_request_logs *out, cerd_conn *conn,
+                                         const cerd_api_request_logs *in,
+                                         const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_api_request_logs_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_api_request_logs_table, in, cols);
 }
 
-int cerd_api_request_logs_upsert(cerd_conn *conn, const cerd_api_request_logs *in,
-                                 cerd_api_request_logs *out)
+int cerd_api_request_logs_upsert(cerd_api_request_logs *out, cerd_conn *conn,
+                                 const cerd_api_request_logs *in)
 {
-    return cerd_row_upsert(conn, &cerd_api_request_logs_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_api_request_logs_table, -1, in);
 }
 
 int cerd_api_request_logs_delete(cerd_conn *conn, int64_t id)
@@ -153,9 +155,27 @@ int cerd_api_request_logs_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_api_request_logs_table, &key, 0);
 }
 
-int cerd_api_request_logs_list_by_user_id(cerd_conn *conn, int64_t user_id,
-                                          const cerd_page *page,
-                                          cerd_api_request_logs_list *out)
+int cerd_api_request_logs_list(cerd_api_request_logs_rows *out, cerd_conn *conn,
+                               const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_api_request_logs_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_api_request_logs_list_by_user_id(cerd_api_request_logs_rows *out, cerd_conn *conn,
+                                          int64_t user_id, const cerd_page *page)
 {
     cerd_api_request_logs key = {0};
     cerd_rows rows = {0};
@@ -167,8 +187,8 @@ int cerd_api_request_logs_list_by_user_id(cerd_conn *conn, int64_t user_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_api_request_logs_table, CERD_API_REQUEST_LOGS_USER_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_api_request_logs_table,
+                       CERD_API_REQUEST_LOGS_USER_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -177,16 +197,16 @@ int cerd_api_request_logs_list_by_user_id(cerd_conn *conn, int64_t user_id,
     return rc;
 }
 
-int cerd_api_request_logs_count(cerd_conn *conn, int64_t *out)
+int cerd_api_request_logs_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_api_request_logs_table, out);
+    return cerd_row_count(out, conn, &cerd_api_request_logs_table, 0);
 }
 
-int cerd_api_request_logs_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_api_request_logs_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_api_request_logs key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_api_request_logs_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_api_request_logs_table, &key, 0);
 }
 
 void cerd_api_request_logs_clear(cerd_api_request_logs *row)
@@ -194,7 +214,7 @@ void cerd_api_request_logs_clear(cerd_api_request_logs *row)
     cerd_row_clear(&cerd_api_request_logs_table, row);
 }
 
-void cerd_api_request_logs_list_free(cerd_api_request_logs_list *list)
+void cerd_api_request_logs_list_free(cerd_api_request_logs_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -722,47 +722,48 @@ const cerd_table cerd_assets_table = {
     .soft_delete_column = -1,
     .nchecks = 7,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_assets, defaults),
 };
 
-int cerd_assets_insert(cerd_conn *conn, const cerd_assets *in, cerd_assets *out)
+int cerd_assets_insert(cerd_assets *out, cerd_conn *conn, const cerd_assets *in)
 {
-    return cerd_row_insert(conn, &cerd_assets_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_assets_table, in);
 }
 
-int cerd_assets_get(cerd_conn *conn, cerd_assets *out, int64_t id)
+int cerd_assets_get(cerd_assets *out, cerd_conn *conn, int64_t id)
 {
     cerd_assets key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_assets_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_assets_table, -1, &key, 0);
 }
 
-int cerd_assets_get_by_symbol(cerd_conn *conn, cerd_assets *out, const char *symbol)
+int cerd_assets_get_by_symbol(cerd_assets *out, cerd_conn *conn, const char *symbol)
 {
     cerd_assets key = {0};
     /* The runtime never writes through an input row. */
     key.symbol = (char *)symbol;
-    return cerd_row_get(conn, &cerd_assets_table, 0, &key, out);
+    return cerd_row_get(out, conn, &cerd_assets_table, 0, &key, 0);
 }
 
-int cerd_assets_update(cerd_conn *conn, const cerd_assets *in, cerd_assets *out)
+int cerd_assets_update(cerd_assets *out, cerd_conn *conn, const cerd_assets *in)
 {
-    return cerd_row_update(conn, &cerd_assets_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_assets_table, in, NULL);
 }
 
-int cerd_assets_update_columns(cerd_conn *conn, const cerd_assets *in, const cerd_colset *cols,
-                               cerd_assets *out)
+int cerd_assets_update_columns(cerd_assets *out, cerd_conn *conn, const cerd_assets *in,
+                               const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_assets_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_assets_table, in, cols);
 }
 
-int cerd_assets_upsert(cerd_conn *conn, const cerd_assets *in, cerd_assets *out)
+int cerd_assets_upsert(cerd_assets *out, cerd_conn *conn, const cerd_assets *in)
 {
-    return cerd_row_upsert(conn, &cerd_assets_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_assets_table, -1, in);
 }
 
-int cerd_assets_upsert_by_symbol(cerd_conn *conn, const cerd_assets *in, cerd_assets *out)
+int cerd_assets_upsert_by_symbol(cerd_assets *out, cerd_conn *conn, const cerd_assets *in)
 {
-    return cerd_row_upsert(conn, &cerd_assets_table, 0, in, out);
+    return cerd_row_upsert(out, conn, &cerd_assets_table, 0, in);
 }
 
 int cerd_assets_delete(cerd_conn *conn, int64_t id)
@@ -772,16 +773,34 @@ int cerd_assets_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_assets_table, &key, 0);
 }
 
-int cerd_assets_count(cerd_conn *conn, int64_t *out)
+int cerd_assets_list(cerd_assets_rows *out, cerd_conn *conn, const cerd_page *page)
 {
-    return cerd_row_count(conn, &cerd_assets_table, out);
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_assets_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
 }
 
-int cerd_assets_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_assets_count(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_assets_table, 0);
+}
+
+int cerd_assets_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_assets key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_assets_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_assets_table, &key, 0);
 }
 
 void cerd_assets_clear(cerd_assets *row)
@@ -789,7 +808,7 @@ void cerd_assets_clear(cerd_assets *row)
     cerd_row_clear(&cerd_assets_table, row);
 }
 
-void cerd_assets_list_free(cerd_assets_list *list)
+void cerd_assets_list_free(cerd_assets_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -156,34 +156,35 @@ const cerd_table cerd_audit_log_table = {
     .soft_delete_column = -1,
     .nchecks = 1,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_audit_log, defaults),
 };
 
-int cerd_audit_log_insert(cerd_conn *conn, const cerd_audit_log *in, cerd_audit_log *out)
+int cerd_audit_log_insert(cerd_audit_log *out, cerd_conn *conn, const cerd_audit_log *in)
 {
-    return cerd_row_insert(conn, &cerd_audit_log_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_audit_log_table, in);
 }
 
-int cerd_audit_log_get(cerd_conn *conn, cerd_audit_log *out, int64_t id)
+int cerd_audit_log_get(cerd_audit_log *out, cerd_conn *conn, int64_t id)
 {
     cerd_audit_log key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_audit_log_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_audit_log_table, -1, &key, 0);
 }
 
-int cerd_audit_log_update(cerd_conn *conn, const cerd_audit_log *in, cerd_audit_log *out)
+int cerd_audit_log_update(cerd_audit_log *out, cerd_conn *conn, const cerd_audit_log *in)
 {
-    return cerd_row_update(conn, &cerd_audit_log_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_audit_log_table, in, NULL);
 }
 
-int cerd_audit_log_update_columns(cerd_conn *conn, const cerd_audit_log *in,
-                                  const cerd_colset *cols, cerd_audit_log *out)
+int cerd_audit_log_update_columns(cerd_audit_log *out, cerd_conn *conn,
+                                  const cerd_audit_log *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_audit_log_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_audit_log_table, in, cols);
 }
 
-int cerd_audit_log_upsert(cerd_conn *conn, const cerd_audit_log *in, cerd_audit_log *out)
+int cerd_audit_log_upsert(cerd_audit_log *out, cerd_conn *conn, const cerd_audit_log *in)
 {
-    return cerd_row_upsert(conn, &cerd_audit_log_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_audit_log_table, -1, in);
 }
 
 int cerd_audit_log_delete(cerd_conn *conn, int64_t id)
@@ -193,8 +194,26 @@ int cerd_audit_log_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_audit_log_table, &key, 0);
 }
 
-int cerd_audit_log_list_by_changed_by(cerd_conn *conn, int64_t changed_by,
-                                      const cerd_page *page, cerd_audit_log_list *out)
+int cerd_audit_log_list(cerd_audit_log_rows *out, cerd_conn *conn, const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_audit_log_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_audit_log_list_by_changed_by(cerd_audit_log_rows *out, cerd_conn *conn,
+                                      int64_t changed_by, const cerd_page *page)
 {
     cerd_audit_log key = {0};
     cerd_rows rows = {0};
@@ -206,8 +225,8 @@ int cerd_audit_log_list_by_changed_by(cerd_conn *conn, int64_t changed_by,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_audit_log_table, CERD_AUDIT_LOG_CHANGED_BY, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_audit_log_table,
+                       CERD_AUDIT_LOG_CHANGED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -216,16 +235,16 @@ int cerd_audit_log_list_by_changed_by(cerd_conn *conn, int64_t changed_by,
     return rc;
 }
 
-int cerd_audit_log_count(cerd_conn *conn, int64_t *out)
+int cerd_audit_log_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_audit_log_table, out);
+    return cerd_row_count(out, conn, &cerd_audit_log_table, 0);
 }
 
-int cerd_audit_log_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_audit_log_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_audit_log key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_audit_log_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_audit_log_table, &key, 0);
 }
 
 void cerd_audit_log_clear(cerd_audit_log *row)
@@ -233,7 +252,7 @@ void cerd_audit_log_clear(cerd_audit_log *row)
     cerd_row_clear(&cerd_audit_log_table, row);
 }
 
-void cerd_audit_log_list_free(cerd_audit_log_list *list)
+void cerd_audit_log_list_free(cerd_audit_log_rows *list)
 {
     cerd_rows rows;
     if (!list)

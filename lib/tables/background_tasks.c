@@ -245,37 +245,39 @@ const cerd_table cerd_background_tasks_table = {
     .soft_delete_column = -1,
     .nchecks = 2,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_background_tasks, defaults),
 };
 
-int cerd_background_tasks_insert(cerd_conn *conn, const cerd_background_tasks *in,
-                                 cerd_background_tasks *out)
+int cerd_background_tasks_insert(cerd_background_tasks *out, cerd_conn *conn,
+                                 const cerd_background_tasks *in)
 {
-    return cerd_row_insert(conn, &cerd_background_tasks_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_background_tasks_table, in);
 }
 
-int cerd_background_tasks_get(cerd_conn *conn, cerd_background_tasks *out, int64_t id)
+int cerd_background_tasks_get(cerd_background_tasks *out, cerd_conn *conn, int64_t id)
 {
     cerd_background_tasks key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_background_tasks_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_background_tasks_table, -1, &key, 0);
 }
 
-int cerd_background_tasks_update(cerd_conn *conn, const cerd_background_tasks *in,
-                                 cerd_background_tasks *out)
+int cerd_background_tasks_update(cerd_background_tasks *out, cerd_conn *conn,
+                                 const cerd_background_tasks *in)
 {
-    return cerd_row_update(conn, &cerd_background_tasks_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_background_tasks_table, in, NULL);
 }
 
-int cerd_background_tasks_update_columns(cerd_conn *conn, const cerd_background_tasks *in,
-                                         const cerd_colset *cols, cerd_background_tasks *out)
+int cerd_background_tasks_update_columns(cerd_background_tasks *out, cerd_conn *conn,
+                                         const cerd_background_tasks *in,
+                                         const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_background_tasks_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_background_tasks_table, in, cols);
 }
 
-int cerd_background_tasks_upsert(cerd_conn *conn, const cerd_background_tasks *in,
-                                 cerd_background_tasks *out)
+int cerd_background_tasks_upsert(cerd_background_tasks *out, cerd_conn *conn,
+                                 const cerd_background_tasks *in)
 {
-    return cerd_row_upsert(conn, &cerd_background_tasks_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_background_tasks_table, -1, in);
 }
 
 int cerd_background_tasks_delete(cerd_conn *conn, int64_t id)
@@ -285,16 +287,35 @@ int cerd_background_tasks_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_background_tasks_table, &key, 0);
 }
 
-int cerd_background_tasks_count(cerd_conn *conn, int64_t *out)
+int cerd_background_tasks_list(cerd_background_tasks_rows *out, cerd_conn *conn,
+                               const cerd_page *page)
 {
-    return cerd_row_count(conn, &cerd_background_tasks_table, out);
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_background_tasks_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
 }
 
-int cerd_background_tasks_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_background_tasks_count(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_background_tasks_table, 0);
+}
+
+int cerd_background_tasks_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_background_tasks key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_background_tasks_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_background_tasks_table, &key, 0);
 }
 
 void cerd_background_tasks_clear(cerd_background_tasks *row)
@@ -302,7 +323,7 @@ void cerd_background_tasks_clear(cerd_background_tasks *row)
     cerd_row_clear(&cerd_background_tasks_table, row);
 }
 
-void cerd_background_tasks_list_free(cerd_background_tasks_list *list)
+void cerd_background_tasks_list_free(cerd_background_tasks_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -104,38 +104,39 @@ const cerd_table cerd_external_api_logs_table = {
     .soft_delete_column = -1,
     .nchecks = 0,
     .checks = NULL,
+    .defaults_offset = offsetof(cerd_external_api_logs, defaults),
 };
 
-int cerd_external_api_logs_insert(cerd_conn *conn, const cerd_external_api_logs *in,
-                                  cerd_external_api_logs *out)
+int cerd_external_api_logs_insert(cerd_external_api_logs *out, cerd_conn *conn,
+                                  const cerd_external_api_logs *in)
 {
-    return cerd_row_insert(conn, &cerd_external_api_logs_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_external_api_logs_table, in);
 }
 
-int cerd_external_api_logs_get(cerd_conn *conn, cerd_external_api_logs *out, int64_t id)
+int cerd_external_api_logs_get(cerd_external_api_logs *out, cerd_conn *conn, int64_t id)
 {
     cerd_external_api_logs key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_external_api_logs_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_external_api_logs_table, -1, &key, 0);
 }
 
-int cerd_external_api_logs_update(cerd_conn *conn, const cerd_external_api_logs *in,
-                                  cerd_external_api_logs *out)
+int cerd_external_api_logs_update(cerd_external_api_logs *out, cerd_conn *conn,
+                                  const cerd_external_api_logs *in)
 {
-    return cerd_row_update(conn, &cerd_external_api_logs_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_external_api_logs_table, in, NULL);
 }
 
-int cerd_external_api_logs_update_columns(cerd_conn *conn, const cerd_external_api_logs *in,
-                                          const cerd_colset *cols,
-                                          cerd_external_api_logs *out)
+int cerd_external_api_logs_update_columns(cerd_external_api_logs *out, cerd_conn *conn,
+                                          const cerd_external_api_logs *in,
+                                          const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_external_api_logs_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_external_api_logs_table, in, cols);
 }
 
-int cerd_external_api_logs_upsert(cerd_conn *conn, const cerd_external_api_logs *in,
-                                  cerd_external_api_logs *out)
+int cerd_external_api_logs_upsert(cerd_external_api_logs *out, cerd_conn *conn,
+                                  const cerd_external_api_logs *in)
 {
-    return cerd_row_upsert(conn, &cerd_external_api_logs_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_external_api_logs_table, -1, in);
 }
 
 int cerd_external_api_logs_delete(cerd_conn *conn, int64_t id)
@@ -145,16 +146,36 @@ int cerd_external_api_logs_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_external_api_logs_table, &key, 0);
 }
 
-int cerd_external_api_logs_count(cerd_conn *conn, int64_t *out)
+int cerd_external_api_logs_list(cerd_external_api_logs_rows *out, cerd_conn *conn,
+                                const cerd_page *page)
 {
-    return cerd_row_count(conn, &cerd_external_api_logs_table, out);
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_external_api_logs_table, -1, NULL,
+                       page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
 }
 
-int cerd_external_api_logs_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_external_api_logs_count(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_external_api_logs_table, 0);
+}
+
+int cerd_external_api_logs_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_external_api_logs key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_external_api_logs_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_external_api_logs_table, &key, 0);
 }
 
 void cerd_external_api_logs_clear(cerd_external_api_logs *row)
@@ -162,7 +183,7 @@ void cerd_external_api_logs_clear(cerd_external_api_logs *row)
     cerd_row_clear(&cerd_external_api_logs_table, row);
 }
 
-void cerd_external_api_logs_list_free(cerd_external_api_logs_list *list)
+void cerd_external_api_logs_list_free(cerd_external_api_logs_rows *list)
 {
     cerd_rows rows;
     if (!list)

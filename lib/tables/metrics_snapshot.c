@@ -786,54 +786,55 @@ const cerd_table cerd_metrics_snapshot_table = {
     .soft_delete_column = -1,
     .nchecks = 6,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_metrics_snapshot, defaults),
 };
 
-int cerd_metrics_snapshot_insert(cerd_conn *conn, const cerd_metrics_snapshot *in,
-                                 cerd_metrics_snapshot *out)
+int cerd_metrics_snapshot_insert(cerd_metrics_snapshot *out, cerd_conn *conn,
+                                 const cerd_metrics_snapshot *in)
 {
-    return cerd_row_insert(conn, &cerd_metrics_snapshot_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_metrics_snapshot_table, in);
 }
 
-int cerd_metrics_snapshot_get(cerd_conn *conn, cerd_metrics_snapshot *out, int64_t id)
+int cerd_metrics_snapshot_get(cerd_metrics_snapshot *out, cerd_conn *conn, int64_t id)
 {
     cerd_metrics_snapshot key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_metrics_snapshot_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_metrics_snapshot_table, -1, &key, 0);
 }
 
-int cerd_metrics_snapshot_get_by_snapshot_time_timeframe(
-        cerd_conn *conn, cerd_metrics_snapshot *out, cerd_timestamp snapshot_time,
-        const char *timeframe)
+int cerd_metrics_snapshot_get_by_time(cerd_metrics_snapshot *out, cerd_conn *conn,
+                                      cerd_timestamp snapshot_time, const char *timeframe)
 {
     cerd_metrics_snapshot key = {0};
     key.snapshot_time = snapshot_time;
     /* The runtime never writes through an input row. */
     key.timeframe = (char *)timeframe;
-    return cerd_row_get(conn, &cerd_metrics_snapshot_table, 0, &key, out);
+    return cerd_row_get(out, conn, &cerd_metrics_snapshot_table, 0, &key, 0);
 }
 
-int cerd_metrics_snapshot_update(cerd_conn *conn, const cerd_metrics_snapshot *in,
-                                 cerd_metrics_snapshot *out)
+int cerd_metrics_snapshot_update(cerd_metrics_snapshot *out, cerd_conn *conn,
+                                 const cerd_metrics_snapshot *in)
 {
-    return cerd_row_update(conn, &cerd_metrics_snapshot_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_metrics_snapshot_table, in, NULL);
 }
 
-int cerd_metrics_snapshot_update_columns(cerd_conn *conn, const cerd_metrics_snapshot *in,
-                                         const cerd_colset *cols, cerd_metrics_snapshot *out)
+int cerd_metrics_snapshot_update_columns(cerd_metrics_snapshot *out, cerd_conn *conn,
+                                         const cerd_metrics_snapshot *in,
+                                         const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_metrics_snapshot_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_metrics_snapshot_table, in, cols);
 }
 
-int cerd_metrics_snapshot_upsert(cerd_conn *conn, const cerd_metrics_snapshot *in,
-                                 cerd_metrics_snapshot *out)
+int cerd_metrics_snapshot_upsert(cerd_metrics_snapshot *out, cerd_conn *conn,
+                                 const cerd_metrics_snapshot *in)
 {
-    return cerd_row_upsert(conn, &cerd_metrics_snapshot_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_metrics_snapshot_table, -1, in);
 }
 
-int cerd_metrics_snapshot_upsert_by_snapshot_time_timeframe(
-        cerd_conn *conn, const cerd_metrics_snapshot *in, cerd_metrics_snapshot *out)
+int cerd_metrics_snapshot_upsert_by_time(cerd_metrics_snapshot *out, cerd_conn *conn,
+                                         const cerd_metrics_snapshot *in)
 {
-    return cerd_row_upsert(conn, &cerd_metrics_snapshot_table, 0, in, out);
+    return cerd_row_upsert(out, conn, &cerd_metrics_snapshot_table, 0, in);
 }
 
 int cerd_metrics_snapshot_delete(cerd_conn *conn, int64_t id)
@@ -843,16 +844,35 @@ int cerd_metrics_snapshot_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_metrics_snapshot_table, &key, 0);
 }
 
-int cerd_metrics_snapshot_count(cerd_conn *conn, int64_t *out)
+int cerd_metrics_snapshot_list(cerd_metrics_snapshot_rows *out, cerd_conn *conn,
+                               const cerd_page *page)
 {
-    return cerd_row_count(conn, &cerd_metrics_snapshot_table, out);
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_metrics_snapshot_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
 }
 
-int cerd_metrics_snapshot_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_metrics_snapshot_count(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_metrics_snapshot_table, 0);
+}
+
+int cerd_metrics_snapshot_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_metrics_snapshot key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_metrics_snapshot_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_metrics_snapshot_table, &key, 0);
 }
 
 void cerd_metrics_snapshot_clear(cerd_metrics_snapshot *row)
@@ -860,7 +880,7 @@ void cerd_metrics_snapshot_clear(cerd_metrics_snapshot *row)
     cerd_row_clear(&cerd_metrics_snapshot_table, row);
 }
 
-void cerd_metrics_snapshot_list_free(cerd_metrics_snapshot_list *list)
+void cerd_metrics_snapshot_list_free(cerd_metrics_snapshot_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -754,34 +754,35 @@ const cerd_table cerd_model_jobs_table = {
     .soft_delete_column = -1,
     .nchecks = 7,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_model_jobs, defaults),
 };
 
-int cerd_model_jobs_insert(cerd_conn *conn, const cerd_model_jobs *in, cerd_model_jobs *out)
+int cerd_model_jobs_insert(cerd_model_jobs *out, cerd_conn *conn, const cerd_model_jobs *in)
 {
-    return cerd_row_insert(conn, &cerd_model_jobs_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_model_jobs_table, in);
 }
 
-int cerd_model_jobs_get(cerd_conn *conn, cerd_model_jobs *out, int64_t id)
+int cerd_model_jobs_get(cerd_model_jobs *out, cerd_conn *conn, int64_t id)
 {
     cerd_model_jobs key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_model_jobs_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_model_jobs_table, -1, &key, 0);
 }
 
-int cerd_model_jobs_update(cerd_conn *conn, const cerd_model_jobs *in, cerd_model_jobs *out)
+int cerd_model_jobs_update(cerd_model_jobs *out, cerd_conn *conn, const cerd_model_jobs *in)
 {
-    return cerd_row_update(conn, &cerd_model_jobs_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_model_jobs_table, in, NULL);
 }
 
-int cerd_model_jobs_update_columns(cerd_conn *conn, const cerd_model_jobs *in,
-                                   const cerd_colset *cols, cerd_model_jobs *out)
+int cerd_model_jobs_update_columns(cerd_model_jobs *out, cerd_conn *conn,
+                                   const cerd_model_jobs *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_model_jobs_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_model_jobs_table, in, cols);
 }
 
-int cerd_model_jobs_upsert(cerd_conn *conn, const cerd_model_jobs *in, cerd_model_jobs *out)
+int cerd_model_jobs_upsert(cerd_model_jobs *out, cerd_conn *conn, const cerd_model_jobs *in)
 {
-    return cerd_row_upsert(conn, &cerd_model_jobs_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_model_jobs_table, -1, in);
 }
 
 int cerd_model_jobs_delete(cerd_conn *conn, int64_t id)
@@ -791,8 +792,26 @@ int cerd_model_jobs_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_model_jobs_table, &key, 0);
 }
 
-int cerd_model_jobs_list_by_model_id(cerd_conn *conn, int64_t model_id, const cerd_page *page,
-                                     cerd_model_jobs_list *out)
+int cerd_model_jobs_list(cerd_model_jobs_rows *out, cerd_conn *conn, const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_jobs_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_model_jobs_list_by_model_id(cerd_model_jobs_rows *out, cerd_conn *conn,
+                                     int64_t model_id, const cerd_page *page)
 {
     cerd_model_jobs key = {0};
     cerd_rows rows = {0};
@@ -803,8 +822,8 @@ int cerd_model_jobs_list_by_model_id(cerd_conn *conn, int64_t model_id, const ce
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_model_jobs_table, CERD_MODEL_JOBS_MODEL_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_jobs_table,
+                       CERD_MODEL_JOBS_MODEL_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -813,8 +832,8 @@ int cerd_model_jobs_list_by_model_id(cerd_conn *conn, int64_t model_id, const ce
     return rc;
 }
 
-int cerd_model_jobs_list_by_initiated_by(cerd_conn *conn, int64_t initiated_by,
-                                         const cerd_page *page, cerd_model_jobs_list *out)
+int cerd_model_jobs_list_by_initiated_by(cerd_model_jobs_rows *out, cerd_conn *conn,
+                                         int64_t initiated_by, const cerd_page *page)
 {
     cerd_model_jobs key = {0};
     cerd_rows rows = {0};
@@ -826,8 +845,8 @@ int cerd_model_jobs_list_by_initiated_by(cerd_conn *conn, int64_t initiated_by,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_model_jobs_table, CERD_MODEL_JOBS_INITIATED_BY, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_jobs_table,
+                       CERD_MODEL_JOBS_INITIATED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -836,16 +855,16 @@ int cerd_model_jobs_list_by_initiated_by(cerd_conn *conn, int64_t initiated_by,
     return rc;
 }
 
-int cerd_model_jobs_count(cerd_conn *conn, int64_t *out)
+int cerd_model_jobs_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_model_jobs_table, out);
+    return cerd_row_count(out, conn, &cerd_model_jobs_table, 0);
 }
 
-int cerd_model_jobs_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_model_jobs_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_model_jobs key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_model_jobs_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_model_jobs_table, &key, 0);
 }
 
 void cerd_model_jobs_clear(cerd_model_jobs *row)
@@ -853,7 +872,7 @@ void cerd_model_jobs_clear(cerd_model_jobs *row)
     cerd_row_clear(&cerd_model_jobs_table, row);
 }
 
-void cerd_model_jobs_list_free(cerd_model_jobs_list *list)
+void cerd_model_jobs_list_free(cerd_model_jobs_rows *list)
 {
     cerd_rows rows;
     if (!list)

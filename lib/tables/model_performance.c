@@ -1820,38 +1820,39 @@ const cerd_table cerd_model_performance_table = {
     .soft_delete_column = -1,
     .nchecks = 12,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_model_performance, defaults),
 };
 
-int cerd_model_performance_insert(cerd_conn *conn, const cerd_model_performance *in,
-                                  cerd_model_performance *out)
+int cerd_model_performance_insert(cerd_model_performance *out, cerd_conn *conn,
+                                  const cerd_model_performance *in)
 {
-    return cerd_row_insert(conn, &cerd_model_performance_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_model_performance_table, in);
 }
 
-int cerd_model_performance_get(cerd_conn *conn, cerd_model_performance *out, int64_t id)
+int cerd_model_performance_get(cerd_model_performance *out, cerd_conn *conn, int64_t id)
 {
     cerd_model_performance key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_model_performance_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_model_performance_table, -1, &key, 0);
 }
 
-int cerd_model_performance_update(cerd_conn *conn, const cerd_model_performance *in,
-                                  cerd_model_performance *out)
+int cerd_model_performance_update(cerd_model_performance *out, cerd_conn *conn,
+                                  const cerd_model_performance *in)
 {
-    return cerd_row_update(conn, &cerd_model_performance_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_model_performance_table, in, NULL);
 }
 
-int cerd_model_performance_update_columns(cerd_conn *conn, const cerd_model_performance *in,
-                                          const cerd_colset *cols,
-                                          cerd_model_performance *out)
+int cerd_model_performance_update_columns(cerd_model_performance *out, cerd_conn *conn,
+                                          const cerd_model_performance *in,
+                                          const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_model_performance_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_model_performance_table, in, cols);
 }
 
-int cerd_model_performance_upsert(cerd_conn *conn, const cerd_model_performance *in,
-                                  cerd_model_performance *out)
+int cerd_model_performance_upsert(cerd_model_performance *out, cerd_conn *conn,
+                                  const cerd_model_performance *in)
 {
-    return cerd_row_upsert(conn, &cerd_model_performance_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_model_performance_table, -1, in);
 }
 
 int cerd_model_performance_delete(cerd_conn *conn, int64_t id)
@@ -1861,9 +1862,28 @@ int cerd_model_performance_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_model_performance_table, &key, 0);
 }
 
-int cerd_model_performance_list_by_model_id(cerd_conn *conn, int64_t model_id,
-                                            const cerd_page *page,
-                                            cerd_model_performance_list *out)
+int cerd_model_performance_list(cerd_model_performance_rows *out, cerd_conn *conn,
+                                const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_performance_table, -1, NULL,
+                       page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_model_performance_list_by_model_id(cerd_model_performance_rows *out, cerd_conn *conn,
+                                            int64_t model_id, const cerd_page *page)
 {
     cerd_model_performance key = {0};
     cerd_rows rows = {0};
@@ -1874,8 +1894,8 @@ int cerd_model_performance_list_by_model_id(cerd_conn *conn, int64_t model_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_model_performance_table, CERD_MODEL_PERFORMANCE_MODEL_ID,
-                       &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_performance_table,
+                       CERD_MODEL_PERFORMANCE_MODEL_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1885,8 +1905,8 @@ int cerd_model_performance_list_by_model_id(cerd_conn *conn, int64_t model_id,
 }
 
 int cerd_model_performance_list_by_source_job_id(
-        cerd_conn *conn, int64_t source_job_id, const cerd_page *page,
-        cerd_model_performance_list *out)
+        cerd_model_performance_rows *out, cerd_conn *conn, int64_t source_job_id,
+        const cerd_page *page)
 {
     cerd_model_performance key = {0};
     cerd_rows rows = {0};
@@ -1898,8 +1918,8 @@ int cerd_model_performance_list_by_source_job_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_model_performance_table,
-                       CERD_MODEL_PERFORMANCE_SOURCE_JOB_ID, &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_performance_table,
+                       CERD_MODEL_PERFORMANCE_SOURCE_JOB_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1908,16 +1928,16 @@ int cerd_model_performance_list_by_source_job_id(
     return rc;
 }
 
-int cerd_model_performance_count(cerd_conn *conn, int64_t *out)
+int cerd_model_performance_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_model_performance_table, out);
+    return cerd_row_count(out, conn, &cerd_model_performance_table, 0);
 }
 
-int cerd_model_performance_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_model_performance_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_model_performance key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_model_performance_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_model_performance_table, &key, 0);
 }
 
 void cerd_model_performance_clear(cerd_model_performance *row)
@@ -1925,7 +1945,7 @@ void cerd_model_performance_clear(cerd_model_performance *row)
     cerd_row_clear(&cerd_model_performance_table, row);
 }
 
-void cerd_model_performance_list_free(cerd_model_performance_list *list)
+void cerd_model_performance_list_free(cerd_model_performance_rows *list)
 {
     cerd_rows rows;
     if (!list)

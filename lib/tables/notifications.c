@@ -325,37 +325,38 @@ const cerd_table cerd_notifications_table = {
     .soft_delete_column = -1,
     .nchecks = 3,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_notifications, defaults),
 };
 
-int cerd_notifications_insert(cerd_conn *conn, const cerd_notifications *in,
-                              cerd_notifications *out)
+int cerd_notifications_insert(cerd_notifications *out, cerd_conn *conn,
+                              const cerd_notifications *in)
 {
-    return cerd_row_insert(conn, &cerd_notifications_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_notifications_table, in);
 }
 
-int cerd_notifications_get(cerd_conn *conn, cerd_notifications *out, int64_t id)
+int cerd_notifications_get(cerd_notifications *out, cerd_conn *conn, int64_t id)
 {
     cerd_notifications key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_notifications_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_notifications_table, -1, &key, 0);
 }
 
-int cerd_notifications_update(cerd_conn *conn, const cerd_notifications *in,
-                              cerd_notifications *out)
+int cerd_notifications_update(cerd_notifications *out, cerd_conn *conn,
+                              const cerd_notifications *in)
 {
-    return cerd_row_update(conn, &cerd_notifications_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_notifications_table, in, NULL);
 }
 
-int cerd_notifications_update_columns(cerd_conn *conn, const cerd_notifications *in,
-                                      const cerd_colset *cols, cerd_notifications *out)
+int cerd_notifications_update_columns(cerd_notifications *out, cerd_conn *conn,
+                                      const cerd_notifications *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_notifications_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_notifications_table, in, cols);
 }
 
-int cerd_notifications_upsert(cerd_conn *conn, const cerd_notifications *in,
-                              cerd_notifications *out)
+int cerd_notifications_upsert(cerd_notifications *out, cerd_conn *conn,
+                              const cerd_notifications *in)
 {
-    return cerd_row_upsert(conn, &cerd_notifications_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_notifications_table, -1, in);
 }
 
 int cerd_notifications_delete(cerd_conn *conn, int64_t id)
@@ -365,8 +366,27 @@ int cerd_notifications_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_notifications_table, &key, 0);
 }
 
-int cerd_notifications_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd_page *page,
-                                       cerd_notifications_list *out)
+int cerd_notifications_list(cerd_notifications_rows *out, cerd_conn *conn,
+                            const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_notifications_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_notifications_list_by_user_id(cerd_notifications_rows *out, cerd_conn *conn,
+                                       int64_t user_id, const cerd_page *page)
 {
     cerd_notifications key = {0};
     cerd_rows rows = {0};
@@ -377,8 +397,8 @@ int cerd_notifications_list_by_user_id(cerd_conn *conn, int64_t user_id, const c
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_notifications_table, CERD_NOTIFICATIONS_USER_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_notifications_table,
+                       CERD_NOTIFICATIONS_USER_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -387,16 +407,16 @@ int cerd_notifications_list_by_user_id(cerd_conn *conn, int64_t user_id, const c
     return rc;
 }
 
-int cerd_notifications_count(cerd_conn *conn, int64_t *out)
+int cerd_notifications_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_notifications_table, out);
+    return cerd_row_count(out, conn, &cerd_notifications_table, 0);
 }
 
-int cerd_notifications_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_notifications_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_notifications key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_notifications_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_notifications_table, &key, 0);
 }
 
 void cerd_notifications_clear(cerd_notifications *row)
@@ -404,7 +424,7 @@ void cerd_notifications_clear(cerd_notifications *row)
     cerd_row_clear(&cerd_notifications_table, row);
 }
 
-void cerd_notifications_list_free(cerd_notifications_list *list)
+void cerd_notifications_list_free(cerd_notifications_rows *list)
 {
     cerd_rows rows;
     if (!list)

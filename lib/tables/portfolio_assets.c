@@ -496,37 +496,39 @@ const cerd_table cerd_portfolio_assets_table = {
     .soft_delete_column = -1,
     .nchecks = 4,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_portfolio_assets, defaults),
 };
 
-int cerd_portfolio_assets_insert(cerd_conn *conn, const cerd_portfolio_assets *in,
-                                 cerd_portfolio_assets *out)
+int cerd_portfolio_assets_insert(cerd_portfolio_assets *out, cerd_conn *conn,
+                                 const cerd_portfolio_assets *in)
 {
-    return cerd_row_insert(conn, &cerd_portfolio_assets_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_portfolio_assets_table, in);
 }
 
-int cerd_portfolio_assets_get(cerd_conn *conn, cerd_portfolio_assets *out, int64_t id)
+int cerd_portfolio_assets_get(cerd_portfolio_assets *out, cerd_conn *conn, int64_t id)
 {
     cerd_portfolio_assets key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_portfolio_assets_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_portfolio_assets_table, -1, &key, 0);
 }
 
-int cerd_portfolio_assets_update(cerd_conn *conn, const cerd_portfolio_assets *in,
-                                 cerd_portfolio_assets *out)
+int cerd_portfolio_assets_update(cerd_portfolio_assets *out, cerd_conn *conn,
+                                 const cerd_portfolio_assets *in)
 {
-    return cerd_row_update(conn, &cerd_portfolio_assets_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_portfolio_assets_table, in, NULL);
 }
 
-int cerd_portfolio_assets_update_columns(cerd_conn *conn, const cerd_portfolio_assets *in,
-                                         const cerd_colset *cols, cerd_portfolio_assets *out)
+int cerd_portfolio_assets_update_columns(cerd_portfolio_assets *out, cerd_conn *conn,
+                                         const cerd_portfolio_assets *in,
+                                         const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_portfolio_assets_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_portfolio_assets_table, in, cols);
 }
 
-int cerd_portfolio_assets_upsert(cerd_conn *conn, const cerd_portfolio_assets *in,
-                                 cerd_portfolio_assets *out)
+int cerd_portfolio_assets_upsert(cerd_portfolio_assets *out, cerd_conn *conn,
+                                 const cerd_portfolio_assets *in)
 {
-    return cerd_row_upsert(conn, &cerd_portfolio_assets_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_portfolio_assets_table, -1, in);
 }
 
 int cerd_portfolio_assets_delete(cerd_conn *conn, int64_t id)
@@ -536,9 +538,27 @@ int cerd_portfolio_assets_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_portfolio_assets_table, &key, 0);
 }
 
-int cerd_portfolio_assets_list_by_portfolio_id(cerd_conn *conn, int64_t portfolio_id,
-                                               const cerd_page *page,
-                                               cerd_portfolio_assets_list *out)
+int cerd_portfolio_assets_list(cerd_portfolio_assets_rows *out, cerd_conn *conn,
+                               const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_portfolio_assets_list_by_portfolio_id(cerd_portfolio_assets_rows *out, cerd_conn *conn,
+                                               int64_t portfolio_id, const cerd_page *page)
 {
     cerd_portfolio_assets key = {0};
     cerd_rows rows = {0};
@@ -549,8 +569,8 @@ int cerd_portfolio_assets_list_by_portfolio_id(cerd_conn *conn, int64_t portfoli
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_portfolio_assets_table, CERD_PORTFOLIO_ASSETS_PORTFOLIO_ID,
-                       &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table,
+                       CERD_PORTFOLIO_ASSETS_PORTFOLIO_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -559,9 +579,8 @@ int cerd_portfolio_assets_list_by_portfolio_id(cerd_conn *conn, int64_t portfoli
     return rc;
 }
 
-int cerd_portfolio_assets_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
-                                           const cerd_page *page,
-                                           cerd_portfolio_assets_list *out)
+int cerd_portfolio_assets_list_by_asset_id(cerd_portfolio_assets_rows *out, cerd_conn *conn,
+                                           int64_t asset_id, const cerd_page *page)
 {
     cerd_portfolio_assets key = {0};
     cerd_rows rows = {0};
@@ -572,8 +591,8 @@ int cerd_portfolio_assets_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_portfolio_assets_table, CERD_PORTFOLIO_ASSETS_ASSET_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table,
+                       CERD_PORTFOLIO_ASSETS_ASSET_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -582,9 +601,8 @@ int cerd_portfolio_assets_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
     return rc;
 }
 
-int cerd_portfolio_assets_list_by_added_by(cerd_conn *conn, int64_t added_by,
-                                           const cerd_page *page,
-                                           cerd_portfolio_assets_list *out)
+int cerd_portfolio_assets_list_by_added_by(cerd_portfolio_assets_rows *out, cerd_conn *conn,
+                                           int64_t added_by, const cerd_page *page)
 {
     cerd_portfolio_assets key = {0};
     cerd_rows rows = {0};
@@ -595,8 +613,8 @@ int cerd_portfolio_assets_list_by_added_by(cerd_conn *conn, int64_t added_by,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_portfolio_assets_table, CERD_PORTFOLIO_ASSETS_ADDED_BY, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table,
+                       CERD_PORTFOLIO_ASSETS_ADDED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -606,8 +624,8 @@ int cerd_portfolio_assets_list_by_added_by(cerd_conn *conn, int64_t added_by,
 }
 
 int cerd_portfolio_assets_list_by_last_modified_by(
-        cerd_conn *conn, int64_t last_modified_by, const cerd_page *page,
-        cerd_portfolio_assets_list *out)
+        cerd_portfolio_assets_rows *out, cerd_conn *conn, int64_t last_modified_by,
+        const cerd_page *page)
 {
     cerd_portfolio_assets key = {0};
     cerd_rows rows = {0};
@@ -618,8 +636,8 @@ int cerd_portfolio_assets_list_by_last_modified_by(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_portfolio_assets_table,
-                       CERD_PORTFOLIO_ASSETS_LAST_MODIFIED_BY, &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table,
+                       CERD_PORTFOLIO_ASSETS_LAST_MODIFIED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -628,16 +646,16 @@ int cerd_portfolio_assets_list_by_last_modified_by(
     return rc;
 }
 
-int cerd_portfolio_assets_count(cerd_conn *conn, int64_t *out)
+int cerd_portfolio_assets_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_portfolio_assets_table, out);
+    return cerd_row_count(out, conn, &cerd_portfolio_assets_table, 0);
 }
 
-int cerd_portfolio_assets_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_portfolio_assets_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_portfolio_assets key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_portfolio_assets_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_portfolio_assets_table, &key, 0);
 }
 
 void cerd_portfolio_assets_clear(cerd_portfolio_assets *row)
@@ -645,7 +663,7 @@ void cerd_portfolio_assets_clear(cerd_portfolio_assets *row)
     cerd_row_clear(&cerd_portfolio_assets_table, row);
 }
 
-void cerd_portfolio_assets_list_free(cerd_portfolio_assets_list *list)
+void cerd_portfolio_assets_list_free(cerd_portfolio_assets_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -95,34 +95,35 @@ const cerd_table cerd_portfolios_table = {
     .soft_delete_column = -1,
     .nchecks = 0,
     .checks = NULL,
+    .defaults_offset = offsetof(cerd_portfolios, defaults),
 };
 
-int cerd_portfolios_insert(cerd_conn *conn, const cerd_portfolios *in, cerd_portfolios *out)
+int cerd_portfolios_insert(cerd_portfolios *out, cerd_conn *conn, const cerd_portfolios *in)
 {
-    return cerd_row_insert(conn, &cerd_portfolios_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_portfolios_table, in);
 }
 
-int cerd_portfolios_get(cerd_conn *conn, cerd_portfolios *out, int64_t id)
+int cerd_portfolios_get(cerd_portfolios *out, cerd_conn *conn, int64_t id)
 {
     cerd_portfolios key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_portfolios_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_portfolios_table, -1, &key, 0);
 }
 
-int cerd_portfolios_update(cerd_conn *conn, const cerd_portfolios *in, cerd_portfolios *out)
+int cerd_portfolios_update(cerd_portfolios *out, cerd_conn *conn, const cerd_portfolios *in)
 {
-    return cerd_row_update(conn, &cerd_portfolios_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_portfolios_table, in, NULL);
 }
 
-int cerd_portfolios_update_columns(cerd_conn *conn, const cerd_portfolios *in,
-                                   const cerd_colset *cols, cerd_portfolios *out)
+int cerd_portfolios_update_columns(cerd_portfolios *out, cerd_conn *conn,
+                                   const cerd_portfolios *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_portfolios_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_portfolios_table, in, cols);
 }
 
-int cerd_portfolios_upsert(cerd_conn *conn, const cerd_portfolios *in, cerd_portfolios *out)
+int cerd_portfolios_upsert(cerd_portfolios *out, cerd_conn *conn, const cerd_portfolios *in)
 {
-    return cerd_row_upsert(conn, &cerd_portfolios_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_portfolios_table, -1, in);
 }
 
 int cerd_portfolios_delete(cerd_conn *conn, int64_t id)
@@ -132,8 +133,26 @@ int cerd_portfolios_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_portfolios_table, &key, 0);
 }
 
-int cerd_portfolios_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd_page *page,
-                                    cerd_portfolios_list *out)
+int cerd_portfolios_list(cerd_portfolios_rows *out, cerd_conn *conn, const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolios_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_portfolios_list_by_user_id(cerd_portfolios_rows *out, cerd_conn *conn, int64_t user_id,
+                                    const cerd_page *page)
 {
     cerd_portfolios key = {0};
     cerd_rows rows = {0};
@@ -144,8 +163,8 @@ int cerd_portfolios_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_portfolios_table, CERD_PORTFOLIOS_USER_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolios_table,
+                       CERD_PORTFOLIOS_USER_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -154,16 +173,16 @@ int cerd_portfolios_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd
     return rc;
 }
 
-int cerd_portfolios_count(cerd_conn *conn, int64_t *out)
+int cerd_portfolios_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_portfolios_table, out);
+    return cerd_row_count(out, conn, &cerd_portfolios_table, 0);
 }
 
-int cerd_portfolios_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_portfolios_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_portfolios key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_portfolios_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_portfolios_table, &key, 0);
 }
 
 void cerd_portfolios_clear(cerd_portfolios *row)
@@ -171,7 +190,7 @@ void cerd_portfolios_clear(cerd_portfolios *row)
     cerd_row_clear(&cerd_portfolios_table, row);
 }
 
-void cerd_portfolios_list_free(cerd_portfolios_list *list)
+void cerd_portfolios_list_free(cerd_portfolios_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -521,54 +521,54 @@ const cerd_table cerd_price_data_table = {
     .soft_delete_column = -1,
     .nchecks = 4,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_price_data, defaults),
 };
 
-int cerd_price_data_insert(cerd_conn *conn, const cerd_price_data *in, cerd_price_data *out)
+int cerd_price_data_insert(cerd_price_data *out, cerd_conn *conn, const cerd_price_data *in)
 {
-    return cerd_row_insert(conn, &cerd_price_data_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_price_data_table, in);
 }
 
-int cerd_price_data_get(cerd_conn *conn, cerd_price_data *out, int64_t id,
+int cerd_price_data_get(cerd_price_data *out, cerd_conn *conn, int64_t id,
                         cerd_timestamp candle_time)
 {
     cerd_price_data key = {0};
     key.id = id;
     key.candle_time = candle_time;
-    return cerd_row_get(conn, &cerd_price_data_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_price_data_table, -1, &key, 0);
 }
 
-int cerd_price_data_get_by_asset_id_timeframe_candle_time(
-        cerd_conn *conn, cerd_price_data *out, int64_t asset_id, const char *timeframe,
-        cerd_timestamp candle_time)
+int cerd_price_data_get_by_candle(cerd_price_data *out, cerd_conn *conn, int64_t asset_id,
+                                  const char *timeframe, cerd_timestamp candle_time)
 {
     cerd_price_data key = {0};
     key.asset_id = asset_id;
     /* The runtime never writes through an input row. */
     key.timeframe = (char *)timeframe;
     key.candle_time = candle_time;
-    return cerd_row_get(conn, &cerd_price_data_table, 0, &key, out);
+    return cerd_row_get(out, conn, &cerd_price_data_table, 0, &key, 0);
 }
 
-int cerd_price_data_update(cerd_conn *conn, const cerd_price_data *in, cerd_price_data *out)
+int cerd_price_data_update(cerd_price_data *out, cerd_conn *conn, const cerd_price_data *in)
 {
-    return cerd_row_update(conn, &cerd_price_data_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_price_data_table, in, NULL);
 }
 
-int cerd_price_data_update_columns(cerd_conn *conn, const cerd_price_data *in,
-                                   const cerd_colset *cols, cerd_price_data *out)
+int cerd_price_data_update_columns(cerd_price_data *out, cerd_conn *conn,
+                                   const cerd_price_data *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_price_data_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_price_data_table, in, cols);
 }
 
-int cerd_price_data_upsert(cerd_conn *conn, const cerd_price_data *in, cerd_price_data *out)
+int cerd_price_data_upsert(cerd_price_data *out, cerd_conn *conn, const cerd_price_data *in)
 {
-    return cerd_row_upsert(conn, &cerd_price_data_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_price_data_table, -1, in);
 }
 
-int cerd_price_data_upsert_by_asset_id_timeframe_candle_time(
-        cerd_conn *conn, const cerd_price_data *in, cerd_price_data *out)
+int cerd_price_data_upsert_by_candle(cerd_price_data *out, cerd_conn *conn,
+                                     const cerd_price_data *in)
 {
-    return cerd_row_upsert(conn, &cerd_price_data_table, 0, in, out);
+    return cerd_row_upsert(out, conn, &cerd_price_data_table, 0, in);
 }
 
 int cerd_price_data_delete(cerd_conn *conn, int64_t id, cerd_timestamp candle_time)
@@ -579,8 +579,26 @@ int cerd_price_data_delete(cerd_conn *conn, int64_t id, cerd_timestamp candle_ti
     return cerd_row_delete(conn, &cerd_price_data_table, &key, 0);
 }
 
-int cerd_price_data_list_by_asset_id(cerd_conn *conn, int64_t asset_id, const cerd_page *page,
-                                     cerd_price_data_list *out)
+int cerd_price_data_list(cerd_price_data_rows *out, cerd_conn *conn, const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_price_data_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_price_data_list_by_asset_id(cerd_price_data_rows *out, cerd_conn *conn,
+                                     int64_t asset_id, const cerd_page *page)
 {
     cerd_price_data key = {0};
     cerd_rows rows = {0};
@@ -591,8 +609,8 @@ int cerd_price_data_list_by_asset_id(cerd_conn *conn, int64_t asset_id, const ce
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_price_data_table, CERD_PRICE_DATA_ASSET_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_price_data_table,
+                       CERD_PRICE_DATA_ASSET_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -601,18 +619,18 @@ int cerd_price_data_list_by_asset_id(cerd_conn *conn, int64_t asset_id, const ce
     return rc;
 }
 
-int cerd_price_data_count(cerd_conn *conn, int64_t *out)
+int cerd_price_data_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_price_data_table, out);
+    return cerd_row_count(out, conn, &cerd_price_data_table, 0);
 }
 
-int cerd_price_data_exists(cerd_conn *conn, bool *out, int64_t id,
+int cerd_price_data_exists(bool *out, cerd_conn *conn, int64_t id,
                            cerd_timestamp candle_time)
 {
     cerd_price_data key = {0};
     key.id = id;
     key.candle_time = candle_time;
-    return cerd_row_exists(conn, &cerd_price_data_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_price_data_table, &key, 0);
 }
 
 void cerd_price_data_clear(cerd_price_data *row)
@@ -620,7 +638,7 @@ void cerd_price_data_clear(cerd_price_data *row)
     cerd_row_clear(&cerd_price_data_table, row);
 }
 
-void cerd_price_data_list_free(cerd_price_data_list *list)
+void cerd_price_data_list_free(cerd_price_data_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -568,37 +568,39 @@ const cerd_table cerd_recommendations_table = {
     .soft_delete_column = -1,
     .nchecks = 5,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_recommendations, defaults),
 };
 
-int cerd_recommendations_insert(cerd_conn *conn, const cerd_recommendations *in,
-                                cerd_recommendations *out)
+int cerd_recommendations_insert(cerd_recommendations *out, cerd_conn *conn,
+                                const cerd_recommendations *in)
 {
-    return cerd_row_insert(conn, &cerd_recommendations_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_recommendations_table, in);
 }
 
-int cerd_recommendations_get(cerd_conn *conn, cerd_recommendations *out, int64_t id)
+int cerd_recommendations_get(cerd_recommendations *out, cerd_conn *conn, int64_t id)
 {
     cerd_recommendations key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_recommendations_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_recommendations_table, -1, &key, 0);
 }
 
-int cerd_recommendations_update(cerd_conn *conn, const cerd_recommendations *in,
-                                cerd_recommendations *out)
+int cerd_recommendations_update(cerd_recommendations *out, cerd_conn *conn,
+                                const cerd_recommendations *in)
 {
-    return cerd_row_update(conn, &cerd_recommendations_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_recommendations_table, in, NULL);
 }
 
-int cerd_recommendations_update_columns(cerd_conn *conn, const cerd_recommendations *in,
-                                        const cerd_colset *cols, cerd_recommendations *out)
+int cerd_recommendations_update_columns(cerd_recommendations *out, cerd_conn *conn,
+                                        const cerd_recommendations *in,
+                                        const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_recommendations_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_recommendations_table, in, cols);
 }
 
-int cerd_recommendations_upsert(cerd_conn *conn, const cerd_recommendations *in,
-                                cerd_recommendations *out)
+int cerd_recommendations_upsert(cerd_recommendations *out, cerd_conn *conn,
+                                const cerd_recommendations *in)
 {
-    return cerd_row_upsert(conn, &cerd_recommendations_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_recommendations_table, -1, in);
 }
 
 int cerd_recommendations_delete(cerd_conn *conn, int64_t id)
@@ -608,9 +610,28 @@ int cerd_recommendations_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_recommendations_table, &key, 0);
 }
 
+int cerd_recommendations_list(cerd_recommendations_rows *out, cerd_conn *conn,
+                              const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
 int cerd_recommendations_list_by_ai_regime_analysis_id(
-        cerd_conn *conn, int64_t ai_regime_analysis_id, const cerd_page *page,
-        cerd_recommendations_list *out)
+        cerd_recommendations_rows *out, cerd_conn *conn, int64_t ai_regime_analysis_id,
+        const cerd_page *page)
 {
     cerd_recommendations key = {0};
     cerd_rows rows = {0};
@@ -622,9 +643,8 @@ int cerd_recommendations_list_by_ai_regime_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_AI_REGIME_ANALYSIS_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
+                       CERD_RECOMMENDATIONS_AI_REGIME_ANALYSIS_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -634,8 +654,8 @@ int cerd_recommendations_list_by_ai_regime_analysis_id(
 }
 
 int cerd_recommendations_list_by_ai_sector_analysis_id(
-        cerd_conn *conn, int64_t ai_sector_analysis_id, const cerd_page *page,
-        cerd_recommendations_list *out)
+        cerd_recommendations_rows *out, cerd_conn *conn, int64_t ai_sector_analysis_id,
+        const cerd_page *page)
 {
     cerd_recommendations key = {0};
     cerd_rows rows = {0};
@@ -647,9 +667,8 @@ int cerd_recommendations_list_by_ai_sector_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_AI_SECTOR_ANALYSIS_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
+                       CERD_RECOMMENDATIONS_AI_SECTOR_ANALYSIS_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -659,8 +678,8 @@ int cerd_recommendations_list_by_ai_sector_analysis_id(
 }
 
 int cerd_recommendations_list_by_ai_cross_sector_analysis_id(
-        cerd_conn *conn, int64_t ai_cross_sector_analysis_id, const cerd_page *page,
-        cerd_recommendations_list *out)
+        cerd_recommendations_rows *out, cerd_conn *conn, int64_t ai_cross_sector_analysis_id,
+        const cerd_page *page)
 {
     cerd_recommendations key = {0};
     cerd_rows rows = {0};
@@ -672,9 +691,8 @@ int cerd_recommendations_list_by_ai_cross_sector_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_AI_CROSS_SECTOR_ANALYSIS_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
+                       CERD_RECOMMENDATIONS_AI_CROSS_SECTOR_ANALYSIS_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -684,8 +702,8 @@ int cerd_recommendations_list_by_ai_cross_sector_analysis_id(
 }
 
 int cerd_recommendations_list_by_ai_trading_signal_id(
-        cerd_conn *conn, int64_t ai_trading_signal_id, const cerd_page *page,
-        cerd_recommendations_list *out)
+        cerd_recommendations_rows *out, cerd_conn *conn, int64_t ai_trading_signal_id,
+        const cerd_page *page)
 {
     cerd_recommendations key = {0};
     cerd_rows rows = {0};
@@ -697,9 +715,8 @@ int cerd_recommendations_list_by_ai_trading_signal_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_AI_TRADING_SIGNAL_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
+                       CERD_RECOMMENDATIONS_AI_TRADING_SIGNAL_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -708,9 +725,8 @@ int cerd_recommendations_list_by_ai_trading_signal_id(
     return rc;
 }
 
-int cerd_recommendations_list_by_reviewed_by(cerd_conn *conn, int64_t reviewed_by,
-                                             const cerd_page *page,
-                                             cerd_recommendations_list *out)
+int cerd_recommendations_list_by_reviewed_by(cerd_recommendations_rows *out, cerd_conn *conn,
+                                             int64_t reviewed_by, const cerd_page *page)
 {
     cerd_recommendations key = {0};
     cerd_rows rows = {0};
@@ -722,8 +738,8 @@ int cerd_recommendations_list_by_reviewed_by(cerd_conn *conn, int64_t reviewed_b
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_recommendations_table, CERD_RECOMMENDATIONS_REVIEWED_BY,
-                       &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
+                       CERD_RECOMMENDATIONS_REVIEWED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -732,16 +748,16 @@ int cerd_recommendations_list_by_reviewed_by(cerd_conn *conn, int64_t reviewed_b
     return rc;
 }
 
-int cerd_recommendations_count(cerd_conn *conn, int64_t *out)
+int cerd_recommendations_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_recommendations_table, out);
+    return cerd_row_count(out, conn, &cerd_recommendations_table, 0);
 }
 
-int cerd_recommendations_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_recommendations_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_recommendations key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_recommendations_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_recommendations_table, &key, 0);
 }
 
 void cerd_recommendations_clear(cerd_recommendations *row)
@@ -749,7 +765,7 @@ void cerd_recommendations_clear(cerd_recommendations *row)
     cerd_row_clear(&cerd_recommendations_table, row);
 }
 
-void cerd_recommendations_list_free(cerd_recommendations_list *list)
+void cerd_recommendations_list_free(cerd_recommendations_rows *list)
 {
     cerd_rows rows;
     if (!list)

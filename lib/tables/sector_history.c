@@ -122,37 +122,39 @@ const cerd_table cerd_sector_history_table = {
     .soft_delete_column = -1,
     .nchecks = 0,
     .checks = NULL,
+    .defaults_offset = offsetof(cerd_sector_history, defaults),
 };
 
-int cerd_sector_history_insert(cerd_conn *conn, const cerd_sector_history *in,
-                               cerd_sector_history *out)
+int cerd_sector_history_insert(cerd_sector_history *out, cerd_conn *conn,
+                               const cerd_sector_history *in)
 {
-    return cerd_row_insert(conn, &cerd_sector_history_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_sector_history_table, in);
 }
 
-int cerd_sector_history_get(cerd_conn *conn, cerd_sector_history *out, int64_t id)
+int cerd_sector_history_get(cerd_sector_history *out, cerd_conn *conn, int64_t id)
 {
     cerd_sector_history key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_sector_history_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_sector_history_table, -1, &key, 0);
 }
 
-int cerd_sector_history_update(cerd_conn *conn, const cerd_sector_history *in,
-                               cerd_sector_history *out)
+int cerd_sector_history_update(cerd_sector_history *out, cerd_conn *conn,
+                               const cerd_sector_history *in)
 {
-    return cerd_row_update(conn, &cerd_sector_history_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_sector_history_table, in, NULL);
 }
 
-int cerd_sector_history_update_columns(cerd_conn *conn, const cerd_sector_history *in,
-                                       const cerd_colset *cols, cerd_sector_history *out)
+int cerd_sector_history_update_columns(cerd_sector_history *out, cerd_conn *conn,
+                                       const cerd_sector_history *in,
+                                       const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_sector_history_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_sector_history_table, in, cols);
 }
 
-int cerd_sector_history_upsert(cerd_conn *conn, const cerd_sector_history *in,
-                               cerd_sector_history *out)
+int cerd_sector_history_upsert(cerd_sector_history *out, cerd_conn *conn,
+                               const cerd_sector_history *in)
 {
-    return cerd_row_upsert(conn, &cerd_sector_history_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_sector_history_table, -1, in);
 }
 
 int cerd_sector_history_delete(cerd_conn *conn, int64_t id)
@@ -162,9 +164,27 @@ int cerd_sector_history_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_sector_history_table, &key, 0);
 }
 
-int cerd_sector_history_list_by_sector_id(cerd_conn *conn, int64_t sector_id,
-                                          const cerd_page *page,
-                                          cerd_sector_history_list *out)
+int cerd_sector_history_list(cerd_sector_history_rows *out, cerd_conn *conn,
+                             const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_history_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_sector_history_list_by_sector_id(cerd_sector_history_rows *out, cerd_conn *conn,
+                                          int64_t sector_id, const cerd_page *page)
 {
     cerd_sector_history key = {0};
     cerd_rows rows = {0};
@@ -175,8 +195,8 @@ int cerd_sector_history_list_by_sector_id(cerd_conn *conn, int64_t sector_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_sector_history_table, CERD_SECTOR_HISTORY_SECTOR_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_history_table,
+                       CERD_SECTOR_HISTORY_SECTOR_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -185,16 +205,16 @@ int cerd_sector_history_list_by_sector_id(cerd_conn *conn, int64_t sector_id,
     return rc;
 }
 
-int cerd_sector_history_count(cerd_conn *conn, int64_t *out)
+int cerd_sector_history_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_sector_history_table, out);
+    return cerd_row_count(out, conn, &cerd_sector_history_table, 0);
 }
 
-int cerd_sector_history_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_sector_history_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_sector_history key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_sector_history_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_sector_history_table, &key, 0);
 }
 
 void cerd_sector_history_clear(cerd_sector_history *row)
@@ -202,7 +222,7 @@ void cerd_sector_history_clear(cerd_sector_history *row)
     cerd_row_clear(&cerd_sector_history_table, row);
 }
 
-void cerd_sector_history_list_free(cerd_sector_history_list *list)
+void cerd_sector_history_list_free(cerd_sector_history_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -101,37 +101,39 @@ const cerd_table cerd_sector_mapping_table = {
     .soft_delete_column = -1,
     .nchecks = 0,
     .checks = NULL,
+    .defaults_offset = offsetof(cerd_sector_mapping, defaults),
 };
 
-int cerd_sector_mapping_insert(cerd_conn *conn, const cerd_sector_mapping *in,
-                               cerd_sector_mapping *out)
+int cerd_sector_mapping_insert(cerd_sector_mapping *out, cerd_conn *conn,
+                               const cerd_sector_mapping *in)
 {
-    return cerd_row_insert(conn, &cerd_sector_mapping_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_sector_mapping_table, in);
 }
 
-int cerd_sector_mapping_get(cerd_conn *conn, cerd_sector_mapping *out, int64_t id)
+int cerd_sector_mapping_get(cerd_sector_mapping *out, cerd_conn *conn, int64_t id)
 {
     cerd_sector_mapping key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_sector_mapping_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_sector_mapping_table, -1, &key, 0);
 }
 
-int cerd_sector_mapping_update(cerd_conn *conn, const cerd_sector_mapping *in,
-                               cerd_sector_mapping *out)
+int cerd_sector_mapping_update(cerd_sector_mapping *out, cerd_conn *conn,
+                               const cerd_sector_mapping *in)
 {
-    return cerd_row_update(conn, &cerd_sector_mapping_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_sector_mapping_table, in, NULL);
 }
 
-int cerd_sector_mapping_update_columns(cerd_conn *conn, const cerd_sector_mapping *in,
-                                       const cerd_colset *cols, cerd_sector_mapping *out)
+int cerd_sector_mapping_update_columns(cerd_sector_mapping *out, cerd_conn *conn,
+                                       const cerd_sector_mapping *in,
+                                       const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_sector_mapping_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_sector_mapping_table, in, cols);
 }
 
-int cerd_sector_mapping_upsert(cerd_conn *conn, const cerd_sector_mapping *in,
-                               cerd_sector_mapping *out)
+int cerd_sector_mapping_upsert(cerd_sector_mapping *out, cerd_conn *conn,
+                               const cerd_sector_mapping *in)
 {
-    return cerd_row_upsert(conn, &cerd_sector_mapping_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_sector_mapping_table, -1, in);
 }
 
 int cerd_sector_mapping_delete(cerd_conn *conn, int64_t id)
@@ -141,9 +143,27 @@ int cerd_sector_mapping_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_sector_mapping_table, &key, 0);
 }
 
-int cerd_sector_mapping_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
-                                         const cerd_page *page,
-                                         cerd_sector_mapping_list *out)
+int cerd_sector_mapping_list(cerd_sector_mapping_rows *out, cerd_conn *conn,
+                             const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_mapping_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_sector_mapping_list_by_asset_id(cerd_sector_mapping_rows *out, cerd_conn *conn,
+                                         int64_t asset_id, const cerd_page *page)
 {
     cerd_sector_mapping key = {0};
     cerd_rows rows = {0};
@@ -154,8 +174,8 @@ int cerd_sector_mapping_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_sector_mapping_table, CERD_SECTOR_MAPPING_ASSET_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_mapping_table,
+                       CERD_SECTOR_MAPPING_ASSET_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -164,9 +184,8 @@ int cerd_sector_mapping_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
     return rc;
 }
 
-int cerd_sector_mapping_list_by_sector_id(cerd_conn *conn, int64_t sector_id,
-                                          const cerd_page *page,
-                                          cerd_sector_mapping_list *out)
+int cerd_sector_mapping_list_by_sector_id(cerd_sector_mapping_rows *out, cerd_conn *conn,
+                                          int64_t sector_id, const cerd_page *page)
 {
     cerd_sector_mapping key = {0};
     cerd_rows rows = {0};
@@ -177,8 +196,8 @@ int cerd_sector_mapping_list_by_sector_id(cerd_conn *conn, int64_t sector_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_sector_mapping_table, CERD_SECTOR_MAPPING_SECTOR_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_mapping_table,
+                       CERD_SECTOR_MAPPING_SECTOR_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -187,16 +206,16 @@ int cerd_sector_mapping_list_by_sector_id(cerd_conn *conn, int64_t sector_id,
     return rc;
 }
 
-int cerd_sector_mapping_count(cerd_conn *conn, int64_t *out)
+int cerd_sector_mapping_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_sector_mapping_table, out);
+    return cerd_row_count(out, conn, &cerd_sector_mapping_table, 0);
 }
 
-int cerd_sector_mapping_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_sector_mapping_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_sector_mapping key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_sector_mapping_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_sector_mapping_table, &key, 0);
 }
 
 void cerd_sector_mapping_clear(cerd_sector_mapping *row)
@@ -204,7 +223,7 @@ void cerd_sector_mapping_clear(cerd_sector_mapping *row)
     cerd_row_clear(&cerd_sector_mapping_table, row);
 }
 
-void cerd_sector_mapping_list_free(cerd_sector_mapping_list *list)
+void cerd_sector_mapping_list_free(cerd_sector_mapping_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -162,40 +162,40 @@ const cerd_table cerd_sector_rotation_flows_table = {
     .soft_delete_column = -1,
     .nchecks = 1,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_sector_rotation_flows, defaults),
 };
 
-int cerd_sector_rotation_flows_insert(cerd_conn *conn, const cerd_sector_rotation_flows *in,
-                                      cerd_sector_rotation_flows *out)
+int cerd_sector_rotation_flows_insert(cerd_sector_rotation_flows *out, cerd_conn *conn,
+                                      const cerd_sector_rotation_flows *in)
 {
-    return cerd_row_insert(conn, &cerd_sector_rotation_flows_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_sector_rotation_flows_table, in);
 }
 
-int cerd_sector_rotation_flows_get(cerd_conn *conn, cerd_sector_rotation_flows *out,
+int cerd_sector_rotation_flows_get(cerd_sector_rotation_flows *out, cerd_conn *conn,
                                    int64_t id)
 {
     cerd_sector_rotation_flows key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_sector_rotation_flows_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_sector_rotation_flows_table, -1, &key, 0);
 }
 
-int cerd_sector_rotation_flows_update(cerd_conn *conn, const cerd_sector_rotation_flows *in,
-                                      cerd_sector_rotation_flows *out)
+int cerd_sector_rotation_flows_update(cerd_sector_rotation_flows *out, cerd_conn *conn,
+                                      const cerd_sector_rotation_flows *in)
 {
-    return cerd_row_update(conn, &cerd_sector_rotation_flows_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_sector_rotation_flows_table, in, NULL);
 }
 
-int cerd_sector_rotation_flows_update_columns(cerd_conn *conn,
+int cerd_sector_rotation_flows_update_columns(cerd_sector_rotation_flows *out, cerd_conn *conn,
                                               const cerd_sector_rotation_flows *in,
-                                              const cerd_colset *cols,
-                                              cerd_sector_rotation_flows *out)
+                                              const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_sector_rotation_flows_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_sector_rotation_flows_table, in, cols);
 }
 
-int cerd_sector_rotation_flows_upsert(cerd_conn *conn, const cerd_sector_rotation_flows *in,
-                                      cerd_sector_rotation_flows *out)
+int cerd_sector_rotation_flows_upsert(cerd_sector_rotation_flows *out, cerd_conn *conn,
+                                      const cerd_sector_rotation_flows *in)
 {
-    return cerd_row_upsert(conn, &cerd_sector_rotation_flows_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_sector_rotation_flows_table, -1, in);
 }
 
 int cerd_sector_rotation_flows_delete(cerd_conn *conn, int64_t id)
@@ -205,9 +205,29 @@ int cerd_sector_rotation_flows_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_sector_rotation_flows_table, &key, 0);
 }
 
+int cerd_sector_rotation_flows_list(cerd_sector_rotation_flows_rows *out, cerd_conn *conn,
+                                    const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table, -1, NULL,
+                       page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
 int cerd_sector_rotation_flows_list_by_ai_cross_sector_analysis_id(
-        cerd_conn *conn, int64_t ai_cross_sector_analysis_id, const cerd_page *page,
-        cerd_sector_rotation_flows_list *out)
+        cerd_sector_rotation_flows_rows *out, cerd_conn *conn,
+        int64_t ai_cross_sector_analysis_id, const cerd_page *page)
 {
     cerd_sector_rotation_flows key = {0};
     cerd_rows rows = {0};
@@ -218,9 +238,8 @@ int cerd_sector_rotation_flows_list_by_ai_cross_sector_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_sector_rotation_flows_table,
-                       CERD_SECTOR_ROTATION_FLOWS_AI_CROSS_SECTOR_ANALYSIS_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table,
+                       CERD_SECTOR_ROTATION_FLOWS_AI_CROSS_SECTOR_ANALYSIS_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -230,8 +249,8 @@ int cerd_sector_rotation_flows_list_by_ai_cross_sector_analysis_id(
 }
 
 int cerd_sector_rotation_flows_list_by_from_sector_id(
-        cerd_conn *conn, int64_t from_sector_id, const cerd_page *page,
-        cerd_sector_rotation_flows_list *out)
+        cerd_sector_rotation_flows_rows *out, cerd_conn *conn, int64_t from_sector_id,
+        const cerd_page *page)
 {
     cerd_sector_rotation_flows key = {0};
     cerd_rows rows = {0};
@@ -242,9 +261,8 @@ int cerd_sector_rotation_flows_list_by_from_sector_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_sector_rotation_flows_table,
-                       CERD_SECTOR_ROTATION_FLOWS_FROM_SECTOR_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table,
+                       CERD_SECTOR_ROTATION_FLOWS_FROM_SECTOR_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -254,8 +272,8 @@ int cerd_sector_rotation_flows_list_by_from_sector_id(
 }
 
 int cerd_sector_rotation_flows_list_by_to_sector_id(
-        cerd_conn *conn, int64_t to_sector_id, const cerd_page *page,
-        cerd_sector_rotation_flows_list *out)
+        cerd_sector_rotation_flows_rows *out, cerd_conn *conn, int64_t to_sector_id,
+        const cerd_page *page)
 {
     cerd_sector_rotation_flows key = {0};
     cerd_rows rows = {0};
@@ -266,9 +284,8 @@ int cerd_sector_rotation_flows_list_by_to_sector_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_sector_rotation_flows_table,
-                       CERD_SECTOR_ROTATION_FLOWS_TO_SECTOR_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table,
+                       CERD_SECTOR_ROTATION_FLOWS_TO_SECTOR_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -277,16 +294,16 @@ int cerd_sector_rotation_flows_list_by_to_sector_id(
     return rc;
 }
 
-int cerd_sector_rotation_flows_count(cerd_conn *conn, int64_t *out)
+int cerd_sector_rotation_flows_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_sector_rotation_flows_table, out);
+    return cerd_row_count(out, conn, &cerd_sector_rotation_flows_table, 0);
 }
 
-int cerd_sector_rotation_flows_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_sector_rotation_flows_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_sector_rotation_flows key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_sector_rotation_flows_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_sector_rotation_flows_table, &key, 0);
 }
 
 void cerd_sector_rotation_flows_clear(cerd_sector_rotation_flows *row)
@@ -294,7 +311,7 @@ void cerd_sector_rotation_flows_clear(cerd_sector_rotation_flows *row)
     cerd_row_clear(&cerd_sector_rotation_flows_table, row);
 }
 
-void cerd_sector_rotation_flows_list_free(cerd_sector_rotation_flows_list *list)
+void cerd_sector_rotation_flows_list_free(cerd_sector_rotation_flows_rows *list)
 {
     cerd_rows rows;
     if (!list)

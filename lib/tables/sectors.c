@@ -203,62 +203,63 @@ const cerd_table cerd_sectors_table = {
     .soft_delete_column = -1,
     .nchecks = 1,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_sectors, defaults),
 };
 
-int cerd_sectors_insert(cerd_conn *conn, const cerd_sectors *in, cerd_sectors *out)
+int cerd_sectors_insert(cerd_sectors *out, cerd_conn *conn, const cerd_sectors *in)
 {
-    return cerd_row_insert(conn, &cerd_sectors_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_sectors_table, in);
 }
 
-int cerd_sectors_get(cerd_conn *conn, cerd_sectors *out, int64_t id)
+int cerd_sectors_get(cerd_sectors *out, cerd_conn *conn, int64_t id)
 {
     cerd_sectors key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_sectors_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_sectors_table, -1, &key, 0);
 }
 
-int cerd_sectors_get_by_coingecko_id(cerd_conn *conn, cerd_sectors *out,
+int cerd_sectors_get_by_coingecko_id(cerd_sectors *out, cerd_conn *conn,
                                      const char *coingecko_id)
 {
     cerd_sectors key = {0};
     /* The runtime never writes through an input row. */
     key.coingecko_id = (char *)coingecko_id;
-    return cerd_row_get(conn, &cerd_sectors_table, 0, &key, out);
+    return cerd_row_get(out, conn, &cerd_sectors_table, 0, &key, 0);
 }
 
-int cerd_sectors_get_by_name(cerd_conn *conn, cerd_sectors *out, const char *name)
+int cerd_sectors_get_by_name(cerd_sectors *out, cerd_conn *conn, const char *name)
 {
     cerd_sectors key = {0};
     /* The runtime never writes through an input row. */
     key.name = (char *)name;
-    return cerd_row_get(conn, &cerd_sectors_table, 1, &key, out);
+    return cerd_row_get(out, conn, &cerd_sectors_table, 1, &key, 0);
 }
 
-int cerd_sectors_update(cerd_conn *conn, const cerd_sectors *in, cerd_sectors *out)
+int cerd_sectors_update(cerd_sectors *out, cerd_conn *conn, const cerd_sectors *in)
 {
-    return cerd_row_update(conn, &cerd_sectors_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_sectors_table, in, NULL);
 }
 
-int cerd_sectors_update_columns(cerd_conn *conn, const cerd_sectors *in,
-                                const cerd_colset *cols, cerd_sectors *out)
+int cerd_sectors_update_columns(cerd_sectors *out, cerd_conn *conn, const cerd_sectors *in,
+                                const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_sectors_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_sectors_table, in, cols);
 }
 
-int cerd_sectors_upsert(cerd_conn *conn, const cerd_sectors *in, cerd_sectors *out)
+int cerd_sectors_upsert(cerd_sectors *out, cerd_conn *conn, const cerd_sectors *in)
 {
-    return cerd_row_upsert(conn, &cerd_sectors_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_sectors_table, -1, in);
 }
 
-int cerd_sectors_upsert_by_coingecko_id(cerd_conn *conn, const cerd_sectors *in,
-                                        cerd_sectors *out)
+int cerd_sectors_upsert_by_coingecko_id(cerd_sectors *out, cerd_conn *conn,
+                                        const cerd_sectors *in)
 {
-    return cerd_row_upsert(conn, &cerd_sectors_table, 0, in, out);
+    return cerd_row_upsert(out, conn, &cerd_sectors_table, 0, in);
 }
 
-int cerd_sectors_upsert_by_name(cerd_conn *conn, const cerd_sectors *in, cerd_sectors *out)
+int cerd_sectors_upsert_by_name(cerd_sectors *out, cerd_conn *conn, const cerd_sectors *in)
 {
-    return cerd_row_upsert(conn, &cerd_sectors_table, 1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_sectors_table, 1, in);
 }
 
 int cerd_sectors_delete(cerd_conn *conn, int64_t id)
@@ -268,16 +269,34 @@ int cerd_sectors_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_sectors_table, &key, 0);
 }
 
-int cerd_sectors_count(cerd_conn *conn, int64_t *out)
+int cerd_sectors_list(cerd_sectors_rows *out, cerd_conn *conn, const cerd_page *page)
 {
-    return cerd_row_count(conn, &cerd_sectors_table, out);
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sectors_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
 }
 
-int cerd_sectors_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_sectors_count(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_sectors_table, 0);
+}
+
+int cerd_sectors_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_sectors key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_sectors_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_sectors_table, &key, 0);
 }
 
 void cerd_sectors_clear(cerd_sectors *row)
@@ -285,7 +304,7 @@ void cerd_sectors_clear(cerd_sectors *row)
     cerd_row_clear(&cerd_sectors_table, row);
 }
 
-void cerd_sectors_list_free(cerd_sectors_list *list)
+void cerd_sectors_list_free(cerd_sectors_rows *list)
 {
     cerd_rows rows;
     if (!list)

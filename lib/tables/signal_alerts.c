@@ -333,37 +333,38 @@ const cerd_table cerd_signal_alerts_table = {
     .soft_delete_column = -1,
     .nchecks = 3,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_signal_alerts, defaults),
 };
 
-int cerd_signal_alerts_insert(cerd_conn *conn, const cerd_signal_alerts *in,
-                              cerd_signal_alerts *out)
+int cerd_signal_alerts_insert(cerd_signal_alerts *out, cerd_conn *conn,
+                              const cerd_signal_alerts *in)
 {
-    return cerd_row_insert(conn, &cerd_signal_alerts_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_signal_alerts_table, in);
 }
 
-int cerd_signal_alerts_get(cerd_conn *conn, cerd_signal_alerts *out, int64_t id)
+int cerd_signal_alerts_get(cerd_signal_alerts *out, cerd_conn *conn, int64_t id)
 {
     cerd_signal_alerts key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_signal_alerts_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_signal_alerts_table, -1, &key, 0);
 }
 
-int cerd_signal_alerts_update(cerd_conn *conn, const cerd_signal_alerts *in,
-                              cerd_signal_alerts *out)
+int cerd_signal_alerts_update(cerd_signal_alerts *out, cerd_conn *conn,
+                              const cerd_signal_alerts *in)
 {
-    return cerd_row_update(conn, &cerd_signal_alerts_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_signal_alerts_table, in, NULL);
 }
 
-int cerd_signal_alerts_update_columns(cerd_conn *conn, const cerd_signal_alerts *in,
-                                      const cerd_colset *cols, cerd_signal_alerts *out)
+int cerd_signal_alerts_update_columns(cerd_signal_alerts *out, cerd_conn *conn,
+                                      const cerd_signal_alerts *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_signal_alerts_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_signal_alerts_table, in, cols);
 }
 
-int cerd_signal_alerts_upsert(cerd_conn *conn, const cerd_signal_alerts *in,
-                              cerd_signal_alerts *out)
+int cerd_signal_alerts_upsert(cerd_signal_alerts *out, cerd_conn *conn,
+                              const cerd_signal_alerts *in)
 {
-    return cerd_row_upsert(conn, &cerd_signal_alerts_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_signal_alerts_table, -1, in);
 }
 
 int cerd_signal_alerts_delete(cerd_conn *conn, int64_t id)
@@ -373,8 +374,27 @@ int cerd_signal_alerts_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_signal_alerts_table, &key, 0);
 }
 
-int cerd_signal_alerts_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd_page *page,
-                                       cerd_signal_alerts_list *out)
+int cerd_signal_alerts_list(cerd_signal_alerts_rows *out, cerd_conn *conn,
+                            const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_signal_alerts_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_signal_alerts_list_by_user_id(cerd_signal_alerts_rows *out, cerd_conn *conn,
+                                       int64_t user_id, const cerd_page *page)
 {
     cerd_signal_alerts key = {0};
     cerd_rows rows = {0};
@@ -385,8 +405,8 @@ int cerd_signal_alerts_list_by_user_id(cerd_conn *conn, int64_t user_id, const c
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_signal_alerts_table, CERD_SIGNAL_ALERTS_USER_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_signal_alerts_table,
+                       CERD_SIGNAL_ALERTS_USER_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -395,8 +415,8 @@ int cerd_signal_alerts_list_by_user_id(cerd_conn *conn, int64_t user_id, const c
     return rc;
 }
 
-int cerd_signal_alerts_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
-                                        const cerd_page *page, cerd_signal_alerts_list *out)
+int cerd_signal_alerts_list_by_asset_id(cerd_signal_alerts_rows *out, cerd_conn *conn,
+                                        int64_t asset_id, const cerd_page *page)
 {
     cerd_signal_alerts key = {0};
     cerd_rows rows = {0};
@@ -407,8 +427,8 @@ int cerd_signal_alerts_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_signal_alerts_table, CERD_SIGNAL_ALERTS_ASSET_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_signal_alerts_table,
+                       CERD_SIGNAL_ALERTS_ASSET_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -417,16 +437,16 @@ int cerd_signal_alerts_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
     return rc;
 }
 
-int cerd_signal_alerts_count(cerd_conn *conn, int64_t *out)
+int cerd_signal_alerts_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_signal_alerts_table, out);
+    return cerd_row_count(out, conn, &cerd_signal_alerts_table, 0);
 }
 
-int cerd_signal_alerts_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_signal_alerts_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_signal_alerts key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_signal_alerts_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_signal_alerts_table, &key, 0);
 }
 
 void cerd_signal_alerts_clear(cerd_signal_alerts *row)
@@ -434,7 +454,7 @@ void cerd_signal_alerts_clear(cerd_signal_alerts *row)
     cerd_row_clear(&cerd_signal_alerts_table, row);
 }
 
-void cerd_signal_alerts_list_free(cerd_signal_alerts_list *list)
+void cerd_signal_alerts_list_free(cerd_signal_alerts_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -177,37 +177,38 @@ const cerd_table cerd_system_health_table = {
     .soft_delete_column = -1,
     .nchecks = 1,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_system_health, defaults),
 };
 
-int cerd_system_health_insert(cerd_conn *conn, const cerd_system_health *in,
-                              cerd_system_health *out)
+int cerd_system_health_insert(cerd_system_health *out, cerd_conn *conn,
+                              const cerd_system_health *in)
 {
-    return cerd_row_insert(conn, &cerd_system_health_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_system_health_table, in);
 }
 
-int cerd_system_health_get(cerd_conn *conn, cerd_system_health *out, int64_t id)
+int cerd_system_health_get(cerd_system_health *out, cerd_conn *conn, int64_t id)
 {
     cerd_system_health key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_system_health_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_system_health_table, -1, &key, 0);
 }
 
-int cerd_system_health_update(cerd_conn *conn, const cerd_system_health *in,
-                              cerd_system_health *out)
+int cerd_system_health_update(cerd_system_health *out, cerd_conn *conn,
+                              const cerd_system_health *in)
 {
-    return cerd_row_update(conn, &cerd_system_health_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_system_health_table, in, NULL);
 }
 
-int cerd_system_health_update_columns(cerd_conn *conn, const cerd_system_health *in,
-                                      const cerd_colset *cols, cerd_system_health *out)
+int cerd_system_health_update_columns(cerd_system_health *out, cerd_conn *conn,
+                                      const cerd_system_health *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_system_health_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_system_health_table, in, cols);
 }
 
-int cerd_system_health_upsert(cerd_conn *conn, const cerd_system_health *in,
-                              cerd_system_health *out)
+int cerd_system_health_upsert(cerd_system_health *out, cerd_conn *conn,
+                              const cerd_system_health *in)
 {
-    return cerd_row_upsert(conn, &cerd_system_health_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_system_health_table, -1, in);
 }
 
 int cerd_system_health_delete(cerd_conn *conn, int64_t id)
@@ -217,16 +218,35 @@ int cerd_system_health_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_system_health_table, &key, 0);
 }
 
-int cerd_system_health_count(cerd_conn *conn, int64_t *out)
+int cerd_system_health_list(cerd_system_health_rows *out, cerd_conn *conn,
+                            const cerd_page *page)
 {
-    return cerd_row_count(conn, &cerd_system_health_table, out);
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_system_health_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
 }
 
-int cerd_system_health_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_system_health_count(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_system_health_table, 0);
+}
+
+int cerd_system_health_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_system_health key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_system_health_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_system_health_table, &key, 0);
 }
 
 void cerd_system_health_clear(cerd_system_health *row)
@@ -234,7 +254,7 @@ void cerd_system_health_clear(cerd_system_health *row)
     cerd_row_clear(&cerd_system_health_table, row);
 }
 
-void cerd_system_health_list_free(cerd_system_health_list *list)
+void cerd_system_health_list_free(cerd_system_health_rows *list)
 {
     cerd_rows rows;
     if (!list)

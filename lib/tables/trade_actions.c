@@ -789,37 +789,38 @@ const cerd_table cerd_trade_actions_table = {
     .soft_delete_column = -1,
     .nchecks = 9,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_trade_actions, defaults),
 };
 
-int cerd_trade_actions_insert(cerd_conn *conn, const cerd_trade_actions *in,
-                              cerd_trade_actions *out)
+int cerd_trade_actions_insert(cerd_trade_actions *out, cerd_conn *conn,
+                              const cerd_trade_actions *in)
 {
-    return cerd_row_insert(conn, &cerd_trade_actions_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_trade_actions_table, in);
 }
 
-int cerd_trade_actions_get(cerd_conn *conn, cerd_trade_actions *out, int64_t id)
+int cerd_trade_actions_get(cerd_trade_actions *out, cerd_conn *conn, int64_t id)
 {
     cerd_trade_actions key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_trade_actions_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_trade_actions_table, -1, &key, 0);
 }
 
-int cerd_trade_actions_update(cerd_conn *conn, const cerd_trade_actions *in,
-                              cerd_trade_actions *out)
+int cerd_trade_actions_update(cerd_trade_actions *out, cerd_conn *conn,
+                              const cerd_trade_actions *in)
 {
-    return cerd_row_update(conn, &cerd_trade_actions_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_trade_actions_table, in, NULL);
 }
 
-int cerd_trade_actions_update_columns(cerd_conn *conn, const cerd_trade_actions *in,
-                                      const cerd_colset *cols, cerd_trade_actions *out)
+int cerd_trade_actions_update_columns(cerd_trade_actions *out, cerd_conn *conn,
+                                      const cerd_trade_actions *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_trade_actions_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_trade_actions_table, in, cols);
 }
 
-int cerd_trade_actions_upsert(cerd_conn *conn, const cerd_trade_actions *in,
-                              cerd_trade_actions *out)
+int cerd_trade_actions_upsert(cerd_trade_actions *out, cerd_conn *conn,
+                              const cerd_trade_actions *in)
 {
-    return cerd_row_upsert(conn, &cerd_trade_actions_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_trade_actions_table, -1, in);
 }
 
 int cerd_trade_actions_delete(cerd_conn *conn, int64_t id)
@@ -829,9 +830,28 @@ int cerd_trade_actions_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_trade_actions_table, &key, 0);
 }
 
+int cerd_trade_actions_list(cerd_trade_actions_rows *out, cerd_conn *conn,
+                            const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_trade_actions_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
 int cerd_trade_actions_list_by_portfolio_asset_id(
-        cerd_conn *conn, int64_t portfolio_asset_id, const cerd_page *page,
-        cerd_trade_actions_list *out)
+        cerd_trade_actions_rows *out, cerd_conn *conn, int64_t portfolio_asset_id,
+        const cerd_page *page)
 {
     cerd_trade_actions key = {0};
     cerd_rows rows = {0};
@@ -842,8 +862,8 @@ int cerd_trade_actions_list_by_portfolio_asset_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_trade_actions_table, CERD_TRADE_ACTIONS_PORTFOLIO_ASSET_ID,
-                       &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_trade_actions_table,
+                       CERD_TRADE_ACTIONS_PORTFOLIO_ASSET_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -852,9 +872,8 @@ int cerd_trade_actions_list_by_portfolio_asset_id(
     return rc;
 }
 
-int cerd_trade_actions_list_by_ai_signal_id(cerd_conn *conn, int64_t ai_signal_id,
-                                            const cerd_page *page,
-                                            cerd_trade_actions_list *out)
+int cerd_trade_actions_list_by_ai_signal_id(cerd_trade_actions_rows *out, cerd_conn *conn,
+                                            int64_t ai_signal_id, const cerd_page *page)
 {
     cerd_trade_actions key = {0};
     cerd_rows rows = {0};
@@ -866,8 +885,8 @@ int cerd_trade_actions_list_by_ai_signal_id(cerd_conn *conn, int64_t ai_signal_i
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_trade_actions_table, CERD_TRADE_ACTIONS_AI_SIGNAL_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_trade_actions_table,
+                       CERD_TRADE_ACTIONS_AI_SIGNAL_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -876,16 +895,16 @@ int cerd_trade_actions_list_by_ai_signal_id(cerd_conn *conn, int64_t ai_signal_i
     return rc;
 }
 
-int cerd_trade_actions_count(cerd_conn *conn, int64_t *out)
+int cerd_trade_actions_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_trade_actions_table, out);
+    return cerd_row_count(out, conn, &cerd_trade_actions_table, 0);
 }
 
-int cerd_trade_actions_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_trade_actions_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_trade_actions key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_trade_actions_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_trade_actions_table, &key, 0);
 }
 
 void cerd_trade_actions_clear(cerd_trade_actions *row)
@@ -893,7 +912,7 @@ void cerd_trade_actions_clear(cerd_trade_actions *row)
     cerd_row_clear(&cerd_trade_actions_table, row);
 }
 
-void cerd_trade_actions_list_free(cerd_trade_actions_list *list)
+void cerd_trade_actions_list_free(cerd_trade_actions_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -297,37 +297,39 @@ const cerd_table cerd_user_activities_table = {
     .soft_delete_column = -1,
     .nchecks = 3,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_user_activities, defaults),
 };
 
-int cerd_user_activities_insert(cerd_conn *conn, const cerd_user_activities *in,
-                                cerd_user_activities *out)
+int cerd_user_activities_insert(cerd_user_activities *out, cerd_conn *conn,
+                                const cerd_user_activities *in)
 {
-    return cerd_row_insert(conn, &cerd_user_activities_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_user_activities_table, in);
 }
 
-int cerd_user_activities_get(cerd_conn *conn, cerd_user_activities *out, int64_t id)
+int cerd_user_activities_get(cerd_user_activities *out, cerd_conn *conn, int64_t id)
 {
     cerd_user_activities key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_user_activities_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_user_activities_table, -1, &key, 0);
 }
 
-int cerd_user_activities_update(cerd_conn *conn, const cerd_user_activities *in,
-                                cerd_user_activities *out)
+int cerd_user_activities_update(cerd_user_activities *out, cerd_conn *conn,
+                                const cerd_user_activities *in)
 {
-    return cerd_row_update(conn, &cerd_user_activities_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_user_activities_table, in, NULL);
 }
 
-int cerd_user_activities_update_columns(cerd_conn *conn, const cerd_user_activities *in,
-                                        const cerd_colset *cols, cerd_user_activities *out)
+int cerd_user_activities_update_columns(cerd_user_activities *out, cerd_conn *conn,
+                                        const cerd_user_activities *in,
+                                        const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_user_activities_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_user_activities_table, in, cols);
 }
 
-int cerd_user_activities_upsert(cerd_conn *conn, const cerd_user_activities *in,
-                                cerd_user_activities *out)
+int cerd_user_activities_upsert(cerd_user_activities *out, cerd_conn *conn,
+                                const cerd_user_activities *in)
 {
-    return cerd_row_upsert(conn, &cerd_user_activities_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_user_activities_table, -1, in);
 }
 
 int cerd_user_activities_delete(cerd_conn *conn, int64_t id)
@@ -337,9 +339,27 @@ int cerd_user_activities_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_user_activities_table, &key, 0);
 }
 
-int cerd_user_activities_list_by_user_id(cerd_conn *conn, int64_t user_id,
-                                         const cerd_page *page,
-                                         cerd_user_activities_list *out)
+int cerd_user_activities_list(cerd_user_activities_rows *out, cerd_conn *conn,
+                              const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_activities_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_user_activities_list_by_user_id(cerd_user_activities_rows *out, cerd_conn *conn,
+                                         int64_t user_id, const cerd_page *page)
 {
     cerd_user_activities key = {0};
     cerd_rows rows = {0};
@@ -350,8 +370,8 @@ int cerd_user_activities_list_by_user_id(cerd_conn *conn, int64_t user_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_user_activities_table, CERD_USER_ACTIVITIES_USER_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_activities_table,
+                       CERD_USER_ACTIVITIES_USER_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -360,9 +380,8 @@ int cerd_user_activities_list_by_user_id(cerd_conn *conn, int64_t user_id,
     return rc;
 }
 
-int cerd_user_activities_list_by_session_id(cerd_conn *conn, int64_t session_id,
-                                            const cerd_page *page,
-                                            cerd_user_activities_list *out)
+int cerd_user_activities_list_by_session_id(cerd_user_activities_rows *out, cerd_conn *conn,
+                                            int64_t session_id, const cerd_page *page)
 {
     cerd_user_activities key = {0};
     cerd_rows rows = {0};
@@ -373,8 +392,8 @@ int cerd_user_activities_list_by_session_id(cerd_conn *conn, int64_t session_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_user_activities_table, CERD_USER_ACTIVITIES_SESSION_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_activities_table,
+                       CERD_USER_ACTIVITIES_SESSION_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -383,16 +402,16 @@ int cerd_user_activities_list_by_session_id(cerd_conn *conn, int64_t session_id,
     return rc;
 }
 
-int cerd_user_activities_count(cerd_conn *conn, int64_t *out)
+int cerd_user_activities_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_user_activities_table, out);
+    return cerd_row_count(out, conn, &cerd_user_activities_table, 0);
 }
 
-int cerd_user_activities_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_user_activities_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_user_activities key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_user_activities_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_user_activities_table, &key, 0);
 }
 
 void cerd_user_activities_clear(cerd_user_activities *row)
@@ -400,7 +419,7 @@ void cerd_user_activities_clear(cerd_user_activities *row)
     cerd_row_clear(&cerd_user_activities_table, row);
 }
 
-void cerd_user_activities_list_free(cerd_user_activities_list *list)
+void cerd_user_activities_list_free(cerd_user_activities_rows *list)
 {
     cerd_rows rows;
     if (!list)

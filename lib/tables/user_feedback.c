@@ -315,37 +315,38 @@ const cerd_table cerd_user_feedback_table = {
     .soft_delete_column = -1,
     .nchecks = 3,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_user_feedback, defaults),
 };
 
-int cerd_user_feedback_insert(cerd_conn *conn, const cerd_user_feedback *in,
-                              cerd_user_feedback *out)
+int cerd_user_feedback_insert(cerd_user_feedback *out, cerd_conn *conn,
+                              const cerd_user_feedback *in)
 {
-    return cerd_row_insert(conn, &cerd_user_feedback_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_user_feedback_table, in);
 }
 
-int cerd_user_feedback_get(cerd_conn *conn, cerd_user_feedback *out, int64_t id)
+int cerd_user_feedback_get(cerd_user_feedback *out, cerd_conn *conn, int64_t id)
 {
     cerd_user_feedback key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_user_feedback_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_user_feedback_table, -1, &key, 0);
 }
 
-int cerd_user_feedback_update(cerd_conn *conn, const cerd_user_feedback *in,
-                              cerd_user_feedback *out)
+int cerd_user_feedback_update(cerd_user_feedback *out, cerd_conn *conn,
+                              const cerd_user_feedback *in)
 {
-    return cerd_row_update(conn, &cerd_user_feedback_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_user_feedback_table, in, NULL);
 }
 
-int cerd_user_feedback_update_columns(cerd_conn *conn, const cerd_user_feedback *in,
-                                      const cerd_colset *cols, cerd_user_feedback *out)
+int cerd_user_feedback_update_columns(cerd_user_feedback *out, cerd_conn *conn,
+                                      const cerd_user_feedback *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_user_feedback_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_user_feedback_table, in, cols);
 }
 
-int cerd_user_feedback_upsert(cerd_conn *conn, const cerd_user_feedback *in,
-                              cerd_user_feedback *out)
+int cerd_user_feedback_upsert(cerd_user_feedback *out, cerd_conn *conn,
+                              const cerd_user_feedback *in)
 {
-    return cerd_row_upsert(conn, &cerd_user_feedback_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_user_feedback_table, -1, in);
 }
 
 int cerd_user_feedback_delete(cerd_conn *conn, int64_t id)
@@ -355,8 +356,27 @@ int cerd_user_feedback_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_user_feedback_table, &key, 0);
 }
 
-int cerd_user_feedback_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd_page *page,
-                                       cerd_user_feedback_list *out)
+int cerd_user_feedback_list(cerd_user_feedback_rows *out, cerd_conn *conn,
+                            const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_feedback_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_user_feedback_list_by_user_id(cerd_user_feedback_rows *out, cerd_conn *conn,
+                                       int64_t user_id, const cerd_page *page)
 {
     cerd_user_feedback key = {0};
     cerd_rows rows = {0};
@@ -367,8 +387,8 @@ int cerd_user_feedback_list_by_user_id(cerd_conn *conn, int64_t user_id, const c
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_user_feedback_table, CERD_USER_FEEDBACK_USER_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_feedback_table,
+                       CERD_USER_FEEDBACK_USER_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -377,9 +397,8 @@ int cerd_user_feedback_list_by_user_id(cerd_conn *conn, int64_t user_id, const c
     return rc;
 }
 
-int cerd_user_feedback_list_by_reviewed_by(cerd_conn *conn, int64_t reviewed_by,
-                                           const cerd_page *page,
-                                           cerd_user_feedback_list *out)
+int cerd_user_feedback_list_by_reviewed_by(cerd_user_feedback_rows *out, cerd_conn *conn,
+                                           int64_t reviewed_by, const cerd_page *page)
 {
     cerd_user_feedback key = {0};
     cerd_rows rows = {0};
@@ -391,8 +410,8 @@ int cerd_user_feedback_list_by_reviewed_by(cerd_conn *conn, int64_t reviewed_by,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_user_feedback_table, CERD_USER_FEEDBACK_REVIEWED_BY, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_feedback_table,
+                       CERD_USER_FEEDBACK_REVIEWED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -401,16 +420,16 @@ int cerd_user_feedback_list_by_reviewed_by(cerd_conn *conn, int64_t reviewed_by,
     return rc;
 }
 
-int cerd_user_feedback_count(cerd_conn *conn, int64_t *out)
+int cerd_user_feedback_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_user_feedback_table, out);
+    return cerd_row_count(out, conn, &cerd_user_feedback_table, 0);
 }
 
-int cerd_user_feedback_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_user_feedback_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_user_feedback key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_user_feedback_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_user_feedback_table, &key, 0);
 }
 
 void cerd_user_feedback_clear(cerd_user_feedback *row)
@@ -418,7 +437,7 @@ void cerd_user_feedback_clear(cerd_user_feedback *row)
     cerd_row_clear(&cerd_user_feedback_table, row);
 }
 
-void cerd_user_feedback_list_free(cerd_user_feedback_list *list)
+void cerd_user_feedback_list_free(cerd_user_feedback_rows *list)
 {
     cerd_rows rows;
     if (!list)

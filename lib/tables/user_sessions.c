@@ -150,52 +150,53 @@ const cerd_table cerd_user_sessions_table = {
     .soft_delete_column = -1,
     .nchecks = 0,
     .checks = NULL,
+    .defaults_offset = offsetof(cerd_user_sessions, defaults),
 };
 
-int cerd_user_sessions_insert(cerd_conn *conn, const cerd_user_sessions *in,
-                              cerd_user_sessions *out)
+int cerd_user_sessions_insert(cerd_user_sessions *out, cerd_conn *conn,
+                              const cerd_user_sessions *in)
 {
-    return cerd_row_insert(conn, &cerd_user_sessions_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_user_sessions_table, in);
 }
 
-int cerd_user_sessions_get(cerd_conn *conn, cerd_user_sessions *out, int64_t id)
+int cerd_user_sessions_get(cerd_user_sessions *out, cerd_conn *conn, int64_t id)
 {
     cerd_user_sessions key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_user_sessions_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_user_sessions_table, -1, &key, 0);
 }
 
-int cerd_user_sessions_get_by_session_token(cerd_conn *conn, cerd_user_sessions *out,
+int cerd_user_sessions_get_by_session_token(cerd_user_sessions *out, cerd_conn *conn,
                                             const char *session_token)
 {
     cerd_user_sessions key = {0};
     /* The runtime never writes through an input row. */
     key.session_token = (char *)session_token;
-    return cerd_row_get(conn, &cerd_user_sessions_table, 0, &key, out);
+    return cerd_row_get(out, conn, &cerd_user_sessions_table, 0, &key, 0);
 }
 
-int cerd_user_sessions_update(cerd_conn *conn, const cerd_user_sessions *in,
-                              cerd_user_sessions *out)
+int cerd_user_sessions_update(cerd_user_sessions *out, cerd_conn *conn,
+                              const cerd_user_sessions *in)
 {
-    return cerd_row_update(conn, &cerd_user_sessions_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_user_sessions_table, in, NULL);
 }
 
-int cerd_user_sessions_update_columns(cerd_conn *conn, const cerd_user_sessions *in,
-                                      const cerd_colset *cols, cerd_user_sessions *out)
+int cerd_user_sessions_update_columns(cerd_user_sessions *out, cerd_conn *conn,
+                                      const cerd_user_sessions *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_user_sessions_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_user_sessions_table, in, cols);
 }
 
-int cerd_user_sessions_upsert(cerd_conn *conn, const cerd_user_sessions *in,
-                              cerd_user_sessions *out)
+int cerd_user_sessions_upsert(cerd_user_sessions *out, cerd_conn *conn,
+                              const cerd_user_sessions *in)
 {
-    return cerd_row_upsert(conn, &cerd_user_sessions_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_user_sessions_table, -1, in);
 }
 
-int cerd_user_sessions_upsert_by_session_token(cerd_conn *conn, const cerd_user_sessions *in,
-                                               cerd_user_sessions *out)
+int cerd_user_sessions_upsert_by_session_token(cerd_user_sessions *out, cerd_conn *conn,
+                                               const cerd_user_sessions *in)
 {
-    return cerd_row_upsert(conn, &cerd_user_sessions_table, 0, in, out);
+    return cerd_row_upsert(out, conn, &cerd_user_sessions_table, 0, in);
 }
 
 int cerd_user_sessions_delete(cerd_conn *conn, int64_t id)
@@ -205,8 +206,27 @@ int cerd_user_sessions_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_user_sessions_table, &key, 0);
 }
 
-int cerd_user_sessions_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd_page *page,
-                                       cerd_user_sessions_list *out)
+int cerd_user_sessions_list(cerd_user_sessions_rows *out, cerd_conn *conn,
+                            const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_sessions_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_user_sessions_list_by_user_id(cerd_user_sessions_rows *out, cerd_conn *conn,
+                                       int64_t user_id, const cerd_page *page)
 {
     cerd_user_sessions key = {0};
     cerd_rows rows = {0};
@@ -217,8 +237,8 @@ int cerd_user_sessions_list_by_user_id(cerd_conn *conn, int64_t user_id, const c
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_user_sessions_table, CERD_USER_SESSIONS_USER_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_sessions_table,
+                       CERD_USER_SESSIONS_USER_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -227,16 +247,16 @@ int cerd_user_sessions_list_by_user_id(cerd_conn *conn, int64_t user_id, const c
     return rc;
 }
 
-int cerd_user_sessions_count(cerd_conn *conn, int64_t *out)
+int cerd_user_sessions_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_user_sessions_table, out);
+    return cerd_row_count(out, conn, &cerd_user_sessions_table, 0);
 }
 
-int cerd_user_sessions_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_user_sessions_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_user_sessions key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_user_sessions_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_user_sessions_table, &key, 0);
 }
 
 void cerd_user_sessions_clear(cerd_user_sessions *row)
@@ -244,7 +264,7 @@ void cerd_user_sessions_clear(cerd_user_sessions *row)
     cerd_row_clear(&cerd_user_sessions_table, row);
 }
 
-void cerd_user_sessions_list_free(cerd_user_sessions_list *list)
+void cerd_user_sessions_list_free(cerd_user_sessions_rows *list)
 {
     cerd_rows rows;
     if (!list)

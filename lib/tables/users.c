@@ -544,62 +544,87 @@ const cerd_table cerd_users_table = {
     .soft_delete_column = CERD_USERS_DELETED_AT,
     .nchecks = 4,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_users, defaults),
 };
 
-int cerd_users_insert(cerd_conn *conn, const cerd_users *in, cerd_users *out)
+int cerd_users_insert(cerd_users *out, cerd_conn *conn, const cerd_users *in)
 {
-    return cerd_row_insert(conn, &cerd_users_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_users_table, in);
 }
 
-int cerd_users_get(cerd_conn *conn, cerd_users *out, int64_t id)
+int cerd_users_get(cerd_users *out, cerd_conn *conn, int64_t id)
 {
     cerd_users key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_users_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_users_table, -1, &key, 0);
 }
 
-int cerd_users_get_by_email(cerd_conn *conn, cerd_users *out, const char *email)
+int cerd_users_get_any(cerd_users *out, cerd_conn *conn, int64_t id)
+{
+    cerd_users key = {0};
+    key.id = id;
+    return cerd_row_get(out, conn, &cerd_users_table, -1, &key, CERD_ROW_INCLUDE_DELETED);
+}
+
+int cerd_users_get_by_email(cerd_users *out, cerd_conn *conn, const char *email)
 {
     cerd_users key = {0};
     /* The runtime never writes through an input row. */
     key.email = (char *)email;
-    return cerd_row_get(conn, &cerd_users_table, 0, &key, out);
+    return cerd_row_get(out, conn, &cerd_users_table, 0, &key, 0);
 }
 
-int cerd_users_get_by_referral_code(cerd_conn *conn, cerd_users *out,
+int cerd_users_get_by_email_any(cerd_users *out, cerd_conn *conn, const char *email)
+{
+    cerd_users key = {0};
+    /* The runtime never writes through an input row. */
+    key.email = (char *)email;
+    return cerd_row_get(out, conn, &cerd_users_table, 0, &key, CERD_ROW_INCLUDE_DELETED);
+}
+
+int cerd_users_get_by_referral_code(cerd_users *out, cerd_conn *conn,
                                     const char *referral_code)
 {
     cerd_users key = {0};
     /* The runtime never writes through an input row. */
     key.referral_code = (char *)referral_code;
-    return cerd_row_get(conn, &cerd_users_table, 1, &key, out);
+    return cerd_row_get(out, conn, &cerd_users_table, 1, &key, 0);
 }
 
-int cerd_users_update(cerd_conn *conn, const cerd_users *in, cerd_users *out)
+int cerd_users_get_by_referral_code_any(cerd_users *out, cerd_conn *conn,
+                                        const char *referral_code)
 {
-    return cerd_row_update(conn, &cerd_users_table, in, NULL, out);
+    cerd_users key = {0};
+    /* The runtime never writes through an input row. */
+    key.referral_code = (char *)referral_code;
+    return cerd_row_get(out, conn, &cerd_users_table, 1, &key, CERD_ROW_INCLUDE_DELETED);
 }
 
-int cerd_users_update_columns(cerd_conn *conn, const cerd_users *in, const cerd_colset *cols,
-                              cerd_users *out)
+int cerd_users_update(cerd_users *out, cerd_conn *conn, const cerd_users *in)
 {
-    return cerd_row_update(conn, &cerd_users_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_users_table, in, NULL);
 }
 
-int cerd_users_upsert(cerd_conn *conn, const cerd_users *in, cerd_users *out)
+int cerd_users_update_columns(cerd_users *out, cerd_conn *conn, const cerd_users *in,
+                              const cerd_colset *cols)
 {
-    return cerd_row_upsert(conn, &cerd_users_table, -1, in, out);
+    return cerd_row_update(out, conn, &cerd_users_table, in, cols);
 }
 
-int cerd_users_upsert_by_email(cerd_conn *conn, const cerd_users *in, cerd_users *out)
+int cerd_users_upsert(cerd_users *out, cerd_conn *conn, const cerd_users *in)
 {
-    return cerd_row_upsert(conn, &cerd_users_table, 0, in, out);
+    return cerd_row_upsert(out, conn, &cerd_users_table, -1, in);
 }
 
-int cerd_users_upsert_by_referral_code(cerd_conn *conn, const cerd_users *in,
-                                       cerd_users *out)
+int cerd_users_upsert_by_email(cerd_users *out, cerd_conn *conn, const cerd_users *in)
 {
-    return cerd_row_upsert(conn, &cerd_users_table, 1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_users_table, 0, in);
+}
+
+int cerd_users_upsert_by_referral_code(cerd_users *out, cerd_conn *conn,
+                                       const cerd_users *in)
+{
+    return cerd_row_upsert(out, conn, &cerd_users_table, 1, in);
 }
 
 int cerd_users_delete(cerd_conn *conn, int64_t id)
@@ -616,8 +641,26 @@ int cerd_users_delete_hard(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_users_table, &key, CERD_DELETE_HARD);
 }
 
-int cerd_users_list_by_referred_by(cerd_conn *conn, int64_t referred_by, const cerd_page *page,
-                                   cerd_users_list *out)
+int cerd_users_list(cerd_users_rows *out, cerd_conn *conn, const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_users_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_users_list_by_referred_by(cerd_users_rows *out, cerd_conn *conn, int64_t referred_by,
+                                   const cerd_page *page)
 {
     cerd_users key = {0};
     cerd_rows rows = {0};
@@ -629,8 +672,8 @@ int cerd_users_list_by_referred_by(cerd_conn *conn, int64_t referred_by, const c
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_users_table, CERD_USERS_REFERRED_BY, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_users_table, CERD_USERS_REFERRED_BY,
+                       &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -639,8 +682,8 @@ int cerd_users_list_by_referred_by(cerd_conn *conn, int64_t referred_by, const c
     return rc;
 }
 
-int cerd_users_list_by_deleted_by(cerd_conn *conn, int64_t deleted_by, const cerd_page *page,
-                                  cerd_users_list *out)
+int cerd_users_list_by_deleted_by(cerd_users_rows *out, cerd_conn *conn, int64_t deleted_by,
+                                  const cerd_page *page)
 {
     cerd_users key = {0};
     cerd_rows rows = {0};
@@ -652,8 +695,8 @@ int cerd_users_list_by_deleted_by(cerd_conn *conn, int64_t deleted_by, const cer
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_users_table, CERD_USERS_DELETED_BY, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_users_table, CERD_USERS_DELETED_BY, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -662,16 +705,28 @@ int cerd_users_list_by_deleted_by(cerd_conn *conn, int64_t deleted_by, const cer
     return rc;
 }
 
-int cerd_users_count(cerd_conn *conn, int64_t *out)
+int cerd_users_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_users_table, out);
+    return cerd_row_count(out, conn, &cerd_users_table, 0);
 }
 
-int cerd_users_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_users_count_any(int64_t *out, cerd_conn *conn)
+{
+    return cerd_row_count(out, conn, &cerd_users_table, CERD_ROW_INCLUDE_DELETED);
+}
+
+int cerd_users_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_users key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_users_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_users_table, &key, 0);
+}
+
+int cerd_users_exists_any(bool *out, cerd_conn *conn, int64_t id)
+{
+    cerd_users key = {0};
+    key.id = id;
+    return cerd_row_exists(out, conn, &cerd_users_table, &key, CERD_ROW_INCLUDE_DELETED);
 }
 
 void cerd_users_clear(cerd_users *row)
@@ -679,7 +734,7 @@ void cerd_users_clear(cerd_users *row)
     cerd_row_clear(&cerd_users_table, row);
 }
 
-void cerd_users_list_free(cerd_users_list *list)
+void cerd_users_list_free(cerd_users_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -202,37 +202,39 @@ const cerd_table cerd_watchlist_assets_table = {
     .soft_delete_column = -1,
     .nchecks = 1,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_watchlist_assets, defaults),
 };
 
-int cerd_watchlist_assets_insert(cerd_conn *conn, const cerd_watchlist_assets *in,
-                                 cerd_watchlist_assets *out)
+int cerd_watchlist_assets_insert(cerd_watchlist_assets *out, cerd_conn *conn,
+                                 const cerd_watchlist_assets *in)
 {
-    return cerd_row_insert(conn, &cerd_watchlist_assets_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_watchlist_assets_table, in);
 }
 
-int cerd_watchlist_assets_get(cerd_conn *conn, cerd_watchlist_assets *out, int64_t id)
+int cerd_watchlist_assets_get(cerd_watchlist_assets *out, cerd_conn *conn, int64_t id)
 {
     cerd_watchlist_assets key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_watchlist_assets_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_watchlist_assets_table, -1, &key, 0);
 }
 
-int cerd_watchlist_assets_update(cerd_conn *conn, const cerd_watchlist_assets *in,
-                                 cerd_watchlist_assets *out)
+int cerd_watchlist_assets_update(cerd_watchlist_assets *out, cerd_conn *conn,
+                                 const cerd_watchlist_assets *in)
 {
-    return cerd_row_update(conn, &cerd_watchlist_assets_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_watchlist_assets_table, in, NULL);
 }
 
-int cerd_watchlist_assets_update_columns(cerd_conn *conn, const cerd_watchlist_assets *in,
-                                         const cerd_colset *cols, cerd_watchlist_assets *out)
+int cerd_watchlist_assets_update_columns(cerd_watchlist_assets *out, cerd_conn *conn,
+                                         const cerd_watchlist_assets *in,
+                                         const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_watchlist_assets_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_watchlist_assets_table, in, cols);
 }
 
-int cerd_watchlist_assets_upsert(cerd_conn *conn, const cerd_watchlist_assets *in,
-                                 cerd_watchlist_assets *out)
+int cerd_watchlist_assets_upsert(cerd_watchlist_assets *out, cerd_conn *conn,
+                                 const cerd_watchlist_assets *in)
 {
-    return cerd_row_upsert(conn, &cerd_watchlist_assets_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_watchlist_assets_table, -1, in);
 }
 
 int cerd_watchlist_assets_delete(cerd_conn *conn, int64_t id)
@@ -242,9 +244,27 @@ int cerd_watchlist_assets_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_watchlist_assets_table, &key, 0);
 }
 
-int cerd_watchlist_assets_list_by_watchlist_id(cerd_conn *conn, int64_t watchlist_id,
-                                               const cerd_page *page,
-                                               cerd_watchlist_assets_list *out)
+int cerd_watchlist_assets_list(cerd_watchlist_assets_rows *out, cerd_conn *conn,
+                               const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlist_assets_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_watchlist_assets_list_by_watchlist_id(cerd_watchlist_assets_rows *out, cerd_conn *conn,
+                                               int64_t watchlist_id, const cerd_page *page)
 {
     cerd_watchlist_assets key = {0};
     cerd_rows rows = {0};
@@ -255,8 +275,8 @@ int cerd_watchlist_assets_list_by_watchlist_id(cerd_conn *conn, int64_t watchlis
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_watchlist_assets_table, CERD_WATCHLIST_ASSETS_WATCHLIST_ID,
-                       &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlist_assets_table,
+                       CERD_WATCHLIST_ASSETS_WATCHLIST_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -265,9 +285,8 @@ int cerd_watchlist_assets_list_by_watchlist_id(cerd_conn *conn, int64_t watchlis
     return rc;
 }
 
-int cerd_watchlist_assets_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
-                                           const cerd_page *page,
-                                           cerd_watchlist_assets_list *out)
+int cerd_watchlist_assets_list_by_asset_id(cerd_watchlist_assets_rows *out, cerd_conn *conn,
+                                           int64_t asset_id, const cerd_page *page)
 {
     cerd_watchlist_assets key = {0};
     cerd_rows rows = {0};
@@ -278,8 +297,8 @@ int cerd_watchlist_assets_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_watchlist_assets_table, CERD_WATCHLIST_ASSETS_ASSET_ID, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlist_assets_table,
+                       CERD_WATCHLIST_ASSETS_ASSET_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -288,9 +307,8 @@ int cerd_watchlist_assets_list_by_asset_id(cerd_conn *conn, int64_t asset_id,
     return rc;
 }
 
-int cerd_watchlist_assets_list_by_added_by(cerd_conn *conn, int64_t added_by,
-                                           const cerd_page *page,
-                                           cerd_watchlist_assets_list *out)
+int cerd_watchlist_assets_list_by_added_by(cerd_watchlist_assets_rows *out, cerd_conn *conn,
+                                           int64_t added_by, const cerd_page *page)
 {
     cerd_watchlist_assets key = {0};
     cerd_rows rows = {0};
@@ -301,8 +319,8 @@ int cerd_watchlist_assets_list_by_added_by(cerd_conn *conn, int64_t added_by,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_watchlist_assets_table, CERD_WATCHLIST_ASSETS_ADDED_BY, &key,
-                       page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlist_assets_table,
+                       CERD_WATCHLIST_ASSETS_ADDED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -312,8 +330,8 @@ int cerd_watchlist_assets_list_by_added_by(cerd_conn *conn, int64_t added_by,
 }
 
 int cerd_watchlist_assets_list_by_last_modified_by(
-        cerd_conn *conn, int64_t last_modified_by, const cerd_page *page,
-        cerd_watchlist_assets_list *out)
+        cerd_watchlist_assets_rows *out, cerd_conn *conn, int64_t last_modified_by,
+        const cerd_page *page)
 {
     cerd_watchlist_assets key = {0};
     cerd_rows rows = {0};
@@ -324,8 +342,8 @@ int cerd_watchlist_assets_list_by_last_modified_by(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_watchlist_assets_table,
-                       CERD_WATCHLIST_ASSETS_LAST_MODIFIED_BY, &key, page, out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlist_assets_table,
+                       CERD_WATCHLIST_ASSETS_LAST_MODIFIED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -334,16 +352,16 @@ int cerd_watchlist_assets_list_by_last_modified_by(
     return rc;
 }
 
-int cerd_watchlist_assets_count(cerd_conn *conn, int64_t *out)
+int cerd_watchlist_assets_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_watchlist_assets_table, out);
+    return cerd_row_count(out, conn, &cerd_watchlist_assets_table, 0);
 }
 
-int cerd_watchlist_assets_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_watchlist_assets_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_watchlist_assets key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_watchlist_assets_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_watchlist_assets_table, &key, 0);
 }
 
 void cerd_watchlist_assets_clear(cerd_watchlist_assets *row)
@@ -351,7 +369,7 @@ void cerd_watchlist_assets_clear(cerd_watchlist_assets *row)
     cerd_row_clear(&cerd_watchlist_assets_table, row);
 }
 
-void cerd_watchlist_assets_list_free(cerd_watchlist_assets_list *list)
+void cerd_watchlist_assets_list_free(cerd_watchlist_assets_rows *list)
 {
     cerd_rows rows;
     if (!list)

@@ -285,34 +285,35 @@ const cerd_table cerd_watchlists_table = {
     .soft_delete_column = -1,
     .nchecks = 2,
     .checks = checks,
+    .defaults_offset = offsetof(cerd_watchlists, defaults),
 };
 
-int cerd_watchlists_insert(cerd_conn *conn, const cerd_watchlists *in, cerd_watchlists *out)
+int cerd_watchlists_insert(cerd_watchlists *out, cerd_conn *conn, const cerd_watchlists *in)
 {
-    return cerd_row_insert(conn, &cerd_watchlists_table, in, out);
+    return cerd_row_insert(out, conn, &cerd_watchlists_table, in);
 }
 
-int cerd_watchlists_get(cerd_conn *conn, cerd_watchlists *out, int64_t id)
+int cerd_watchlists_get(cerd_watchlists *out, cerd_conn *conn, int64_t id)
 {
     cerd_watchlists key = {0};
     key.id = id;
-    return cerd_row_get(conn, &cerd_watchlists_table, -1, &key, out);
+    return cerd_row_get(out, conn, &cerd_watchlists_table, -1, &key, 0);
 }
 
-int cerd_watchlists_update(cerd_conn *conn, const cerd_watchlists *in, cerd_watchlists *out)
+int cerd_watchlists_update(cerd_watchlists *out, cerd_conn *conn, const cerd_watchlists *in)
 {
-    return cerd_row_update(conn, &cerd_watchlists_table, in, NULL, out);
+    return cerd_row_update(out, conn, &cerd_watchlists_table, in, NULL);
 }
 
-int cerd_watchlists_update_columns(cerd_conn *conn, const cerd_watchlists *in,
-                                   const cerd_colset *cols, cerd_watchlists *out)
+int cerd_watchlists_update_columns(cerd_watchlists *out, cerd_conn *conn,
+                                   const cerd_watchlists *in, const cerd_colset *cols)
 {
-    return cerd_row_update(conn, &cerd_watchlists_table, in, cols, out);
+    return cerd_row_update(out, conn, &cerd_watchlists_table, in, cols);
 }
 
-int cerd_watchlists_upsert(cerd_conn *conn, const cerd_watchlists *in, cerd_watchlists *out)
+int cerd_watchlists_upsert(cerd_watchlists *out, cerd_conn *conn, const cerd_watchlists *in)
 {
-    return cerd_row_upsert(conn, &cerd_watchlists_table, -1, in, out);
+    return cerd_row_upsert(out, conn, &cerd_watchlists_table, -1, in);
 }
 
 int cerd_watchlists_delete(cerd_conn *conn, int64_t id)
@@ -322,8 +323,26 @@ int cerd_watchlists_delete(cerd_conn *conn, int64_t id)
     return cerd_row_delete(conn, &cerd_watchlists_table, &key, 0);
 }
 
-int cerd_watchlists_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd_page *page,
-                                    cerd_watchlists_list *out)
+int cerd_watchlists_list(cerd_watchlists_rows *out, cerd_conn *conn, const cerd_page *page)
+{
+    cerd_rows rows = {0};
+    int rc;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlists_table, -1, NULL, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_watchlists_list_by_user_id(cerd_watchlists_rows *out, cerd_conn *conn, int64_t user_id,
+                                    const cerd_page *page)
 {
     cerd_watchlists key = {0};
     cerd_rows rows = {0};
@@ -335,8 +354,8 @@ int cerd_watchlists_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(conn, &cerd_watchlists_table, CERD_WATCHLISTS_USER_ID, &key, page,
-                       out ? &rows : NULL);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlists_table,
+                       CERD_WATCHLISTS_USER_ID, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -345,16 +364,16 @@ int cerd_watchlists_list_by_user_id(cerd_conn *conn, int64_t user_id, const cerd
     return rc;
 }
 
-int cerd_watchlists_count(cerd_conn *conn, int64_t *out)
+int cerd_watchlists_count(int64_t *out, cerd_conn *conn)
 {
-    return cerd_row_count(conn, &cerd_watchlists_table, out);
+    return cerd_row_count(out, conn, &cerd_watchlists_table, 0);
 }
 
-int cerd_watchlists_exists(cerd_conn *conn, bool *out, int64_t id)
+int cerd_watchlists_exists(bool *out, cerd_conn *conn, int64_t id)
 {
     cerd_watchlists key = {0};
     key.id = id;
-    return cerd_row_exists(conn, &cerd_watchlists_table, &key, out);
+    return cerd_row_exists(out, conn, &cerd_watchlists_table, &key, 0);
 }
 
 void cerd_watchlists_clear(cerd_watchlists *row)
@@ -362,7 +381,7 @@ void cerd_watchlists_clear(cerd_watchlists *row)
     cerd_row_clear(&cerd_watchlists_table, row);
 }
 
-void cerd_watchlists_list_free(cerd_watchlists_list *list)
+void cerd_watchlists_list_free(cerd_watchlists_rows *list)
 {
     cerd_rows rows;
     if (!list)

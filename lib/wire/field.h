@@ -52,6 +52,34 @@ static inline bool cerd__field_is_null(const cerd_column *c, const void *row)
     }
 }
 
+/* The row's `defaults` set: the columns to write as DEFAULT (the last member of every
+   generated row struct, at t->defaults_offset). */
+static inline const cerd_colset *cerd__row_defaults(const cerd_table *t, const void *row)
+{
+    return (const cerd_colset *)(const void *)((const char *)row + t->defaults_offset);
+}
+
+/* How an insert, update or upsert writes column i of row (the write rule, row.h):
+   DEFAULT when the column is in the row's `defaults`; VALUE when the field holds one;
+   ABSENT when the field is NULL and the column is NOT NULL with a server default (or an
+   identity): insert leaves it to its default, update and upsert leave it unchanged;
+   NULL otherwise. */
+enum cerd__write_state { CERD__W_VALUE, CERD__W_NULL, CERD__W_DEFAULT, CERD__W_ABSENT };
+
+static inline enum cerd__write_state cerd__write_state(const cerd_table *t, int i,
+                                                       const void *row)
+{
+    const cerd_column *c = &t->columns[i];
+
+    if (cerd_colset_has(cerd__row_defaults(t, row), (unsigned)i))
+        return CERD__W_DEFAULT;
+    if (!cerd__field_is_null(c, row))
+        return CERD__W_VALUE;
+    if ((c->flags & CERD_COL_NOT_NULL) && (c->flags & (CERD_COL_HAS_DEFAULT | CERD_COL_IDENTITY)))
+        return CERD__W_ABSENT;
+    return CERD__W_NULL;
+}
+
 /* Whether fields of this type own memory (strings, JSON, arrays). */
 static inline bool cerd__type_owns_memory(cerd_type type)
 {

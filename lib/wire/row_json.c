@@ -375,7 +375,7 @@ static int set_field(const cerd_table *t, const cerd_column *c, const cJSON *v, 
     return cerd__error(CERD_ERROR, "%s.%s: unknown column type", t->name, c->name);
 }
 
-int cerd_row_from_json(const cerd_table *t, const cJSON *obj, void *out)
+int cerd_row_from_json(void *out, const cerd_table *t, const cJSON *obj)
 {
     const cJSON *v;
     int rc = 0;
@@ -608,7 +608,7 @@ static cJSON *field_json(const cerd_column *c, const void *row)
     return NULL;
 }
 
-int cerd_row_to_json(const cerd_table *t, const void *row, cJSON **out)
+int cerd_row_to_json(cJSON **out, const cerd_table *t, const void *row)
 {
     cJSON *obj;
 

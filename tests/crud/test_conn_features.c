@@ -38,7 +38,7 @@ static void *migrate_thread(void *arg)
 {
     cerd_conn *c = NULL;
     int *applied = arg;
-    if (cerd_conn_open(&c, db.conninfo) || cerd_migrate(c, applied))
+    if (cerd_conn_open(&c, db.conninfo) || cerd_migrate(applied, c))
         *applied = -1000;
     cerd_conn_free(c);
     return NULL;
@@ -70,29 +70,29 @@ static void test_crud__violations_map_to_codes_with_constraint_names(void **stat
     /* The server's verdicts: client-side validation (on by default) would refuse the
        CHECK and NOT NULL cases below with CERD_EINVALID before sending them. */
     cerd_conn_set_validation(conn, false);
-    CERD_ASSERT_OK(cerd_assets_insert(conn, &a, &out));
+    CERD_ASSERT_OK(cerd_assets_insert(&out, conn, &a));
     btc_id = out.id;
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_EUNIQUE);
+    assert_int_equal(cerd_assets_insert(NULL, conn, &a), CERD_EUNIQUE);
     assert_string_equal(cerd_error_last()->constraint, "assets_symbol_key");
     assert_string_equal(cerd_error_last()->table, "assets");
 
     a.symbol = "ETH";
     a.asset_type = "meme";
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_ECHECK);
+    assert_int_equal(cerd_assets_insert(NULL, conn, &a), CERD_ECHECK);
     assert_string_equal(cerd_error_last()->constraint, "chk_assets_asset_type");
 
     a.asset_type = "crypto";
     a.name = NULL;
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_ENOTNULL);
+    assert_int_equal(cerd_assets_insert(NULL, conn, &a), CERD_ENOTNULL);
     assert_string_equal(cerd_error_last()->column, "name");
 
     cerd_numeric_from_int64(&candle.open_price, 1);
     candle.high_price = candle.low_price = candle.close_price = candle.open_price;
     candle.candle_time = cerd_timestamp_now();
-    assert_int_equal(cerd_price_data_insert(conn, &candle, NULL), CERD_EFOREIGNKEY);
+    assert_int_equal(cerd_price_data_insert(NULL, conn, &candle), CERD_EFOREIGNKEY);
     assert_string_equal(cerd_error_last()->constraint, "price_data_asset_id_fkey");
 
-    assert_int_equal(cerd_assets_get(conn, &out, 424242), CERD_ENOTFOUND);
+    assert_int_equal(cerd_assets_get(&out, conn, 424242), CERD_ENOTFOUND);
     assert_non_null(strstr(cerd_error_last()->message, "id = 424242"));
     assert_int_equal(cerd_assets_delete(conn, 424242), CERD_ENOTFOUND);
     cerd_assets_clear(&out);
@@ -103,7 +103,7 @@ static void test_crud__in_and_out_must_differ(void **state)
 {
     cerd_assets a = {.symbol = "X", .name = "X", .asset_type = "crypto"};
     (void)state;
-    assert_int_equal(cerd_assets_insert(conn, &a, &a), CERD_EMISUSE);
+    assert_int_equal(cerd_assets_insert(&a, conn, &a), CERD_EMISUSE);
 }
 
 static void test_crud__numeric_is_stored_as_its_column_rounds_it(void **state)
@@ -114,7 +114,7 @@ static void test_crud__numeric_is_stored_as_its_column_rounds_it(void **state)
 
     in.current_price.valid = true; /* numeric(20,8): the 9th decimal rounds half away */
     CERD_ASSERT_OK(cerd_numeric_parse(&in.current_price.value, "1.123456785"));
-    CERD_ASSERT_OK(cerd_assets_insert(conn, &in, &out));
+    CERD_ASSERT_OK(cerd_assets_insert(&out, conn, &in));
     cerd_numeric_format(&out.current_price.value, text, sizeof text);
     assert_string_equal(text, "1.12345679");
     cerd_assets_clear(&out);
@@ -128,14 +128,14 @@ static void test_conn__savepoint_keeps_the_transaction_usable(void **state)
     (void)state;
 
     CERD_ASSERT_OK(cerd_conn_begin(conn));
-    CERD_ASSERT_OK(cerd_assets_insert(conn, &a, NULL));
+    CERD_ASSERT_OK(cerd_assets_insert(NULL, conn, &a));
     CERD_ASSERT_OK(cerd_conn_savepoint(conn, "before_dup"));
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_EUNIQUE);
+    assert_int_equal(cerd_assets_insert(NULL, conn, &a), CERD_EUNIQUE);
     CERD_ASSERT_OK(cerd_conn_rollback_to(conn, "before_dup"));
-    CERD_ASSERT_OK(cerd_assets_count(conn, &count));
+    CERD_ASSERT_OK(cerd_assets_count(&count, conn));
     CERD_ASSERT_OK(cerd_conn_release(conn, "before_dup"));
     CERD_ASSERT_OK(cerd_conn_rollback(conn));
-    CERD_ASSERT_OK(cerd_assets_exists(conn, &exists, 0));
+    CERD_ASSERT_OK(cerd_assets_exists(&exists, conn, 0));
     assert_false(exists);
     assert_int_equal(cerd_conn_savepoint(conn, "x; DROP TABLE assets"), CERD_EMISUSE);
     assert_int_equal(cerd_conn_savepoint(conn, "outside"), CERD_EMISUSE);
@@ -156,12 +156,12 @@ static int increment(cerd_conn *c, void *arg)
     int rc;
 
     job->attempts++;
-    if ((rc = cerd_assets_get(c, &row, job->asset_id)))
+    if ((rc = cerd_assets_get(&row, c, job->asset_id)))
         return rc;
     upd.id = row.id;
     upd.access_count = CERD_SOME(cerd_opt_int32, row.access_count.value + 1);
     cerd_colset_add(&cols, CERD_ASSETS_ACCESS_COUNT);
-    rc = cerd_assets_update_columns(c, &upd, &cols, NULL);
+    rc = cerd_assets_update_columns(NULL, c, &upd, &cols);
     cerd_assets_clear(&row);
     return rc;
 }
@@ -202,7 +202,7 @@ static void test_conn__transact_retries_serialization_failures(void **state)
         assert_null(failed);
         attempts += jobs[i].attempts;
     }
-    CERD_ASSERT_OK(cerd_assets_get(conn, &row, btc_id));
+    CERD_ASSERT_OK(cerd_assets_get(&row, conn, btc_id));
     assert_int_equal(row.access_count.value, 100);
     print_message("100 increments took %d attempts\n", attempts);
     cerd_assets_clear(&row);
@@ -220,9 +220,9 @@ static void test_conn__statements_are_prepared_again_after_discard_all(void **st
 {
     cerd_assets out = {0};
     (void)state;
-    CERD_ASSERT_OK(cerd_assets_get(conn, &out, btc_id));
+    CERD_ASSERT_OK(cerd_assets_get(&out, conn, btc_id));
     CERD_ASSERT_OK(cerd_conn_exec(conn, "DISCARD ALL"));
-    CERD_ASSERT_OK(cerd_assets_get(conn, &out, btc_id));
+    CERD_ASSERT_OK(cerd_assets_get(&out, conn, btc_id));
     assert_string_equal(out.symbol, "BTC");
     cerd_assets_clear(&out);
 }
@@ -238,7 +238,7 @@ static void test_conn__killed_backend_is_a_lost_connection(void **state)
     CERD_ASSERT_OK(cerd_conn_exec(victim, "SET application_name = 'cerd_victim'"));
     PQclear(testdb_ok(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                              " WHERE application_name = 'cerd_victim'"));
-    assert_int_equal(cerd_assets_get(victim, &out, btc_id), CERD_ECONNLOST);
+    assert_int_equal(cerd_assets_get(&out, victim, btc_id), CERD_ECONNLOST);
     assert_false(cerd_conn_ok(victim));
     cerd_conn_free(victim);
     PQfinish(admin);

@@ -22,7 +22,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "raw_sql") || cerd_conn_open(&conn, db.conninfo))
         return -1;
-    if (cerd_migrate(conn, NULL))
+    if (cerd_migrate(NULL, conn))
         return -1;
     return cerd_conn_exec(conn,
                           "INSERT INTO assets (symbol, name, asset_type, current_price) VALUES"
@@ -143,10 +143,10 @@ static void test_raw_sql__pgconn_copy_then_typed_api_on_the_same_session(void **
     assert_null(PQgetResult(pg));
 
     /* The library goes on on the same session and sees the rows. */
-    assert_int_equal(cerd_row_count(conn, &cerd_assets_table, &n), 0);
+    assert_int_equal(cerd_row_count(&n, conn, &cerd_assets_table, 0), 0);
     assert_int_equal(n, 5);
     cerd_assets a = {0};
-    assert_int_equal(cerd_assets_get_by_symbol(conn, &a, "EEE"), 0);
+    assert_int_equal(cerd_assets_get_by_symbol(&a, conn, "EEE"), 0);
     assert_string_equal(a.name, "E");
     cerd_assets_clear(&a);
 }

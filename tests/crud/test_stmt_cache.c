@@ -23,7 +23,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "stmtcache"))
         return -1;
-    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(conn, NULL)) {
+    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(NULL, conn)) {
         fprintf(stderr, "setup: %s\n", cerd_error_last()->message);
         return -1;
     }
@@ -69,7 +69,7 @@ static void test_stmt_cache__same_shape_is_prepared_once_whatever_the_stack_hold
         /* a different non-zero byte each time: any byte of the key left uninitialised
            makes a new key, so a new statement on the server */
         scribble_stack((unsigned char)(1 + i % 255));
-        CERD_ASSERT_OK(cerd_assets_count(conn, &n));
+        CERD_ASSERT_OK(cerd_assets_count(&n, conn));
         assert_int_equal(n, 0);
     }
     assert_int_equal(count_statements_prepared(), 1);

@@ -60,7 +60,7 @@ static int make(const cerd_table *t, uint64_t seed, const char *violate, void *o
     o.violate = violate;
     o.parents = parents;
     o.nparents = nparents;
-    return cerd_factory_make(t, &o, out);
+    return cerd_factory_make(out, t, &o);
 }
 
 static void make_ok(const cerd_table *t, uint64_t seed, const char *violate, void *out)
@@ -75,7 +75,7 @@ static char *row_text(const cerd_table *t, const void *row)
 {
     cJSON *j = NULL;
     char *s;
-    CERD_ASSERT_OK(cerd_row_to_json(t, row, &j));
+    CERD_ASSERT_OK(cerd_row_to_json(&j, t, row));
     s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     assert_non_null(s);
@@ -86,7 +86,7 @@ static void assert_valid(const cerd_table *t, const void *row, uint64_t seed)
 {
     cerd_violations v = {0};
     for (int mode = CERD_VALIDATE_INSERT; mode <= CERD_VALIDATE_STORED; mode++) {
-        int rc = cerd_row_validate(t, row, (cerd_validate_mode)mode, &v);
+        int rc = cerd_row_validate(&v, t, row, (cerd_validate_mode)mode);
         if (rc) {
             char *s = row_text(t, row);
             fail_msg("%s seed %llu (mode %d): %s\nrow: %s", t->name, (unsigned long long)seed,
@@ -101,7 +101,7 @@ static void assert_exactly(const cerd_table *t, const void *row, cerd_violation_
                            const char *name, uint64_t seed)
 {
     cerd_violations v = {0};
-    int rc = cerd_row_validate(t, row, CERD_VALIDATE_INSERT, &v);
+    int rc = cerd_row_validate(&v, t, row, CERD_VALIDATE_INSERT);
     if (rc != CERD_EINVALID || v.count != 1 || v.items[0].kind != kind
         || strcmp(v.items[0].constraint, name)) {
         char *s = row_text(t, row);
@@ -176,7 +176,7 @@ static char *key_text(const cerd_table *t, const void *row, const cerd_key *k)
 {
     cJSON *j = NULL, *arr = cJSON_CreateArray();
     char *s;
-    CERD_ASSERT_OK(cerd_row_to_json(t, row, &j));
+    CERD_ASSERT_OK(cerd_row_to_json(&j, t, row));
     for (int i = 0; i < k->ncolumns; i++)
         cJSON_AddItemToArray(arr, cJSON_Duplicate(
             cJSON_GetObjectItemCaseSensitive(j, t->columns[k->columns[i]].name), 1));
@@ -304,10 +304,10 @@ static void test_factory__foreign_keys_come_from_the_given_parents(void **state)
     o.seed = 5;
     o.parents = &only_models;
     o.nparents = 1;
-    CERD_ASSERT_OK(cerd_factory_make(&cerd_model_jobs_table, &o, &j));
+    CERD_ASSERT_OK(cerd_factory_make(&j, &cerd_model_jobs_table, &o));
     assert_int_equal(j.model_id, 77);
     assert_false(j.initiated_by.valid);
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT));
     cerd_price_data_clear(&c);
     cerd_model_jobs_clear(&j);
 }
@@ -326,7 +326,7 @@ static void test_factory__cross_column_rules_hold(void **state)
         assert_string_equal(w.watchlist_type, "personal");
         assert_true(w.user_id.valid);
         o.seed = (uint64_t)s;
-        CERD_ASSERT_OK(cerd_factory_make(&cerd_watchlists_table, &o, &w));
+        CERD_ASSERT_OK(cerd_factory_make(&w, &cerd_watchlists_table, &o));
         assert_string_equal(w.watchlist_type, "default");
         assert_false(w.user_id.valid);
 
@@ -470,7 +470,7 @@ static void test_factory__a_rule_that_cannot_break_alone_is_einvalid(void **stat
        also breaks the owner rule: (type = 'default' AND user_id IS NULL) OR (type <>
        'default' AND user_id IS NOT NULL) */
     o.violate = "chk_watchlists_watchlist_type";
-    assert_int_equal(cerd_factory_make(&cerd_watchlists_table, &o, &w), CERD_EINVALID);
+    assert_int_equal(cerd_factory_make(&w, &cerd_watchlists_table, &o), CERD_EINVALID);
     assert_null(w.name); /* out untouched */
     /* with one it can */
     make_ok(&cerd_watchlists_table, 0, "chk_watchlists_watchlist_type", &w);
@@ -614,7 +614,7 @@ static void test_factory__refuses_misuse(void **state)
     (void)state;
 
     /* a NOT NULL foreign key with no parent and no connection to create one */
-    assert_int_equal(cerd_factory_make(&cerd_price_data_table, NULL, &c), CERD_EMISUSE);
+    assert_int_equal(cerd_factory_make(&c, &cerd_price_data_table, NULL), CERD_EMISUSE);
     assert_non_null(strstr(cerd_error_last()->message, "asset_id"));
     assert_int_equal(make(&cerd_price_data_table, 1, "no_such_check", &c), CERD_EMISUSE);
     {
@@ -622,14 +622,14 @@ static void test_factory__refuses_misuse(void **state)
         assert_int_equal(make(&cerd_portfolios_table, 1, "length", &p), CERD_EMISUSE);
         assert_int_equal(make(&cerd_portfolios_table, 1, "numeric_precision", &p), CERD_EMISUSE);
     }
-    assert_int_equal(cerd_factory_make(NULL, &o, &c), CERD_EMISUSE);
-    assert_int_equal(cerd_factory_make(&cerd_price_data_table, &o, NULL), CERD_EMISUSE);
+    assert_int_equal(cerd_factory_make(&c, NULL, &o), CERD_EMISUSE);
+    assert_int_equal(cerd_factory_make(NULL, &cerd_price_data_table, &o), CERD_EMISUSE);
     o.version = 2;
-    assert_int_equal(cerd_factory_make(&cerd_assets_table, &o, &c), CERD_EMISUSE);
+    assert_int_equal(cerd_factory_make(&c, &cerd_assets_table, &o), CERD_EMISUSE);
     /* a table without NOT NULL foreign keys needs no parent */
     {
         cerd_assets a = {0};
-        CERD_ASSERT_OK(cerd_factory_make(&cerd_assets_table, NULL, &a));
+        CERD_ASSERT_OK(cerd_factory_make(&a, &cerd_assets_table, NULL));
         cerd_assets_clear(&a);
     }
 }

@@ -35,7 +35,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "factory"))
         return -1;
-    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(conn, &applied)) {
+    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(&applied, conn)) {
         fprintf(stderr, "factory: %s\n", cerd_error_last()->message);
         return -1;
     }
@@ -75,8 +75,8 @@ static void test_factory_pg__rows_with_created_parents_insert_into_every_table(v
             cerd_factory_options o = CERD_FACTORY_OPTIONS_INIT;
             o.seed = s * 1000003u;
             o.create_parents = conn;
-            check(cerd_factory_make(t, &o, row), t, o.seed, "make");
-            check(cerd_row_insert(conn, t, row, stored), t, o.seed, "insert");
+            check(cerd_factory_make(row, t, &o), t, o.seed, "make");
+            check(cerd_row_insert(stored, conn, t, row), t, o.seed, "insert");
         }
         free_row(t, row);
         free_row(t, stored);
@@ -120,20 +120,20 @@ static void test_factory_pg__many_rows_share_their_parents(void **state)
         /* one row creates the parents; N more reuse them */
         o.seed = UINT64_C(0xFAC70);
         o.create_parents = conn;
-        check(cerd_factory_make(t, &o, row), t, o.seed, "make");
-        check(cerd_row_insert(conn, t, row, stored), t, o.seed, "insert");
+        check(cerd_factory_make(row, t, &o), t, o.seed, "make");
+        check(cerd_row_insert(stored, conn, t, row), t, o.seed, "insert");
         o.parents = parents;
         o.nparents = parents_of(t, stored, parents);
         o.create_parents = NULL;
-        check(cerd_row_count(conn, t, &before), t, 0, "count");
+        check(cerd_row_count(&before, conn, t, CERD_ROW_INCLUDE_DELETED), t, 0, "count");
         check(cerd_conn_begin(conn), t, 0, "begin");
         for (uint64_t s = 0; s < N; s++) {
             o.seed = 50000 + s;
-            check(cerd_factory_make(t, &o, row), t, o.seed, "make");
-            check(cerd_row_insert(conn, t, row, NULL), t, o.seed, "insert");
+            check(cerd_factory_make(row, t, &o), t, o.seed, "make");
+            check(cerd_row_insert(NULL, conn, t, row), t, o.seed, "insert");
         }
         check(cerd_conn_commit(conn), t, 0, "commit");
-        check(cerd_row_count(conn, t, &after), t, 0, "count");
+        check(cerd_row_count(&after, conn, t, CERD_ROW_INCLUDE_DELETED), t, 0, "count");
         assert_int_equal(after - before, N);
         free_row(t, row);
         free_row(t, stored);
@@ -150,15 +150,15 @@ static void test_factory_pg__the_same_seed_again_reuses_its_parents(void **state
 
     o.seed = 99;
     o.create_parents = conn;
-    check(cerd_factory_make(t, &o, &a), t, o.seed, "make");
-    check(cerd_row_count(conn, &cerd_users_table, &users_before), t, 0, "count");
+    check(cerd_factory_make(&a, t, &o), t, o.seed, "make");
+    check(cerd_row_count(&users_before, conn, &cerd_users_table, CERD_ROW_INCLUDE_DELETED), t, 0, "count");
     /* a fixture loaded twice: the parents found by their unique keys, not inserted again
        (users, assets, sectors... have unique keys; they would collide otherwise) */
-    check(cerd_factory_make(t, &o, &b), t, o.seed, "make again");
-    check(cerd_row_count(conn, &cerd_users_table, &users_after), t, 0, "count");
+    check(cerd_factory_make(&b, t, &o), t, o.seed, "make again");
+    check(cerd_row_count(&users_after, conn, &cerd_users_table, CERD_ROW_INCLUDE_DELETED), t, 0, "count");
     assert_int_equal(users_after, users_before);
-    check(cerd_row_insert(conn, t, &a, NULL), t, o.seed, "insert");
-    check(cerd_row_insert(conn, t, &b, NULL), t, o.seed, "insert again");
+    check(cerd_row_insert(NULL, conn, t, &a), t, o.seed, "insert");
+    check(cerd_row_insert(NULL, conn, t, &b), t, o.seed, "insert again");
     cerd_ai_portfolio_asset_analysis_clear(&a);
     cerd_ai_portfolio_asset_analysis_clear(&b);
 }
@@ -185,7 +185,7 @@ static PGresult *insert_as_json(const cerd_table *t, const void *row)
     snprintf(sql, sizeof sql,
              "INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)",
              t->name, cols, cols, t->name);
-    CERD_ASSERT_OK(cerd_row_to_json(t, row, &j));
+    CERD_ASSERT_OK(cerd_row_to_json(&j, t, row));
     text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     params[0] = text;
@@ -214,7 +214,7 @@ static int make_broken(const cerd_table *t, uint64_t seed, const char *rule, voi
     o.seed = seed;
     o.violate = rule;
     o.create_parents = conn;
-    return cerd_factory_make(t, &o, row);
+    return cerd_factory_make(row, t, &o);
 }
 
 static void test_factory_pg__broken_checks_are_refused_by_postgresql(void **state)
@@ -231,7 +231,7 @@ static void test_factory_pg__broken_checks_are_refused_by_postgresql(void **stat
                 check(make_broken(t, s, name, row), t, s, name);
                 expect_refused(t, row, name, "23514", name);
                 /* through the library, unvalidated: the server's error, mapped */
-                assert_int_equal(cerd_row_insert(conn, t, row, NULL), CERD_ECHECK);
+                assert_int_equal(cerd_row_insert(NULL, conn, t, row), CERD_ECHECK);
                 assert_string_equal(cerd_error_last()->constraint, name);
                 refused++;
             }

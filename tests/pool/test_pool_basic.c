@@ -29,7 +29,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "pool_basic") || cerd_conn_open(&conn, db.conninfo))
         return -1;
-    rc = cerd_migrate(conn, NULL) || cerd_assets_insert(conn, &a, &out);
+    rc = cerd_migrate(NULL, conn) || cerd_assets_insert(&out, conn, &a);
     btc_id = out.id;
     cerd_assets_clear(&out);
     cerd_conn_free(conn);
@@ -61,7 +61,7 @@ static cerd_pool_options options(const char *app, unsigned min, unsigned max)
 static cerd_pool_statistics stats_of(cerd_pool *pool)
 {
     cerd_pool_statistics s = CERD_POOL_STATISTICS_INIT;
-    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+    CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
     return s;
 }
 
@@ -74,7 +74,7 @@ static void assert_clean(cerd_conn *c)
 {
     cerd_assets row = {0};
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_IDLE);
-    CERD_ASSERT_OK(cerd_assets_get(c, &row, btc_id));
+    CERD_ASSERT_OK(cerd_assets_get(&row, c, btc_id));
     assert_string_equal(row.symbol, "BTC");
     cerd_assets_clear(&row);
 }
@@ -110,7 +110,7 @@ static int insert_in_transaction(cerd_conn *c, void *arg)
 {
     cerd_assets a = {.symbol = "TXN", .name = "Transact", .asset_type = "crypto"};
     (void)arg;
-    return cerd_assets_insert(c, &a, NULL);
+    return cerd_assets_insert(NULL, c, &a);
 }
 
 static void test_pool__typed_api_works_on_a_pooled_connection_and_in_transactions(void **state)
@@ -124,23 +124,23 @@ static void test_pool__typed_api_works_on_a_pooled_connection_and_in_transaction
     (void)state;
 
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
-    CERD_ASSERT_OK(cerd_assets_insert(c, &a, &out));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
+    CERD_ASSERT_OK(cerd_assets_insert(&out, c, &a));
     assert_true(out.id > 0);
     CERD_ASSERT_OK(cerd_conn_begin(c));
     a.symbol = "POOL2";
-    CERD_ASSERT_OK(cerd_assets_insert(c, &a, NULL));
+    CERD_ASSERT_OK(cerd_assets_insert(NULL, c, &a));
     CERD_ASSERT_OK(cerd_conn_savepoint(c, "sp"));
-    assert_int_equal(cerd_assets_insert(c, &a, NULL), CERD_EUNIQUE);
+    assert_int_equal(cerd_assets_insert(NULL, c, &a), CERD_EUNIQUE);
     CERD_ASSERT_OK(cerd_conn_rollback_to(c, "sp"));
-    CERD_ASSERT_OK(cerd_assets_count(c, &count));
+    CERD_ASSERT_OK(cerd_assets_count(&count, c));
     CERD_ASSERT_OK(cerd_conn_rollback(c));
-    CERD_ASSERT_OK(cerd_assets_exists(c, &exists, 0));
+    CERD_ASSERT_OK(cerd_assets_exists(&exists, c, 0));
     cerd_pool_release(pool, c);
 
     CERD_ASSERT_OK(cerd_pool_transact(pool, NULL, insert_in_transaction, NULL));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
-    CERD_ASSERT_OK(cerd_assets_get(c, &out, out.id));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
+    CERD_ASSERT_OK(cerd_assets_get(&out, c, out.id));
     assert_string_equal(out.symbol, "POOL1");
     cerd_pool_release(pool, c);
     assert_int_equal(cerd_pool_transact(pool, NULL, insert_in_transaction, NULL), CERD_EUNIQUE);
@@ -177,7 +177,7 @@ static void test_pool_options__session_settings_and_hook_apply_and_survive_reset
     o.after_connect_arg = "SET search_path = public, pg_catalog";
     hook_calls = 0;
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     pid = backend_pid(c);
     assert_int_equal(hook_calls, 1);
     v = pt_conn_value(c, "SELECT current_setting('statement_timeout') || ' '"
@@ -190,7 +190,7 @@ static void test_pool_options__session_settings_and_hook_apply_and_survive_reset
     /* session state changed by the borrower is reset on release */
     CERD_ASSERT_OK(cerd_conn_exec(c, "SET TimeZone = 'Asia/Tokyo'; SET search_path = pg_catalog"));
     cerd_pool_release(pool, c);
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_equal(backend_pid(c), pid); /* the same session, made clean */
     assert_int_equal(hook_calls, 2);
     v = pt_conn_value(c, "SELECT current_setting('statement_timeout') || ' '"
@@ -230,15 +230,15 @@ static void test_pool_release__open_transaction_is_rolled_back(void **state)
     (void)state;
 
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     pid = backend_pid(c);
     CERD_ASSERT_OK(cerd_conn_begin(c));
-    CERD_ASSERT_OK(cerd_assets_insert(c, &a, &out));
+    CERD_ASSERT_OK(cerd_assets_insert(&out, c, &a));
     cerd_pool_release(pool, c);
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_equal(backend_pid(c), pid);
     assert_clean(c);
-    CERD_ASSERT_OK(cerd_assets_exists(c, &exists, out.id));
+    CERD_ASSERT_OK(cerd_assets_exists(&exists, c, out.id));
     assert_false(exists);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty + stats_of(pool).destroyed_broken, 0);
@@ -256,14 +256,14 @@ static void test_pool_release__failed_transaction_is_destroyed(void **state)
     (void)state;
 
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     pid = backend_pid(c);
     CERD_ASSERT_OK(cerd_conn_begin(c));
-    assert_int_equal(cerd_assets_insert(c, &a, NULL), CERD_EUNIQUE);
+    assert_int_equal(cerd_assets_insert(NULL, c, &a), CERD_EUNIQUE);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_INERROR);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty, 1);
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -280,14 +280,14 @@ static void test_pool_release__mid_result_connection_is_cancelled_and_destroyed(
     (void)state;
 
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     pid = backend_pid(c);
     /* a borrower that sent a query and walked away from its result */
     assert_int_equal(PQsendQuery(pt_pg(c), "SELECT pg_sleep(30)"), 1);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_ACTIVE);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_dirty, 1);
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -324,14 +324,14 @@ static void test_pool_release__lost_connection_is_destroyed(void **state)
     (void)state;
 
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     pid = backend_pid(c);
     CERD_ASSERT_OK(cerd_conn_begin(c));
     terminate(pid);
-    assert_int_equal(cerd_assets_get(c, &row, btc_id), CERD_ECONNLOST);
+    assert_int_equal(cerd_assets_get(&row, c, btc_id), CERD_ECONNLOST);
     cerd_pool_release(pool, c);
     assert_int_equal(stats_of(pool).destroyed_broken, 1);
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
 
@@ -339,7 +339,7 @@ static void test_pool_release__lost_connection_is_destroyed(void **state)
     pid = backend_pid(c);
     cerd_pool_release(pool, c);
     terminate(pid);
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_not_equal(backend_pid(c), pid);
     assert_clean(c);
     cerd_pool_release(pool, c);
@@ -357,7 +357,7 @@ static void test_pool_acquire_as__user_context_lasts_for_transactions_only(void 
     (void)state;
 
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire_as(pool, 42, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire_as(&c, pool, 42));
     pid = backend_pid(c);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_INTRANS);
     v = pt_conn_value(c, "SELECT current_setting('app.current_user_id')");
@@ -374,7 +374,7 @@ static void test_pool_acquire_as__user_context_lasts_for_transactions_only(void 
     free(v);
     cerd_pool_release(pool, c); /* with the transaction open */
 
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_equal(backend_pid(c), pid);
     assert_int_equal(PQtransactionStatus(pt_pg(c)), PQTRANS_IDLE);
     CERD_ASSERT_OK(cerd_conn_begin(c)); /* not acting as anyone any more */
@@ -397,16 +397,16 @@ static void check_named_statements(int named)
 
     o.named_statements = named;
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     a.symbol = named ? "NAMED" : "UNNAMED";
-    CERD_ASSERT_OK(cerd_assets_insert(c, &a, &out));
+    CERD_ASSERT_OK(cerd_assets_insert(&out, c, &a));
     for (int i = 0; i < 3; i++) {
-        CERD_ASSERT_OK(cerd_assets_get(c, &out, out.id));
+        CERD_ASSERT_OK(cerd_assets_get(&out, c, out.id));
         assert_string_equal(out.symbol, a.symbol);
     }
     CERD_ASSERT_OK(cerd_conn_begin(c));
-    CERD_ASSERT_OK(cerd_assets_get_by_symbol(c, &out, a.symbol));
-    CERD_ASSERT_OK(cerd_assets_count(c, &count));
+    CERD_ASSERT_OK(cerd_assets_get_by_symbol(&out, c, a.symbol));
+    CERD_ASSERT_OK(cerd_assets_count(&count, c));
     assert_true(count >= 2);
     CERD_ASSERT_OK(cerd_conn_commit(c));
     v = pt_conn_value(c, "SELECT count(*) FROM pg_prepared_statements");
@@ -462,7 +462,7 @@ static void test_pool_idle__surplus_connections_close_after_idle_timeout(void **
     o.idle_timeout_ms = 200;
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     for (int i = 0; i < 4; i++)
-        CERD_ASSERT_OK(cerd_pool_acquire(pool, &c[i]));
+        CERD_ASSERT_OK(cerd_pool_acquire(&c[i], pool));
     assert_int_equal(pt_count_backends(admin, "cerd_idle", NULL, 0), 4);
     for (int i = 0; i < 4; i++)
         cerd_pool_release(pool, c[i]);
@@ -510,7 +510,7 @@ static void test_pool_free__borrowed_connections_outlive_it(void **state)
     (void)state;
 
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     /* a connection that is not the pool's is refused */
     CERD_ASSERT_OK(cerd_conn_open(&plain, db.conninfo));
     cerd_pool_release(pool, plain);

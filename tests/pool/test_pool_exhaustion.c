@@ -74,7 +74,7 @@ static void *burst_thread(void *arg)
 
     pthread_barrier_wait(b->start);
     t0 = pt_now_ms();
-    b->rc = cerd_pool_acquire(b->pool, &c);
+    b->rc = cerd_pool_acquire(&c, b->pool);
     b->elapsed_ms = pt_now_ms() - t0;
     if (b->rc == 0) {
         pthread_mutex_lock(b->mu);
@@ -105,7 +105,7 @@ static void test_pool_exhaustion__twenty_threads_open_four_and_the_rest_time_out
     }
     /* wait until every thread has its answer: 4 holding, 16 timed out */
     for (int64_t t0 = pt_now_ms(); pt_now_ms() - t0 < 10000;) {
-        CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+        CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
         if (s.in_use == MAX && s.timeouts == THREADS - MAX)
             break;
         pt_sleep_ms(20);
@@ -131,7 +131,7 @@ static void test_pool_exhaustion__twenty_threads_open_four_and_the_rest_time_out
     }
     assert_int_equal(got, MAX);
     assert_int_equal(timed_out, THREADS - MAX);
-    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+    CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
     assert_int_equal(s.created, MAX);
     assert_int_equal(s.timeouts, THREADS - MAX);
     assert_int_equal(s.total, MAX);
@@ -155,7 +155,7 @@ static void *queued_thread(void *arg)
     queued *q = arg;
     cerd_conn *c = NULL;
 
-    q->rc = cerd_pool_acquire(q->pool, &c);
+    q->rc = cerd_pool_acquire(&c, q->pool);
     if (q->rc == 0) {
         pthread_mutex_lock(q->mu);
         q->order[(*q->served)++] = q->index;
@@ -184,14 +184,14 @@ static void test_pool_fairness__waiters_are_served_in_arrival_order(void **state
     o.acquire_timeout_ms = 30000;
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     for (int i = 0; i < MAX; i++)
-        CERD_ASSERT_OK(cerd_pool_acquire(pool, &held[i]));
+        CERD_ASSERT_OK(cerd_pool_acquire(&held[i], pool));
     /* 16 waiters arrive one after the other */
     for (int i = 0; i < WAITERS; i++) {
         q[i] = (queued){pool, i, &mu, order, &served, -1};
         assert_int_equal(pthread_create(&threads[i], NULL, queued_thread, &q[i]), 0);
         do {
             pt_sleep_ms(1);
-            CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+            CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
         } while (s.waiting < (unsigned)i + 1);
     }
     assert_int_equal(pt_count_backends(admin, "cerd_fifo", NULL, 0), MAX);
@@ -206,7 +206,7 @@ static void test_pool_fairness__waiters_are_served_in_arrival_order(void **state
         assert_int_equal(order[i], i);
     for (int i = 1; i < MAX; i++)
         cerd_pool_release(pool, held[i]);
-    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+    CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
     assert_int_equal(s.created, MAX);
     assert_true(s.waits >= WAITERS);
     cerd_pool_free(pool);

@@ -120,7 +120,7 @@ static int setup(void **state)
     pt_server_conninfo(&primary, ci, sizeof ci);
     if (cerd_conn_open(&conn, ci))
         return -1;
-    rc = cerd_migrate(conn, NULL);
+    rc = cerd_migrate(NULL, conn);
     cerd_conn_free(conn);
     snprintf(both_hosts, sizeof both_hosts,
              "host=127.0.0.1,127.0.0.1 port=%d,%d user=postgres dbname=postgres",
@@ -173,17 +173,17 @@ static void test_pool_failover__read_pool_uses_the_standby_write_pool_the_primar
     wait_for_standby_replay(30000);
     for (int i = 0; i < 3; i++) {
         char *v;
-        CERD_ASSERT_OK(cerd_pool_acquire(reads, &c[i]));
+        CERD_ASSERT_OK(cerd_pool_acquire(&c[i], reads));
         assert_int_equal(port_of(c[i]), standby.port);
         v = pt_conn_value(c[i], "SELECT pg_is_in_recovery()");
         assert_string_equal(v, "t");
         free(v);
-        CERD_ASSERT_OK(cerd_assets_count(c[i], &n));
+        CERD_ASSERT_OK(cerd_assets_count(&n, c[i]));
     }
     for (int i = 0; i < 3; i++)
         cerd_pool_release(reads, c[i]);
     for (int i = 0; i < 3; i++)
-        CERD_ASSERT_OK(cerd_pool_acquire(writes, &c[i]));
+        CERD_ASSERT_OK(cerd_pool_acquire(&c[i], writes));
     for (int i = 0; i < 3; i++) {
         assert_int_equal(port_of(c[i]), primary.port);
         cerd_pool_release(writes, c[i]);
@@ -211,7 +211,7 @@ static void test_pool_failover__health_check_retires_connections_to_a_read_only_
 
     do {
         pt_sleep_ms(10);
-        CERD_ASSERT_OK(cerd_pool_stats(writes, &s));
+        CERD_ASSERT_OK(cerd_pool_stats(&s, writes));
     } while (s.total < 3 && pt_now_ms() - t0 < 5000);
     assert_int_equal(s.total, 3);
     /* the primary is fenced: still up, but read-only */
@@ -219,22 +219,22 @@ static void test_pool_failover__health_check_retires_connections_to_a_read_only_
     t0 = pt_now_ms();
     do {
         pt_sleep_ms(10);
-        CERD_ASSERT_OK(cerd_pool_stats(writes, &s));
+        CERD_ASSERT_OK(cerd_pool_stats(&s, writes));
     } while (s.destroyed_failover < 3 && pt_now_ms() - t0 < 5000);
     print_message("3 connections retired %lld ms after fencing\n", (long long)(pt_now_ms() - t0));
     assert_int_equal(s.destroyed_failover, 3);
     /* and no connection to a read-only server is lent */
     for (int i = 0; i < 5; i++) {
-        rc = cerd_pool_acquire(writes, &c);
+        rc = cerd_pool_acquire(&c, writes);
         assert_true(rc == CERD_ECONNECT || rc == CERD_ETIMEOUT);
     }
     fence_primary(false);
     t0 = pt_now_ms();
-    while ((rc = cerd_pool_acquire(writes, &c)) != 0 && pt_now_ms() - t0 < 5000)
+    while ((rc = cerd_pool_acquire(&c, writes)) != 0 && pt_now_ms() - t0 < 5000)
         pt_sleep_ms(20);
     assert_int_equal(rc, 0);
     assert_int_equal(port_of(c), primary.port);
-    CERD_ASSERT_OK(cerd_assets_insert(c, &a, NULL));
+    CERD_ASSERT_OK(cerd_assets_insert(NULL, c, &a));
     cerd_pool_release(writes, c);
     cerd_pool_free(writes);
 }
@@ -262,9 +262,9 @@ static void *write_loop(void *arg)
         int rc, port = 0;
 
         snprintf(symbol, sizeof symbol, "F%d_%d", w->index, n);
-        if ((rc = cerd_pool_acquire(w->pool, &c)) == 0) {
+        if ((rc = cerd_pool_acquire(&c, w->pool)) == 0) {
             port = port_of(c);
-            rc = cerd_assets_insert(c, &a, NULL);
+            rc = cerd_assets_insert(NULL, c, &a);
             cerd_pool_release(w->pool, c);
         }
         if (rc == 0) {
@@ -305,10 +305,10 @@ static void *read_loop(void *arg)
         cerd_conn *c = NULL;
         int64_t count;
         char *v = NULL;
-        int rc = cerd_pool_acquire(r->pool, &c);
+        int rc = cerd_pool_acquire(&c, r->pool);
 
         if (rc == 0) {
-            if ((rc = cerd_assets_count(c, &count)) == 0)
+            if ((rc = cerd_assets_count(&count, c)) == 0)
                 v = pt_conn_value(c, "SELECT pg_is_in_recovery()");
             if (before && rc == 0 && v && !strcmp(v, "t") && port_of(c) == standby.port)
                 r->reads_on_standby++;

@@ -34,7 +34,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "pool_faults") || cerd_conn_open(&conn, db.conninfo))
         return -1;
-    rc = cerd_migrate(conn, NULL);
+    rc = cerd_migrate(NULL, conn);
     cerd_conn_free(conn);
     admin = testdb_connect(&db);
     return rc || !admin ? -1 : 0;
@@ -64,7 +64,7 @@ static int write_one(cerd_conn *c, int thread, int n)
     int rc;
 
     snprintf(symbol, sizeof symbol, "K%d_%d", thread, n);
-    if ((rc = cerd_conn_begin(c)) || (rc = cerd_assets_insert(c, &a, NULL)))
+    if ((rc = cerd_conn_begin(c)) || (rc = cerd_assets_insert(NULL, c, &a)))
         return rc;
     return cerd_conn_commit(c);
 }
@@ -75,7 +75,7 @@ static void *write_loop(void *arg)
 
     for (int n = 0; n < MAX_WRITES && !atomic_load(w->stop); n++) {
         cerd_conn *c = NULL;
-        int rc = cerd_pool_acquire(w->pool, &c);
+        int rc = cerd_pool_acquire(&c, w->pool);
 
         if (rc == 0) {
             rc = write_one(c, w->index, n);
@@ -177,7 +177,7 @@ static void test_pool_faults__killed_backends_lose_no_commit_and_pool_refills(vo
         free(seen);
         free(w[i].ledger);
     }
-    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+    CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
     print_message("%d backends killed; %d writes failed with a lost connection; pool: %llu "
                   "created, %llu broken, %llu dirty\n", total_killed, lost,
                   (unsigned long long)s.created, (unsigned long long)s.destroyed_broken,

@@ -37,7 +37,7 @@ static int setup(void **state)
     pt_server_conninfo(&server, conninfo, sizeof conninfo);
     if (cerd_conn_open(&conn, conninfo))
         return -1;
-    rc = cerd_migrate(conn, NULL) || cerd_assets_insert(conn, &a, &out);
+    rc = cerd_migrate(NULL, conn) || cerd_assets_insert(&out, conn, &a);
     asset_id = out.id;
     cerd_assets_clear(&out);
     cerd_conn_free(conn);
@@ -69,10 +69,10 @@ static void *work(void *arg)
     for (int i = 0; i < MAX_OPS && !atomic_load(w->stop); i++) {
         int phase = atomic_load(w->phase);
         cerd_conn *c = NULL;
-        int rc = cerd_pool_acquire(w->pool, &c);
+        int rc = cerd_pool_acquire(&c, w->pool);
 
         if (rc == 0) {
-            rc = cerd_assets_get(c, &row, asset_id);
+            rc = cerd_assets_get(&row, c, asset_id);
             cerd_pool_release(w->pool, c);
         }
         switch (rc) {
@@ -167,13 +167,13 @@ static void test_pool_restart__operations_fail_cleanly_and_recover_without_leaks
     /* no leak: the server has exactly the pool's sessions, then none */
     admin = PQconnectdb(conninfo);
     assert_int_equal(PQstatus(admin), CONNECTION_OK);
-    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+    CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
     assert_int_equal(s.in_use, 0);
     assert_true(s.total <= MAX);
     t0 = pt_now_ms();
     while (backends(admin) != (int)s.total && pt_now_ms() - t0 < 5000) {
         pt_sleep_ms(20);
-        CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+        CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
     }
     assert_int_equal(backends(admin), (int)s.total);
     cerd_pool_free(pool);

@@ -36,7 +36,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "pool_rls") || cerd_conn_open(&conn, db.conninfo))
         return -1;
-    rc = cerd_migrate(conn, NULL);
+    rc = cerd_migrate(NULL, conn);
     cerd_conn_free(conn);
     if (rc || !(admin = testdb_connect(&db)))
         return -1;
@@ -114,19 +114,19 @@ static void *work(void *arg)
 
     for (int i = 0; i < ROUNDS; i++) {
         int u = (w->index + i) % USERS, other = (u + 1) % USERS, rc;
-        cerd_portfolios_list mine = {0}, theirs = {0};
+        cerd_portfolios_rows mine = {0}, theirs = {0};
         cerd_page page = {0};
         cerd_conn *c = NULL;
         int64_t count = -1;
         char *v;
 
-        if ((rc = cerd_pool_acquire_as(w->pool, users[u], &c))) {
+        if ((rc = cerd_pool_acquire_as(&c, w->pool, users[u]))) {
             fail_with(w, "acquire_as", rc);
             continue;
         }
-        if ((rc = cerd_portfolios_list_by_user_id(c, users[u], &page, &mine))
-            || (rc = cerd_portfolios_list_by_user_id(c, users[other], &page, &theirs))
-            || (rc = cerd_portfolios_count(c, &count)))
+        if ((rc = cerd_portfolios_list_by_user_id(&mine, c, users[u], &page))
+            || (rc = cerd_portfolios_list_by_user_id(&theirs, c, users[other], &page))
+            || (rc = cerd_portfolios_count(&count, c)))
             fail_with(w, "list", rc);
         if (mine.count != PORTFOLIOS || theirs.count != 0 || count != PORTFOLIOS)
             w->wrong_rows++;
@@ -139,14 +139,14 @@ static void *work(void *arg)
         cerd_pool_release(w->pool, c); /* every other round with the transaction open */
 
         /* whatever session comes next carries no user */
-        if ((rc = cerd_pool_acquire(w->pool, &c))) {
+        if ((rc = cerd_pool_acquire(&c, w->pool))) {
             fail_with(w, "acquire", rc);
             continue;
         }
         v = user_setting(c);
         w->leaks += !v || strcmp(v, "") != 0;
         free(v);
-        if ((rc = cerd_portfolios_count(c, &count)))
+        if ((rc = cerd_portfolios_count(&count, c)))
             fail_with(w, "count", rc);
         w->leaks += count != 0; /* RLS: acting as nobody, no owned row is visible */
         cerd_pool_release(w->pool, c);
@@ -184,14 +184,14 @@ static void test_pool_rls__released_backend_has_no_user_setting(void **state)
     char *v;
     (void)state;
 
-    CERD_ASSERT_OK(cerd_pool_acquire_as(pool, users[0], &c));
+    CERD_ASSERT_OK(cerd_pool_acquire_as(&c, pool, users[0]));
     pid = PQbackendPID(pt_pg(c));
     v = user_setting(c);
     assert_int_equal(atoll(v), users[0]);
     free(v);
     CERD_ASSERT_OK(cerd_conn_commit(c));
     cerd_pool_release(pool, c);
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_equal(PQbackendPID(pt_pg(c)), pid);
     v = user_setting(c);
     assert_string_equal(v, "");
@@ -203,7 +203,7 @@ static void test_pool_rls__released_backend_has_no_user_setting(void **state)
 static int insert_portfolio(cerd_conn *c, void *arg)
 {
     cerd_portfolios p = {.user_id = *(int64_t *)arg};
-    return cerd_portfolios_insert(c, &p, NULL);
+    return cerd_portfolios_insert(NULL, c, &p);
 }
 
 static void test_pool_rls__transact_as_writes_only_as_that_user(void **state)

@@ -31,7 +31,7 @@ static int setup(void **state)
     if (testdb_create(&db, "pool_serializable") || cerd_conn_open(&conn, db.conninfo))
         return -1;
     a.access_count = CERD_SOME(cerd_opt_int32, 0);
-    rc = cerd_migrate(conn, NULL) || cerd_assets_insert(conn, &a, &out);
+    rc = cerd_migrate(NULL, conn) || cerd_assets_insert(&out, conn, &a);
     counter_id = out.id;
     cerd_assets_clear(&out);
     cerd_conn_free(conn);
@@ -60,12 +60,12 @@ static int increment(cerd_conn *c, void *arg)
     int rc;
 
     w->attempts++;
-    if ((rc = cerd_assets_get(c, &row, counter_id)))
+    if ((rc = cerd_assets_get(&row, c, counter_id)))
         return rc;
     upd.id = row.id;
     upd.access_count = CERD_SOME(cerd_opt_int32, row.access_count.value + 1);
     cerd_colset_add(&cols, CERD_ASSETS_ACCESS_COUNT);
-    rc = cerd_assets_update_columns(c, &upd, &cols, NULL);
+    rc = cerd_assets_update_columns(NULL, c, &upd, &cols);
     cerd_assets_clear(&row);
     return rc;
 }
@@ -112,8 +112,8 @@ static void test_pool_serializable__counter_reaches_exactly_eight_thousand(void 
         assert_int_equal(w[i].failures, 0);
         attempts += w[i].attempts;
     }
-    CERD_ASSERT_OK(cerd_pool_acquire(pool, &c));
-    CERD_ASSERT_OK(cerd_assets_get(c, &row, counter_id));
+    CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
+    CERD_ASSERT_OK(cerd_assets_get(&row, c, counter_id));
     assert_int_equal(row.access_count.value, THREADS * INCREMENTS);
     print_message("%d increments took %d attempts in %lld ms\n", THREADS * INCREMENTS, attempts,
                   (long long)(pt_now_ms() - t0));

@@ -30,12 +30,12 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "pool_stress") || cerd_conn_open(&conn, db.conninfo))
         return -1;
-    rc = cerd_migrate(conn, NULL);
+    rc = cerd_migrate(NULL, conn);
     for (int i = 0; i < ASSETS && !rc; i++) {
         char symbol[16];
         cerd_assets a = {.symbol = symbol, .name = "Stress", .asset_type = "crypto"}, out = {0};
         snprintf(symbol, sizeof symbol, "S%02d", i);
-        rc = cerd_assets_insert(conn, &a, &out);
+        rc = cerd_assets_insert(&out, conn, &a);
         ids[i] = out.id;
         cerd_assets_clear(&out);
     }
@@ -69,8 +69,8 @@ static void *work(void *arg)
         int k = (w->index + i) % ASSETS, rc;
         char symbol[16];
 
-        if ((rc = cerd_pool_acquire(w->pool, &c)) == 0) {
-            rc = cerd_assets_get(c, &row, ids[k]);
+        if ((rc = cerd_pool_acquire(&c, w->pool)) == 0) {
+            rc = cerd_assets_get(&row, c, ids[k]);
             cerd_pool_release(w->pool, c);
         }
         snprintf(symbol, sizeof symbol, "S%02d", k);
@@ -113,7 +113,7 @@ static void test_pool_stress__sixteen_threads_each_get_every_query_answered(void
         assert_int_equal(w[i].failed, 0);
         assert_int_equal(w[i].answered, CYCLES);
     }
-    CERD_ASSERT_OK(cerd_pool_stats(pool, &s));
+    CERD_ASSERT_OK(cerd_pool_stats(&s, pool));
     print_message("%d cycles in %lld ms; %llu waits, %llu ms waiting; %llu connections\n",
                   THREADS * CYCLES, (long long)(pt_now_ms() - t0), (unsigned long long)s.waits,
                   (unsigned long long)s.wait_us / 1000, (unsigned long long)s.created);

@@ -27,7 +27,7 @@ static int setup(void **state)
         return -1;
     if (cerd_conn_open(&conn, db.conninfo))
         return -1;
-    rc = cerd_migrate(conn, NULL);
+    rc = cerd_migrate(NULL, conn);
     cerd_conn_free(conn);
     pg = testdb_connect(&db);
     return rc || !pg ? -1 : 0;

@@ -31,7 +31,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "constraints") || cerd_conn_open(&conn, db.conninfo))
         return -1;
-    rc = cerd_migrate(conn, NULL);
+    rc = cerd_migrate(NULL, conn);
     cerd_conn_free(conn);
     pg = testdb_connect(&db);
     return rc || !pg ? -1 : 0;

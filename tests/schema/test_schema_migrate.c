@@ -47,7 +47,7 @@ static void test_migrate__applies_every_file_to_an_empty_database(void **state)
     (void)state;
 
     CERD_ASSERT_OK(cerd_conn_open(&conn, db.conninfo));
-    CERD_ASSERT_OK(cerd_migrate(conn, &applied));
+    CERD_ASSERT_OK(cerd_migrate(&applied, conn));
     assert_int_equal(applied, (int)cerd_migration_count());
     assert_true(cerd_migration_count() >= 10);
     cerd_conn_free(conn);
@@ -66,7 +66,7 @@ static void test_migrate__second_run_is_a_noop(void **state)
     (void)state;
 
     CERD_ASSERT_OK(cerd_conn_open(&conn, db.conninfo));
-    CERD_ASSERT_OK(cerd_migrate(conn, &applied));
+    CERD_ASSERT_OK(cerd_migrate(&applied, conn));
     assert_int_equal(applied, 0);
     cerd_conn_free(conn);
 }
@@ -107,7 +107,7 @@ static void test_migrate__refuses_a_database_whose_applied_file_was_edited(void 
     PQclear(testdb_ok(pg, "UPDATE cerd_schema_migrations SET checksum = 'edited'"
                           " WHERE version = '003'"));
     CERD_ASSERT_OK(cerd_conn_open(&conn, db.conninfo));
-    assert_int_equal(cerd_migrate(conn, NULL), CERD_EMIGRATION);
+    assert_int_equal(cerd_migrate(NULL, conn), CERD_EMIGRATION);
     assert_non_null(strstr(cerd_error_last()->message, "003_market_data.sql"));
     cerd_conn_free(conn);
     PQclear(testdb_ok(pg, "DELETE FROM cerd_schema_migrations WHERE version = '003'"));
@@ -124,7 +124,7 @@ static void test_migrate__refuses_a_database_from_a_newer_library(void **state)
     PQclear(testdb_ok(pg, "INSERT INTO cerd_schema_migrations (version, name, checksum)"
                           " VALUES ('999', 'future', 'x')"));
     CERD_ASSERT_OK(cerd_conn_open(&conn, db.conninfo));
-    assert_int_equal(cerd_migrate(conn, NULL), CERD_EMIGRATION);
+    assert_int_equal(cerd_migrate(NULL, conn), CERD_EMIGRATION);
     assert_non_null(strstr(cerd_error_last()->message, "999"));
     cerd_conn_free(conn);
     PQfinish(pg);
@@ -143,7 +143,7 @@ static void test_migrate__failing_file_is_named_and_rolled_back_whole(void **sta
     pg = testdb_connect(&other);
     PQclear(testdb_ok(pg, "CREATE TABLE user_sessions (x int)"));
     CERD_ASSERT_OK(cerd_conn_open(&conn, other.conninfo));
-    assert_int_equal(cerd_migrate(conn, NULL), CERD_ESERVER);
+    assert_int_equal(cerd_migrate(NULL, conn), CERD_ESERVER);
     assert_string_equal(cerd_error_last()->sqlstate, "42P07");
     assert_non_null(strstr(cerd_error_last()->message, "schema/002_users.sql"));
     assert_non_null(strstr(cerd_error_last()->message, "user_sessions"));

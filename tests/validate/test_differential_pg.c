@@ -63,7 +63,7 @@ static int setup(void **state)
     (void)state;
     if (testdb_create(&db, "differential"))
         return -1;
-    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(conn, &applied)) {
+    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(&applied, conn)) {
         fprintf(stderr, "setup: %s\n", cerd_error_last()->message);
         return -1;
     }
@@ -249,8 +249,9 @@ static bool value_text(const cerd_column *c, const void *row, strbuf *b, strbuf 
     return false;
 }
 
-/* Inserts row as an INSERT with text parameters would: a column that is NULL (identity:
-   0) and has a default is left out, as cerd_row_insert() leaves it. */
+/* Inserts row as an INSERT with text parameters would: a NOT NULL column that is NULL
+   (identity: 0) and has a default is left out, as cerd_row_insert() leaves it (the write
+   rule); a nullable one is written as NULL. */
 static pg_verdict pg_judge(const cerd_table *t, const void *row)
 {
     pg_verdict v;
@@ -266,7 +267,7 @@ static pg_verdict pg_judge(const cerd_table *t, const void *row)
     for (int i = 0; i < t->ncolumns; i++) {
         const cerd_column *c = &t->columns[i];
         bool null = cerd__field_is_null(c, row);
-        if (null && (c->flags & CERD_COL_HAS_DEFAULT))
+        if (null && (c->flags & CERD_COL_HAS_DEFAULT) && (c->flags & CERD_COL_NOT_NULL))
             continue;
         strbuf_printf(&sql, "%s%s", ncols ? ", " : "", c->name);
         if (vals.len)
@@ -375,8 +376,8 @@ static bool left_to_server(const cerd_table *t, const void *row, const char *nam
             continue;
         for (uint16_t i = 0; i < ck->ncolumns; i++) {
             const cerd_column *c = &t->columns[ck->columns[i]];
-            if ((c->flags & CERD_COL_HAS_DEFAULT) && cerd__field_is_null(c, row) &&
-                !(ck->defaults && ck->defaults[i]))
+            if ((c->flags & CERD_COL_HAS_DEFAULT) && (c->flags & CERD_COL_NOT_NULL) &&
+                cerd__field_is_null(c, row) && !(ck->defaults && ck->defaults[i]))
                 return true;
         }
     }
@@ -387,7 +388,7 @@ static void print_row(const cerd_table *t, const void *row)
 {
     cJSON *j = NULL;
     char *s;
-    if (cerd_row_to_json(t, row, &j))
+    if (cerd_row_to_json(&j, t, row))
         return;
     s = cJSON_PrintUnformatted(j);
     print_error("    row: %s\n", s ? s : "?");
@@ -400,7 +401,7 @@ static void judge(stats *st, const cerd_table *t, const void *row, int source, c
     cerd_violations v;
     pg_verdict p;
     double t0 = now_s();
-    int rc = cerd_row_validate(t, row, CERD_VALIDATE_INSERT, &v);
+    int rc = cerd_row_validate(&v, t, row, CERD_VALIDATE_INSERT);
     bool lib_ok = rc == 0;
     double t1 = now_s();
 
@@ -1027,7 +1028,7 @@ static void judge_json(stats *st, const cerd_table *t, const cJSON *obj, int sou
                        const char *what)
 {
     void *row = new_row(t);
-    if (cerd_row_from_json(t, obj, row))
+    if (cerd_row_from_json(row, t, obj))
         st->skipped++;
     else
         judge(st, t, row, source, what);
@@ -1054,9 +1055,9 @@ static size_t make_parents(const cerd_table *t, cerd_factory_parent *parents)
         stored = new_row(ref);
         o.seed = UINT64_C(0xD1FF0000) + (uint64_t)k;
         o.create_parents = conn;
-        if (cerd_factory_make(ref, &o, row) || cerd_row_insert(conn, ref, row, stored))
+        if (cerd_factory_make(row, ref, &o) || cerd_row_insert(stored, conn, ref, row))
             fail_msg("%s: parent %s: %s", t->name, ref->name, cerd_error_last()->message);
-        CERD_ASSERT_OK(cerd_row_to_json(ref, stored, &j));
+        CERD_ASSERT_OK(cerd_row_to_json(&j, ref, stored));
         id = cJSON_GetObjectItemCaseSensitive(j, fk->ref_column);
         assert_true(cJSON_IsRaw(id) || cJSON_IsNumber(id));
         parents[n].table = fk->ref_table;
@@ -1112,7 +1113,7 @@ static void differential_table(const cerd_table *t, stats *st)
             o.parents = parents;
             o.nparents = nparents;
             o.create_parents = conn;
-            rc = cerd_factory_make(t, &o, row);
+            rc = cerd_factory_make(row, t, &o);
             if (rc == CERD_EMISUSE || rc == CERD_EINVALID) {
                 free_row(t, row);
                 st->by_source[4]++;
@@ -1133,7 +1134,7 @@ static void differential_table(const cerd_table *t, stats *st)
                      t->name, rule ? rule : "valid", (unsigned long long)o.seed);
             made_source[nmade++] = rule ? SRC_VIOLATE : SRC_VALID;
             if (!rule && nbases < VALID_SEEDS) {
-                CERD_ASSERT_OK(cerd_row_to_json(t, row, &bases[nbases]));
+                CERD_ASSERT_OK(cerd_row_to_json(&bases[nbases], t, row));
                 nbases++;
             }
         }

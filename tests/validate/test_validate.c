@@ -243,7 +243,7 @@ static char truth_mode(const vt_row *r, const cerd_expr *e, cerd_validate_mode m
     cerd_table t = vt_table(checks, 2);
     cerd_violations v;
     bool pos = false, neg = false, error = false;
-    int rc = cerd_row_validate(&t, r, mode, &v);
+    int rc = cerd_row_validate(&v, &t, r, mode);
     assert_true(rc == 0 || rc == CERD_EINVALID);
     for (size_t i = 0; i < v.count; i++) {
         if (v.items[i].kind != CERD_VIOLATION_CHECK)
@@ -287,7 +287,7 @@ static cerd_opt_numeric onum(const char *text)
 static cerd_violations violations(const cerd_table *t, const void *row, cerd_validate_mode mode)
 {
     cerd_violations v;
-    int rc = cerd_row_validate(t, row, mode, &v);
+    int rc = cerd_row_validate(&v, t, row, mode);
     assert_int_equal(rc, v.count ? CERD_EINVALID : 0);
     assert_ptr_equal(v.table, t);
     return v;
@@ -363,11 +363,11 @@ static void test_validate__a_check_passes_when_true_or_null_and_fails_when_false
     const cerd_check *checks[1] = {make_check("chk_n_positive", B2(CERD_EXPR_GT, C(C_N), I(0)))};
     cerd_table t = vt_table(checks, 1);
     (void)state;
-    CERD_ASSERT_OK(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL)); /* NULL */
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &t, &r, CERD_VALIDATE_STORED)); /* NULL */
   r.n = CERD_SOME(cerd_opt_int32, 1);
-    CERD_ASSERT_OK(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &t, &r, CERD_VALIDATE_STORED));
     r.n = CERD_SOME(cerd_opt_int32, 0);
-    assert_int_equal(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_row_validate(NULL, &t, &r, CERD_VALIDATE_STORED), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_n_positive");
     assert_string_equal(cerd_error_last()->table, "vt");
     assert_string_equal(cerd_error_last()->column, "n");
@@ -562,7 +562,7 @@ static void test_validate__integer_arithmetic_overflows_like_postgres(void **sta
     {
         const cerd_check *checks[1] = {make_check("chk_sum", sum)};
         cerd_table t = vt_table(checks, 1);
-        assert_int_equal(cerd_row_validate(&t, &r, CERD_VALIDATE_STORED, NULL), CERD_EINVALID);
+        assert_int_equal(cerd_row_validate(NULL, &t, &r, CERD_VALIDATE_STORED), CERD_EINVALID);
         assert_string_equal(cerd_error_last()->constraint, "chk_sum");
         assert_non_null(strstr(cerd_error_last()->message, "integer out of range"));
     }
@@ -883,7 +883,7 @@ static void test_validate__every_violation_of_a_row_is_reported_at_once(void **s
     r.code = "toolong";                /* length (and chk_code) */
     r.price = onum("1000");            /* numeric_precision */
     r.n = CERD_SOME(cerd_opt_int32, -1); /* chk_n_positive */
-    assert_int_equal(cerd_row_validate(&t, &r, CERD_VALIDATE_INSERT, &v), CERD_EINVALID);
+    assert_int_equal(cerd_row_validate(&v, &t, &r, CERD_VALIDATE_INSERT), CERD_EINVALID);
     assert_int_equal(v.count, 5);
     /* columns in table order, then CHECKs in descriptor order */
     assert_int_equal(v.items[0].kind, CERD_VIOLATION_NUMERIC_PRECISION);
@@ -907,14 +907,14 @@ static void test_validate__every_violation_of_a_row_is_reported_at_once(void **s
     cerd_violations_free(NULL);
     /* valid: out is an empty list */
     r = base_row();
-    CERD_ASSERT_OK(cerd_row_validate(&t, &r, CERD_VALIDATE_INSERT, &v));
+    CERD_ASSERT_OK(cerd_row_validate(&v, &t, &r, CERD_VALIDATE_INSERT));
     assert_int_equal(v.count, 0);
     assert_ptr_equal(v.table, &t);
     cerd_violations_free(&v);
     /* misuse */
-    assert_int_equal(cerd_row_validate(NULL, &r, CERD_VALIDATE_INSERT, NULL), CERD_EMISUSE);
-    assert_int_equal(cerd_row_validate(&t, NULL, CERD_VALIDATE_INSERT, NULL), CERD_EMISUSE);
-    assert_int_equal(cerd_row_validate(&t, &r, (cerd_validate_mode)42, NULL), CERD_EMISUSE);
+    assert_int_equal(cerd_row_validate(NULL, NULL, &r, CERD_VALIDATE_INSERT), CERD_EMISUSE);
+    assert_int_equal(cerd_row_validate(NULL, &t, NULL, CERD_VALIDATE_INSERT), CERD_EMISUSE);
+    assert_int_equal(cerd_row_validate(NULL, &t, &r, (cerd_validate_mode)42), CERD_EMISUSE);
 }
 
 static void test_validate__partial_updates_check_only_what_they_set(void **state)
@@ -1025,9 +1025,9 @@ static void expect_row_valid(const cerd_table *t, const cJSON *obj, cerd_validat
     void *row = calloc(1, t->row_size);
     cerd_violations v;
     assert_non_null(row);
-    if (cerd_row_from_json(t, obj, row))
+    if (cerd_row_from_json(row, t, obj))
         fail_msg("%s %s: %s", t->name, what, cerd_error_last()->message);
-    if (cerd_row_validate(t, row, mode, &v))
+    if (cerd_row_validate(&v, t, row, mode))
         fail_msg("%s %s refused: %s", t->name, what, cerd_error_last()->message);
     cerd_violations_free(&v);
     cerd_row_clear(t, row);
@@ -1076,7 +1076,7 @@ static void test_validate__generated_checks_on_price_data(void **state)
     p.low_price = num("99.25");
     p.close_price = num("100.75");
     p.candle_time = 1700000000000000;
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_price_data_table, &p, CERD_VALIDATE_INSERT));
     /* low above open: chk_ohlc_logic; a timeframe not in the list */
     p.low_price = num("100.6");
     p.timeframe = "2h";
@@ -1089,7 +1089,7 @@ static void test_validate__generated_checks_on_price_data(void **state)
     p.timeframe = "1M";
     p.low_price = num("99.25");
     p.open_price = num("100.000000004");
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_price_data_table, &p, CERD_VALIDATE_INSERT));
     p.open_price = num("1000000000000");
     v = violations(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT);
     assert_true(has_violation(&v, CERD_VIOLATION_NUMERIC_PRECISION, "numeric_precision"));
@@ -1097,11 +1097,11 @@ static void test_validate__generated_checks_on_price_data(void **state)
     /* volume has a default (0): absent on insert, the CHECK sees the default */
     p.open_price = num("100.5");
     assert_false(p.volume.valid);
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_price_data_table, &p, CERD_VALIDATE_INSERT));
     p.volume = CERD_SOME(cerd_opt_numeric, num("-0.004")); /* numeric(30,2): rounds to 0.00 */
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_price_data_table, &p, CERD_VALIDATE_INSERT));
     p.volume = CERD_SOME(cerd_opt_numeric, num("-0.005")); /* rounds to -0.01 */
-    assert_int_equal(cerd_row_validate(&cerd_price_data_table, &p, CERD_VALIDATE_INSERT, NULL),
+    assert_int_equal(cerd_row_validate(NULL, &cerd_price_data_table, &p, CERD_VALIDATE_INSERT),
                      CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_volume_non_negative");
 }
@@ -1117,8 +1117,10 @@ static void test_validate__defaults_of_absent_columns_feed_checks_on_insert(void
     j.job_category = "training";
     j.job_config = cJSON_CreateObject();
     j.retry_count = CERD_SOME(cerd_opt_int32, 3);
-    /* max_retries absent: its DEFAULT 3 applies; retry_count <= max_retries holds */
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, &v));
+    /* max_retries written as DEFAULT: its DEFAULT 3 applies; retry_count <= max_retries
+       holds */
+    cerd_colset_add(&j.defaults, CERD_MODEL_JOBS_MAX_RETRIES);
+    CERD_ASSERT_OK(cerd_row_validate(&v, &cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT));
     cerd_violations_free(&v);
     j.retry_count = CERD_SOME(cerd_opt_int32, 4);
     v = violations(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT);
@@ -1126,8 +1128,13 @@ static void test_validate__defaults_of_absent_columns_feed_checks_on_insert(void
     assert_string_equal(v.items[0].constraint, "chk_retry_count");
     assert_non_null(strstr(v.items[0].message, "max_retries = 3 (default)"));
     cerd_violations_free(&v);
+    j.defaults = (cerd_colset){{0}};
     j.max_retries = CERD_SOME(cerd_opt_int32, 10);
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT));
+    /* left NULL, a nullable max_retries is written as NULL, also on insert (the write
+       rule): the CHECK is NULL, so it passes */
+    j.max_retries.valid = false;
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_model_jobs_table, &j, CERD_VALIDATE_INSERT));
     /* as stored, a NULL max_retries is NULL: NOT NULL breaks */
     j.max_retries.valid = false;
     v = violations(&cerd_model_jobs_table, &j, CERD_VALIDATE_STORED);
@@ -1146,23 +1153,23 @@ static void test_validate__cardinality_and_owner_checks_of_the_schema(void **sta
     s.name = "DeFi";
     s.description = "Decentralised finance";
     s.top_3_coins_id = (cerd_int32_array){.values = ids, .count = 3, .valid = true};
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_sectors_table, &s, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_sectors_table, &s, CERD_VALIDATE_INSERT));
     s.top_3_coins_id.count = 4;
-    assert_int_equal(cerd_row_validate(&cerd_sectors_table, &s, CERD_VALIDATE_INSERT, NULL),
+    assert_int_equal(cerd_row_validate(NULL, &cerd_sectors_table, &s, CERD_VALIDATE_INSERT),
                      CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_sectors_top_3_coins_id_cardinality");
     s.top_3_coins_id.valid = false; /* NULL: cardinality NULL, the CHECK passes */
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_sectors_table, &s, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_sectors_table, &s, CERD_VALIDATE_INSERT));
 
     w.name = "Main";
     w.watchlist_type = "default";
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_watchlists_table, &w, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_watchlists_table, &w, CERD_VALIDATE_INSERT));
     w.user_id = CERD_SOME(cerd_opt_int64, 7);
-    assert_int_equal(cerd_row_validate(&cerd_watchlists_table, &w, CERD_VALIDATE_INSERT, NULL),
+    assert_int_equal(cerd_row_validate(NULL, &cerd_watchlists_table, &w, CERD_VALIDATE_INSERT),
                      CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_watchlists_owner");
     w.watchlist_type = "personal";
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_watchlists_table, &w, CERD_VALIDATE_INSERT, NULL));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_watchlists_table, &w, CERD_VALIDATE_INSERT));
 }
 
 /* ---------------------------------------------------------------- the email regex */
@@ -1172,7 +1179,7 @@ static int email_ok(const char *email)
     cerd_users u = {0};
     u.email = (char *)email;
     u.password_hash = "x";
-    return cerd_row_validate(&cerd_users_table, &u, CERD_VALIDATE_INSERT, NULL);
+    return cerd_row_validate(NULL, &cerd_users_table, &u, CERD_VALIDATE_INSERT);
 }
 
 static const struct {
@@ -1245,19 +1252,19 @@ static void test_validate__row_operations_refuse_invalid_rows_before_the_connect
     a.symbol = "BTC";
     a.name = "Bitcoin";
     a.asset_type = "meme";
-    assert_int_equal(cerd_assets_insert(&fake, &a, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_assets_insert(NULL, &fake, &a), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_assets_asset_type");
-    assert_int_equal(cerd_assets_upsert(&fake, &a, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_assets_upsert(NULL, &fake, &a), CERD_EINVALID);
     a.id = 1;
-    assert_int_equal(cerd_assets_update(&fake, &a, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_assets_update(NULL, &fake, &a), CERD_EINVALID);
     {
         cerd_colset cols = {{0}};
         cerd_colset_add(&cols, CERD_ASSETS_ASSET_TYPE);
-        assert_int_equal(cerd_assets_update_columns(&fake, &a, &cols, NULL), CERD_EINVALID);
+        assert_int_equal(cerd_assets_update_columns(NULL, &fake, &a, &cols), CERD_EINVALID);
     }
     a.asset_type = "crypto";
     a.name = NULL;
-    assert_int_equal(cerd_assets_insert(&fake, &a, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_assets_insert(NULL, &fake, &a), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "not_null");
     assert_string_equal(cerd_error_last()->column, "name");
     /* the switch is per connection, on by default */

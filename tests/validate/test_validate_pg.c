@@ -37,7 +37,7 @@ static int setup(void **state)
         return -1;
     if (!(pg = testdb_connect(&db)))
         return -1;
-    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(conn, &applied)) {
+    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(&applied, conn)) {
         fprintf(stderr, "setup: %s\n", cerd_error_last()->message);
         return -1;
     }
@@ -76,20 +76,20 @@ static void test_validate_pg__invalid_rows_are_refused_without_a_round_trip(void
     a.symbol = "GONE";
     a.name = "Gone";
     a.asset_type = "nft"; /* breaks chk_assets_asset_type */
-    assert_int_equal(cerd_assets_insert(lost, &a, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_assets_insert(NULL, lost, &a), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_assets_asset_type");
     assert_string_equal(cerd_error_last()->sqlstate, "");
     a.id = 1;
-    assert_int_equal(cerd_assets_update(lost, &a, NULL), CERD_EINVALID);
-    assert_int_equal(cerd_assets_upsert(lost, &a, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_assets_update(NULL, lost, &a), CERD_EINVALID);
+    assert_int_equal(cerd_assets_upsert(NULL, lost, &a), CERD_EINVALID);
     /* a valid row does go to the server, and finds it gone */
     a.asset_type = "crypto";
     a.id = 0;
-    assert_int_equal(cerd_assets_insert(lost, &a, NULL), CERD_ECONNLOST);
+    assert_int_equal(cerd_assets_insert(NULL, lost, &a), CERD_ECONNLOST);
     /* and so does an invalid one when validation is off */
     cerd_conn_set_validation(lost, false);
     a.asset_type = "nft";
-    assert_int_equal(cerd_assets_insert(lost, &a, NULL), CERD_ECONNLOST);
+    assert_int_equal(cerd_assets_insert(NULL, lost, &a), CERD_ECONNLOST);
     cerd_conn_free(lost);
 }
 
@@ -100,16 +100,16 @@ static void test_validate_pg__with_validation_off_postgres_decides(void **state)
     a.symbol = "OFF";
     a.name = "Off";
     a.asset_type = "nft";
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_assets_insert(NULL, conn, &a), CERD_EINVALID);
     cerd_conn_set_validation(conn, false);
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_ECHECK);
+    assert_int_equal(cerd_assets_insert(NULL, conn, &a), CERD_ECHECK);
     assert_string_equal(cerd_error_last()->sqlstate, "23514");
     assert_string_equal(cerd_error_last()->constraint, "chk_assets_asset_type");
     a.name = NULL;
     a.asset_type = "crypto";
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_ENOTNULL);
+    assert_int_equal(cerd_assets_insert(NULL, conn, &a), CERD_ENOTNULL);
     cerd_conn_set_validation(conn, true);
-    assert_int_equal(cerd_assets_insert(conn, &a, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_assets_insert(NULL, conn, &a), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "not_null");
 }
 
@@ -124,8 +124,8 @@ static void test_validate_pg__stored_values_are_what_the_validator_checked(void 
     a.symbol = "SPC                              ";
     a.name = "Spaces";
     a.asset_type = "crypto";
-    CERD_ASSERT_OK(cerd_row_validate(&cerd_assets_table, &a, CERD_VALIDATE_INSERT, NULL));
-    CERD_ASSERT_OK(cerd_assets_insert(conn, &a, &out));
+    CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_assets_table, &a, CERD_VALIDATE_INSERT));
+    CERD_ASSERT_OK(cerd_assets_insert(&out, conn, &a));
     assert_int_equal(strlen(out.symbol), 20);
     assert_int_equal(strncmp(out.symbol, "SPC    ", 7), 0);
     cerd_assets_clear(&out);
@@ -140,7 +140,7 @@ static void test_validate_pg__stored_values_are_what_the_validator_checked(void 
     m.target_variable = "price_direction";
     {
         cerd_ai_models mout = {0};
-        CERD_ASSERT_OK(cerd_ai_models_insert(conn, &m, &mout));
+        CERD_ASSERT_OK(cerd_ai_models_insert(&mout, conn, &m));
         j.model_id = mout.id;
         cerd_ai_models_clear(&mout);
     }
@@ -149,26 +149,26 @@ static void test_validate_pg__stored_values_are_what_the_validator_checked(void 
     j.job_type = "fit";
     j.job_config = cJSON_CreateObject();
     j.progress_pct = CERD_SOME(cerd_opt_numeric, num("100.004"));
-    CERD_ASSERT_OK(cerd_model_jobs_insert(conn, &j, &jout));
+    CERD_ASSERT_OK(cerd_model_jobs_insert(&jout, conn, &j));
     cerd_numeric_format(&jout.progress_pct.value, text, sizeof text);
     assert_string_equal(text, "100.00");
     cerd_model_jobs_clear(&jout);
     j.progress_pct = CERD_SOME(cerd_opt_numeric, num("100.005"));
-    assert_int_equal(cerd_model_jobs_insert(conn, &j, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_model_jobs_insert(NULL, conn, &j), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_progress_range");
     cerd_conn_set_validation(conn, false);
-    assert_int_equal(cerd_model_jobs_insert(conn, &j, NULL), CERD_ECHECK);
+    assert_int_equal(cerd_model_jobs_insert(NULL, conn, &j), CERD_ECHECK);
     assert_string_equal(cerd_error_last()->constraint, "chk_progress_range");
     /* 99.995 rounds to 100.00: accepted by both */
     cerd_conn_set_validation(conn, true);
     j.progress_pct = CERD_SOME(cerd_opt_numeric, num("-0.004"));
-    CERD_ASSERT_OK(cerd_model_jobs_insert(conn, &j, &jout));
+    CERD_ASSERT_OK(cerd_model_jobs_insert(&jout, conn, &j));
     cerd_numeric_format(&jout.progress_pct.value, text, sizeof text);
     assert_string_equal(text, "0.00");
     cerd_model_jobs_clear(&jout);
     /* numeric(5,2) overflow: 1000 */
     j.progress_pct = CERD_SOME(cerd_opt_numeric, num("999.995"));
-    assert_int_equal(cerd_model_jobs_insert(conn, &j, NULL), CERD_EINVALID);
+    assert_int_equal(cerd_model_jobs_insert(NULL, conn, &j), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "numeric_precision");
     cJSON_Delete(j.job_config);
 }
@@ -186,27 +186,30 @@ static void test_validate_pg__upsert_checks_the_row_to_insert_first(void **state
     m.model_type = "macro";
     m.training_data_timeframe = "1h";
     m.target_variable = "price_direction";
-    CERD_ASSERT_OK(cerd_ai_models_insert(conn, &m, &mout));
+    CERD_ASSERT_OK(cerd_ai_models_insert(&mout, conn, &m));
     j.model_id = mout.id;
     j.job_status = "pending";
     j.job_category = "training";
     j.job_type = "fit";
     j.job_config = cJSON_CreateObject();
     j.max_retries = CERD_SOME(cerd_opt_int32, 10);
-    CERD_ASSERT_OK(cerd_model_jobs_insert(conn, &j, &jout));
-    /* same id, retry_count 5, max_retries left out: the proposed row has the default 3 */
+    CERD_ASSERT_OK(cerd_model_jobs_insert(&jout, conn, &j));
+    /* same id, retry_count 5, max_retries written as DEFAULT: the proposed row has the
+       default 3 */
     j.id = jout.id;
     j.retry_count = CERD_SOME(cerd_opt_int32, 5);
     j.max_retries.valid = false;
-    assert_int_equal(cerd_model_jobs_upsert(conn, &j, NULL), CERD_EINVALID);
+    cerd_colset_add(&j.defaults, CERD_MODEL_JOBS_MAX_RETRIES);
+    assert_int_equal(cerd_model_jobs_upsert(NULL, conn, &j), CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_retry_count");
     cerd_conn_set_validation(conn, false);
-    assert_int_equal(cerd_model_jobs_upsert(conn, &j, NULL), CERD_ECHECK);
+    assert_int_equal(cerd_model_jobs_upsert(NULL, conn, &j), CERD_ECHECK);
     assert_string_equal(cerd_error_last()->constraint, "chk_retry_count");
     cerd_conn_set_validation(conn, true);
+    j.defaults = (cerd_colset){{0}};
     /* with max_retries given, both accept */
     j.max_retries = CERD_SOME(cerd_opt_int32, 10);
-    CERD_ASSERT_OK(cerd_model_jobs_upsert(conn, &j, NULL));
+    CERD_ASSERT_OK(cerd_model_jobs_upsert(NULL, conn, &j));
     cerd_model_jobs_clear(&jout);
     cerd_ai_models_clear(&mout);
     cJSON_Delete(j.job_config);
@@ -255,9 +258,9 @@ static cerd_violations client_verdict(const cerd_table *t, const cJSON *obj)
     void *row = calloc(1, t->row_size);
     cerd_violations v;
     assert_non_null(row);
-    if (cerd_row_from_json(t, obj, row))
+    if (cerd_row_from_json(row, t, obj))
         fail_msg("%s: row from json: %s", t->name, cerd_error_last()->message);
-    (void)cerd_row_validate(t, row, CERD_VALIDATE_STORED, &v);
+    (void)cerd_row_validate(&v, t, row, CERD_VALIDATE_STORED);
     cerd_row_clear(t, row);
     free(row);
     return v;

@@ -1,6 +1,8 @@
 /* The typed API of one table, as docs/generated-api.md defines it: the C names of its
-   types, enum constants, parameters and functions, and which unique keys and foreign
-   keys get functions. Shared by emit_header.c and emit_source.c so both say the same. */
+   types, enum constants and parameters, and ONE description of every generated function
+   (name, documentation, parameters, return, and the generic row operation it forwards
+   to). Built once from the model; emit_header.c prints the prototypes and emit_source.c
+   the definitions from the same description, so both always say the same. */
 #ifndef CERDGEN_API_H
 #define CERDGEN_API_H
 
@@ -8,9 +10,48 @@
 
 #include "model.h"
 
+/* What a generated function does, i.e. which generic call its body is. */
+typedef enum cg_api_kind {
+    CG_API_INSERT,         /* cerd_row_insert(out, conn, &T, in) */
+    CG_API_GET,            /* cerd_row_get(out, conn, &T, key_index, &key, flags) */
+    CG_API_UPDATE,         /* cerd_row_update(out, conn, &T, in, NULL) */
+    CG_API_UPDATE_COLUMNS, /* cerd_row_update(out, conn, &T, in, cols) */
+    CG_API_UPSERT,         /* cerd_row_upsert(out, conn, &T, key_index, in) */
+    CG_API_DELETE,         /* cerd_row_delete(conn, &T, &key, flags) */
+    CG_API_LIST,           /* cerd_row_list(&rows, conn, &T, list_column, &key, page) */
+    CG_API_COUNT,          /* cerd_row_count(out, conn, &T, flags) */
+    CG_API_EXISTS,         /* cerd_row_exists(out, conn, &T, &key, flags) */
+    CG_API_CLEAR,          /* cerd_row_clear(&T, row) */
+    CG_API_LIST_FREE       /* cerd_rows_free(&T, &rows) */
+} cg_api_kind;
+
+#define CG_API_MAX_PARAMS (4 + CG_MAX_KEY_COLUMNS)
+
+typedef struct cg_api_param {
+    char *decl;   /* "const cerd_assets *in", "int64_t id" */
+    char *doc;    /* its "@param ..." line (Doxygen-safe), or NULL */
+} cg_api_param;
+
+/* One generated function. */
+typedef struct cg_api_op {
+    cg_api_kind kind;
+    char *name;           /* cerd_<t>_<op> */
+    const char *ret;      /* "int" or "void" */
+    char *doc;            /* the description paragraph (Doxygen-safe), or NULL */
+    cg_api_param params[CG_API_MAX_PARAMS]; /* in order; out parameters first */
+    int nparams;
+    char *return_doc;     /* "@return ..." (Doxygen-safe), or NULL */
+    int key_columns[CG_MAX_KEY_COLUMNS]; /* get, delete, exists, list: the parameters
+                                            copied into the key row */
+    int nkey_columns;
+    int key_index;        /* get, upsert: -1 (primary key) or the unique key */
+    int list_column;      /* list: the column filtered on, or -1 (whole table) */
+    const char *flags;    /* get, delete, count, exists: the flags argument */
+} cg_api_op;
+
 /* A cerd_<t>_get_by_<suffix> / cerd_<t>_upsert_by_<suffix> pair. */
 typedef struct cg_by_key {
-    char *suffix;      /* column names joined with '_' */
+    char *suffix;      /* the key's API name (see cg_key_api_name) */
     int key_index;     /* the unique key the functions use (index into t->uniques) */
     char *also;        /* other unique keys with the same columns (doc), or NULL */
 } cg_by_key;
@@ -27,7 +68,15 @@ typedef struct cg_api {
     int nlists;
     char **list_fk_names;   /* per list: the foreign keys on that column, joined */
     bool soft_delete;
+    cg_api_op *ops;         /* every generated function, in header order */
+    int nops;
 } cg_api;
+
+/* The name of unique key k in the typed API (cerd_<t>_get_by_<name>): its api_name
+   (schema/api/key_names.json) when set; otherwise its constraint or index name without
+   a "<table>_" prefix, then without a "unique_" or "uq_" prefix and a "_key" suffix.
+   Caller frees. */
+char *cg_key_api_name(const cg_table *t, const cg_key *k);
 
 void cg_api_build(cg_api *api, const cg_table *t);
 void cg_api_free(cg_api *api);

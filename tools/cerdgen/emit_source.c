@@ -96,25 +96,10 @@ static void emit_descriptor(cg_buf *b, const cg_api *api)
     else
         cg_buf_puts(b, "    .soft_delete_column = -1,\n");
     if (t->nchecks)
-        cg_buf_printf(b, "    .nchecks = %d,\n    .checks = checks,\n};\n", t->nchecks);
+        cg_buf_printf(b, "    .nchecks = %d,\n    .checks = checks,\n", t->nchecks);
     else
-        cg_buf_puts(b, "    .nchecks = 0,\n    .checks = NULL,\n};\n");
-}
-
-/* "int cerd_<t>_<name>(params)\n{\n" */
-static void open_function(cg_buf *b, const char *ret, const char *name, char **params, int n)
-{
-    char *head = cg_xasprintf("%s %s", ret, name);
-    cg_buf_call(b, head, (const char *const *)params, n, "\n{\n");
-    free(head);
-    for (int i = 0; i < n; i++)
-        free(params[i]);
-}
-
-static char *param(const char *type, const char *name)
-{
-    size_t n = strlen(type);
-    return cg_xasprintf("%s%s%s", type, (n && type[n - 1] == '*') ? "" : " ", name);
+        cg_buf_puts(b, "    .nchecks = 0,\n    .checks = NULL,\n");
+    cg_buf_printf(b, "    .defaults_offset = offsetof(cerd_%s, defaults),\n};\n", tn);
 }
 
 /* Copies the parameters of key columns into the zeroed local row `key`. */
@@ -135,126 +120,47 @@ static void fill_key(cg_buf *b, const cg_api *api, const int *cols, int n)
     }
 }
 
-static void declare_key(cg_buf *b, const cg_api *api)
+/* The body of one generated function: the generic call of its kind (api.h). */
+static void emit_body(cg_buf *b, const cg_api *api, const cg_api_op *op, const char *desc)
 {
-    cg_buf_printf(b, "    cerd_%s key = {0};\n", api->t->name);
-}
-
-static void key_param_list(const cg_api *api, const cg_key *k, char **params, int *n)
-{
-    for (int i = 0; i < k->ncolumns; i++) {
-        int c = k->columns[i];
-        params[(*n)++] = param(cg_column_param_type(&api->t->columns[c]), api->param_names[c]);
+    if (op->nkey_columns) {
+        cg_buf_printf(b, "    cerd_%s key = {0};\n", api->t->name);
+        if (op->kind == CG_API_LIST)
+            cg_buf_puts(b, "    cerd_rows rows = {0};\n    int rc;\n");
+        fill_key(b, api, op->key_columns, op->nkey_columns);
+    } else if (op->kind == CG_API_LIST) {
+        cg_buf_puts(b, "    cerd_rows rows = {0};\n    int rc;\n");
     }
-}
-
-static void emit_functions(cg_buf *b, const cg_api *api)
-{
-    const cg_table *t = api->t;
-    const char *tn = t->name;
-    char *params[8 + CG_MAX_KEY_COLUMNS];
-    char name[256];
-    int n;
-    char *in_p = cg_xasprintf("const cerd_%s *in", tn);
-    char *out_p = cg_xasprintf("cerd_%s *out", tn);
-    char *desc = cg_xasprintf("&cerd_%s_table", tn);
-
-    n = 0;
-    params[n++] = cg_xstrdup("cerd_conn *conn");
-    params[n++] = cg_xstrdup(in_p);
-    params[n++] = cg_xstrdup(out_p);
-    snprintf(name, sizeof name, "cerd_%s_insert", tn);
-    open_function(b, "int", name, params, n);
-    cg_buf_printf(b, "    return cerd_row_insert(conn, %s, in, out);\n}\n\n", desc);
-
-    n = 0;
-    params[n++] = cg_xstrdup("cerd_conn *conn");
-    params[n++] = cg_xstrdup(out_p);
-    key_param_list(api, &t->pk, params, &n);
-    snprintf(name, sizeof name, "cerd_%s_get", tn);
-    open_function(b, "int", name, params, n);
-    declare_key(b, api);
-    fill_key(b, api, t->pk.columns, t->pk.ncolumns);
-    cg_buf_printf(b, "    return cerd_row_get(conn, %s, -1, &key, out);\n}\n\n", desc);
-
-    for (int i = 0; i < api->nbykeys; i++) {
-        const cg_key *k = &t->uniques[api->bykeys[i].key_index];
-        n = 0;
-        params[n++] = cg_xstrdup("cerd_conn *conn");
-        params[n++] = cg_xstrdup(out_p);
-        key_param_list(api, k, params, &n);
-        snprintf(name, sizeof name, "cerd_%s_get_by_%s", tn, api->bykeys[i].suffix);
-        open_function(b, "int", name, params, n);
-        declare_key(b, api);
-        fill_key(b, api, k->columns, k->ncolumns);
-        cg_buf_printf(b, "    return cerd_row_get(conn, %s, %d, &key, out);\n}\n\n", desc,
-                      api->bykeys[i].key_index);
-    }
-
-    n = 0;
-    params[n++] = cg_xstrdup("cerd_conn *conn");
-    params[n++] = cg_xstrdup(in_p);
-    params[n++] = cg_xstrdup(out_p);
-    snprintf(name, sizeof name, "cerd_%s_update", tn);
-    open_function(b, "int", name, params, n);
-    cg_buf_printf(b, "    return cerd_row_update(conn, %s, in, NULL, out);\n}\n\n", desc);
-
-    n = 0;
-    params[n++] = cg_xstrdup("cerd_conn *conn");
-    params[n++] = cg_xstrdup(in_p);
-    params[n++] = cg_xstrdup("const cerd_colset *cols");
-    params[n++] = cg_xstrdup(out_p);
-    snprintf(name, sizeof name, "cerd_%s_update_columns", tn);
-    open_function(b, "int", name, params, n);
-    cg_buf_printf(b, "    return cerd_row_update(conn, %s, in, cols, out);\n}\n\n", desc);
-
-    for (int i = -1; i < api->nbykeys; i++) {
-        n = 0;
-        params[n++] = cg_xstrdup("cerd_conn *conn");
-        params[n++] = cg_xstrdup(in_p);
-        params[n++] = cg_xstrdup(out_p);
-        if (i < 0)
-            snprintf(name, sizeof name, "cerd_%s_upsert", tn);
-        else
-            snprintf(name, sizeof name, "cerd_%s_upsert_by_%s", tn, api->bykeys[i].suffix);
-        open_function(b, "int", name, params, n);
-        cg_buf_printf(b, "    return cerd_row_upsert(conn, %s, %d, in, out);\n}\n\n", desc,
-                      i < 0 ? -1 : api->bykeys[i].key_index);
-    }
-
-    for (int hard = 0; hard <= (api->soft_delete ? 1 : 0); hard++) {
-        n = 0;
-        params[n++] = cg_xstrdup("cerd_conn *conn");
-        key_param_list(api, &t->pk, params, &n);
-        snprintf(name, sizeof name, "cerd_%s_delete%s", tn, hard ? "_hard" : "");
-        open_function(b, "int", name, params, n);
-        declare_key(b, api);
-        fill_key(b, api, t->pk.columns, t->pk.ncolumns);
-        cg_buf_printf(b, "    return cerd_row_delete(conn, %s, &key, %s);\n}\n\n", desc,
-                      hard ? "CERD_DELETE_HARD" : "0");
-    }
-
-    for (int i = 0; i < api->nlists; i++) {
-        int ci = api->list_columns[i];
-        const cg_column *c = &t->columns[ci];
-        n = 0;
-        params[n++] = cg_xstrdup("cerd_conn *conn");
-        params[n++] = param(cg_column_param_type(c), api->param_names[ci]);
-        params[n++] = cg_xstrdup("const cerd_page *page");
-        params[n++] = cg_xasprintf("cerd_%s_list *out", tn);
-        snprintf(name, sizeof name, "cerd_%s_list_by_%s", tn, c->name);
-        open_function(b, "int", name, params, n);
-        declare_key(b, api);
-        cg_buf_puts(b, "    cerd_rows rows = {0};\n"
-                       "    int rc;\n");
-        fill_key(b, api, &ci, 1);
+    switch (op->kind) {
+    case CG_API_INSERT:
+        cg_buf_printf(b, "    return cerd_row_insert(out, conn, %s, in);\n", desc);
+        break;
+    case CG_API_GET:
+        cg_buf_printf(b, "    return cerd_row_get(out, conn, %s, %d, &key, %s);\n", desc,
+                      op->key_index, op->flags);
+        break;
+    case CG_API_UPDATE:
+        cg_buf_printf(b, "    return cerd_row_update(out, conn, %s, in, NULL);\n", desc);
+        break;
+    case CG_API_UPDATE_COLUMNS:
+        cg_buf_printf(b, "    return cerd_row_update(out, conn, %s, in, cols);\n", desc);
+        break;
+    case CG_API_UPSERT:
+        cg_buf_printf(b, "    return cerd_row_upsert(out, conn, %s, %d, in);\n", desc,
+                      op->key_index);
+        break;
+    case CG_API_DELETE:
+        cg_buf_printf(b, "    return cerd_row_delete(conn, %s, &key, %s);\n", desc, op->flags);
+        break;
+    case CG_API_LIST: {
+        const char *column = op->list_column >= 0 ? api->enum_names[op->list_column] : "-1";
+        const char *args[] = {"out ? &rows : NULL", "conn", desc, column,
+                              op->list_column >= 0 ? "&key" : "NULL", "page"};
         cg_buf_puts(b, "    if (out) {\n"
                        "        rows.rows = out->rows;\n"
                        "        rows.count = out->count;\n"
                        "        rows.next = out->next;\n"
                        "    }\n");
-        const char *args[] = {"conn", desc, api->enum_names[ci], "&key", "page",
-                              "out ? &rows : NULL"};
         cg_buf_puts(b, "    ");
         cg_buf_call(b, "rc = cerd_row_list", args, 6, ";\n");
         cg_buf_puts(b, "    if (out) {\n"
@@ -262,51 +168,49 @@ static void emit_functions(cg_buf *b, const cg_api *api)
                        "        out->count = rows.count;\n"
                        "        out->next = rows.next;\n"
                        "    }\n"
-                       "    return rc;\n}\n\n");
+                       "    return rc;\n");
+        break;
     }
+    case CG_API_COUNT:
+        cg_buf_printf(b, "    return cerd_row_count(out, conn, %s, %s);\n", desc, op->flags);
+        break;
+    case CG_API_EXISTS:
+        cg_buf_printf(b, "    return cerd_row_exists(out, conn, %s, &key, %s);\n", desc,
+                      op->flags);
+        break;
+    case CG_API_CLEAR:
+        cg_buf_printf(b, "    cerd_row_clear(%s, row);\n", desc);
+        break;
+    case CG_API_LIST_FREE:
+        cg_buf_printf(b, "    cerd_rows rows;\n"
+                         "    if (!list)\n"
+                         "        return;\n"
+                         "    rows.rows = list->rows;\n"
+                         "    rows.count = list->count;\n"
+                         "    rows.next = list->next;\n"
+                         "    cerd_rows_free(%s, &rows);\n"
+                         "    list->rows = rows.rows;\n"
+                         "    list->count = rows.count;\n"
+                         "    list->next = rows.next;\n",
+                      desc);
+        break;
+    }
+}
 
-    n = 0;
-    params[n++] = cg_xstrdup("cerd_conn *conn");
-    params[n++] = cg_xstrdup("int64_t *out");
-    snprintf(name, sizeof name, "cerd_%s_count", tn);
-    open_function(b, "int", name, params, n);
-    cg_buf_printf(b, "    return cerd_row_count(conn, %s, out);\n}\n\n", desc);
-
-    n = 0;
-    params[n++] = cg_xstrdup("cerd_conn *conn");
-    params[n++] = cg_xstrdup("bool *out");
-    key_param_list(api, &t->pk, params, &n);
-    snprintf(name, sizeof name, "cerd_%s_exists", tn);
-    open_function(b, "int", name, params, n);
-    declare_key(b, api);
-    fill_key(b, api, t->pk.columns, t->pk.ncolumns);
-    cg_buf_printf(b, "    return cerd_row_exists(conn, %s, &key, out);\n}\n\n", desc);
-
-    n = 0;
-    params[n++] = cg_xasprintf("cerd_%s *row", tn);
-    snprintf(name, sizeof name, "cerd_%s_clear", tn);
-    open_function(b, "void", name, params, n);
-    cg_buf_printf(b, "    cerd_row_clear(%s, row);\n}\n\n", desc);
-
-    n = 0;
-    params[n++] = cg_xasprintf("cerd_%s_list *list", tn);
-    snprintf(name, sizeof name, "cerd_%s_list_free", tn);
-    open_function(b, "void", name, params, n);
-    cg_buf_printf(b, "    cerd_rows rows;\n"
-                     "    if (!list)\n"
-                     "        return;\n"
-                     "    rows.rows = list->rows;\n"
-                     "    rows.count = list->count;\n"
-                     "    rows.next = list->next;\n"
-                     "    cerd_rows_free(%s, &rows);\n"
-                     "    list->rows = rows.rows;\n"
-                     "    list->count = rows.count;\n"
-                     "    list->next = rows.next;\n"
-                     "}\n",
-                  desc);
-
-    free(in_p);
-    free(out_p);
+static void emit_functions(cg_buf *b, const cg_api *api)
+{
+    char *desc = cg_xasprintf("&cerd_%s_table", api->t->name);
+    for (int o = 0; o < api->nops; o++) {
+        const cg_api_op *op = &api->ops[o];
+        const char *params[CG_API_MAX_PARAMS];
+        for (int i = 0; i < op->nparams; i++)
+            params[i] = op->params[i].decl;
+        char *head = cg_xasprintf("%s %s", op->ret, op->name);
+        cg_buf_call(b, head, params, op->nparams, "\n{\n");
+        free(head);
+        emit_body(b, api, op, desc);
+        cg_buf_puts(b, o + 1 < api->nops ? "}\n\n" : "}\n");
+    }
     free(desc);
 }
 

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
 #include "api.h"
 #include "check_compile.h"
 #include "emit.h"
@@ -81,6 +83,65 @@ static void runtime_names(const char *dir, char ***names, int *n)
     free(files);
 }
 
+/* schema/api/key_names.json, when present: {"<table>": {"<unique key name>": "<API
+   name>", ...}, ...} sets the name of a unique key in the typed API (cg_key_api_name).
+   Every table and key it names must exist. Returns 0, or 1 after a message. */
+static int read_key_names(const char *schema_dir, cg_schema *s)
+{
+    char *path = cg_xasprintf("%s/api/key_names.json", schema_dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        free(path);
+        return 0;
+    }
+    cg_buf text = {0};
+    char chunk[4096];
+    size_t n;
+    cg_buf_puts(&text, "");
+    while ((n = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
+        chunk[n] = '\0';
+        cg_buf_puts(&text, chunk);
+    }
+    fclose(f);
+    cJSON *doc = cJSON_Parse(text.data);
+    cg_buf_free(&text);
+    int rc = 0;
+    if (!cJSON_IsObject(doc)) {
+        fprintf(stderr, "cerdgen: %s: not a JSON object\n", path);
+        rc = 1;
+    }
+    const cJSON *tj;
+    for (tj = doc ? doc->child : NULL; tj && !rc; tj = tj->next) {
+        cg_table *t = cg_schema_find_table(s, tj->string);
+        if (!t || !cJSON_IsObject(tj)) {
+            fprintf(stderr, "cerdgen: %s: %s is not a table of the schema (or not an object)\n",
+                    path, tj->string);
+            rc = 1;
+            break;
+        }
+        for (const cJSON *kj = tj->child; kj && !rc; kj = kj->next) {
+            cg_key *k = NULL;
+            for (int i = 0; i < t->nuniques && !k; i++)
+                if (strcmp(t->uniques[i].name, kj->string) == 0)
+                    k = &t->uniques[i];
+            bool ident = cJSON_IsString(kj) && kj->valuestring[0];
+            for (const char *p = ident ? kj->valuestring : ""; *p && ident; p++)
+                ident = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+            if (!k || !ident) {
+                fprintf(stderr, "cerdgen: %s: %s.%s: %s\n", path, tj->string, kj->string,
+                        !k ? "no unique key of that name" : "the name must be [a-z0-9_]+");
+                rc = 1;
+                break;
+            }
+            free(k->api_name);
+            k->api_name = cg_xstrdup(kj->valuestring);
+        }
+    }
+    cJSON_Delete(doc);
+    free(path);
+    return rc;
+}
+
 typedef struct outfile {
     char *path;
     char *content;
@@ -120,6 +181,15 @@ int main(int argc, char **argv)
         cg_schema_free(&schema);
         return 0;
     }
+    for (int i = 0; i < schema.ntables; i++)
+        for (int c = 0; c < schema.tables[i].ncolumns; c++)
+            if (strcmp(schema.tables[i].columns[c].name, "defaults") == 0) {
+                fprintf(stderr, "cerdgen: table %s: a column may not be named defaults (every "
+                        "row struct has a member cerd_colset defaults)\n", schema.tables[i].name);
+                return 1;
+            }
+    if (read_key_names(schema_dir, &schema))
+        return 1;
     for (int i = 0; i < schema.ntables; i++)
         if (strcmp(schema.tables[i].name, "registry") == 0) {
             fputs("cerdgen: a table may not be named registry (lib/tables/registry.c is the "

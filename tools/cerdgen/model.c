@@ -83,6 +83,7 @@ static void key_free(cg_key *k)
 {
     free(k->name);
     free(k->predicate);
+    free(k->api_name);
 }
 
 void cg_schema_free(cg_schema *s)

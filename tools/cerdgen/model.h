@@ -58,6 +58,8 @@ typedef struct cg_key {
     int columns[CG_MAX_KEY_COLUMNS]; /* column indexes */
     char *predicate;     /* WHERE text of a partial unique index, or NULL */
     bool from_index;     /* CREATE UNIQUE INDEX (else a UNIQUE constraint) */
+    char *api_name;      /* its name in the typed API from schema/api/key_names.json, or
+                            NULL (then derived from name: see api.h) */
 } cg_key;
 
 typedef struct cg_foreign_key {

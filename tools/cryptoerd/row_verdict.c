@@ -190,14 +190,14 @@ int verdict_row(verdict *out, const cerd_table *t, const cJSON *row)
     }
 
     /* the row the members make, judged by the library */
-    r = cerd_row_validate(t, fields, CERD_VALIDATE_INSERT, &lib);
+    r = cerd_row_validate(&lib, t, fields, CERD_VALIDATE_INSERT);
     if (r && r != CERD_EINVALID)
         goto done;
     if (any_nulled) {
         bool skip_nulled[CERD_MAX_COLUMNS];
         for (int i = 0; i < CERD_MAX_COLUMNS; i++)
             skip_nulled[i] = skip[i] || nulled[i];
-        r = cerd_row_validate(t, fields, CERD_VALIDATE_STORED, &stored);
+        r = cerd_row_validate(&stored, t, fields, CERD_VALIDATE_STORED);
         if ((r && r != CERD_EINVALID) || take(out, t, &lib, skip_nulled, NULL, NULL) ||
             take(out, t, &stored, skip, nulled, deflt))
             goto done;
