@@ -959,7 +959,7 @@ static int add_sub(cerd_numeric *out, const cerd_numeric *a0, const cerd_numeric
     bneg = neg_finite(&b) != subtract;
     dscale = a.dscale > b.dscale ? a.dscale : b.dscale;
     if (a.ngroups == 0 && b.ngroups == 0)
-        return set_groups(out, g, 0, 0, false, dscale);
+        return set_groups(out, NULL, 0, 0, false, dscale);
     hi = a.ngroups ? a.weight : b.weight;
     if (b.ngroups && b.weight > hi)
         hi = b.weight;
@@ -1035,7 +1035,7 @@ int cerd__numeric_mul(cerd_numeric *out, const cerd_numeric *a0, const cerd_nume
     if (a.ngroups == 0 || b.ngroups == 0) {
         if (dscale > DSCALE_MAX)
             dscale = DSCALE_MAX; /* zero has no digit to lose */
-        return set_groups(out, g, 0, 0, false, dscale);
+        return set_groups(out, NULL, 0, 0, false, dscale);
     }
     memset(acc, 0, sizeof acc);
     /* acc[i + j + 1] gets a[i] * b[j]; acc[0] has weight a.weight + b.weight + 1 */
@@ -1052,8 +1052,8 @@ int cerd__numeric_mul(cerd_numeric *out, const cerd_numeric *a0, const cerd_nume
         /* PostgreSQL would round to DSCALE_MAX places; refuse only when that loses a
            digit */
         int ng = 0;
-        while (ng < n && g[n - 1 - ng] == 0)
-            ng++;
+        while (ng < n - 1 && g[n - 1 - ng] == 0)
+            ng++; /* both operands are non-zero: so is some group */
         {
             uint16_t last = (uint16_t)g[n - 1 - ng];
             int64_t places = (int64_t)(n - 1 - ng - (a.weight + b.weight + 1)) * DEC_DIGITS -

@@ -20,6 +20,7 @@
 #include <cryptoerd/cryptoerd.h>
 
 #include "codec.h"
+#include "expr.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1

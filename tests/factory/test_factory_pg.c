@@ -21,6 +21,7 @@
 
 #include <cryptoerd/cryptoerd.h>
 
+#include "expr.h"
 #include "testdb.h"
 
 static testdb db;

@@ -43,6 +43,7 @@
 #include <cryptoerd/cryptoerd.h>
 #include "codec.h"
 #include "conn_internal.h"
+#include "expr.h"
 #include "testdb.h"
 
 #define ROWS_PER_TABLE 2000

@@ -17,6 +17,7 @@
 
 #include <cryptoerd/cryptoerd.h>
 #include "conn_internal.h"
+#include "expr.h"
 #include "testdb.h"
 #include "validate_internal.h"
 

@@ -22,6 +22,7 @@
 
 #include <cryptoerd/cryptoerd.h>
 #include "conn_internal.h"
+#include "expr.h"
 #include "testdb.h"
 
 static testdb db;
