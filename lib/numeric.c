@@ -1009,7 +1009,7 @@ int cerd__numeric_sub(cerd_numeric *out, const cerd_numeric *a, const cerd_numer
 int cerd__numeric_mul(cerd_numeric *out, const cerd_numeric *a0, const cerd_numeric *b0)
 {
     cerd_numeric a, b;
-    int32_t g[2 * CERD_NUMERIC_MAX_GROUPS + 1];
+    int32_t g[2 * CERD_NUMERIC_MAX_GROUPS + 1] = {0};
     int64_t acc[2 * CERD_NUMERIC_MAX_GROUPS + 1];
     int n, dscale;
 
