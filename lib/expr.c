@@ -239,7 +239,7 @@ static inline val column_val(vctx *x, int col)
     v.len = 0;
     if (col < 0 || col >= x->t->ncolumns)
         return error_val(x, "column %d out of range", col);
-    if (x->raw)
+    if (__builtin_expect(x->raw, 0))
         return raw_column_val(x, col);
     if (x->state[col] != CERD__ST_VALUE)
         return x->state[col] == CERD__ST_NULL ? VNULL : default_val(x, col);
@@ -347,7 +347,7 @@ static inline const cerd_numeric *num_operand(const vctx *x, const cerd_expr *e)
 {
     if (e->op == CERD_EXPR_COLUMN) {
         int col = e->column;
-        if (!x->raw && col >= 0 && col < x->t->ncolumns && x->state[col] == CERD__ST_VALUE &&
+        if (__builtin_expect(!x->raw, 1) && col >= 0 && col < x->t->ncolumns && x->state[col] == CERD__ST_VALUE &&
             x->t->columns[col].type == CERD_TYPE_NUMERIC)
             return x->num[col];
         return NULL;
