@@ -74,7 +74,7 @@ typedef struct cerd_foreign_key {
     const char *ref_column;  /**< Referenced column. */
 } cerd_foreign_key;
 
-/** A compiled CHECK constraint (defined by the validation module). */
+/** A compiled CHECK constraint: opaque (its name: cerd_check_name()). */
 typedef struct cerd_check cerd_check;
 
 /** Everything the runtime knows about one table. Generated; never written by hand. */

@@ -10,7 +10,7 @@
  *
  * One runtime serves every table: it reads the table's descriptor (column types,
  * varchar lengths, numeric(p,s), foreign and unique keys, and the compiled CHECK
- * expressions of validate.h), so a table added to the schema needs no new code. Value
+ * expressions), so a table added to the schema needs no new code. Value
  * domains come from the CHECKs (IN lists, comparisons and BETWEEN against constants,
  * IS NOT NULL, lengths and cardinalities); realism comes from hints by column name.
  * CHECKs relating columns (OHLC ordering, retry_count <= max_retries, owner rules) are

@@ -105,6 +105,81 @@ CERD_EXTERN void cerd_numeric_from_int64(cerd_numeric *out, int64_t value);
 CERD_EXTERN int cerd_numeric_round_to_typmod(cerd_numeric *out, const cerd_numeric *n,
                                              int precision, int scale);
 
+/**
+ * @p a + @p b, exactly, as PostgreSQL's numeric addition: dscale is the larger of the
+ * two; NaN with anything is NaN; Infinity + -Infinity is NaN, an infinity with a finite
+ * value is that infinity. @p out may be one of the operands.
+ * @return 0; ::CERD_ERANGE when the exact result has more than
+ *         ::CERD_NUMERIC_MAX_DIGITS significant digits (it is never rounded);
+ *         ::CERD_EMISUSE for a NULL pointer or an operand that is not a valid
+ *         ::cerd_numeric (bad sign, group count or group value).
+ */
+CERD_EXTERN int cerd_numeric_add(cerd_numeric *out, const cerd_numeric *a,
+                                 const cerd_numeric *b);
+
+/** @p a - @p b, exactly (see cerd_numeric_add(); Infinity - Infinity is NaN).
+ *  @return 0; ::CERD_ERANGE; ::CERD_EMISUSE. */
+CERD_EXTERN int cerd_numeric_sub(cerd_numeric *out, const cerd_numeric *a,
+                                 const cerd_numeric *b);
+
+/**
+ * @p a * @p b, exactly, as PostgreSQL's numeric multiplication: dscale is the sum of
+ * the operands' (capped at 16383 when no digit lies beyond it). NaN with anything is
+ * NaN; an infinity times zero is NaN; otherwise an infinity with the sign of the
+ * product.
+ * @return 0; ::CERD_ERANGE when the exact result has more than
+ *         ::CERD_NUMERIC_MAX_DIGITS significant digits or a digit beyond 16383
+ *         decimal places (never rounded); ::CERD_EMISUSE.
+ */
+CERD_EXTERN int cerd_numeric_mul(cerd_numeric *out, const cerd_numeric *a,
+                                 const cerd_numeric *b);
+
+/**
+ * @p a / @p b rounded half away from zero to @p scale fractional digits, which is what
+ * PostgreSQL's `round(a / b, scale)` gives (and its `a / b`, with the scale PostgreSQL
+ * chooses for the quotient). dscale of the result is @p scale (0 when negative: a
+ * negative scale rounds to tens, hundreds, ...). NaN with anything is NaN; Infinity /
+ * Infinity is NaN; Infinity / finite is an infinity with the sign of the quotient; a
+ * finite value / Infinity is 0.
+ * @param scale  fractional digits of the result, -16383..16383.
+ * @return 0; ::CERD_EINVALID for division by zero (also of an infinity; NaN / 0 is
+ *         NaN, as in PostgreSQL), the message says "division by zero";
+ *         ::CERD_ERANGE when the rounded quotient has more than
+ *         ::CERD_NUMERIC_MAX_DIGITS significant digits; ::CERD_EMISUSE.
+ */
+CERD_EXTERN int cerd_numeric_div(cerd_numeric *out, const cerd_numeric *a,
+                                 const cerd_numeric *b, int scale);
+
+/** -@p n (NaN stays NaN, the infinities swap; zero stays positive), with its dscale,
+ *  without leading or trailing zero groups. @return 0; ::CERD_EMISUSE. */
+CERD_EXTERN int cerd_numeric_neg(cerd_numeric *out, const cerd_numeric *n);
+
+/** |@p n| (NaN stays NaN, -Infinity becomes Infinity), with its dscale.
+ *  @return 0; ::CERD_EMISUSE. */
+CERD_EXTERN int cerd_numeric_abs(cerd_numeric *out, const cerd_numeric *n);
+
+/**
+ * The nearest double to @p n, for display and plotting only: a double holds about 16
+ * significant digits, so the conversion loses what makes a numeric exact. Never
+ * compute with it and write the result back. NaN and the infinities map to the
+ * double's; NULL or an invalid struct gives NaN.
+ */
+CERD_EXTERN double cerd_numeric_to_double(const cerd_numeric *n);
+
+/** Significant decimal digits of @p n, from its first non-zero digit to its last
+ *  (12.3400 has 3, 1e50 has 1); 0 for zero, NaN and the infinities. What
+ *  ::CERD_NUMERIC_MAX_DIGITS limits. */
+CERD_EXTERN int cerd_numeric_significant_digits(const cerd_numeric *n);
+
+/** Decimal digits before the point of @p n (123.45 has 3, 0.5 has 0); 0 for zero and
+ *  the special values. A numeric(p,s) column holds at most p - s of them. */
+CERD_EXTERN int cerd_numeric_integer_digits(const cerd_numeric *n);
+
+/** Decimal places of @p n down to its last non-zero digit, whatever its dscale (1.2500
+ *  has 2, 100 has 0); 0 for zero and the special values. A numeric(p,s) column rounds
+ *  away those beyond s. */
+CERD_EXTERN int cerd_numeric_fraction_digits(const cerd_numeric *n);
+
 /** @} */
 
 /* ------------------------------------------------------------------------------ */

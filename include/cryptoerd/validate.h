@@ -4,8 +4,8 @@
  *        numeric precision, integer ranges, text encoding and every CHECK constraint.
  *
  * The CHECK constraints of the schema are compiled by tools/cerdgen from PostgreSQL's
- * parse tree into expression trees (::cerd_expr) held by each table's descriptor, and
- * evaluated here with SQL's three-valued logic: a CHECK passes when its result is true
+ * parse tree into expression trees held (opaque) by each table's descriptor, and
+ * evaluated with SQL's three-valued logic: a CHECK passes when its result is true
  * or NULL. Insert, update and upsert validate their row first (see
  * cerd_conn_set_validation()); a row that fails is refused with ::CERD_EINVALID before
  * any round trip, and every violation is reported at once.
@@ -20,7 +20,7 @@
  * letters is the usual one, not a Turkic one). A CHECK is left to the server only when
  * the client cannot know a value it reads: a column an update does not set, an
  * absent column whose default is not a constant, or a numeric result beyond
- * ::CERD_NUMERIC_MAX_GROUPS groups.
+ * ::CERD_NUMERIC_MAX_DIGITS significant digits.
  */
 #ifndef CRYPTOERD_VALIDATE_H
 #define CRYPTOERD_VALIDATE_H
@@ -34,103 +34,6 @@
 #include <cryptoerd/types.h>
 
 CERD_BEGIN_DECLS
-
-/** Node kinds of a compiled CHECK expression. Values are append-only. */
-typedef enum cerd_expr_op {
-    CERD_EXPR_COLUMN = 1,  /**< The value of column @c column of the row. */
-    CERD_EXPR_CONST,       /**< A constant of type @c type (see ::cerd_expr), or SQL NULL. */
-    CERD_EXPR_AND,         /**< args[0] AND args[1] AND ... (three-valued, left to right,
-                                stopping at the first false). */
-    CERD_EXPR_OR,          /**< args[0] OR args[1] OR ... (three-valued, left to right,
-                                stopping at the first true). */
-    CERD_EXPR_NOT,         /**< NOT args[0]. */
-    CERD_EXPR_EQ,          /**< args[0] = args[1]. */
-    CERD_EXPR_NE,          /**< args[0] <> args[1]. */
-    CERD_EXPR_LT,          /**< args[0] < args[1]. */
-    CERD_EXPR_LE,          /**< args[0] <= args[1]. */
-    CERD_EXPR_GT,          /**< args[0] > args[1]. */
-    CERD_EXPR_GE,          /**< args[0] >= args[1]. */
-    CERD_EXPR_BETWEEN,     /**< args[0] BETWEEN args[1] AND args[2], that is
-                                args[0] >= args[1] AND args[0] <= args[2]
-                                (NOT BETWEEN: under NOT). */
-    CERD_EXPR_IN,          /**< args[0] IN (args[1], ..., args[nargs-1]). */
-    CERD_EXPR_IS_NULL,     /**< args[0] IS NULL. */
-    CERD_EXPR_IS_NOT_NULL, /**< args[0] IS NOT NULL. */
-    CERD_EXPR_ADD,         /**< args[0] + args[1] (numeric or integer). */
-    CERD_EXPR_SUB,         /**< args[0] - args[1]. */
-    CERD_EXPR_MUL,         /**< args[0] * args[1]. */
-    CERD_EXPR_DIV,         /**< args[0] / args[1] (integers only: truncates toward zero). */
-    CERD_EXPR_NEG,         /**< - args[0]. */
-    CERD_EXPR_REGEX,       /**< args[0] ~ args[1] (POSIX regular expression, case-sensitive;
-                                args[1] a text constant). */
-    CERD_EXPR_IREGEX,      /**< args[0] ~* args[1] (case-insensitive). */
-    CERD_EXPR_FUNC,        /**< Function @c func (named by @c text) applied to args. */
-    CERD_EXPR_MOD          /**< args[0] % args[1] (integers only). */
-} cerd_expr_op;
-
-/** The functions a ::CERD_EXPR_FUNC node may call. Values are append-only. */
-typedef enum cerd_expr_func {
-    CERD_FUNC_CARDINALITY = 1, /**< cardinality(array): number of elements (int4). */
-    CERD_FUNC_ARRAY_LENGTH,    /**< array_length(array, dimension): int4, NULL for an empty
-                                    array or a dimension other than 1. */
-    CERD_FUNC_CHAR_LENGTH,     /**< char_length(text) (also length, character_length):
-                                    characters (int4). */
-    CERD_FUNC_OCTET_LENGTH     /**< octet_length(text): bytes (int4). */
-} cerd_expr_func;
-
-/**
- * Where a regular-expression node keeps its compiled pattern: static storage, zero
- * before first use, which the runtime fills once (thread-safe) and keeps for the life
- * of the process. Internal: never read or written by programs.
- */
-typedef struct cerd_regex_cache {
-    void *compiled; /**< The compiled pattern, or NULL before first use. */
-} cerd_regex_cache;
-
-/**
- * One node of a compiled CHECK expression. Generated as static constant data.
- *
- * Constants are typed once, by the generator, so evaluation parses nothing: an
- * integer, boolean or timestamptz constant is @c ival (::CERD_TYPE_INT32,
- * ::CERD_TYPE_INT64, ::CERD_TYPE_BOOL 0/1, ::CERD_TYPE_TIMESTAMPTZ microseconds since
- * 1970), a numeric one @c num, a text one @c text and @c len; @c text always holds the
- * constant as the schema wrote it, and is NULL for SQL NULL.
- */
-typedef struct cerd_expr {
-    cerd_expr_op op;                    /**< Node kind. */
-    cerd_type type;                     /**< Result type (::CERD_TYPE_BOOL for predicates;
-                                             for constants: their type). */
-    int16_t column;                     /**< ::CERD_EXPR_COLUMN: column index; else -1. */
-    uint16_t nargs;                     /**< Number of @c args. */
-    const char *text;                   /**< Constant's text (NULL: SQL NULL), function
-                                             name, or NULL. */
-    const struct cerd_expr *const *args; /**< Operands. */
-    int64_t ival;                       /**< Integer, boolean or timestamptz constant. */
-    const cerd_numeric *num;            /**< Numeric constant. */
-    uint32_t len;                       /**< Text constant: its length in bytes. */
-    cerd_expr_func func;                /**< ::CERD_EXPR_FUNC: the function. */
-    cerd_regex_cache *regex;            /**< ::CERD_EXPR_REGEX, ::CERD_EXPR_IREGEX: cache of
-                                             the compiled pattern (NULL: compiled at
-                                             every evaluation). */
-} cerd_expr;
-
-/**
- * A compiled CHECK constraint.
- *
- * On insert, a column the row leaves absent gets its DEFAULT; @c defaults holds that
- * default as a constant for each column the CHECK reads (NULL where the column has no
- * default or one that is not a constant, such as now()). A CHECK that reads an absent
- * column whose default is not known here is left to the server.
- */
-struct cerd_check {
-    const char *name;          /**< Constraint name, as in the schema. */
-    const char *sql;           /**< Its expression as written in the schema. */
-    uint16_t ncolumns;         /**< Number of columns it reads. */
-    const uint16_t *columns;   /**< Indexes of the columns it reads, ascending. */
-    const cerd_expr *expr;     /**< The expression. */
-    const cerd_expr *const *defaults; /**< Per column of @c columns: its constant DEFAULT,
-                                           or NULL; the array itself may be NULL. */
-};
 
 /** What kind of rule a violation broke. */
 typedef enum cerd_violation_kind {
@@ -205,6 +108,13 @@ typedef enum cerd_validate_mode {
  */
 CERD_EXTERN int cerd_row_validate(cerd_violations *out, const cerd_table *t, const void *row,
                                   cerd_validate_mode mode);
+
+/**
+ * The name of a compiled CHECK constraint of a descriptor (cerd_table::checks[k]), as
+ * the schema names it and as ::cerd_violation::constraint reports it; the checks are
+ * otherwise opaque. NULL for NULL.
+ */
+CERD_EXTERN const char *cerd_check_name(const cerd_check *check);
 
 /** Releases what a ::cerd_violations holds and zeroes it. Accepts NULL. */
 CERD_EXTERN void cerd_violations_free(cerd_violations *v);

@@ -282,7 +282,7 @@ static void collect(cerd__fac_row *r, const cerd_expr *e)
 
 /* ================================================================== evaluation */
 
-/* Enough of SQL's evaluation to steer repairs; cerd_row_validate gives the verdict. */
+/* Values as the forcing reads them; cerd_row_validate gives the verdict. */
 typedef enum vkind { V_NULL, V_NUM, V_TEXT, V_BOOL, V_UNKNOWN } vkind;
 
 typedef struct val {
@@ -303,52 +303,6 @@ static val v_unknown(void)
     return v;
 }
 
-static val v_bool(int tri) /* -1 NULL, 0 false, 1 true */
-{
-    val v = v_unknown();
-    v.kind = tri < 0 ? V_NULL : V_BOOL;
-    v.b = tri > 0;
-    return v;
-}
-
-static val column_value(const cerd__fac_row *r, const void *row, int col)
-{
-    const cerd_table *t = r->t;
-    val v = v_unknown();
-    int64_t ts;
-
-    if (cerd__fac_is_null(t, col, row)) {
-        v.kind = V_NULL;
-        return v;
-    }
-    switch (t->columns[col].type) {
-    case CERD_TYPE_INT32:
-    case CERD_TYPE_INT64:
-    case CERD_TYPE_NUMERIC:
-        if (cerd__fac_get_numeric(t, col, row, &v.num))
-            v.kind = V_NUM;
-        break;
-    case CERD_TYPE_TIMESTAMPTZ:
-        if (cerd__fac_get_timestamp(t, col, row, &ts)) {
-            cerd_numeric_from_int64(&v.num, ts);
-            v.kind = V_NUM;
-            v.is_ts = true;
-        }
-        break;
-    case CERD_TYPE_TEXT:
-        v.text = cerd__fac_get_text(t, col, row);
-        v.kind = V_TEXT;
-        break;
-    case CERD_TYPE_BOOL:
-        if (cerd__fac_get_bool(t, col, row, &v.b))
-            v.kind = V_BOOL;
-        break;
-    default:
-        break;
-    }
-    return v;
-}
-
 static int compare(const val *a, const val *b, bool *ok)
 {
     *ok = true;
@@ -362,184 +316,49 @@ static int compare(const val *a, const val *b, bool *ok)
     return 0;
 }
 
-static int tri_of(const val *v) /* -1 NULL, 0 false, 1 true, 2 unknown */
-{
-    if (v->kind == V_NULL)
-        return -1;
-    if (v->kind == V_BOOL)
-        return v->b;
-    return 2;
-}
-
+/* The value of e for row by the one evaluator of lib/expr.c, read raw (a NULL field is
+   NULL), as the forcing below reads it: integers, numerics and timestamps (in
+   microseconds) as numerics, copied out of the evaluator; texts borrowed. What the
+   evaluator cannot decide, or would fail on, is unknown here. */
 static val eval(const cerd__fac_row *r, const void *row, const cerd_expr *e)
 {
-    val a, b;
-    int col;
+    cerd__expr_ctx x;
+    cerd__val v;
+    val out = v_unknown();
 
     if (!e)
-        return v_unknown();
-    switch (e->op) {
-    case CERD_EXPR_COLUMN:
-        if ((col = col_of(r->t, e)) < 0)
-            return v_unknown();
-        return column_value(r, row, col);
-    case CERD_EXPR_CONST: {
-        val v = v_unknown();
-        if (!e->text) {
-            v.kind = V_NULL;
-            return v;
-        }
-        switch (e->type) {
-        case CERD_TYPE_BOOL:
-            v.kind = V_BOOL;
-            v.b = e->ival != 0;
-            break;
-        case CERD_TYPE_TEXT:
-            v.kind = V_TEXT;
-            v.text = e->text;
-            break;
-        case CERD_TYPE_TIMESTAMPTZ:
-            cerd_numeric_from_int64(&v.num, e->ival);
-            v.kind = V_NUM;
-            v.is_ts = true;
-            break;
-        default:
-            if (const_num(e, &v.num))
-                v.kind = V_NUM;
-            break;
-        }
-        return v;
-    }
-    case CERD_EXPR_NEG:
-        a = eval(r, row, e->nargs ? e->args[0] : NULL);
-        if (a.kind == V_NUM)
-            num_negate(&a.num);
-        return a;
-    case CERD_EXPR_NOT: {
-        int x;
-        a = eval(r, row, e->nargs ? e->args[0] : NULL);
-        x = tri_of(&a);
-        return x == 2 ? v_unknown() : x < 0 ? v_bool(-1) : v_bool(!x);
-    }
-    case CERD_EXPR_AND:
-    case CERD_EXPR_OR: {
-        bool is_and = e->op == CERD_EXPR_AND, any_null = false, any_unknown = false;
-        for (int i = 0; i < e->nargs; i++) {
-            val x = eval(r, row, e->args[i]);
-            int t = tri_of(&x);
-            if (t == 2)
-                any_unknown = true;
-            else if (t < 0)
-                any_null = true;
-            else if (t == (is_and ? 0 : 1))
-                return v_bool(t);
-        }
-        if (any_unknown)
-            return v_unknown();
-        return any_null ? v_bool(-1) : v_bool(is_and ? 1 : 0);
-    }
-    case CERD_EXPR_IS_NULL:
-    case CERD_EXPR_IS_NOT_NULL:
-        a = eval(r, row, e->nargs ? e->args[0] : NULL);
-        if (a.kind == V_UNKNOWN)
-            return v_unknown();
-        return v_bool((a.kind == V_NULL) == (e->op == CERD_EXPR_IS_NULL));
-    case CERD_EXPR_IN: {
-        bool any_null = false, ok;
-        if (e->nargs < 2)
-            return v_unknown();
-        a = eval(r, row, e->args[0]);
-        if (a.kind == V_NULL)
-            return v_bool(-1);
-        if (a.kind == V_UNKNOWN)
-            return v_unknown();
-        for (int i = 1; i < e->nargs; i++) {
-            b = eval(r, row, e->args[i]);
-            if (b.kind == V_NULL) {
-                any_null = true;
-                continue;
-            }
-            if (compare(&a, &b, &ok) == 0 && ok)
-                return v_bool(1);
-            if (!ok)
-                return v_unknown();
-        }
-        return v_bool(any_null ? -1 : 0);
-    }
-    case CERD_EXPR_BETWEEN: {
-        val lo, hi;
-        bool ok1, ok2;
-        if (e->nargs != 3)
-            return v_unknown();
-        a = eval(r, row, e->args[0]);
-        lo = eval(r, row, e->args[1]);
-        hi = eval(r, row, e->args[2]);
-        if (a.kind == V_UNKNOWN || lo.kind == V_UNKNOWN || hi.kind == V_UNKNOWN)
-            return v_unknown();
-        if (a.kind == V_NULL || lo.kind == V_NULL || hi.kind == V_NULL)
-            return v_bool(-1);
-        int c1 = compare(&a, &lo, &ok1), c2 = compare(&a, &hi, &ok2);
-        if (!ok1 || !ok2)
-            return v_unknown();
-        return v_bool(c1 >= 0 && c2 <= 0);
-    }
-    case CERD_EXPR_FUNC:
-        if (func_is(e, FN_LEN) && (col = col_of(r->t, e->args[0])) >= 0
-            && r->t->columns[col].type == CERD_TYPE_TEXT) {
-            const char *s = cerd__fac_get_text(r->t, col, row);
-            val v = v_unknown();
-            if (!s)
-                return v_bool(-1);
-            cerd_numeric_from_int64(&v.num, (int64_t)cerd_text_chars(s, strlen(s)));
-            v.kind = V_NUM;
-            return v;
-        }
-        if (func_is(e, FN_CARD) && (col = col_of(r->t, e->args[0])) >= 0) {
-            const char *f = (const char *)row + r->t->columns[col].offset;
-            val v = v_unknown();
-            size_t n;
-            if (cerd__fac_is_null(r->t, col, row))
-                return v_bool(-1);
-            if (r->t->columns[col].type == CERD_TYPE_INT32_ARRAY)
-                n = ((const cerd_int32_array *)f)->count;
-            else if (r->t->columns[col].type == CERD_TYPE_TEXT_ARRAY)
-                n = ((const cerd_text_array *)f)->count;
-            else
-                return v_unknown();
-            /* cardinality of an empty array is 0, array_length's is NULL */
-            if (n == 0 && e->func != CERD_FUNC_CARDINALITY)
-                return v_bool(-1);
-            cerd_numeric_from_int64(&v.num, (int64_t)n);
-            v.kind = V_NUM;
-            return v;
-        }
-        return v_unknown();
+        return out;
+    cerd__expr_init_raw(&x, r->t, row);
+    v = cerd__expr_eval(&x, e);
+    switch (v.kind) {
+    case CERD__V_NULL:
+        out.kind = V_NULL;
+        break;
+    case CERD__V_BOOL:
+        out.kind = V_BOOL;
+        out.b = v.u.i != 0;
+        break;
+    case CERD__V_INT:
+        cerd_numeric_from_int64(&out.num, v.u.i);
+        out.kind = V_NUM;
+        break;
+    case CERD__V_NUM:
+        out.num = *v.u.n;
+        out.kind = V_NUM;
+        break;
+    case CERD__V_TS:
+        cerd_numeric_from_int64(&out.num, v.u.i);
+        out.kind = V_NUM;
+        out.is_ts = true;
+        break;
+    case CERD__V_TEXT:
+        out.text = v.u.s;
+        out.kind = V_TEXT;
+        break;
     default:
         break;
     }
-    if (is_cmp(e->op) && e->nargs == 2) {
-        bool ok;
-        int c;
-        a = eval(r, row, e->args[0]);
-        b = eval(r, row, e->args[1]);
-        if (a.kind == V_UNKNOWN || b.kind == V_UNKNOWN)
-            return v_unknown();
-        if (a.kind == V_NULL || b.kind == V_NULL)
-            return v_bool(-1);
-        c = compare(&a, &b, &ok);
-        if (!ok)
-            return v_unknown();
-        switch (e->op) {
-        case CERD_EXPR_EQ: return v_bool(c == 0);
-        case CERD_EXPR_NE: return v_bool(c != 0);
-        case CERD_EXPR_LT: return v_bool(c < 0);
-        case CERD_EXPR_LE: return v_bool(c <= 0);
-        case CERD_EXPR_GT: return v_bool(c > 0);
-        case CERD_EXPR_GE: return v_bool(c >= 0);
-        default: break;
-        }
-    }
-    return v_unknown();
+    return out;
 }
 
 /* ================================================================== forcing */

@@ -12,6 +12,7 @@
 #include "cryptoerd/row.h"
 #include "cryptoerd/types.h"
 #include "cryptoerd/validate.h"
+#include "ops/expr.h"
 
 /* Exact scaled integers: a value v at scale s is the integer v * 10^s. 38 digits fit. */
 __extension__ typedef __int128 cerd__i128;

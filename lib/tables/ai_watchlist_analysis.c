@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_watchlist_analysis.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_ai_watchlist_analysis) <= UINT16_MAX,
                "the offsets of cerd_ai_watchlist_analysis must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/assets.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_assets) <= UINT16_MAX,
                "the offsets of cerd_assets must fit cerd_column::offset");

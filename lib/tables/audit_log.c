@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/audit_log.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_audit_log) <= UINT16_MAX,
                "the offsets of cerd_audit_log must fit cerd_column::offset");

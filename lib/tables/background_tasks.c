@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/background_tasks.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_background_tasks) <= UINT16_MAX,
                "the offsets of cerd_background_tasks must fit cerd_column::offset");

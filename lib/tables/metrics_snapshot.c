@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/metrics_snapshot.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_metrics_snapshot) <= UINT16_MAX,
                "the offsets of cerd_metrics_snapshot must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/model_jobs.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_model_jobs) <= UINT16_MAX,
                "the offsets of cerd_model_jobs must fit cerd_column::offset");

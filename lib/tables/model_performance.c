@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/model_performance.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_model_performance) <= UINT16_MAX,
                "the offsets of cerd_model_performance must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/notifications.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_notifications) <= UINT16_MAX,
                "the offsets of cerd_notifications must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/portfolio_assets.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_portfolio_assets) <= UINT16_MAX,
                "the offsets of cerd_portfolio_assets must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/price_data.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_price_data) <= UINT16_MAX,
                "the offsets of cerd_price_data must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/recommendations.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_recommendations) <= UINT16_MAX,
                "the offsets of cerd_recommendations must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/sector_rotation_flows.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_sector_rotation_flows) <= UINT16_MAX,
                "the offsets of cerd_sector_rotation_flows must fit cerd_column::offset");

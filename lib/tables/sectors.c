@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/sectors.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_sectors) <= UINT16_MAX,
                "the offsets of cerd_sectors must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/signal_alerts.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_signal_alerts) <= UINT16_MAX,
                "the offsets of cerd_signal_alerts must fit cerd_column::offset");

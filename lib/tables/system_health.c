@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/system_health.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_system_health) <= UINT16_MAX,
                "the offsets of cerd_system_health must fit cerd_column::offset");

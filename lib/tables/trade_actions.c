@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/trade_actions.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_trade_actions) <= UINT16_MAX,
                "the offsets of cerd_trade_actions must fit cerd_column::offset");

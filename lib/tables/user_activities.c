@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/user_activities.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_user_activities) <= UINT16_MAX,
                "the offsets of cerd_user_activities must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/user_feedback.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_user_feedback) <= UINT16_MAX,
                "the offsets of cerd_user_feedback must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/users.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_users) <= UINT16_MAX,
                "the offsets of cerd_users must fit cerd_column::offset");

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/watchlist_assets.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_watchlist_assets) <= UINT16_MAX,
                "the offsets of cerd_watchlist_assets must fit cerd_column::offset");

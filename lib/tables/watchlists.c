@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/watchlists.h>
-#include <cryptoerd/validate.h>
+#include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_watchlists) <= UINT16_MAX,
                "the offsets of cerd_watchlists must fit cerd_column::offset");

@@ -10,13 +10,16 @@
    rounded. Everything here is integer arithmetic on the stack: no allocation, no
    floating point. */
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "types/numeric_internal.h"
 #include "cryptoerd/types.h"
+#include "types/numeric_internal.h"
 #include "util/error_internal.h"
 
 #define NBASE 10000
@@ -64,22 +67,13 @@ static int leading_zeros(uint16_t g)
 
 static int trailing_zeros(uint16_t g)
 {
-    int z = 0;
-    if (g == 0)
-        return DEC_DIGITS;
-    while (g % 10 == 0) {
-        g /= 10;
-        z++;
-    }
-    return z;
+    return cerd__group_trailing_zeros(g);
 }
 
 /* Significant decimal digits of normalised groups (first and last non-zero). */
 static int significant_digits(const uint16_t *g, int n)
 {
-    if (n == 0)
-        return 0;
-    return n * DEC_DIGITS - leading_zeros(g[0]) - trailing_zeros(g[n - 1]);
+    return n == 0 ? 0 : cerd__sig_digits(g, n);
 }
 
 /* How many of a caller's struct's groups are usable: 0..MAX_GROUPS. */
@@ -837,4 +831,548 @@ int cerd__numeric_recv(cerd_numeric *out, const char *data, int len)
     out->sign = sign;
     out->dscale = dscale;
     return 0;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Arithmetic: add_var / sub_var / mul_var / div_var with PostgreSQL 15's rules for
+   NaN and the infinities, exact (nothing is rounded but a quotient, to the scale asked
+   for). */
+
+/* Widest intermediate of an addition, in groups: wider operands are further apart than
+   any result of MAX_DIGITS significant digits can span. */
+#define WIDE_GROUPS 64
+
+_Static_assert((WIDE_GROUPS - 2) * DEC_DIGITS > 2 * CERD_NUMERIC_MAX_DIGITS + DEC_DIGITS,
+               "WIDE_GROUPS must span two operands that overlap");
+
+/* Whether n is a value the arithmetic can read: a valid sign, 0..MAX_GROUPS groups,
+   each below NBASE. */
+static bool operand_ok(const cerd_numeric *n)
+{
+    if (!n)
+        return false;
+    if (is_special(n->sign))
+        return true;
+    if ((n->sign != CERD_NUMERIC_POS && n->sign != CERD_NUMERIC_NEG) || n->ngroups < 0 ||
+        n->ngroups > CERD_NUMERIC_MAX_GROUPS)
+        return false;
+    for (int i = 0; i < n->ngroups; i++)
+        if (n->digits[i] >= NBASE)
+            return false;
+    return true;
+}
+
+void cerd__numeric_strip(cerd_numeric *out, const cerd_numeric *n)
+{
+    int first = 0, last = clamp_groups(n) - 1;
+    cerd_numeric r = *n;
+    if (is_special(n->sign)) {
+        *out = r;
+        return;
+    }
+    while (first <= last && n->digits[first] == 0)
+        first++;
+    while (last >= first && n->digits[last] == 0)
+        last--;
+    memset(r.digits, 0, sizeof r.digits);
+    if (first > last) {
+        r.ngroups = 0;
+        r.weight = 0;
+        r.sign = CERD_NUMERIC_POS;
+    } else {
+        r.ngroups = (int16_t)(last - first + 1);
+        r.weight = (int16_t)(n->weight - first);
+        memcpy(r.digits, n->digits + first, (size_t)r.ngroups * sizeof *r.digits);
+    }
+    *out = r;
+}
+
+static bool neg_finite(const cerd_numeric *n)
+{
+    return n->sign == CERD_NUMERIC_NEG && n->ngroups > 0;
+}
+
+/* Writes magnitude groups g[0..n) (most significant first; g[0] at weight `weight`) as
+   a normalised numeric. CERD_ERANGE when it has more than MAX_DIGITS significant digits
+   or its weight does not fit. */
+static int set_groups(cerd_numeric *out, const int32_t *g, int n, int weight, bool neg,
+                      int dscale)
+{
+    int first = 0, last = n - 1, ng;
+    uint16_t d[WIDE_GROUPS + 1];
+    while (first <= last && g[first] == 0)
+        first++;
+    while (last >= first && g[last] == 0)
+        last--;
+    if (dscale > DSCALE_MAX)
+        return CERD_ERANGE;
+    if (first > last) {
+        memset(out, 0, sizeof *out);
+        out->dscale = (uint16_t)dscale;
+        return 0;
+    }
+    ng = last - first + 1;
+    if (ng > WIDE_GROUPS + 1)
+        return CERD_ERANGE;
+    for (int i = 0; i < ng; i++)
+        d[i] = (uint16_t)g[first + i];
+    if (ng > CERD_NUMERIC_MAX_GROUPS || cerd__sig_digits(d, ng) > CERD_NUMERIC_MAX_DIGITS ||
+        weight - first > INT16_MAX || weight - first < INT16_MIN ||
+        cerd__frac_digits(d, ng, weight - first) > dscale)
+        return CERD_ERANGE;
+    memset(out, 0, sizeof *out);
+    memcpy(out->digits, d, (size_t)ng * sizeof *d);
+    out->ngroups = (int16_t)ng;
+    out->weight = (int16_t)(weight - first);
+    out->sign = neg ? CERD_NUMERIC_NEG : CERD_NUMERIC_POS;
+    out->dscale = (uint16_t)dscale;
+    return 0;
+}
+
+static int add_sub(cerd_numeric *out, const cerd_numeric *a0, const cerd_numeric *b0,
+                   bool subtract)
+{
+    cerd_numeric a, b;
+    int32_t g[WIDE_GROUPS + 1];
+    int hi, lo, width, dscale;
+    bool aneg, bneg, neg = false;
+
+    if (!operand_ok(a0) || !operand_ok(b0))
+        return CERD_EMISUSE;
+    cerd__numeric_strip(&a, a0);
+    cerd__numeric_strip(&b, b0);
+    if (is_special(a.sign) || is_special(b.sign)) {
+        uint16_t sa = a.sign, sb = b.sign;
+        if (subtract && sb == CERD_NUMERIC_PINF)
+            sb = CERD_NUMERIC_NINF;
+        else if (subtract && sb == CERD_NUMERIC_NINF)
+            sb = CERD_NUMERIC_PINF;
+        if (sa == CERD_NUMERIC_NAN || sb == CERD_NUMERIC_NAN)
+            set_special(out, CERD_NUMERIC_NAN);
+        else if (is_special(sa) && is_special(sb))
+            set_special(out, sa == sb ? sa : CERD_NUMERIC_NAN); /* inf - inf */
+        else
+            set_special(out, is_special(sa) ? sa : sb);
+        return 0;
+    }
+    aneg = neg_finite(&a);
+    bneg = neg_finite(&b) != subtract;
+    dscale = a.dscale > b.dscale ? a.dscale : b.dscale;
+    if (a.ngroups == 0 && b.ngroups == 0)
+        return set_groups(out, NULL, 0, 0, false, dscale);
+    hi = a.ngroups ? a.weight : b.weight;
+    if (b.ngroups && b.weight > hi)
+        hi = b.weight;
+    lo = a.ngroups ? a.weight - a.ngroups + 1 : b.weight - b.ngroups + 1;
+    if (b.ngroups && b.weight - b.ngroups + 1 < lo)
+        lo = b.weight - b.ngroups + 1;
+    width = hi - lo + 2; /* one more group for a carry */
+    if (width > WIDE_GROUPS + 1)
+        return CERD_ERANGE; /* both non-zero and too far apart for MAX_DIGITS */
+    memset(g, 0, sizeof g);
+    /* g[0] has weight hi + 1 */
+    for (int i = 0; i < a.ngroups; i++)
+        g[hi + 1 - (a.weight - i)] += aneg ? -(int32_t)a.digits[i] : a.digits[i];
+    for (int i = 0; i < b.ngroups; i++)
+        g[hi + 1 - (b.weight - i)] += bneg ? -(int32_t)b.digits[i] : b.digits[i];
+    /* the sign of the result is that of its most significant non-zero group */
+    for (int i = 0; i < width; i++)
+        if (g[i]) {
+            neg = g[i] < 0;
+            break;
+        }
+    if (neg)
+        for (int i = 0; i < width; i++)
+            g[i] = -g[i];
+    for (int i = width - 1; i > 0; i--) {
+        if (g[i] < 0) {
+            g[i] += NBASE;
+            g[i - 1]--;
+        } else if (g[i] >= NBASE) {
+            g[i] -= NBASE;
+            g[i - 1]++;
+        }
+    }
+    return set_groups(out, g, width, hi + 1, neg, dscale);
+}
+
+int cerd__numeric_add(cerd_numeric *out, const cerd_numeric *a, const cerd_numeric *b)
+{
+    return add_sub(out, a, b, false);
+}
+
+int cerd__numeric_sub(cerd_numeric *out, const cerd_numeric *a, const cerd_numeric *b)
+{
+    return add_sub(out, a, b, true);
+}
+
+int cerd__numeric_mul(cerd_numeric *out, const cerd_numeric *a0, const cerd_numeric *b0)
+{
+    cerd_numeric a, b;
+    int32_t g[2 * CERD_NUMERIC_MAX_GROUPS + 1] = {0};
+    int64_t acc[2 * CERD_NUMERIC_MAX_GROUPS + 1];
+    int n, dscale;
+
+    if (!operand_ok(a0) || !operand_ok(b0))
+        return CERD_EMISUSE;
+    cerd__numeric_strip(&a, a0);
+    cerd__numeric_strip(&b, b0);
+    if (is_special(a.sign) || is_special(b.sign)) {
+        if (a.sign == CERD_NUMERIC_NAN || b.sign == CERD_NUMERIC_NAN)
+            set_special(out, CERD_NUMERIC_NAN);
+        else if ((!is_special(a.sign) && a.ngroups == 0) ||
+                 (!is_special(b.sign) && b.ngroups == 0))
+            set_special(out, CERD_NUMERIC_NAN); /* infinity * 0 */
+        else {
+            bool na = a.sign == CERD_NUMERIC_NINF || a.sign == CERD_NUMERIC_NEG;
+            bool nb = b.sign == CERD_NUMERIC_NINF || b.sign == CERD_NUMERIC_NEG;
+            set_special(out, na != nb ? CERD_NUMERIC_NINF : CERD_NUMERIC_PINF);
+        }
+        return 0;
+    }
+    n = a.ngroups + b.ngroups;
+    dscale = a.dscale + b.dscale;
+    if (a.ngroups == 0 || b.ngroups == 0) {
+        if (dscale > DSCALE_MAX)
+            dscale = DSCALE_MAX; /* zero has no digit to lose */
+        return set_groups(out, NULL, 0, 0, false, dscale);
+    }
+    memset(acc, 0, sizeof acc);
+    /* acc[i + j + 1] gets a[i] * b[j]; acc[0] has weight a.weight + b.weight + 1 */
+    for (int i = 0; i < a.ngroups; i++)
+        for (int j = 0; j < b.ngroups; j++)
+            acc[i + j + 1] += (int64_t)a.digits[i] * b.digits[j];
+    for (int i = n - 1; i > 0; i--) {
+        acc[i - 1] += acc[i] / NBASE;
+        acc[i] %= NBASE;
+    }
+    for (int i = 0; i < n; i++)
+        g[i] = (int32_t)acc[i];
+    if (dscale > DSCALE_MAX) {
+        /* PostgreSQL would round to DSCALE_MAX places; refuse only when that loses a
+           digit */
+        int ng = 0;
+        while (ng < n - 1 && g[n - 1 - ng] == 0)
+            ng++; /* both operands are non-zero: so is some group */
+        {
+            uint16_t last = (uint16_t)g[n - 1 - ng];
+            int64_t places = (int64_t)(n - 1 - ng - (a.weight + b.weight + 1)) * DEC_DIGITS -
+                             cerd__group_trailing_zeros(last);
+            if (places > DSCALE_MAX)
+                return CERD_ERANGE;
+        }
+        dscale = DSCALE_MAX;
+    }
+    return set_groups(out, g, n, a.weight + b.weight + 1, neg_finite(&a) != neg_finite(&b),
+                      dscale);
+}
+
+/* |n| = *mag * 10^*exp with *mag < 10^MAX_DIGITS (n finite, normalised, non-zero). */
+__extension__ typedef unsigned __int128 u128;
+
+static void to_scaled(const cerd_numeric *n, u128 *mag, int64_t *exp)
+{
+    u128 m = 0;
+    int last = n->ngroups - 1, tz = trailing_zeros(n->digits[last]);
+    /* the last group without its trailing zeros, so that m stays below 10^MAX_DIGITS */
+    for (int i = 0; i < last; i++)
+        m = m * NBASE + n->digits[i];
+    m = m * (NBASE / pow10_tab[tz]) + n->digits[last] / pow10_tab[tz];
+    *exp = (int64_t)(n->weight - last) * DEC_DIGITS + tz;
+    *mag = m;
+}
+
+/* 10 * *r + d = q * B + *r' with *r < B < 2^127: returns q (0..9), sets *r = r'. */
+static unsigned div_step(u128 *r, unsigned d, u128 B)
+{
+    u128 x = *r, acc = d;
+    unsigned q = 0;
+    if (acc >= B) { /* only when B <= 9 */
+        q += (unsigned)(acc / B);
+        acc %= B;
+    }
+    for (int i = 0; i < 10; i++) { /* acc = (acc + x) mod B, counting the wraps */
+        if (acc >= B - x) {
+            acc -= B - x;
+            q++;
+        } else {
+            acc += x;
+        }
+    }
+    *r = acc;
+    return q;
+}
+
+/* Decimal digits of a quotient kept at most: more, with a remainder left, always means
+   more than MAX_DIGITS significant digits after rounding (a run of 9s a carry could
+   wipe out is at most 2 * MAX_DIGITS long). */
+#define QUOTIENT_DIGITS (4 * CERD_NUMERIC_MAX_DIGITS)
+
+int cerd__numeric_div(cerd_numeric *out, const cerd_numeric *a0, const cerd_numeric *b0,
+                      int scale)
+{
+    cerd_numeric a, b;
+    u128 A, B, q0, r;
+    int64_t ea, eb, top, pos, keep_lo;
+    uint8_t dig[QUOTIENT_DIGITS + 48];
+    int nd = 0, first, last;
+    bool neg;
+
+    if (!operand_ok(a0) || !operand_ok(b0) || scale < -DSCALE_MAX || scale > DSCALE_MAX)
+        return CERD_EMISUSE;
+    cerd__numeric_strip(&a, a0);
+    cerd__numeric_strip(&b, b0);
+    if (is_special(a.sign) || is_special(b.sign)) {
+        if (a.sign == CERD_NUMERIC_NAN || b.sign == CERD_NUMERIC_NAN) {
+            set_special(out, CERD_NUMERIC_NAN);
+            return 0;
+        }
+        if (is_special(a.sign)) {
+            if (is_special(b.sign)) {
+                set_special(out, CERD_NUMERIC_NAN); /* inf / inf */
+                return 0;
+            }
+            if (b.ngroups == 0)
+                return CERD_EINVALID; /* division by zero */
+            set_special(out, (a.sign == CERD_NUMERIC_PINF) != neg_finite(&b)
+                                 ? CERD_NUMERIC_PINF
+                                 : CERD_NUMERIC_NINF);
+            return 0;
+        }
+        /* finite / infinity: zero */
+        memset(out, 0, sizeof *out);
+        out->dscale = (uint16_t)(scale > 0 ? scale : 0);
+        return 0;
+    }
+    if (b.ngroups == 0)
+        return CERD_EINVALID;
+    if (cerd__sig_digits(a.digits, a.ngroups) > CERD_NUMERIC_MAX_DIGITS ||
+        cerd__sig_digits(b.digits, b.ngroups) > CERD_NUMERIC_MAX_DIGITS)
+        return CERD_ERANGE;
+    memset(out, 0, sizeof *out);
+    out->dscale = (uint16_t)(scale > 0 ? scale : 0);
+    if (a.ngroups == 0)
+        return 0;
+    neg = neg_finite(&a) != neg_finite(&b);
+    to_scaled(&a, &A, &ea);
+    to_scaled(&b, &B, &eb);
+
+    /* |a / b| = (A / B) * 10^(ea - eb): the digits of q0 = A / B, then those of the
+       remainder's fraction, down to place -(scale + 1), the one that decides rounding
+       (half away from zero: up when it is 5 or more). */
+    q0 = A / B;
+    r = A % B;
+    {
+        char tmp[48];
+        int n = 0;
+        u128 q = q0;
+        do {
+            tmp[n++] = (char)(q % 10);
+            q /= 10;
+        } while (q);
+        while (n)
+            dig[nd++] = (uint8_t)tmp[--n];
+    }
+    top = ea - eb + nd - 1; /* place of dig[0] */
+    keep_lo = -(int64_t)scale;   /* the lowest place kept */
+    /* while a digit at or above place keep_lo - 1 is missing and the remainder is not
+       zero: one more fractional digit */
+    for (pos = top - nd; pos >= keep_lo - 1 && r != 0; pos--) {
+        int lead = 0;
+        while (lead < nd && dig[lead] == 0)
+            lead++;
+        if (nd - lead >= QUOTIENT_DIGITS || nd >= (int)sizeof dig - 2)
+            return CERD_ERANGE;
+        dig[nd++] = (uint8_t)div_step(&r, 0, B);
+    }
+    /* digits are dig[i] at place top - i; round at keep_lo */
+    {
+        int64_t cut = top - keep_lo + 1; /* number of digits kept: indexes 0..cut-1 */
+        int up = 0;
+        int32_t g[QUOTIENT_DIGITS / DEC_DIGITS + 16];
+        int64_t lowp, e0;
+        int ng, gi;
+        if (cut < 0) {
+            return 0; /* the first digit is below the rounding place: zero */
+        }
+        if (cut < nd)
+            up = dig[cut] >= 5;
+        if (cut < nd)
+            nd = (int)cut;
+        /* propagate the carry */
+        for (int i = nd - 1; up && i >= 0; i--) {
+            if (dig[i] == 9) {
+                dig[i] = 0;
+            } else {
+                dig[i]++;
+                up = 0;
+            }
+        }
+        if (up) { /* all nines: a new leading 1 */
+            memmove(dig + 1, dig, (size_t)nd);
+            dig[0] = 1;
+            nd++;
+            top++;
+        }
+        first = 0;
+        while (first < nd && dig[first] == 0)
+            first++;
+        last = nd - 1;
+        while (last >= first && dig[last] == 0)
+            last--;
+        if (first > last)
+            return 0;
+        if (last - first + 1 > CERD_NUMERIC_MAX_DIGITS)
+            return CERD_ERANGE;
+        /* pack digits first..last into groups: place p is in group floor(p / 4) */
+        e0 = top - first;          /* place of the first significant digit */
+        lowp = top - last;         /* place of the last one */
+        {
+            int64_t wtop = floor_div(e0, DEC_DIGITS), wlow = floor_div(lowp, DEC_DIGITS);
+            if (wtop > INT16_MAX || wlow < INT16_MIN)
+                return CERD_ERANGE;
+            ng = (int)(wtop - wlow + 1);
+            memset(g, 0, sizeof g);
+            for (int i = first; i <= last; i++) {
+                int64_t p = top - i;
+                gi = (int)(wtop - floor_div(p, DEC_DIGITS));
+                g[gi] += dig[i] * pow10_tab[p - floor_div(p, DEC_DIGITS) * DEC_DIGITS];
+            }
+            return set_groups(out, g, ng, (int)wtop, neg, scale > 0 ? scale : 0);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------ */
+/* The public arithmetic: the same, with the error record set. */
+
+static int arith_error(int rc, const char *op, const cerd_numeric *a, const cerd_numeric *b)
+{
+    char ta[64], tb[64];
+    if (rc == 0)
+        return 0;
+    if (rc == CERD_EMISUSE)
+        return cerd__error(CERD_EMISUSE,
+                           "cerd_numeric_%s: an operand is NULL or not a valid cerd_numeric, "
+                           "or the scale is out of range",
+                           op);
+    quote_value(a, ta, sizeof ta);
+    if (b)
+        quote_value(b, tb, sizeof tb);
+    if (rc == CERD_EINVALID)
+        return cerd__error(CERD_EINVALID, "division by zero (%s / %s)", ta, b ? tb : "0");
+    return cerd__error(CERD_ERANGE,
+                       "cerd_numeric_%s of %s%s%s: the exact result has more than %d "
+                       "significant digits (or a scale beyond %d)",
+                       op, ta, b ? " and " : "", b ? tb : "", CERD_NUMERIC_MAX_DIGITS,
+                       DSCALE_MAX);
+}
+
+int cerd_numeric_add(cerd_numeric *out, const cerd_numeric *a, const cerd_numeric *b)
+{
+    if (!out || !a || !b)
+        return arith_error(CERD_EMISUSE, "add", a, b);
+    return arith_error(cerd__numeric_add(out, a, b), "add", a, b);
+}
+
+int cerd_numeric_sub(cerd_numeric *out, const cerd_numeric *a, const cerd_numeric *b)
+{
+    if (!out || !a || !b)
+        return arith_error(CERD_EMISUSE, "sub", a, b);
+    return arith_error(cerd__numeric_sub(out, a, b), "sub", a, b);
+}
+
+int cerd_numeric_mul(cerd_numeric *out, const cerd_numeric *a, const cerd_numeric *b)
+{
+    if (!out || !a || !b)
+        return arith_error(CERD_EMISUSE, "mul", a, b);
+    return arith_error(cerd__numeric_mul(out, a, b), "mul", a, b);
+}
+
+int cerd_numeric_div(cerd_numeric *out, const cerd_numeric *a, const cerd_numeric *b,
+                     int scale)
+{
+    if (!out || !a || !b)
+        return arith_error(CERD_EMISUSE, "div", a, b);
+    return arith_error(cerd__numeric_div(out, a, b, scale), "div", a, b);
+}
+
+int cerd_numeric_neg(cerd_numeric *out, const cerd_numeric *n)
+{
+    if (!out || !operand_ok(n))
+        return arith_error(CERD_EMISUSE, "neg", n, NULL);
+    cerd__numeric_strip(out, n);
+    if (n->sign == CERD_NUMERIC_PINF)
+        out->sign = CERD_NUMERIC_NINF;
+    else if (n->sign == CERD_NUMERIC_NINF)
+        out->sign = CERD_NUMERIC_PINF;
+    else if (!is_special(n->sign) && out->ngroups > 0)
+        out->sign = out->sign == CERD_NUMERIC_NEG ? CERD_NUMERIC_POS : CERD_NUMERIC_NEG;
+    return 0;
+}
+
+int cerd_numeric_abs(cerd_numeric *out, const cerd_numeric *n)
+{
+    if (!out || !operand_ok(n))
+        return arith_error(CERD_EMISUSE, "abs", n, NULL);
+    cerd__numeric_strip(out, n);
+    if (n->sign == CERD_NUMERIC_NINF)
+        out->sign = CERD_NUMERIC_PINF;
+    else if (!is_special(n->sign))
+        out->sign = CERD_NUMERIC_POS;
+    return 0;
+}
+
+double cerd_numeric_to_double(const cerd_numeric *n)
+{
+    char text[8 + 4 * CERD_NUMERIC_MAX_GROUPS + 16];
+    int len = 0, ng;
+    if (!n || n->sign == CERD_NUMERIC_NAN || !operand_ok(n))
+        return NAN;
+    if (n->sign == CERD_NUMERIC_PINF)
+        return INFINITY;
+    if (n->sign == CERD_NUMERIC_NINF)
+        return -INFINITY;
+    ng = n->ngroups;
+    if (n->sign == CERD_NUMERIC_NEG)
+        text[len++] = '-';
+    text[len++] = '0';
+    /* every group's 4 digits, then the power of ten of the last one: no decimal point,
+       so strtod's locale does not matter */
+    for (int i = 0; i < ng; i++)
+        len += snprintf(text + len, sizeof text - (size_t)len, "%04u", n->digits[i]);
+    snprintf(text + len, sizeof text - (size_t)len, "e%d",
+             (n->weight - ng + 1) * DEC_DIGITS);
+    return strtod(text, NULL);
+}
+
+int cerd_numeric_significant_digits(const cerd_numeric *n)
+{
+    cerd_numeric s;
+    if (!n || !operand_ok(n) || is_special(n->sign))
+        return 0;
+    cerd__numeric_strip(&s, n);
+    return s.ngroups ? cerd__sig_digits(s.digits, s.ngroups) : 0;
+}
+
+int cerd_numeric_integer_digits(const cerd_numeric *n)
+{
+    cerd_numeric s;
+    if (!n || !operand_ok(n) || is_special(n->sign))
+        return 0;
+    cerd__numeric_strip(&s, n);
+    return s.ngroups ? cerd__int_digits(s.digits, s.weight) : 0;
+}
+
+int cerd_numeric_fraction_digits(const cerd_numeric *n)
+{
+    cerd_numeric s;
+    int64_t f;
+    if (!n || !operand_ok(n) || is_special(n->sign))
+        return 0;
+    cerd__numeric_strip(&s, n);
+    if (!s.ngroups)
+        return 0;
+    f = cerd__frac_digits(s.digits, s.ngroups, s.weight);
+    return f > 0 ? (int)f : 0;
 }

@@ -18,12 +18,13 @@ static inline const void *cerd__field(const cerd_column *c, const void *row)
     return (const char *)row + c->offset;
 }
 
-/* Whether the field of column c in row is SQL NULL: an invalid optional, a NULL pointer,
-   an invalid array, or for an identity column 0 (then the server assigns it). The value
-   of an optional is its first member, so cerd__field() points at the value too. */
-static inline bool cerd__field_is_null(const cerd_column *c, const void *row)
+/* Whether the field at `field` (of column c) is SQL NULL: an invalid optional, a NULL
+   pointer, an invalid array, or for an identity column 0 (then the server assigns it).
+   The value of an optional is its first member, so cerd__field() points at the value too.
+   The one NULL test of the library. */
+static inline bool cerd__field_null_at(const cerd_column *c, const void *field)
 {
-    const char *f = (const char *)cerd__field(c, row);
+    const char *f = (const char *)field;
 
     if (c->flags & CERD_COL_IDENTITY)
         return c->type == CERD_TYPE_INT32 ? *(const int32_t *)f == 0
@@ -50,6 +51,12 @@ static inline bool cerd__field_is_null(const cerd_column *c, const void *row)
     case CERD_TYPE_INET: return !((const cerd_opt_inet *)f)->valid;
     default: return false;
     }
+}
+
+/* Whether the field of column c in row is SQL NULL (see cerd__field_null_at). */
+static inline bool cerd__field_is_null(const cerd_column *c, const void *row)
+{
+    return cerd__field_null_at(c, cerd__field(c, row));
 }
 
 /* The row's `defaults` set: the columns to write as DEFAULT (the last member of every

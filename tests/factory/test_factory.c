@@ -23,6 +23,7 @@
 #include "wire/field.h"
 #include "check.h"
 #include "rows.h"
+#include "ops/expr.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1

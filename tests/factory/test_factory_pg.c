@@ -22,6 +22,7 @@
 #include <cryptoerd/cryptoerd.h>
 
 #include "check.h"
+#include "ops/expr.h"
 #include "testdb.h"
 #include "rows.h"
 

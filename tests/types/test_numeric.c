@@ -770,6 +770,155 @@ static void test_numeric__recv_truncates_digits_hidden_by_dscale(void **state)
     assert_int_equal(n.ngroups, 0);
 }
 
+/* ------------------------------------------------------------------------------ */
+/* arithmetic (tests/types/test_numeric_pg.c compares it with the server's) */
+
+static const char *op2(int (*f)(cerd_numeric *, const cerd_numeric *, const cerd_numeric *),
+                       const char *a, const char *b)
+{
+    cerd_numeric x = num(a), y = num(b), r;
+    assert_int_equal(f(&r, &x, &y), 0);
+    return fmt(&r);
+}
+
+static void test_numeric__add_sub_mul_are_exact_with_postgresql_dscale(void **state)
+{
+    (void)state;
+    assert_string_equal(op2(cerd_numeric_add, "9999.9999", "0.0001"), "10000.0000");
+    assert_string_equal(op2(cerd_numeric_add, "-10000", "1"), "-9999");
+    assert_string_equal(op2(cerd_numeric_sub, "1", "0.00000001"), "0.99999999");
+    assert_string_equal(op2(cerd_numeric_sub, "1.50", "1.5"), "0.00");
+    assert_string_equal(op2(cerd_numeric_mul, "99999999", "99999999"), "9999999800000001");
+    assert_string_equal(op2(cerd_numeric_mul, "-1.5", "0.20"), "-0.300");
+    assert_string_equal(op2(cerd_numeric_mul, "0.0", "-7"), "0.0");
+    assert_string_equal(op2(cerd_numeric_add, "Infinity", "-Infinity"), "NaN");
+    assert_string_equal(op2(cerd_numeric_sub, "Infinity", "1e30"), "Infinity");
+    assert_string_equal(op2(cerd_numeric_mul, "-Infinity", "-2"), "Infinity");
+    assert_string_equal(op2(cerd_numeric_mul, "Infinity", "0"), "NaN");
+    assert_string_equal(op2(cerd_numeric_add, "NaN", "1"), "NaN");
+    /* out may be an operand */
+    {
+        cerd_numeric a = num("2.5"), b = num("4");
+        assert_int_equal(cerd_numeric_mul(&a, &a, &b), 0);
+        assert_string_equal(fmt(&a), "10.0");
+    }
+}
+
+static void test_numeric__arithmetic_refuses_more_than_38_digits_never_rounds(void **state)
+{
+    cerd_numeric a = num("99999999999999999999999999999999999999"), one = num("1"), r;
+    cerd_numeric small = num("0.1");
+    (void)state;
+    assert_int_equal(cerd_numeric_add(&r, &a, &one), 0); /* 1e38: one digit */
+    assert_string_equal(fmt(&r), "100000000000000000000000000000000000000");
+    assert_int_equal(cerd_numeric_add(&r, &a, &small), CERD_ERANGE);
+    assert_non_null(strstr(cerd_error_last()->message, "38 significant digits"));
+    assert_int_equal(cerd_numeric_mul(&r, &a, &a), CERD_ERANGE);
+    {
+        cerd_numeric big = num("1e300"), tiny = num("1e-300");
+        assert_int_equal(cerd_numeric_add(&r, &big, &tiny), CERD_ERANGE);
+        assert_int_equal(cerd_numeric_mul(&r, &big, &tiny), 0);
+        assert_int_equal(cerd_numeric_cmp(&r, &one), 0);
+    }
+    assert_int_equal(cerd_numeric_add(NULL, &a, &one), CERD_EMISUSE);
+    a.digits[0] = 10000; /* not a valid group */
+    assert_int_equal(cerd_numeric_add(&r, &a, &one), CERD_EMISUSE);
+}
+
+static void test_numeric__div_rounds_half_away_from_zero_to_the_scale(void **state)
+{
+    cerd_numeric a, b, r;
+    (void)state;
+    assert_string_equal((a = num("2"), b = num("3"), cerd_numeric_div(&r, &a, &b, 4), fmt(&r)),
+                        "0.6667");
+    a = num("-2");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 4), 0);
+    assert_string_equal(fmt(&r), "-0.6667");
+    a = num("1");
+    b = num("8");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 2), 0);
+    assert_string_equal(fmt(&r), "0.13"); /* 0.125: half away from zero */
+    a = num("-1");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 2), 0);
+    assert_string_equal(fmt(&r), "-0.13");
+    a = num("9999.99995");
+    b = num("1");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 4), 0);
+    assert_string_equal(fmt(&r), "10000.0000"); /* the carry crosses groups */
+    a = num("1250");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, -2), 0);
+    assert_string_equal(fmt(&r), "1300");
+    a = num("1");
+    b = num("4");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 1000), 0); /* exact: 2 digits */
+    assert_int_equal(r.dscale, 1000);
+    b = num("3");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 1000), CERD_ERANGE);
+    b = num("0.000");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 2), CERD_EINVALID);
+    assert_non_null(strstr(cerd_error_last()->message, "division by zero"));
+    a = num("NaN");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 2), 0);
+    assert_int_equal(r.sign, CERD_NUMERIC_NAN);
+    a = num("-Infinity");
+    b = num("-2");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 2), 0);
+    assert_int_equal(r.sign, CERD_NUMERIC_PINF);
+    b = num("Infinity");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 2), 0);
+    assert_int_equal(r.sign, CERD_NUMERIC_NAN);
+    a = num("5");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 2), 0);
+    assert_string_equal(fmt(&r), "0.00");
+    assert_int_equal(cerd_numeric_div(&r, &a, &b, 20000), CERD_EMISUSE);
+}
+
+static void test_numeric__neg_abs_digits_and_to_double(void **state)
+{
+    cerd_numeric n = num("-12.3400"), r;
+    (void)state;
+    assert_int_equal(cerd_numeric_neg(&r, &n), 0);
+    assert_string_equal(fmt(&r), "12.3400");
+    assert_int_equal(cerd_numeric_abs(&r, &n), 0);
+    assert_string_equal(fmt(&r), "12.3400");
+    n = num("0.00");
+    assert_int_equal(cerd_numeric_neg(&r, &n), 0);
+    assert_string_equal(fmt(&r), "0.00");
+    assert_int_equal(r.sign, CERD_NUMERIC_POS);
+    n = num("-Infinity");
+    assert_int_equal(cerd_numeric_neg(&r, &n), 0);
+    assert_int_equal(r.sign, CERD_NUMERIC_PINF);
+    assert_int_equal(cerd_numeric_abs(&r, &n), 0);
+    assert_int_equal(r.sign, CERD_NUMERIC_PINF);
+    assert_int_equal(cerd_numeric_neg(NULL, &n), CERD_EMISUSE);
+
+    n = num("-12.3400");
+    assert_int_equal(cerd_numeric_significant_digits(&n), 4);
+    assert_int_equal(cerd_numeric_integer_digits(&n), 2);
+    assert_int_equal(cerd_numeric_fraction_digits(&n), 2);
+    n = num("1e50");
+    assert_int_equal(cerd_numeric_significant_digits(&n), 1);
+    assert_int_equal(cerd_numeric_integer_digits(&n), 51);
+    assert_int_equal(cerd_numeric_fraction_digits(&n), 0);
+    n = num("0.000123");
+    assert_int_equal(cerd_numeric_significant_digits(&n), 3);
+    assert_int_equal(cerd_numeric_integer_digits(&n), 0);
+    assert_int_equal(cerd_numeric_fraction_digits(&n), 6);
+    n = num("NaN");
+    assert_int_equal(cerd_numeric_significant_digits(&n), 0);
+
+    n = num("-1234.5678");
+    assert_true(cerd_numeric_to_double(&n) == -1234.5678);
+    n = num("1e-300");
+    assert_true(cerd_numeric_to_double(&n) == 1e-300);
+    n = num("0");
+    assert_true(cerd_numeric_to_double(&n) == 0.0);
+    n = num("Infinity");
+    assert_true(cerd_numeric_to_double(&n) > 1e308);
+    n = num("NaN");
+    assert_true(cerd_numeric_to_double(&n) != cerd_numeric_to_double(&n));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -803,6 +952,10 @@ int main(void)
         cmocka_unit_test(test_numeric__recv_refuses_malformed_buffers),
         cmocka_unit_test(test_numeric__recv_refuses_more_than_38_digits),
         cmocka_unit_test(test_numeric__recv_truncates_digits_hidden_by_dscale),
+        cmocka_unit_test(test_numeric__add_sub_mul_are_exact_with_postgresql_dscale),
+        cmocka_unit_test(test_numeric__arithmetic_refuses_more_than_38_digits_never_rounds),
+        cmocka_unit_test(test_numeric__div_rounds_half_away_from_zero_to_the_scale),
+        cmocka_unit_test(test_numeric__neg_abs_digits_and_to_double),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* cerd_numeric against PostgreSQL itself: thousands of deterministic pseudo-random
-   values go through our parse/format/cmp/round_to_typmod/send/recv and through the
-   server's numeric_in/numeric_out/numeric_cmp/numeric(p,s)/numeric_recv/numeric_send,
+   values go through our parse/format/cmp/round_to_typmod/send/recv/add/sub/mul/div and
+   through the server's numeric_in/numeric_out/numeric_cmp/numeric(p,s)/numeric_recv/
+   numeric_send and + - * / round(),
    and the results must agree. Values are batched (one round trip per few thousand). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -649,6 +650,251 @@ static void test_numeric_pg__cmp_agrees_with_numeric_cmp(void **state)
     assert_true(equal > NPAIRS / 10);
 }
 
+/* ------------------------------------------------------------------------------ */
+/* (6): arithmetic: + - * / and rounded division */
+
+/* Operands that stress carries and borrows across base-10000 groups, signs, zero and
+   the special values; every pair of them is tried, and random pool values besides. */
+static const char *const arith_edges[] = {
+    "0", "-0.000", "1", "-1", "0.0001", "-0.0001", "9999", "10000", "-10000", "9999.9999",
+    "0.00009999", "99999999", "100000000", "1.00000001", "-99999999.99999999",
+    "12345678901234567890", "0.000000000000000000000000000000000001",
+    "99999999999999999999999999999999999999", "-9999999999999999999.9999999999999999999",
+    "3", "7", "0.3", "-1.5", "2.5", "1e20", "1e-20", "5e-1", "123456789.123456789",
+    "NaN", "Infinity", "-Infinity"};
+
+/* PostgreSQL 15's select_div_scale: the scale of its numeric "/" result. */
+static int pg_div_scale(const cerd_numeric *a, const cerd_numeric *b)
+{
+    int w1 = 0, w2 = 0, qweight, rscale, i;
+    unsigned f1 = 0, f2 = 0;
+    for (i = 0; i < a->ngroups; i++)
+        if ((f1 = a->digits[i]) != 0) {
+            w1 = a->weight - i;
+            break;
+        }
+    for (i = 0; i < b->ngroups; i++)
+        if ((f2 = b->digits[i]) != 0) {
+            w2 = b->weight - i;
+            break;
+        }
+    qweight = w1 - w2;
+    if (f1 <= f2)
+        qweight--;
+    rscale = 16 - qweight * 4;
+    if (rscale < a->dscale)
+        rscale = a->dscale;
+    if (rscale < b->dscale)
+        rscale = b->dscale;
+    if (rscale < 0)
+        rscale = 0;
+    return rscale > 1000 ? 1000 : rscale;
+}
+
+/* The integer text n shifted right by s decimal places (left for s < 0), as numeric_out
+   writes a value of dscale max(s, 0). */
+static void shift_text(const char *n, int s, char *out, size_t size)
+{
+    bool neg = n[0] == '-';
+    const char *d = neg ? n + 1 : n;
+    size_t len = strlen(d), o = 0;
+    bool zero = strspn(d, "0") == len;
+    if (neg && !zero)
+        out[o++] = '-';
+    if (s <= 0) {
+        o += (size_t)snprintf(out + o, size - o, "%s", d);
+        for (int i = 0; i < -s && !zero; i++)
+            out[o++] = '0';
+        out[o] = '\0';
+        return;
+    }
+    if (len <= (size_t)s) {
+        o += (size_t)snprintf(out + o, size - o, "0.");
+        for (size_t i = len; i < (size_t)s; i++)
+            out[o++] = '0';
+        snprintf(out + o, size - o, "%s", d);
+        return;
+    }
+    memcpy(out + o, d, len - (size_t)s);
+    o += len - (size_t)s;
+    out[o++] = '.';
+    snprintf(out + o, size - o, "%s", d + len - s);
+}
+
+/* One result of ours against the server's text (NULL: the server refused, which here
+   means division by zero). Returns 1 when equal, 0 when both sides say the exact
+   result is beyond CERD_NUMERIC_MAX_DIGITS. */
+static int agree(const char *what, const char *x, const char *y, int rc,
+                 const cerd_numeric *ours, const char *server)
+{
+    static char buf[4096];
+    if (!server) {
+        if (rc != CERD_EINVALID)
+            fail_msg("%s(%s, %s): server: division by zero, ours %d", what, x, y, rc);
+        if (!strstr(cerd_error_last()->message, "division by zero"))
+            fail_msg("%s(%s, %s): message %s", what, x, y, cerd_error_last()->message);
+        return 1;
+    }
+    if (rc == CERD_ERANGE) {
+        if (significant_digits_of_text(server) <= CERD_NUMERIC_MAX_DIGITS)
+            fail_msg("%s(%s, %s): server %s, ours out of range: %s", what, x, y, server,
+                     cerd_error_last()->message);
+        return 0;
+    }
+    if (rc != 0)
+        fail_msg("%s(%s, %s): server %s, ours %d: %s", what, x, y, server, rc,
+                 cerd_error_last()->message);
+    if (cerd_numeric_format(ours, buf, sizeof buf) >= (int)sizeof buf ||
+        strcmp(buf, server) != 0)
+        fail_msg("%s(%s, %s): server %s, ours %s", what, x, y, server, buf);
+    return 1;
+}
+
+#define NARITH 8000
+
+static void test_numeric_pg__arithmetic_agrees_with_add_sub_mul_div_round(void **state)
+{
+    static char a[NARITH][VALUE_MAX], b[NARITH][VALUE_MAX], sc[NARITH][VALUE_MAX];
+    static int ok[NVALUES];
+    int nok = 0, n = 0, i, k, j;
+    int same[5] = {0}, range[5] = {0}, divzero = 0, carries = 0;
+    char *la, *lb, *ls;
+    const char *vals[3];
+    PGresult *res;
+    const int nedge = (int)(sizeof arith_edges / sizeof arith_edges[0]);
+    (void)state;
+
+    for (i = 0; i < NVALUES; i++) {
+        cerd_numeric v;
+        if (cerd_numeric_parse(&v, values[i]) == 0 && strlen(values[i]) < 60)
+            ok[nok++] = i;
+    }
+    for (i = 0; i < nedge; i++)
+        for (k = 0; k < nedge; k++, n++) {
+            snprintf(a[n], VALUE_MAX, "%s", arith_edges[i]);
+            snprintf(b[n], VALUE_MAX, "%s", arith_edges[k]);
+        }
+    for (; n < NARITH; n++) {
+        cerd_numeric v;
+        memcpy(a[n], values[ok[rnd(0, nok - 1)]], VALUE_MAX);
+        switch (rnd(0, 5)) {
+        case 0: /* its negation plus or minus one unit in the last place: cancellation */
+            assert_int_equal(cerd_numeric_parse(&v, a[n]), 0);
+            if (v.sign == CERD_NUMERIC_POS || v.sign == CERD_NUMERIC_NEG) {
+                v.sign = v.sign == CERD_NUMERIC_POS ? CERD_NUMERIC_NEG : CERD_NUMERIC_POS;
+                if (v.ngroups > 0 && v.digits[v.ngroups - 1] < 9999 && chance(50))
+                    v.digits[v.ngroups - 1]++;
+            }
+            fmt_or(&v, b[n], a[n]);
+            break;
+        case 1: /* a small integer or short decimal */
+            snprintf(b[n], VALUE_MAX, "%s%d%s", chance(40) ? "-" : "", rnd(0, 20000),
+                     chance(50) ? ".5" : "");
+            break;
+        case 2: /* an edge value */
+            snprintf(b[n], VALUE_MAX, "%s", arith_edges[rnd(0, nedge - 1)]);
+            break;
+        default:
+            memcpy(b[n], values[ok[rnd(0, nok - 1)]], VALUE_MAX);
+            break;
+        }
+    }
+    /* scales: mostly small, some large (exact quotients keep few digits there) */
+    for (i = 0; i < NARITH; i++)
+        snprintf(sc[i], VALUE_MAX, "%d", chance(80) ? rnd(-3, 40) : rnd(41, 1000));
+
+    la = array_literal(a, NARITH);
+    lb = array_literal(b, NARITH);
+    ls = array_literal(sc, NARITH);
+    vals[0] = la;
+    vals[1] = lb;
+    vals[2] = ls;
+    /* round(x / y, s) rounded once, exactly: PostgreSQL's own round(x / y, s) rounds
+       twice (first to the scale "/" chooses), so the exact quotient comes from div():
+       sign * trunc((2 |x| 10^s + |y|) / (2 |y|)) is |x / y| rounded half away from zero
+       at s places, times 10^s. */
+    res = exec_params(
+        "SELECT x + y, x - y, x * y,"
+        " CASE WHEN y = 0 AND x <> 'NaN' THEN NULL ELSE x / y END,"
+        " CASE WHEN x IN ('NaN', 'Infinity', '-Infinity') OR y IN ('NaN', 'Infinity',"
+        "  '-Infinity') OR y = 0 THEN NULL"
+        "  WHEN s >= 0 THEN (sign(x) * sign(y) * div(2 * abs(x) * ('1e' || s)::numeric"
+        "   + abs(y), 2 * abs(y)))::text"
+        "  ELSE (sign(x) * sign(y) * div(2 * abs(x) + abs(y) * ('1e' || -s)::numeric,"
+        "   2 * abs(y) * ('1e' || -s)::numeric))::text END"
+        " FROM (SELECT u.x::numeric x, u.y::numeric y, u.s::int s, u.i"
+        "  FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY u(x, y, s, i)) q"
+        " ORDER BY q.i",
+        3, NULL, vals, NULL, NULL, 0);
+    assert_int_equal(PQntuples(res), NARITH);
+    for (i = 0; i < NARITH; i++) {
+        cerd_numeric x, y, r;
+        int s = atoi(sc[i]), rc;
+        static char want[4096];
+        assert_int_equal(cerd_numeric_parse(&x, a[i]), 0);
+        assert_int_equal(cerd_numeric_parse(&y, b[i]), 0);
+        for (j = 0; j < 3; j++) {
+            static const char *const names[] = {"add", "sub", "mul"};
+            rc = j == 0 ? cerd_numeric_add(&r, &x, &y)
+                 : j == 1 ? cerd_numeric_sub(&r, &x, &y)
+                          : cerd_numeric_mul(&r, &x, &y);
+            if (agree(names[j], a[i], b[i], rc, &r, PQgetvalue(res, i, j)))
+                same[j]++;
+            else
+                range[j]++;
+        }
+        /* x / y at the scale PostgreSQL chooses */
+        rc = cerd_numeric_div(&r, &x, &y, pg_div_scale(&x, &y));
+        if ((y.sign == CERD_NUMERIC_PINF || y.sign == CERD_NUMERIC_NINF) &&
+            (x.sign == CERD_NUMERIC_POS || x.sign == CERD_NUMERIC_NEG)) {
+            /* finite / infinity: PostgreSQL's "/" gives 0 without decimals; ours has the
+               scale asked for, as round(x / y, s) has */
+            assert_string_equal(PQgetvalue(res, i, 3), "0");
+            assert_int_equal(rc, 0);
+            assert_int_equal(r.ngroups, 0);
+            assert_int_equal(r.sign, CERD_NUMERIC_POS);
+            assert_int_equal(r.dscale, pg_div_scale(&x, &y));
+            same[3]++;
+        } else if (agree("div", a[i], b[i], rc, &r,
+                  PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3))) {
+            same[3]++;
+            divzero += PQgetisnull(res, i, 3);
+        } else {
+            range[3]++;
+        }
+        /* rounded at s */
+        if (PQgetisnull(res, i, 4))
+            continue;
+        rc = cerd_numeric_div(&r, &x, &y, s);
+        shift_text(PQgetvalue(res, i, 4), s, want, sizeof want);
+        if (agree("round-div", a[i], b[i], rc, &r, want))
+            same[4]++;
+        else
+            range[4]++;
+    }
+    /* the carries: 9999.9999 + 0.0001 and 99999999 * 99999999 among the edges */
+    {
+        cerd_numeric p, q, r;
+        char t[64];
+        assert_int_equal(cerd_numeric_parse(&p, "9999.9999"), 0);
+        assert_int_equal(cerd_numeric_parse(&q, "0.0001"), 0);
+        assert_int_equal(cerd_numeric_add(&r, &p, &q), 0);
+        assert_string_equal(fmt(&r, t, sizeof t), "10000.0000");
+        carries++;
+    }
+    PQclear(res);
+    free(la);
+    free(lb);
+    free(ls);
+    printf("arithmetic: agree add %d, sub %d, mul %d, div %d (%d by zero), round-div %d; "
+           "beyond %d digits on both sides: %d, %d, %d, %d, %d\n",
+           same[0], same[1], same[2], same[3], divzero, same[4], CERD_NUMERIC_MAX_DIGITS,
+           range[0], range[1], range[2], range[3], range[4]);
+    assert_true(same[0] > NARITH / 2 && same[1] > NARITH / 2 && same[2] > NARITH / 3);
+    assert_true(same[3] > NARITH / 3 && same[4] > NARITH / 3 && divzero > 10);
+    assert_true(range[0] > 10 && range[2] > 10 && range[3] > 10 && carries == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -658,6 +904,7 @@ int main(void)
         cmocka_unit_test(test_numeric_pg__sent_binary_reads_back_as_our_text),
         cmocka_unit_test(test_numeric_pg__round_to_typmod_agrees_with_numeric_p_s),
         cmocka_unit_test(test_numeric_pg__cmp_agrees_with_numeric_cmp),
+        cmocka_unit_test(test_numeric_pg__arithmetic_agrees_with_add_sub_mul_div_round),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -45,6 +45,7 @@
 #include "wire/field.h"
 #include "conn/conn_internal.h"
 #include "check.h"
+#include "ops/expr.h"
 #include "testdb.h"
 #include "rows.h"
 #include "strbuf.h"

@@ -18,6 +18,7 @@
 #include <cryptoerd/cryptoerd.h>
 #include "conn/conn_internal.h"
 #include "check.h"
+#include "ops/expr.h"
 #include "testdb.h"
 #include "ops/validate_internal.h"
 

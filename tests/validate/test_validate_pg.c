@@ -23,6 +23,7 @@
 #include <cryptoerd/cryptoerd.h>
 #include "conn/conn_internal.h"
 #include "check.h"
+#include "ops/expr.h"
 #include "testdb.h"
 
 static testdb db;

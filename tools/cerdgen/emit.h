@@ -17,6 +17,10 @@ char *cg_emit_table_source(const cg_table *t);
    with `static const cerd_check *const checks[]` (nothing when t has none). */
 void cg_emit_checks(cg_buf *b, const cg_api *api);
 
+/* Part of lib/tables/<t>.c: the #include its CHECK data needs (the internal lib/expr.h,
+   where the CHECK IR is defined), then a blank line. */
+void cg_emit_checks_include(cg_buf *b, const cg_table *t);
+
 /* include/cryptoerd/tables.h: includes every table header. */
 char *cg_emit_tables_header(const cg_schema *s);
 

@@ -149,3 +149,9 @@ void cg_emit_checks(cg_buf *b, const cg_api *api)
         cg_buf_printf(b, "    &check%d,\n", k);
     cg_buf_puts(b, "};\n\n");
 }
+
+void cg_emit_checks_include(cg_buf *b, const cg_table *t)
+{
+    /* lib/tables/<t>.c is a library source: lib/ is on its include path */
+    cg_buf_puts(b, t->nchecks ? "#include \"ops/expr.h\"\n\n" : "\n");
+}

@@ -225,7 +225,7 @@ char *cg_emit_table_source(const cg_table *t)
                       "operations of <cryptoerd/row.h>. */\n", t->name, t->name);
     cg_buf_printf(&b, "#include <stddef.h>\n#include <stdint.h>\n\n"
                       "#include <cryptoerd/tables/%s.h>\n", t->name);
-    cg_buf_puts(&b, t->nchecks ? "#include <cryptoerd/validate.h>\n\n" : "\n");
+    cg_emit_checks_include(&b, t);
     emit_descriptor(&b, &api);
     cg_buf_puts(&b, "\n");
     emit_functions(&b, &api);

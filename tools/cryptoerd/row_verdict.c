@@ -93,7 +93,7 @@ static bool touches(const cerd_violation *x, const bool *set)
 static int check_index(const cerd_table *t, const char *name)
 {
     for (int k = 0; k < t->nchecks; k++)
-        if (t->checks[k] && !strcmp(t->checks[k]->name, name))
+        if (t->checks[k] && !strcmp(cerd_check_name(t->checks[k]), name))
             return k;
     return t->nchecks;
 }
