@@ -103,7 +103,7 @@ static int build_select(cerd__sql *q, cerd__params *p, const cerd_table *t,
             cerd__sql_param(q, n);
         }
     }
-    if (r->after) {
+    if (r->after && nord) {
         cerd__sql_add(q, " AND (");
         for (int i = 0; i < nord; i++) {
             if (i)
@@ -124,7 +124,8 @@ static int build_select(cerd__sql *q, cerd__params *p, const cerd_table *t,
         }
         cerd__sql_add(q, ")");
     }
-    cerd__sql_add(q, " ORDER BY ");
+    if (nord)
+        cerd__sql_add(q, " ORDER BY ");
     for (int i = 0; i < nord; i++) {
         if (i)
             cerd__sql_add(q, ", ");
