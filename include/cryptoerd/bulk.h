@@ -180,8 +180,10 @@ typedef struct cerd_bulk_result {
  * sent by binary COPY into a temporary staging table (`CREATE TEMP TABLE ... ON COMMIT
  * DROP AS SELECT columns FROM t WITH NO DATA`: the column types without constraints, so
  * absent columns need no default there), then moved with one `INSERT INTO t (columns)
- * SELECT ... ON CONFLICT (key) DO UPDATE SET` every sent non-key column `= EXCLUDED`,
- * counting inserted and updated rows (`xmax = 0`). The staging table is dropped. All of
+ * SELECT ... ON CONFLICT (key) DO UPDATE SET` every sent non-key column `= EXCLUDED`.
+ * The updated count is the number of staged keys that exist just before that INSERT
+ * (RETURNING `xmax = 0` is not available on partitioned tables); the counts are exact
+ * unless another session writes the same keys during the call. The staging table is dropped. All of
  * it runs in the library's own transaction when none is open, else under a savepoint of
  * the caller's transaction (released on success, rolled back to on failure, so the
  * caller's transaction stays usable).

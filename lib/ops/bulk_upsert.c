@@ -200,7 +200,43 @@ int cerd_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_table *t
     if ((rc = cerd_copy_end(NULL, w)))
         goto done;
 
-    cerd__sql_add(&q, "WITH u AS (INSERT INTO ");
+    /* Rows whose key exists already are the ones the INSERT will update. (RETURNING
+       xmax = 0 cannot tell on a partitioned table: no system columns there.) The count is
+       exact unless another session inserts or deletes the same keys meanwhile. */
+    cerd__sql_add(&q, "SELECT count(*) FROM ");
+    cerd__sql_add(&q, qstage);
+    cerd__sql_add(&q, " s WHERE EXISTS (SELECT 1 FROM ");
+    cerd__sql_ident(&q, t->name);
+    cerd__sql_add(&q, " d WHERE ");
+    for (int j = 0; j < k->ncolumns; j++) {
+        if (j)
+            cerd__sql_add(&q, " AND ");
+        cerd__sql_add(&q, "d.");
+        cerd__sql_ident(&q, t->columns[k->columns[j]].name);
+        cerd__sql_add(&q, " = s.");
+        cerd__sql_ident(&q, t->columns[k->columns[j]].name);
+    }
+    if (k->predicate) {
+        cerd__sql_add(&q, " AND (");
+        cerd__sql_add(&q, k->predicate);
+        cerd__sql_add(&q, ")");
+    }
+    cerd__sql_add(&q, ")");
+    if (!cerd__sql_text(&q)) {
+        rc = CERD_ENOMEM;
+        goto done;
+    }
+    res = PQexecParams(conn->pg, q.b.data, 0, NULL, NULL, NULL, NULL, 1);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = cerd__error_from_pg(conn->pg, res, what);
+        goto done;
+    }
+    result.updated = be64(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    res = NULL;
+    cerd__sql_free(&q);
+
+    cerd__sql_add(&q, "INSERT INTO ");
     cerd__sql_ident(&q, t->name);
     cerd__sql_add(&q, " (");
     cerd__sql_columns(&q, t, &cols);
@@ -238,20 +274,16 @@ int cerd_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_table *t
         cerd__sql_add(&q, " = EXCLUDED.");
         cerd__sql_ident(&q, t->columns[k->columns[0]].name);
     }
-    cerd__sql_add(&q, " RETURNING (xmax = 0) AS inserted) SELECT "
-                      "count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-                      "FROM u");
     if (!cerd__sql_text(&q)) {
         rc = CERD_ENOMEM;
         goto done;
     }
-    res = PQexecParams(conn->pg, q.b.data, 0, NULL, NULL, NULL, NULL, 1);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    res = PQexec(conn->pg, q.b.data);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = cerd__error_from_pg(conn->pg, res, what);
         goto done;
     }
-    result.inserted = be64(PQgetvalue(res, 0, 0));
-    result.updated = be64(PQgetvalue(res, 0, 1));
+    result.inserted = strtoll(PQcmdTuples(res), NULL, 10) - result.updated;
     PQclear(res);
     res = NULL;
     cerd__sql_free(&q);

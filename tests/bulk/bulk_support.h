@@ -22,7 +22,7 @@ static cerd_conn *conn;
 static PGconn *pg;      /* plain libpq, for checks made outside the library */
 static cerd_price_data base_candle; /* a valid candle whose parents exist */
 
-static void check(int rc, const char *what)
+static inline void check(int rc, const char *what)
 {
     if (rc) {
         const cerd_error *e = cerd_error_last();
@@ -61,28 +61,28 @@ static void bulk_teardown(void)
 }
 
 /* Reconnects after a test killed the library's connection. */
-static void reconnect(void)
+static inline void reconnect(void)
 {
     cerd_conn_free(conn);
     conn = NULL;
     check(cerd_conn_open(&conn, db.conninfo), "reconnect");
 }
 
-static cerd_timestamp ts_of(const char *text)
+static inline cerd_timestamp ts_of(const char *text)
 {
     cerd_timestamp ts = 0;
     check(cerd_timestamp_parse(&ts, text), text);
     return ts;
 }
 
-static void set_num(cerd_numeric *n, const char *text)
+static inline void set_num(cerd_numeric *n, const char *text)
 {
     check(cerd_numeric_parse(n, text), text);
 }
 
 /* n candles: shallow copies of base_candle (they share its strings and JSON: never clear
    them), id 0 (the server assigns it), candle_time start + i * step microseconds. */
-static cerd_price_data *candles(size_t n, cerd_timestamp start, int64_t step)
+static inline cerd_price_data *candles(size_t n, cerd_timestamp start, int64_t step)
 {
     cerd_price_data *rows = calloc(n ? n : 1, sizeof *rows);
     assert_non_null(rows);
@@ -94,7 +94,7 @@ static cerd_price_data *candles(size_t n, cerd_timestamp start, int64_t step)
     return rows;
 }
 
-static long long scalar_ll(const char *sql)
+static inline long long scalar_ll(const char *sql)
 {
     char *s = testdb_scalar(pg, sql);
     long long v;
@@ -104,7 +104,7 @@ static long long scalar_ll(const char *sql)
     return v;
 }
 
-static bool rows_equal_json(const cerd_table *t, const void *a, const void *b)
+static inline bool rows_equal_json(const cerd_table *t, const void *a, const void *b)
 {
     cJSON *ja = NULL, *jb = NULL;
     bool eq;
