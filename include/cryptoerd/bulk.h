@@ -89,6 +89,11 @@ typedef struct cerd_copy_rejects {
  * When a transaction of the caller is open, the COPY runs in it; a failure then leaves
  * that transaction aborted, as any failed statement does.
  *
+ * Row-level security: PostgreSQL refuses `COPY FROM` into a table with row-level security
+ * enabled for a role subject to it (SQLSTATE 0A000, ::CERD_ESERVER). Write such tables
+ * with cerd_bulk_upsert() (its staging table has no policies; the final INSERT ... SELECT
+ * applies them) or with a batch.
+ *
  * @param[out] out   the writer, owned by the caller until cerd_copy_end() or
  *                   cerd_copy_abort().
  * @param conn       the connection; not to be used for anything else until the writer ends.
