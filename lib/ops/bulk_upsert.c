@@ -17,16 +17,15 @@
 typedef struct keyed {
     size_t ordinal;
     size_t off, len;   /* in the shared buffer */
+    const char *bytes; /* off resolved once the buffer is complete (qsort has no context) */
     bool has_null;     /* a NULL in the key never conflicts */
 } keyed;
-
-static const char *sort_base; /* qsort has no context argument in C11 */
 
 static int cmp_keyed(const void *a, const void *b)
 {
     const keyed *x = a, *y = b;
     size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(sort_base + x->off, sort_base + y->off, n);
+    int c = n ? memcmp(x->bytes, y->bytes, n) : 0;
     if (c)
         return c;
     if (x->len != y->len)
@@ -69,12 +68,13 @@ static int find_duplicates(const cerd_table *t, const cerd_key *k, const char *r
         ks[i].len = b.len - ks[i].off;
     }
     if (!rc) {
-        sort_base = b.data;
+        for (size_t i = 0; i < n; i++)
+            ks[i].bytes = b.data ? b.data + ks[i].off : "";
         qsort(ks, n, sizeof *ks, cmp_keyed);
         for (size_t i = 1; i < n && !rc; i++) {
             const keyed *x = &ks[i - 1], *y = &ks[i];
             if (x->has_null || y->has_null || x->len != y->len
-                || memcmp(b.data + x->off, b.data + y->off, x->len))
+                || (x->len && memcmp(x->bytes, y->bytes, x->len)))
                 continue;
             if (!last_wins) {
                 rc = cerd__error(CERD_EINVALID, "%s: upsert rows %zu and %zu have the same %s "

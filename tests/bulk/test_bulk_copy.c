@@ -246,6 +246,18 @@ static void test_copy__a_month_without_partition_goes_to_default_or_is_created(v
     free(parts);
     assert_int_equal(PQtransactionStatus(pg), PQTRANS_IDLE);
 
+    /* one array spanning three new months: all created before its first row is sent */
+    free(later);
+    later = candles(80, ts_of("2033-01-15 00:00:00+00"), 86400 * INT64_C(1000000));
+    check(cerd_copy_begin(&w, conn, &cerd_price_data_table, NULL, &o), "begin");
+    check(cerd_copy_put_rows(w, later, 80), "put_rows");
+    check(cerd_copy_end(&written, w), "end");
+    assert_int_equal(written, 80);
+    parts = partitions_of("2033-01-01", "2033-05-01");
+    assert_string_equal(parts, "2033-01:price_data_y2033m01,2033-02:price_data_y2033m02,"
+                               "2033-03:price_data_y2033m03,2033-04:price_data_y2033m04");
+    free(parts);
+
     /* a table that is not partitioned refuses the option */
     assert_int_equal(cerd_copy_begin(&w, conn, &cerd_assets_table, NULL, &o), CERD_EMISUSE);
     assert_null(w);
