@@ -25,6 +25,7 @@
 #include <cryptoerd/validate.h>
 #include <cryptoerd/factory.h>
 #include <cryptoerd/pool.h>
+#include <cryptoerd/bulk.h>
 #include <cryptoerd/tables.h>
 
 #endif

@@ -1,0 +1,89 @@
+/* Shared by the bulk paths (lib/ops/copy.c, bulk_upsert.c, pipeline.c, stream.c): SQL text
+   in a growable buffer, binary parameters, the write rule's column sets and binary COPY
+   rows. The SQL conventions are those of lib/ops/crud.c (quoted identifiers, every column
+   in table order, `$n` parameters, values never in SQL text); crud.c keeps its own fixed
+   buffers, to be folded together later. */
+#ifndef CERD_OPS_BULK_INTERNAL_H
+#define CERD_OPS_BULK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cryptoerd/bulk.h"
+#include "util/buf.h"
+
+/* ---- SQL text: appends to a buffer; any allocation failure is sticky (b->oom). */
+typedef struct cerd__sql {
+    cerd__buf b;
+    bool oom;
+} cerd__sql;
+
+void cerd__sql_add(cerd__sql *q, const char *s);
+void cerd__sql_ident(cerd__sql *q, const char *name);
+void cerd__sql_param(cerd__sql *q, int number);
+/* "c1", "c2", ... of every column in table order. */
+void cerd__sql_all_columns(cerd__sql *q, const cerd_table *t);
+/* "c1", "c2", ... of the columns in set, in table order. */
+void cerd__sql_columns(cerd__sql *q, const cerd_table *t, const cerd_colset *set);
+/* The NUL-terminated text, or NULL after an allocation failure (error record set). */
+const char *cerd__sql_text(cerd__sql *q);
+void cerd__sql_free(cerd__sql *q);
+
+/* ---- binary parameters */
+typedef struct cerd__params {
+    int n, cap;
+    uint32_t *types;
+    size_t *offsets;
+    int *lengths;
+    const char **values; /* filled by cerd__params_values */
+    cerd__buf data;
+} cerd__params;
+
+/* Adds the field of column c of row (NULL when the field is null); returns its $ number or
+   a negative code. */
+int cerd__params_field(cerd__params *p, const cerd_table *t, const cerd_column *c,
+                       const void *row);
+/* Adds raw binary bytes (len < 0: NULL) of type oid. */
+int cerd__params_bytes(cerd__params *p, uint32_t oid, const void *bytes, int len);
+int cerd__params_int64(cerd__params *p, int64_t v);
+/* Points values[] into data; call after the last add. Returns 0 or CERD_ENOMEM. */
+int cerd__params_values(cerd__params *p);
+void cerd__params_free(cerd__params *p);
+
+/* ---- the write rule */
+
+/* The columns of row a COPY or a staging table carries: those the write rule writes as a
+   value or NULL (absent and DEFAULT columns are left to the server default). */
+void cerd__present_set(const cerd_table *t, const void *row, cerd_colset *set);
+/* Number of columns in set. */
+int cerd__colset_count(const cerd_colset *set, int ncolumns);
+/* Whether a and b hold the same columns. */
+bool cerd__colset_equal(const cerd_colset *a, const cerd_colset *b);
+
+/* ---- binary COPY rows */
+
+/* The header and trailer of a binary COPY stream. */
+int cerd__copy_header(cerd__buf *b);
+int cerd__copy_trailer(cerd__buf *b);
+/* Appends one tuple: the fields of the columns in set, in table order (NULL fields as
+   NULL). On failure b is left as it was. */
+int cerd__copy_encode_row(cerd__buf *b, const cerd_table *t, const cerd_colset *set,
+                          int nset, const void *row);
+
+/* Checks that row fits a COPY of the columns in set: every NOT NULL column of the set holds
+   a value; with strict (set taken from the first row), no column outside the set holds a
+   value. Returns 0, or CERD_EINVALID with the error record naming the column; when v is not
+   NULL the problems are appended to it as violations. */
+int cerd__copy_conform(const cerd_table *t, const cerd_colset *set, bool strict,
+                       const void *row, cerd_violations *v);
+
+/* ---- the COPY writer, also used by bulk upsert on a staging table */
+
+/* cerd_copy_begin() into relation `target` (an already quoted SQL name) instead of t's
+   own name; NULL target: t. */
+int cerd__copy_begin_into(cerd_copy **out, cerd_conn *conn, const cerd_table *t,
+                          const char *target, const cerd_colset *columns,
+                          const cerd_copy_options *opts, const char *what);
+
+#endif
