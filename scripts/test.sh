@@ -45,3 +45,7 @@ run_suites() {
 }
 export -f run_suites cerd_log
 cerd_with_postgres CRYPTOERD_TEST_DSN bash -c run_suites
+
+# Every libFuzzer target, briefly (the long runs are reported in the issues' notes).
+cerd_log "fuzz targets, ${CERD_FUZZ_SECONDS:-20} s each"
+CERD_FUZZ_SECONDS=${CERD_FUZZ_SECONDS:-20} ./scripts/fuzz.sh
