@@ -42,11 +42,16 @@
  *   minimum size in the background.
  *
  * User context for row-level security: cerd_pool_acquire_as() begins a transaction and
- * sets `app.current_user_id` with `set_config(..., true)`, which lasts until that
- * transaction ends, so nothing leaks to the next borrower, with or without a pooler
- * such as PgBouncer in transaction mode in between. Every further transaction the
- * library begins on that borrowed connection (cerd_conn_begin(), cerd_conn_transact())
- * acts as the same user; statements run outside a transaction act as nobody.
+ * sets `app.current_user_id` with `SET LOCAL` in the same round trip (`BEGIN; SET LOCAL
+ * citus.propagate_set_commands = 'local'; SET LOCAL app.current_user_id = '42'`, the id
+ * formatted by the library from its int64, never caller text). A `SET LOCAL` lasts until
+ * that transaction ends, so nothing leaks to the next borrower, with or without a pooler
+ * such as PgBouncer in transaction mode in between; on Citus, the propagate setting makes
+ * the coordinator forward the user to every worker the transaction touches (without
+ * Citus it is an inert placeholder that ends with the transaction too). Every further
+ * transaction the library begins on that borrowed connection (cerd_conn_begin(),
+ * cerd_conn_transact()) acts as the same user; statements run outside a transaction act
+ * as nobody.
  */
 #ifndef CRYPTOERD_POOL_H
 #define CRYPTOERD_POOL_H
@@ -198,8 +203,8 @@ CERD_EXTERN int cerd_pool_acquire(cerd_conn **out, cerd_pool *pool);
 
 /**
  * Borrows a connection acting as user @p user_id for row-level security: a transaction
- * is open on it, in which `app.current_user_id` is @p user_id (set with
- * `set_config(..., true)`, so it ends with the transaction). The caller ends that
+ * is open on it, in which `app.current_user_id` is @p user_id (set with `SET LOCAL` in
+ * the BEGIN's round trip, so it ends with the transaction). The caller ends that
  * transaction with cerd_conn_commit() or cerd_conn_rollback(); releasing rolls back
  * whatever is still open. Later transactions begun by the library on this connection
  * (cerd_conn_begin(), cerd_conn_transact()) act as the same user until it is released.

@@ -203,61 +203,35 @@ int cerd_conn_exec(cerd_conn *conn, const char *sql)
     return cerd__exec(conn, sql, "exec", NULL);
 }
 
-/* Drains a pipeline's results up to its sync; returns the first failure's code. */
-static int pipeline_results(cerd_conn *conn, const char *what)
-{
-    int rc = 0;
-
-    for (int nulls = 0; nulls < 4;) {
-        PGresult *res = PQgetResult(conn->pg);
-        ExecStatusType st;
-
-        if (!res) {
-            if (PQstatus(conn->pg) != CONNECTION_OK)
-                break;
-            nulls++; /* one NULL ends each statement's results */
-            continue;
-        }
-        nulls = 0;
-        st = PQresultStatus(res);
-        if (st == PGRES_PIPELINE_SYNC) {
-            PQclear(res);
-            break;
-        }
-        if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-            rc = st == PGRES_PIPELINE_ABORTED
-                     ? cerd__error(CERD_ESERVER, "%s: pipeline aborted", what)
-                     : cerd__error_from_pg(conn->pg, res, what);
-        PQclear(res);
-    }
-    if (!PQexitPipelineMode(conn->pg) && rc == 0)
-        rc = cerd__error_from_pg(conn->pg, NULL, what);
-    if (rc == 0 && PQstatus(conn->pg) != CONNECTION_OK)
-        rc = cerd__error_from_pg(conn->pg, NULL, what);
-    return rc;
-}
+/* The user context of a transaction, after its BEGIN in the same query string:
+   transaction-scoped settings made with SET LOCAL, which Citus forwards to the workers
+   a distributed transaction touches when citus.propagate_set_commands is 'local' (set
+   locally first: it is read when the next SET LOCAL runs). Without Citus the first
+   setting is a harmless placeholder that ends with the transaction like the second.
+   SET takes no parameters: the only value formatted is the library's own int64. */
+#define USER_SQL_FORMAT                                                                \
+    "; SET LOCAL citus.propagate_set_commands = 'local'"                               \
+    "; SET LOCAL app.current_user_id = '%lld'"
 
 int cerd__conn_begin(cerd_conn *conn, const char *begin_sql, const char *what)
 {
-    char user[24];
-    const char *values[1] = {user};
+    char sql[256];
+    int rc;
 
     if (!conn || !conn->has_user)
         return cerd__exec(conn, begin_sql, what, NULL);
-    /* BEGIN and set_config in one round trip, the user id as a parameter. */
-    snprintf(user, sizeof user, "%lld", (long long)conn->user_id);
-    if (!PQenterPipelineMode(conn->pg))
-        return cerd__error_from_pg(conn->pg, NULL, what);
-    if (!PQsendQueryParams(conn->pg, begin_sql, 0, NULL, NULL, NULL, NULL, 0)
-        || !PQsendQueryParams(conn->pg,
-                              "SELECT pg_catalog.set_config('app.current_user_id', $1, true)",
-                              1, NULL, values, NULL, NULL, 0)
-        || !PQpipelineSync(conn->pg)) {
-        int rc = cerd__error_from_pg(conn->pg, NULL, what);
-        pipeline_results(conn, what);
-        return rc;
-    }
-    return pipeline_results(conn, what);
+    /* BEGIN and the user's settings in one round trip: one simple query, whose
+       statements run in order and stop at the first error. */
+    if ((size_t)snprintf(sql, sizeof sql, "%s" USER_SQL_FORMAT, begin_sql,
+                         (long long)conn->user_id) >= sizeof sql)
+        return cerd__error(CERD_EMISUSE, "%s: BEGIN statement too long", what);
+    rc = cerd__exec(conn, sql, what, NULL);
+    /* a BEGIN that succeeded before a failed SET leaves a failed transaction: end it,
+       so that a failed begin leaves no transaction behind */
+    if (rc && PQstatus(conn->pg) == CONNECTION_OK
+        && PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
+        PQclear(PQexec(conn->pg, "ROLLBACK"));
+    return rc;
 }
 
 int cerd__conn_reset_session(cerd_conn *conn)
