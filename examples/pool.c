@@ -2,13 +2,19 @@
  * pool: a connection pool shared by worker threads, with per-user context for
  * row-level security.
  *
- *   pool [CONNINFO]      (default: $CRYPTOERD_DSN, else libpq's PG* environment)
+ *   pool [CONNINFO [READ_CONNINFO]]
+ *       CONNINFO       the primary (default: $CRYPTOERD_DSN, else libpq's PG* environment)
+ *       READ_CONNINFO  servers for reads, standbys first (default: CONNINFO)
  *
  * Brings the schema up to date, makes sure a user and a portfolio of theirs exist, then
  * runs 8 threads that borrow connections from one pool: each reads the user's portfolios
  * acting as that user (cerd_pool_acquire_as: app.current_user_id set for the
  * transaction only), and bumps a counter in a SERIALIZABLE transaction retried on
- * conflicts (cerd_pool_transact). Prints the pool's statistics at the end.
+ * conflicts (cerd_pool_transact), keeping the commit's WAL position; then reads the
+ * counter back through a read pool on the standbys with that position
+ * (cerd_pool_acquire_read: read-your-writes, waiting for a standby to replay the write
+ * or falling back to the primary), which always shows at least the value written.
+ * Prints the pools' statistics at the end.
  *
  * A pool is thread-safe; a connection borrowed from it is used by the borrowing thread
  * only, until it gives it back with cerd_pool_release(). (Connecting as a superuser
@@ -24,7 +30,7 @@
 #define THREADS 8
 #define ROUNDS 50
 
-static cerd_pool *pool;
+static cerd_pool *pool, *reads;
 static int64_t user_id, counter_id;
 
 static int fail(const char *what)
@@ -34,18 +40,19 @@ static int fail(const char *what)
     return 1;
 }
 
-/* One attempt of a transaction: read the counter, write it back plus one. */
+/* One attempt of a transaction: read the counter, write it back plus one (the value
+   written goes to *arg). */
 static int bump(cerd_conn *conn, void *arg)
 {
     cerd_assets row = {0}, upd = {0};
     cerd_colset cols = {{0}};
     int rc;
-    (void)arg;
 
     if ((rc = cerd_assets_get(&row, conn, counter_id)))
         return rc;
     upd.id = row.id;
     upd.access_count = CERD_SOME(cerd_opt_int32, row.access_count.value + 1);
+    *(int32_t *)arg = upd.access_count.value;
     cerd_colset_add(&cols, CERD_ASSETS_ACCESS_COUNT);
     rc = cerd_assets_update_columns(NULL, conn, &upd, &cols);
     cerd_assets_clear(&row);
@@ -76,8 +83,27 @@ static void *worker(void *arg)
         cerd_conn_commit(conn);
         cerd_pool_release(pool, conn); /* rolls back anything still open */
 
-        if (cerd_pool_transact(pool, &serializable, bump, NULL))
-            failures++;
+        {
+            cerd_lsn written = {0};
+            cerd_assets row = {0};
+            int32_t value = 0;
+
+            serializable.commit_lsn = &written; /* the commit's WAL position */
+            if (cerd_pool_transact(pool, &serializable, bump, &value)) {
+                failures++;
+                continue;
+            }
+            /* read-your-writes: a standby that has replayed the commit (waiting up to
+               1 s), else the primary */
+            if (cerd_pool_acquire_read(&conn, reads, &written, 1000)) {
+                failures++;
+                continue;
+            }
+            if (cerd_assets_get(&row, conn, counter_id) || row.access_count.value < value)
+                failures++;
+            cerd_assets_clear(&row);
+            cerd_pool_release(reads, conn);
+        }
     }
     return (void *)failures;
 }
@@ -133,8 +159,8 @@ out:
 
 int main(int argc, char **argv)
 {
-    cerd_pool_options opts = CERD_POOL_OPTIONS_INIT;
-    cerd_pool_statistics stats = CERD_POOL_STATISTICS_INIT;
+    cerd_pool_options opts = CERD_POOL_OPTIONS_INIT, read_opts;
+    cerd_pool_statistics stats = CERD_POOL_STATISTICS_INIT, rstats = CERD_POOL_STATISTICS_INIT;
     pthread_t threads[THREADS];
     intptr_t failures = 0;
 
@@ -145,7 +171,20 @@ int main(int argc, char **argv)
     opts.idle_in_transaction_timeout_ms = 30000;
     if (cerd_pool_new(&pool, &opts))
         return fail("pool");
+    /* the read pool: standbys while there are, the primary when one lags too long */
+    read_opts = opts;
+    if (argc > 2)
+        read_opts.conninfo = argv[2];
+    read_opts.target = CERD_POOL_PREFER_STANDBY;
+    read_opts.min_size = 1;
+    read_opts.fallback = pool;
+    if (cerd_pool_new(&reads, &read_opts)) {
+        fail("read pool");
+        cerd_pool_free(pool);
+        return 1;
+    }
     if (prepare()) {
+        cerd_pool_free(reads);
         cerd_pool_free(pool);
         return 1;
     }
@@ -157,11 +196,16 @@ int main(int argc, char **argv)
         failures += (intptr_t)f;
     }
     cerd_pool_stats(&stats, pool);
+    cerd_pool_stats(&rstats, reads);
     printf("%d rounds by %d threads, %ld failures\n", ROUNDS, THREADS, (long)failures);
     printf("pool: %u open (%u idle), %" PRIu64 " acquisitions, %" PRIu64 " waited "
            "(%" PRIu64 " ms in all), %" PRIu64 " timeouts, %" PRIu64 " connections opened\n",
            stats.total, stats.idle, stats.acquires, stats.waits, stats.wait_us / 1000,
            stats.timeouts, stats.created);
+    printf("read pool: %" PRIu64 " acquisitions, %" PRIu64 " waited for a standby's replay, "
+           "%" PRIu64 " went to the primary\n", rstats.acquires, rstats.replay_waits,
+           rstats.replay_fallbacks);
+    cerd_pool_free(reads); /* before the pool it falls back to */
     cerd_pool_free(pool);
     return failures ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #define CRYPTOERD_CONN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <cryptoerd/common.h>
 
@@ -87,6 +88,41 @@ CERD_EXTERN int cerd_conn_begin(cerd_conn *conn);
 /** Commits the open transaction. @return 0, ::CERD_EMISUSE when none is open. */
 CERD_EXTERN int cerd_conn_commit(cerd_conn *conn);
 
+/**
+ * A position in a server's write-ahead log (PostgreSQL's `pg_lsn`): the token of
+ * read-your-writes. cerd_conn_commit_lsn() gives the position that covers a commit;
+ * cerd_pool_acquire_read() lends a connection to a standby only once the standby has
+ * replayed that far. Positions of one cluster compare as integers: after several writes,
+ * keep the largest. A plain value, freely copied and stored (for example in a user's web
+ * session, as the number); it means nothing on another cluster.
+ */
+typedef struct cerd_lsn {
+    /** The 64-bit position (`pg_lsn` "16/B374D848" is 0x16B374D848); 0: none. */
+    uint64_t value;
+} cerd_lsn;
+
+/**
+ * Commits the open transaction, as cerd_conn_commit(), and gives the write-ahead-log
+ * position that covers the commit, in the same round trip (`COMMIT; SELECT
+ * pg_current_wal_insert_lsn()`).
+ *
+ * The position is the server's WAL insert position read after the commit returned, so
+ * it is at or past the end of the commit's record whatever synchronous_commit was
+ * (`pg_current_wal_lsn()`, the write position, can still be behind an asynchronous
+ * commit's record). It may lie a little past the commit when other sessions are writing:
+ * a standby then waits for their records too, which are flushed within
+ * wal_writer_delay. A position just past a page header is given as the page's start
+ * (a record can end there, not inside the header), so that a standby that has replayed
+ * everything written is never made to wait for more. On a standby (a read-only
+ * transaction) it is the position replayed so far.
+ *
+ * @param[out] out  the position; 0 when the call fails.
+ * @param conn      a connection with a transaction open.
+ * @return 0; the codes of cerd_conn_commit(); when the commit succeeded but the position
+ *         could not be read, ::CERD_ESERVER (the transaction is committed).
+ */
+CERD_EXTERN int cerd_conn_commit_lsn(cerd_lsn *out, cerd_conn *conn);
+
 /** Rolls back the open transaction; a no-op returning 0 when none is open. */
 CERD_EXTERN int cerd_conn_rollback(cerd_conn *conn);
 
@@ -114,15 +150,21 @@ typedef enum cerd_isolation {
     CERD_ISOLATION_SERIALIZABLE    /**< SERIALIZABLE. */
 } cerd_isolation;
 
-/** Options of cerd_conn_transact(); initialise with ::CERD_TXN_OPTIONS_INIT. */
+/**
+ * Options of cerd_conn_transact(); initialise with ::CERD_TXN_OPTIONS_INIT. Fields are
+ * only ever added at the end; the version says which ones the caller knows.
+ */
 typedef struct cerd_txn_options {
-    unsigned version;          /**< Layout version: 1. */
+    unsigned version;          /**< Layout version: 2 (1: without commit_lsn). */
     cerd_isolation isolation;  /**< Isolation level of each attempt. */
     unsigned max_attempts;     /**< Attempts before giving up on a retryable failure (>= 1). */
+    /** When not NULL, the transaction is committed with cerd_conn_commit_lsn() and this
+        receives the commit's position (0 unless it committed). Version 2. */
+    cerd_lsn *commit_lsn;
 } cerd_txn_options;
 
-/** Default options: server isolation level, up to 10 attempts. */
-#define CERD_TXN_OPTIONS_INIT {1, CERD_ISOLATION_DEFAULT, 10}
+/** Default options: server isolation level, up to 10 attempts, no commit position. */
+#define CERD_TXN_OPTIONS_INIT {2, CERD_ISOLATION_DEFAULT, 10, NULL}
 
 /** The work of one transaction attempt: return 0 to commit, a negative code to roll back. */
 typedef int (*cerd_txn_fn)(cerd_conn *conn, void *arg);

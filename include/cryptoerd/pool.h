@@ -42,11 +42,38 @@
  *   minimum size in the background.
  *
  * User context for row-level security: cerd_pool_acquire_as() begins a transaction and
- * sets `app.current_user_id` with `set_config(..., true)`, which lasts until that
- * transaction ends, so nothing leaks to the next borrower, with or without a pooler
- * such as PgBouncer in transaction mode in between. Every further transaction the
- * library begins on that borrowed connection (cerd_conn_begin(), cerd_conn_transact())
- * acts as the same user; statements run outside a transaction act as nobody.
+ * sets `app.current_user_id` with `SET LOCAL` in the same round trip (`BEGIN; SET LOCAL
+ * citus.propagate_set_commands = 'local'; SET LOCAL app.current_user_id = '42'`, the id
+ * formatted by the library from its int64, never caller text). A `SET LOCAL` lasts until
+ * that transaction ends, so nothing leaks to the next borrower, with or without a pooler
+ * such as PgBouncer in transaction mode in between; on Citus, the propagate setting makes
+ * the coordinator forward the user to every worker the transaction touches (without
+ * Citus it is an inert placeholder that ends with the transaction too). Every further
+ * transaction the library begins on that borrowed connection (cerd_conn_begin(),
+ * cerd_conn_transact()) acts as the same user; statements run outside a transaction act
+ * as nobody.
+ *
+ * Read replicas with read-your-writes: a pool for writes and a read pool
+ * (::CERD_POOL_PREFER_STANDBY) over the same primary and its streaming standbys. A write
+ * committed with cerd_conn_commit_lsn() (or cerd_conn_transact() with
+ * ::cerd_txn_options::commit_lsn) yields a ::cerd_lsn token; cerd_pool_acquire_read()
+ * with that token lends a connection on which the write is visible:
+ * - Guarantee: the connection is to a server not in recovery (a primary), or to a
+ *   standby whose `pg_last_wal_replay_lsn()` has reached the token, checked outside any
+ *   transaction just before it is lent, so every snapshot taken on it afterwards
+ *   includes the write and everything committed before it on the primary. While the
+ *   standby lags, the call waits (polling, at most its timeout); then it lends a
+ *   connection of the read pool's ::cerd_pool_options::fallback pool (the primary) if it
+ *   has one, or fails with ::CERD_ETIMEOUT. Without a token (NULL or 0) it is
+ *   cerd_pool_acquire(): no guarantee.
+ * - Not guaranteed: that a later read without the token sees the write; that two reads
+ *   on different standbys see the same state; after a failover, a token only means
+ *   something if the write reached the new primary (synchronous replication).
+ * - Cost: the commit reads the WAL position in the same round trip (no extra round
+ *   trip); each cerd_pool_acquire_read() with a token costs one round trip to the standby
+ *   when it has caught up, one more every 1 to 20 ms while it lags, and up to the timeout
+ *   of waiting; a fallback loads the primary with the read. ::cerd_pool_statistics counts
+ *   the waits, fallbacks and timeouts.
  */
 #ifndef CRYPTOERD_POOL_H
 #define CRYPTOERD_POOL_H
@@ -92,7 +119,7 @@ typedef int (*cerd_pool_connect_fn)(cerd_conn *conn, void *arg);
  * for the times marked so, 0 disables the feature.
  */
 typedef struct cerd_pool_options {
-    unsigned version;          /**< Layout version: 1. */
+    unsigned version;          /**< Layout version: 2 (1: without @c fallback). */
     /** libpq connection string or URI, multi-host strings included
         ("host=db1,db2 port=5432,5432 dbname=x"); NULL or "" uses libpq's PG*
         environment. Copied: need not outlive cerd_pool_new(). */
@@ -130,12 +157,18 @@ typedef struct cerd_pool_options {
     int named_statements;
     cerd_pool_connect_fn after_connect; /**< Run on each new session, or NULL (default). */
     void *after_connect_arg;            /**< Passed to @c after_connect. */
+    /** Version 2. For a read pool: the pool (normally for writes, on the primary) whose
+        connections cerd_pool_acquire_read() lends when this pool's server has not
+        replayed the awaited position in time; NULL (default): it fails with
+        ::CERD_ETIMEOUT instead. Such a connection is released to either pool. Borrowed:
+        must outlive this pool; must not itself have a fallback. */
+    cerd_pool *fallback;
 } cerd_pool_options;
 
-/** Default options, version 1: see each field of ::cerd_pool_options. */
+/** Default options, version 2: see each field of ::cerd_pool_options. */
 #define CERD_POOL_OPTIONS_INIT                                                         \
-    {1, NULL, 1, 10, 5000, 5000, 600000, 1800000, 60000, 5000, 500, 0, 0,           \
-     CERD_POOL_READ_WRITE, 1, NULL, NULL}
+    {2, NULL, 1, 10, 5000, 5000, 600000, 1800000, 60000, 5000, 500, 0, 0,           \
+     CERD_POOL_READ_WRITE, 1, NULL, NULL, NULL}
 
 /**
  * Counters of a pool, as cerd_pool_stats() fills them. Initialise with
@@ -143,7 +176,7 @@ typedef struct cerd_pool_options {
  * Counts are since the pool was created.
  */
 typedef struct cerd_pool_statistics {
-    unsigned version;          /**< Layout version: 1. */
+    unsigned version;          /**< Layout version: 2 (1: without the replay_ counters). */
     unsigned total;            /**< Connections open now (idle + in use + being checked). */
     unsigned idle;             /**< Open and waiting to be lent. */
     unsigned in_use;           /**< Lent to a caller (or being checked before lending). */
@@ -163,10 +196,20 @@ typedef struct cerd_pool_statistics {
         release-time rollback or session reset failed. */
     uint64_t destroyed_dirty;
     uint64_t destroyed_closed; /**< Closed by cerd_pool_free(). */
+    /** cerd_pool_acquire_read() calls whose server had not yet replayed the awaited
+        position at the first check (version 2). */
+    uint64_t replay_waits;
+    /** cerd_pool_acquire_read() calls that lent a connection of the fallback pool
+        (version 2). */
+    uint64_t replay_fallbacks;
+    /** cerd_pool_acquire_read() calls that failed with ::CERD_ETIMEOUT because the
+        server had not replayed the position in time, without fallback (version 2). */
+    uint64_t replay_timeouts;
 } cerd_pool_statistics;
 
-/** Initialiser of ::cerd_pool_statistics, version 1. */
-#define CERD_POOL_STATISTICS_INIT {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+/** Initialiser of ::cerd_pool_statistics, version 2. */
+#define CERD_POOL_STATISTICS_INIT                                                      \
+    {2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /**
  * Creates a pool and starts its two background threads (one opens connections, one
@@ -198,8 +241,8 @@ CERD_EXTERN int cerd_pool_acquire(cerd_conn **out, cerd_pool *pool);
 
 /**
  * Borrows a connection acting as user @p user_id for row-level security: a transaction
- * is open on it, in which `app.current_user_id` is @p user_id (set with
- * `set_config(..., true)`, so it ends with the transaction). The caller ends that
+ * is open on it, in which `app.current_user_id` is @p user_id (set with `SET LOCAL` in
+ * the BEGIN's round trip, so it ends with the transaction). The caller ends that
  * transaction with cerd_conn_commit() or cerd_conn_rollback(); releasing rolls back
  * whatever is still open. Later transactions begun by the library on this connection
  * (cerd_conn_begin(), cerd_conn_transact()) act as the same user until it is released.
@@ -214,12 +257,59 @@ CERD_EXTERN int cerd_pool_acquire(cerd_conn **out, cerd_pool *pool);
 CERD_EXTERN int cerd_pool_acquire_as(cerd_conn **out, cerd_pool *pool, int64_t user_id);
 
 /**
+ * Borrows a connection on which a write is visible (read-your-writes; see the file's
+ * description): from @p pool, once its server is a primary or a standby that has
+ * replayed the write-ahead log up to @p after.
+ *
+ * The connection is acquired as by cerd_pool_acquire() (waiting at most
+ * ::cerd_pool_options::acquire_timeout_ms), then its server is asked
+ * (`pg_is_in_recovery()`, `pg_last_wal_replay_lsn()`) right away and then every 1 ms,
+ * 2 ms, ... (at most 20 ms apart) until it has replayed @p after or @p timeout_ms have
+ * passed since the first check. The wait ends within @p timeout_ms plus one check,
+ * which is itself limited by ::cerd_pool_options::connect_timeout_ms. In time, the
+ * connection is lent outside any transaction: every snapshot taken on it sees the
+ * write. Too late, it is released and, when @p pool has a
+ * ::cerd_pool_options::fallback, a connection of that pool is lent instead (acquired
+ * as by cerd_pool_acquire(), without a check: a primary has its own writes); it may be
+ * released to @p pool or to the fallback pool.
+ *
+ * @param[out] out    as for cerd_pool_acquire().
+ * @param pool        the read pool.
+ * @param after       the token of the write (cerd_conn_commit_lsn()); NULL or 0: no
+ *                    condition, as cerd_pool_acquire().
+ * @param timeout_ms  how long to wait for the standby's replay; 0: check once, then
+ *                    fall back at once.
+ * @return 0; ::CERD_ETIMEOUT when the server had not replayed @p after in time and
+ *         there is no fallback (message with both positions), or when no connection
+ *         became free; the other codes of cerd_pool_acquire() (of the fallback pool's
+ *         too); ::CERD_ECONNLOST or ::CERD_ESERVER when the check failed.
+ */
+CERD_EXTERN int cerd_pool_acquire_read(cerd_conn **out, cerd_pool *pool, const cerd_lsn *after,
+                                       unsigned timeout_ms);
+
+/**
+ * As cerd_pool_acquire_read(), then as cerd_pool_acquire_as(): a transaction is open on
+ * the connection, acting as user @p user_id for row-level security.
+ *
+ * @param[out] out    as for cerd_pool_acquire().
+ * @param pool        the read pool.
+ * @param after       the token of the write, or NULL.
+ * @param timeout_ms  how long to wait for the standby's replay.
+ * @param user_id     the acting user (users.id).
+ * @return as cerd_pool_acquire_read(); or the code of the failed BEGIN (the connection
+ *         is then released and @p out is NULL).
+ */
+CERD_EXTERN int cerd_pool_acquire_read_as(cerd_conn **out, cerd_pool *pool,
+                                          const cerd_lsn *after, unsigned timeout_ms,
+                                          int64_t user_id);
+
+/**
  * Hands a borrowed connection back. A transaction still open is rolled back and the
  * session is cleaned (see the file's description); a connection that cannot be made
  * clean, or that has outlived its lifetime, is closed and replaced in the background.
  * Failures are never reported: the connection is closed instead. Accepts NULL.
- * A connection that did not come from @p pool is left alone (::CERD_EMISUSE in the
- * error record).
+ * A connection that did not come from @p pool (or from its
+ * ::cerd_pool_options::fallback) is left alone (::CERD_EMISUSE in the error record).
  *
  * @param pool  the pool it came from.
  * @param conn  the connection; the caller must not use it afterwards.
@@ -259,7 +349,8 @@ CERD_EXTERN int cerd_pool_transact_as(cerd_pool *pool, int64_t user_id,
  * Reads the pool's counters, consistently with one another.
  *
  * @param pool      the pool.
- * @param[in,out] out  initialised with ::CERD_POOL_STATISTICS_INIT; filled.
+ * @param[in,out] out  initialised with ::CERD_POOL_STATISTICS_INIT; filled (the fields
+ *                  of its version).
  * @return 0; ::CERD_EMISUSE for NULL arguments or an unknown version.
  */
 CERD_EXTERN int cerd_pool_stats(cerd_pool_statistics *out, cerd_pool *pool);

@@ -203,61 +203,35 @@ int cerd_conn_exec(cerd_conn *conn, const char *sql)
     return cerd__exec(conn, sql, "exec", NULL);
 }
 
-/* Drains a pipeline's results up to its sync; returns the first failure's code. */
-static int pipeline_results(cerd_conn *conn, const char *what)
-{
-    int rc = 0;
-
-    for (int nulls = 0; nulls < 4;) {
-        PGresult *res = PQgetResult(conn->pg);
-        ExecStatusType st;
-
-        if (!res) {
-            if (PQstatus(conn->pg) != CONNECTION_OK)
-                break;
-            nulls++; /* one NULL ends each statement's results */
-            continue;
-        }
-        nulls = 0;
-        st = PQresultStatus(res);
-        if (st == PGRES_PIPELINE_SYNC) {
-            PQclear(res);
-            break;
-        }
-        if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-            rc = st == PGRES_PIPELINE_ABORTED
-                     ? cerd__error(CERD_ESERVER, "%s: pipeline aborted", what)
-                     : cerd__error_from_pg(conn->pg, res, what);
-        PQclear(res);
-    }
-    if (!PQexitPipelineMode(conn->pg) && rc == 0)
-        rc = cerd__error_from_pg(conn->pg, NULL, what);
-    if (rc == 0 && PQstatus(conn->pg) != CONNECTION_OK)
-        rc = cerd__error_from_pg(conn->pg, NULL, what);
-    return rc;
-}
+/* The user context of a transaction, after its BEGIN in the same query string:
+   transaction-scoped settings made with SET LOCAL, which Citus forwards to the workers
+   a distributed transaction touches when citus.propagate_set_commands is 'local' (set
+   locally first: it is read when the next SET LOCAL runs). Without Citus the first
+   setting is a harmless placeholder that ends with the transaction like the second.
+   SET takes no parameters: the only value formatted is the library's own int64. */
+#define USER_SQL_FORMAT                                                                \
+    "; SET LOCAL citus.propagate_set_commands = 'local'"                               \
+    "; SET LOCAL app.current_user_id = '%lld'"
 
 int cerd__conn_begin(cerd_conn *conn, const char *begin_sql, const char *what)
 {
-    char user[24];
-    const char *values[1] = {user};
+    char sql[256];
+    int rc;
 
     if (!conn || !conn->has_user)
         return cerd__exec(conn, begin_sql, what, NULL);
-    /* BEGIN and set_config in one round trip, the user id as a parameter. */
-    snprintf(user, sizeof user, "%lld", (long long)conn->user_id);
-    if (!PQenterPipelineMode(conn->pg))
-        return cerd__error_from_pg(conn->pg, NULL, what);
-    if (!PQsendQueryParams(conn->pg, begin_sql, 0, NULL, NULL, NULL, NULL, 0)
-        || !PQsendQueryParams(conn->pg,
-                              "SELECT pg_catalog.set_config('app.current_user_id', $1, true)",
-                              1, NULL, values, NULL, NULL, 0)
-        || !PQpipelineSync(conn->pg)) {
-        int rc = cerd__error_from_pg(conn->pg, NULL, what);
-        pipeline_results(conn, what);
-        return rc;
-    }
-    return pipeline_results(conn, what);
+    /* BEGIN and the user's settings in one round trip: one simple query, whose
+       statements run in order and stop at the first error. */
+    if ((size_t)snprintf(sql, sizeof sql, "%s" USER_SQL_FORMAT, begin_sql,
+                         (long long)conn->user_id) >= sizeof sql)
+        return cerd__error(CERD_EMISUSE, "%s: BEGIN statement too long", what);
+    rc = cerd__exec(conn, sql, what, NULL);
+    /* a BEGIN that succeeded before a failed SET leaves a failed transaction: end it,
+       so that a failed begin leaves no transaction behind */
+    if (rc && PQstatus(conn->pg) == CONNECTION_OK
+        && PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
+        PQclear(PQexec(conn->pg, "ROLLBACK"));
+    return rc;
 }
 
 int cerd__conn_reset_session(cerd_conn *conn)
@@ -298,6 +272,77 @@ int cerd_conn_commit(cerd_conn *conn)
         return cerd__error(CERD_EMISUSE,
                            "commit: the transaction had failed and was rolled back");
     return 0;
+}
+
+/* "X/Y" (hexadecimal halves) to a 64-bit position; 0 when unreadable. */
+static uint64_t parse_lsn(const char *text)
+{
+    unsigned long long hi, lo;
+    char end;
+
+    if (!text || sscanf(text, "%llx/%llx%c", &hi, &lo, &end) != 2 || hi > 0xFFFFFFFFull
+        || lo > 0xFFFFFFFFull)
+        return 0;
+    return (uint64_t)hi << 32 | (uint64_t)lo;
+}
+
+/* A position right after a page header is where the next record would start, which the
+   standby's replay position (the end of the last record) never equals: the record before
+   ended at the page's start. Given that way, a standby that has replayed everything is
+   not made to wait for a record nobody may write. Short headers are 24 bytes, the long
+   one opening a segment 40 (XLogPageHeaderData, XLogLongPageHeaderData). */
+static uint64_t record_end(uint64_t lsn, uint64_t block, uint64_t segment)
+{
+    if (segment && lsn % segment == 40)
+        return lsn - 40;
+    if (block && lsn % block == 24)
+        return lsn - 24;
+    return lsn;
+}
+
+#define COMMIT_LSN_SQL                                                                 \
+    "COMMIT; SELECT CASE WHEN pg_catalog.pg_is_in_recovery()"                          \
+    " THEN pg_catalog.pg_last_wal_replay_lsn()"                                        \
+    " ELSE pg_catalog.pg_current_wal_insert_lsn() END,"                                \
+    " pg_catalog.current_setting('wal_block_size'),"                                   \
+    " pg_catalog.pg_size_bytes(pg_catalog.current_setting('wal_segment_size'))"
+
+int cerd_conn_commit_lsn(cerd_lsn *out, cerd_conn *conn)
+{
+    bool rolled_back = false, have = false;
+    PGresult *res;
+    int rc = 0;
+
+    if (!out || !conn)
+        return cerd__error(CERD_EMISUSE, "commit: out or connection is NULL");
+    out->value = 0;
+    if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE)
+        return cerd__error(CERD_EMISUSE, "commit: no transaction is open");
+    /* one simple query: its results arrive one statement after the other */
+    if (!PQsendQuery(conn->pg, COMMIT_LSN_SQL))
+        return cerd__error_from_pg(conn->pg, NULL, "commit");
+    for (int n = 0; (res = PQgetResult(conn->pg)); n++) {
+        ExecStatusType st = PQresultStatus(res);
+
+        if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            rc = cerd__error_from_pg(conn->pg, res, n == 0 ? "commit" : "commit: position");
+        else if (n == 0)
+            rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
+        else if (st == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) == 3) {
+            uint64_t lsn = parse_lsn(PQgetvalue(res, 0, 0)); /* "" for NULL: 0 */
+            out->value = record_end(lsn, strtoull(PQgetvalue(res, 0, 1), NULL, 10),
+                                    strtoull(PQgetvalue(res, 0, 2), NULL, 10));
+            have = lsn != 0;
+        }
+        PQclear(res);
+    }
+    if (rc == 0 && rolled_back)
+        rc = cerd__error(CERD_EMISUSE, "commit: the transaction had failed and was rolled back");
+    else if (rc == 0 && !have)
+        rc = cerd__error(CERD_ESERVER, "commit: committed, but the server gave no WAL position");
+    if (rc)
+        out->value = 0;
+    return rc;
 }
 
 int cerd_conn_rollback(cerd_conn *conn)
@@ -374,13 +419,17 @@ int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts, cerd_txn_f
 {
     cerd_txn_options defaults = CERD_TXN_OPTIONS_INIT;
     int rc = CERD_ESERIALIZATION;
+    cerd_lsn *lsn;
 
     if (!opts)
         opts = &defaults;
-    if (!conn || !fn || opts->version != 1 || opts->max_attempts < 1)
+    if (!conn || !fn || opts->version < 1 || opts->version > 2 || opts->max_attempts < 1)
         return cerd__error(CERD_EMISUSE, "transact: bad arguments");
     if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
         return cerd__error(CERD_EMISUSE, "transact: a transaction is already open");
+    lsn = opts->version >= 2 ? opts->commit_lsn : NULL;
+    if (lsn)
+        lsn->value = 0;
     for (unsigned attempt = 0; attempt < opts->max_attempts; attempt++) {
         if (attempt)
             backoff(attempt);
@@ -388,7 +437,7 @@ int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts, cerd_txn_f
             return rc;
         rc = fn(conn, arg);
         if (rc == 0)
-            rc = cerd_conn_commit(conn);
+            rc = lsn ? cerd_conn_commit_lsn(lsn, conn) : cerd_conn_commit(conn);
         if (rc == 0)
             return 0;
         if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE)

@@ -24,7 +24,8 @@ struct cerd_conn {
        temporary tables...): a pool resets the session before lending it again. */
     bool session_dirty;
     /* When set, every transaction the library begins on this connection acts as user
-       user_id for row-level security: set_config('app.current_user_id', id, true). */
+       user_id for row-level security: SET LOCAL app.current_user_id = 'id' (and
+       citus.propagate_set_commands = 'local', so that Citus forwards it to its workers). */
     bool has_user;
     int64_t user_id;
     void *pool_slot;         /* the pool's record of a pooled connection, else NULL */
@@ -37,8 +38,8 @@ struct cerd_conn {
 #define CERD__STMT_UNNAMED 0xFFFFFFFFu
 
 /* Begins a transaction with begin_sql ("BEGIN", "BEGIN ISOLATION LEVEL ..."); when the
-   connection acts for a user, sets app.current_user_id for this transaction in the same
-   round trip. */
+   connection acts for a user, sets app.current_user_id for this transaction with SET LOCAL
+   in the same round trip. On failure no transaction is left open. */
 int cerd__conn_begin(cerd_conn *conn, const char *begin_sql, const char *what);
 
 /* Resets the session to what cerd_conn_open left (DISCARD ALL, then the session setup)

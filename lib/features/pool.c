@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,7 @@ struct cerd_pool {
 
     uint64_t acquires, waits, wait_ns, timeouts, connect_failures, created;
     uint64_t destroyed[R__COUNT];
+    uint64_t replay_waits, replay_fallbacks, replay_timeouts;
 };
 
 /* Whether the server refuses writes: in recovery, or transaction_read_only (a standby,
@@ -782,7 +784,7 @@ static char *expand_conninfo(const cerd_pool_options *o)
 
 int cerd_pool_new(cerd_pool **out, const cerd_pool_options *opts)
 {
-    cerd_pool_options defaults = CERD_POOL_OPTIONS_INIT;
+    cerd_pool_options defaults = CERD_POOL_OPTIONS_INIT, given;
     cerd_pool *p;
     slot *first = NULL;
     int64_t tick;
@@ -793,8 +795,16 @@ int cerd_pool_new(cerd_pool **out, const cerd_pool_options *opts)
     *out = NULL;
     if (!opts)
         opts = &defaults;
-    if (opts->version != 1)
+    if (opts->version != 1 && opts->version != 2)
         return cerd__error(CERD_EMISUSE, "pool: unknown options version %u", opts->version);
+    if (opts->version == 1) { /* the caller's struct ends before fallback */
+        memcpy(&given, opts, offsetof(cerd_pool_options, fallback));
+        given.version = 2;
+        given.fallback = NULL;
+        opts = &given;
+    }
+    if (opts->fallback && opts->fallback->opts.fallback)
+        return cerd__error(CERD_EMISUSE, "pool: the fallback pool has a fallback itself");
     if (opts->max_size == 0 || opts->min_size > opts->max_size)
         return cerd__error(CERD_EMISUSE, "pool: need 0 <= min_size <= max_size, max_size >= 1");
     if (opts->health_check_period_ms == 0)
@@ -1015,6 +1025,8 @@ void cerd_pool_release(cerd_pool *p, cerd_conn *conn)
     if (!conn)
         return;
     s = conn->pool_slot;
+    if (p && s && s->pool != p && p->opts.fallback == s->pool)
+        p = s->pool; /* lent by cerd_pool_acquire_read() from the fallback */
     if (!p || !s || s->pool != p || !s->lent) {
         cerd__error(CERD_EMISUSE, "pool: release: the connection is not lent by this pool");
         return;
@@ -1067,6 +1079,127 @@ int cerd_pool_acquire_as(cerd_conn **out, cerd_pool *p, int64_t user_id)
     }
 }
 
+/* --- read-your-writes ------------------------------------------------------------- */
+
+/* Whether the server has the position $1: a primary has every write of its own; a
+   standby once it has replayed that far. Also the replayed position, for messages. */
+#define REPLAY_SQL                                                                     \
+    "SELECT NOT pg_catalog.pg_is_in_recovery()"                                        \
+    " OR coalesce(pg_catalog.pg_last_wal_replay_lsn() >= $1::pg_catalog.pg_lsn, false),"    \
+    " pg_catalog.pg_last_wal_replay_lsn()"
+
+/* Polls between checks: 1 ms, doubling, at most this. */
+#define REPLAY_POLL_MAX_NS 20000000
+
+/* 1 the server has the position, 0 not yet, -1 the check failed (recorded). */
+static int replay_reached(cerd_pool *p, cerd_conn *c, const char *lsn, char *replayed,
+                          size_t size)
+{
+    const char *values[1] = {lsn};
+    PGresult *res;
+    int reached;
+
+    if (query_deadline(c->pg, REPLAY_SQL, 1, values, now_ns() + p->connect_ns, &res)) {
+        cerd__error(PQstatus(c->pg) == CONNECTION_OK ? CERD_ESERVER : CERD_ECONNLOST,
+                    "pool: acquire_read: checking the replay position failed: %s",
+                    PQerrorMessage(c->pg));
+        return -1;
+    }
+    reached = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    snprintf(replayed, size, "%s", PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)
+                                       ? PQgetvalue(res, 0, 1) : "nothing");
+    PQclear(res);
+    return reached;
+}
+
+static int acquire_read(cerd_conn **out, cerd_pool *p, const cerd_lsn *after,
+                        unsigned timeout_ms)
+{
+    char lsn[24], replayed[24] = "", where[300];
+    int64_t deadline, pause = 1000000;
+    bool waited = false;
+    cerd_conn *c;
+    int rc, r;
+
+    if (!p || !out)
+        return cerd__error(CERD_EMISUSE, "pool: acquire_read: pool or out is NULL");
+    *out = NULL;
+    if (!after || after->value == 0)
+        return cerd_pool_acquire(out, p);
+    snprintf(lsn, sizeof lsn, "%X/%X", (unsigned)(after->value >> 32), (unsigned)after->value);
+    if ((rc = cerd_pool_acquire(&c, p)))
+        return rc;
+    deadline = now_ns() + ms_ns(timeout_ms);
+    for (;;) {
+        if ((r = replay_reached(p, c, lsn, replayed, sizeof replayed)) < 0) {
+            rc = cerd_error_last()->code;
+            cerd_pool_release(p, c); /* mid-query or broken: closed */
+            return rc;
+        }
+        if (r > 0) {
+            if (waited) {
+                pthread_mutex_lock(&p->mu);
+                p->replay_waits++;
+                pthread_mutex_unlock(&p->mu);
+            }
+            *out = c;
+            return 0;
+        }
+        waited = true;
+        {
+            int64_t left = deadline - now_ns();
+            struct timespec ts;
+            if (left <= 0)
+                break;
+            ts = to_timespec(pause < left ? pause : left);
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ;
+            if (pause < REPLAY_POLL_MAX_NS)
+                pause *= 2;
+        }
+    }
+    snprintf(where, sizeof where, "%s:%s", PQhost(c->pg), PQport(c->pg));
+    cerd_pool_release(p, c);
+    pthread_mutex_lock(&p->mu);
+    p->replay_waits++;
+    if (p->opts.fallback)
+        p->replay_fallbacks++;
+    else
+        p->replay_timeouts++;
+    pthread_mutex_unlock(&p->mu);
+    if (p->opts.fallback)
+        return cerd_pool_acquire(out, p->opts.fallback);
+    return cerd__error(CERD_ETIMEOUT, "pool: acquire_read: the server %s had replayed the "
+                       "write-ahead log up to %s, not %s, within %u ms", where, replayed, lsn,
+                       timeout_ms);
+}
+
+int cerd_pool_acquire_read(cerd_conn **out, cerd_pool *p, const cerd_lsn *after,
+                           unsigned timeout_ms)
+{
+    return acquire_read(out, p, after, timeout_ms);
+}
+
+int cerd_pool_acquire_read_as(cerd_conn **out, cerd_pool *p, const cerd_lsn *after,
+                              unsigned timeout_ms, int64_t user_id)
+{
+    cerd_conn *c;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if ((rc = acquire_read(&c, p, after, timeout_ms)))
+        return rc;
+    c->has_user = true;
+    c->user_id = user_id;
+    if ((rc = cerd__conn_begin(c, "BEGIN", "pool: acquire_read_as: begin"))) {
+        cerd_pool_release(p, c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
 static int transact(cerd_pool *p, bool as_user, int64_t user_id, const cerd_txn_options *opts,
                     cerd_txn_fn fn, void *arg)
 {
@@ -1117,6 +1250,11 @@ int cerd_pool_stats(cerd_pool_statistics *out, cerd_pool *p)
     out->destroyed_failover = p->destroyed[R_FAILOVER];
     out->destroyed_dirty = p->destroyed[R_DIRTY];
     out->destroyed_closed = p->destroyed[R_CLOSED];
+    if (out->version >= 2) {
+        out->replay_waits = p->replay_waits;
+        out->replay_fallbacks = p->replay_fallbacks;
+        out->replay_timeouts = p->replay_timeouts;
+    }
     pthread_mutex_unlock(&p->mu);
     return 0;
 }

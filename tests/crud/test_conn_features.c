@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <libpq-fe.h>
+
 #include <cryptoerd/cryptoerd.h>
 #include "check.h"
 #include "testdb.h"
@@ -216,6 +218,56 @@ static void test_conn__transact_does_not_retry_other_errors(void **state)
     assert_int_equal(job.attempts, 1);
 }
 
+/* The server's WAL insert position now, as a 64-bit number. */
+static uint64_t insert_lsn_now(void)
+{
+    PGresult *res = PQexec(cerd_conn_pgconn(conn), "SELECT pg_current_wal_insert_lsn()");
+    unsigned hi = 0, lo = 0;
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    assert_int_equal(sscanf(PQgetvalue(res, 0, 0), "%X/%X", &hi, &lo), 2);
+    PQclear(res);
+    return (uint64_t)hi << 32 | lo;
+}
+
+static int insert_asset(cerd_conn *c, void *arg)
+{
+    cerd_assets a = {.symbol = arg, .name = "Commit position", .asset_type = "crypto"};
+    return cerd_assets_insert(NULL, c, &a);
+}
+
+static void test_conn__commit_lsn_gives_the_position_of_each_commit(void **state)
+{
+    cerd_txn_options v1 = {1, CERD_ISOLATION_DEFAULT, 3, NULL};
+    cerd_txn_options o = CERD_TXN_OPTIONS_INIT;
+    cerd_lsn first = {0}, second = {7};
+    uint64_t before;
+    (void)state;
+
+    before = insert_lsn_now();
+    CERD_ASSERT_OK(cerd_conn_begin(conn));
+    CERD_ASSERT_OK(insert_asset(conn, "LSN1"));
+    CERD_ASSERT_OK(cerd_conn_commit_lsn(&first, conn));
+    /* past the position before the write, and not past where the WAL is now */
+    assert_true(first.value > before);
+    assert_true(first.value <= insert_lsn_now());
+    /* through cerd_conn_transact, with the option */
+    o.commit_lsn = &second;
+    CERD_ASSERT_OK(cerd_conn_transact(conn, &o, insert_asset, "LSN2"));
+    assert_true(second.value > first.value);
+    /* version 1 options (without commit_lsn) are still read */
+    CERD_ASSERT_OK(cerd_conn_transact(conn, &v1, insert_asset, "LSN3"));
+    /* no transaction open: misuse, no position */
+    assert_int_equal(cerd_conn_commit_lsn(&first, conn), CERD_EMISUSE);
+    assert_int_equal(first.value, 0);
+    /* a failed transaction is rolled back, not committed: no position */
+    second.value = 7;
+    CERD_ASSERT_OK(cerd_conn_begin(conn));
+    assert_int_equal(insert_asset(conn, "LSN1"), CERD_EUNIQUE);
+    assert_int_equal(cerd_conn_commit_lsn(&second, conn), CERD_EMISUSE);
+    assert_int_equal(second.value, 0);
+    assert_int_equal(PQtransactionStatus(cerd_conn_pgconn(conn)), PQTRANS_IDLE);
+}
+
 static void test_conn__statements_are_prepared_again_after_discard_all(void **state)
 {
     cerd_assets out = {0};
@@ -254,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_conn__savepoint_keeps_the_transaction_usable),
         cmocka_unit_test(test_conn__transact_retries_serialization_failures),
         cmocka_unit_test(test_conn__transact_does_not_retry_other_errors),
+        cmocka_unit_test(test_conn__commit_lsn_gives_the_position_of_each_commit),
         cmocka_unit_test(test_conn__statements_are_prepared_again_after_discard_all),
         cmocka_unit_test(test_conn__killed_backend_is_a_lost_connection),
     };

@@ -201,3 +201,99 @@ void pt_server_conninfo(const pt_server *s, char *out, size_t size)
 {
     snprintf(out, size, "host=127.0.0.1 port=%d user=postgres dbname=postgres", s->port);
 }
+
+PGconn *pt_server_connect(const pt_server *s)
+{
+    char ci[256];
+    PGconn *pg;
+    pt_server_conninfo(s, ci, sizeof ci);
+    pg = PQconnectdb(ci);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        fprintf(stderr, "connect to port %d: %s", s->port, PQerrorMessage(pg));
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+char *pt_server_value(const pt_server *s, const char *sql)
+{
+    PGconn *pg = pt_server_connect(s);
+    char *v = pg ? pt_value(pg, sql) : NULL;
+    PQfinish(pg);
+    return v;
+}
+
+bool pt_server_exec(const pt_server *s, const char *sql)
+{
+    PGconn *pg = pt_server_connect(s);
+    PGresult *res = pg ? PQexec(pg, sql) : NULL;
+    bool ok = res && (PQresultStatus(res) == PGRES_COMMAND_OK
+                      || PQresultStatus(res) == PGRES_TUPLES_OK);
+    if (!ok)
+        fprintf(stderr, "%s: %s", sql, pg ? PQerrorMessage(pg) : "no connection\n");
+    PQclear(res);
+    PQfinish(pg);
+    return ok;
+}
+
+bool pt_server_wait_for(const pt_server *s, const char *sql, const char *expected, int ms)
+{
+    for (int64_t t0 = pt_now_ms(); pt_now_ms() - t0 < ms; pt_sleep_ms(20)) {
+        char *v = pt_server_value(s, sql);
+        bool ok = v && !strcmp(v, expected);
+        free(v);
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+bool pt_server_wait_replay(const pt_server *primary, const pt_server *standby, int ms,
+                           char *why, size_t size)
+{
+    char *v = pt_server_value(primary, "SELECT pg_current_wal_lsn()");
+    char lsn[64], sql[160];
+
+    if (!v) {
+        snprintf(why, size, "could not read the primary's pg_current_wal_lsn()");
+        return false;
+    }
+    snprintf(lsn, sizeof lsn, "%s", v);
+    free(v);
+    snprintf(sql, sizeof sql, "SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn);
+    if (pt_server_wait_for(standby, sql, "t", ms))
+        return true;
+    v = pt_server_value(standby, "SELECT pg_last_wal_replay_lsn()");
+    snprintf(why, size, "the standby did not replay the primary's WAL up to %s within %d ms "
+             "(replayed up to %s)", lsn, ms, v ? v : "?");
+    free(v);
+    return false;
+}
+
+int pt_pair_start(pt_server *primary, pt_server *standby, char *base, size_t size,
+                  const char *tag, bool synchronous)
+{
+    cerd_conn *conn = NULL;
+    char ci[256];
+    int rc;
+
+    pt_tempdir(base, size, tag);
+    if (!base[0] || pt_server_init(primary, base, "primary") || pt_server_start(primary)
+        || pt_server_clone_standby(standby, primary, base, "standby")
+        || pt_server_start(standby))
+        return -1;
+    if (!pt_server_wait_for(primary, "SELECT count(*) FROM pg_stat_replication"
+                                     " WHERE state = 'streaming'", "1", 20000))
+        return -1;
+    /* acknowledged commits are on the standby too */
+    if (synchronous && (!pt_server_exec(primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")
+                        || !pt_server_exec(primary, "SELECT pg_reload_conf()")))
+        return -1;
+    pt_server_conninfo(primary, ci, sizeof ci);
+    if (cerd_conn_open(&conn, ci))
+        return -1;
+    rc = cerd_migrate(NULL, conn);
+    cerd_conn_free(conn);
+    return rc ? -1 : 0;
+}

@@ -51,6 +51,26 @@ int pt_server_promote(pt_server *s);
 /* "host=127.0.0.1 port=N user=postgres dbname=postgres" */
 void pt_server_conninfo(const pt_server *s, char *out, size_t size);
 
+/* A libpq connection to server s; NULL (message on stderr) on failure. */
+PGconn *pt_server_connect(const pt_server *s);
+/* Runs sql on server s (a connection of its own); the first value, or NULL. */
+char *pt_server_value(const pt_server *s, const char *sql);
+/* Runs a statement on server s; true when it succeeded (else message on stderr). */
+bool pt_server_exec(const pt_server *s, const char *sql);
+/* Polls sql on s every 20 ms until it gives expected; false after ms. */
+bool pt_server_wait_for(const pt_server *s, const char *sql, const char *expected, int ms);
+/* Whether the standby replays, within ms, everything the primary had written when this
+   was called (a synchronous commit only waits for the standby's flush, not its replay);
+   on failure, what went wrong in why. */
+bool pt_server_wait_replay(const pt_server *primary, const pt_server *standby, int ms,
+                           char *why, size_t size);
+
+/* A primary and a streaming standby (pg_basebackup -R) under a new temporary directory
+   (base, "" on failure), the schema migrated on the primary; with synchronous
+   replication (synchronous_standby_names = '*') when synchronous. 0 or -1. */
+int pt_pair_start(pt_server *primary, pt_server *standby, char *base, size_t size,
+                  const char *tag, bool synchronous);
+
 /* Runs a shell command (as the postgres user when running as root); 0 on success. */
 int pt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

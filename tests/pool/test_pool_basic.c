@@ -92,9 +92,9 @@ static void test_pool_new__rejects_inconsistent_options(void **state)
     o.min_size = 3;
     assert_int_equal(cerd_pool_new(&pool, &o), CERD_EMISUSE);
     o.min_size = 1;
-    o.version = 2;
+    o.version = 3;
     assert_int_equal(cerd_pool_new(&pool, &o), CERD_EMISUSE);
-    o.version = 1;
+    o.version = 2;
     o.health_check_period_ms = 0;
     assert_int_equal(cerd_pool_new(&pool, &o), CERD_EMISUSE);
     o.health_check_period_ms = 1000;

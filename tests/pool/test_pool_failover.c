@@ -28,104 +28,24 @@ static pt_server primary, standby;
 static char both_hosts[512];
 static bool primary_stopped;
 
-static PGconn *connect_to(const pt_server *s)
-{
-    char ci[256];
-    PGconn *pg;
-    pt_server_conninfo(s, ci, sizeof ci);
-    pg = PQconnectdb(ci);
-    if (PQstatus(pg) != CONNECTION_OK) {
-        fprintf(stderr, "connect to port %d: %s", s->port, PQerrorMessage(pg));
-        PQfinish(pg);
-        return NULL;
-    }
-    return pg;
-}
-
-/* Runs sql on server s; the first value, or NULL. */
-static char *value_on(const pt_server *s, const char *sql)
-{
-    PGconn *pg = connect_to(s);
-    char *v = pg ? pt_value(pg, sql) : NULL;
-    PQfinish(pg);
-    return v;
-}
-
-/* Runs a statement on server s; true when it succeeded. */
-static bool exec_on(const pt_server *s, const char *sql)
-{
-    PGconn *pg = connect_to(s);
-    PGresult *res = pg ? PQexec(pg, sql) : NULL;
-    bool ok = res && (PQresultStatus(res) == PGRES_COMMAND_OK
-                      || PQresultStatus(res) == PGRES_TUPLES_OK);
-    if (!ok)
-        fprintf(stderr, "%s: %s", sql, pg ? PQerrorMessage(pg) : "no connection\n");
-    PQclear(res);
-    PQfinish(pg);
-    return ok;
-}
-
-static bool wait_for(const pt_server *s, const char *sql, const char *expected, int ms)
-{
-    for (int64_t t0 = pt_now_ms(); pt_now_ms() - t0 < ms; pt_sleep_ms(20)) {
-        char *v = value_on(s, sql);
-        bool ok = v && !strcmp(v, expected);
-        free(v);
-        if (ok)
-            return true;
-    }
-    return false;
-}
-
-/* Waits until the standby has replayed everything the primary has written so far (a
-   synchronous commit only waits for the standby's flush, not its replay); fails the
-   test after ms. */
+/* Waits until the standby has replayed everything the primary has written so far; fails
+   the test after ms. */
 static void wait_for_standby_replay(int ms)
 {
-    char *v = value_on(&primary, "SELECT pg_current_wal_lsn()");
-    char lsn[64], replayed[64], sql[160];
-
-    if (!v)
-        fail_msg("could not read the primary's pg_current_wal_lsn()");
-    snprintf(lsn, sizeof lsn, "%s", v);
-    free(v);
-    snprintf(sql, sizeof sql, "SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn);
-    if (!wait_for(&standby, sql, "t", ms)) {
-        v = value_on(&standby, "SELECT pg_last_wal_replay_lsn()");
-        snprintf(replayed, sizeof replayed, "%s", v ? v : "?");
-        free(v);
-        fail_msg("the standby did not replay the primary's WAL up to %s within %d ms "
-                 "(replayed up to %s)", lsn, ms, replayed);
-    }
+    char why[256];
+    if (!pt_server_wait_replay(&primary, &standby, ms, why, sizeof why))
+        fail_msg("%s", why);
 }
 
 static int setup(void **state)
 {
-    cerd_conn *conn = NULL;
-    char ci[256];
-    int rc;
     (void)state;
-    pt_tempdir(base, sizeof base, "failover");
-    if (!base[0] || pt_server_init(&primary, base, "primary") || pt_server_start(&primary)
-        || pt_server_clone_standby(&standby, &primary, base, "standby")
-        || pt_server_start(&standby))
+    if (pt_pair_start(&primary, &standby, base, sizeof base, "failover", true))
         return -1;
-    if (!wait_for(&primary, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
-                  "1", 20000))
-        return -1;
-    /* acknowledged commits are on the standby too */
-    if (!exec_on(&primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")
-        || !exec_on(&primary, "SELECT pg_reload_conf()"))
-        return -1;
-    pt_server_conninfo(&primary, ci, sizeof ci);
-    if (cerd_conn_open(&conn, ci))
-        return -1;
-    rc = cerd_migrate(NULL, conn);
-    cerd_conn_free(conn);
     snprintf(both_hosts, sizeof both_hosts,
              "host=127.0.0.1,127.0.0.1 port=%d,%d user=postgres dbname=postgres",
              primary.port, standby.port);
-    return rc ? -1 : 0;
+    return 0;
 }
 
 static int teardown(void **state)
@@ -194,9 +114,9 @@ static void test_pool_failover__read_pool_uses_the_standby_write_pool_the_primar
 
 static void fence_primary(bool on)
 {
-    assert_true(exec_on(&primary, on ? "ALTER SYSTEM SET default_transaction_read_only = on"
+    assert_true(pt_server_exec(&primary, on ? "ALTER SYSTEM SET default_transaction_read_only = on"
                                       : "ALTER SYSTEM RESET default_transaction_read_only"));
-    assert_true(exec_on(&primary, "SELECT pg_reload_conf()"));
+    assert_true(pt_server_exec(&primary, "SELECT pg_reload_conf()"));
 }
 
 static void test_pool_failover__health_check_retires_connections_to_a_read_only_server(void **state)
@@ -390,7 +310,7 @@ static void test_pool_failover__writes_reach_the_promoted_standby_within_one_per
 
     /* every acknowledged write is on the new primary */
     {
-        PGconn *pg = connect_to(&standby);
+        PGconn *pg = pt_server_connect(&standby);
         assert_non_null(pg);
         for (int i = 0; i < WRITERS; i++) {
             char sql[128];

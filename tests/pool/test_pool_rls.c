@@ -1,6 +1,6 @@
 /* User context for row-level security through the pool: 16 threads alternating users
-   see only their own portfolios, and once a connection is released its session has no
-   app.current_user_id. The pool logs in as a role subject to RLS (member of
+   see only their own portfolios, and once their transaction ends (before the pool resets
+   anything) and once a connection is released its session has no app.current_user_id. The pool logs in as a role subject to RLS (member of
    cryptoerd_app). */
 #include <pthread.h>
 #include <setjmp.h>
@@ -134,8 +134,14 @@ static void *work(void *arg)
             w->wrong_rows += mine.rows[r].user_id != users[u];
         cerd_portfolios_list_free(&mine);
         cerd_portfolios_list_free(&theirs);
-        if (i % 2 == 0 && (rc = cerd_conn_commit(c)))
-            fail_with(w, "commit", rc);
+        if (i % 2 == 0) {
+            if ((rc = cerd_conn_commit(c)))
+                fail_with(w, "commit", rc);
+            /* the user was set for that transaction only: gone on the same backend */
+            v = user_setting(c);
+            w->leaks += !v || strcmp(v, "") != 0;
+            free(v);
+        }
         cerd_pool_release(w->pool, c); /* every other round with the transaction open */
 
         /* whatever session comes next carries no user */
@@ -190,6 +196,22 @@ static void test_pool_rls__released_backend_has_no_user_setting(void **state)
     assert_int_equal(atoll(v), users[0]);
     free(v);
     CERD_ASSERT_OK(cerd_conn_commit(c));
+    /* set with SET LOCAL: gone with the transaction, on the same backend, before any
+       reset by the pool */
+    v = user_setting(c);
+    assert_string_equal(v, "");
+    free(v);
+    /* a later transaction on the borrowed connection acts as the same user again, and
+       a rollback ends that too */
+    CERD_ASSERT_OK(cerd_conn_begin(c));
+    v = user_setting(c);
+    assert_int_equal(atoll(v), users[0]);
+    free(v);
+    CERD_ASSERT_OK(cerd_conn_rollback(c));
+    v = user_setting(c);
+    assert_string_equal(v, "");
+    free(v);
+    assert_int_equal(PQbackendPID(pt_pg(c)), pid);
     cerd_pool_release(pool, c);
     CERD_ASSERT_OK(cerd_pool_acquire(&c, pool));
     assert_int_equal(PQbackendPID(pt_pg(c)), pid);
