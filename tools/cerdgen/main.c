@@ -89,23 +89,12 @@ static void runtime_names(const char *dir, char ***names, int *n)
 static int read_key_names(const char *schema_dir, cg_schema *s)
 {
     char *path = cg_xasprintf("%s/api/key_names.json", schema_dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    cJSON *doc = NULL;
+    int rc = cg_read_json(path, &doc);
+    if (rc || !doc) {
         free(path);
-        return 0;
+        return rc;
     }
-    cg_buf text = {0};
-    char chunk[4096];
-    size_t n;
-    cg_buf_puts(&text, "");
-    while ((n = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
-        chunk[n] = '\0';
-        cg_buf_puts(&text, chunk);
-    }
-    fclose(f);
-    cJSON *doc = cJSON_Parse(text.data);
-    cg_buf_free(&text);
-    int rc = 0;
     if (!cJSON_IsObject(doc)) {
         fprintf(stderr, "cerdgen: %s: not a JSON object\n", path);
         rc = 1;
