@@ -20,6 +20,7 @@
 #include "api.h"
 #include "check_compile.h"
 #include "emit.h"
+#include "hints.h"
 #include "model.h"
 #include "output.h"
 #include "parse.h"
@@ -179,6 +180,9 @@ int main(int argc, char **argv)
             }
     if (read_key_names(schema_dir, &schema))
         return 1;
+    cg_hints hints;
+    if (cg_hints_load(&hints, schema_dir, &schema))
+        return 1;
     for (int i = 0; i < schema.ntables; i++)
         if (strcmp(schema.tables[i].name, "registry") == 0) {
             fputs("cerdgen: a table may not be named registry (lib/tables/registry.c is the "
@@ -202,7 +206,7 @@ int main(int argc, char **argv)
         add_file(&files, &nfiles, cg_xasprintf("%s/%s.h", tables_dir, t->name),
                  cg_emit_table_header(t));
         add_file(&files, &nfiles, cg_xasprintf("%s/%s.c", lib_out, t->name),
-                 cg_emit_table_source(t));
+                 cg_emit_table_source(t, &hints));
     }
     add_file(&files, &nfiles, cg_xasprintf("%s/tables.h", include_out),
              cg_emit_tables_header(&schema));
@@ -232,6 +236,7 @@ int main(int argc, char **argv)
     printf("cerdgen: %d tables, %d files: %d written, %d unchanged, %d removed\n",
            schema.ntables, nfiles, written, nfiles - written, removed);
     free(tables_dir);
+    cg_hints_free(&hints);
     cg_schema_free(&schema);
     return 0;
 }
