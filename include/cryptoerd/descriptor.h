@@ -19,7 +19,7 @@
 CERD_BEGIN_DECLS
 
 /** Layout version of ::cerd_table. Generated code refuses to compile against another. */
-#define CERD_TABLE_ABI 2
+#define CERD_TABLE_ABI 3
 
 /** Most columns a table may have (the width of ::cerd_colset). */
 #define CERD_MAX_COLUMNS 128
@@ -77,6 +77,10 @@ typedef struct cerd_foreign_key {
 /** A compiled CHECK constraint: opaque (its name: cerd_check_name()). */
 typedef struct cerd_check cerd_check;
 
+/** How cerd_factory_make() makes a realistic value of one column: opaque, generated
+    from schema/api/factory_hints.json. */
+typedef struct cerd_factory_hint cerd_factory_hint;
+
 /** Everything the runtime knows about one table. Generated; never written by hand. */
 typedef struct cerd_table {
     uint32_t abi;                        /**< ::CERD_TABLE_ABI it was generated for. */
@@ -94,6 +98,7 @@ typedef struct cerd_table {
     const cerd_check *const *checks;     /**< Compiled CHECK constraints. */
     size_t defaults_offset;              /**< offsetof() of the row struct's last member,
                                               `cerd_colset defaults` (see ::cerd_colset). */
+    const cerd_factory_hint *hints;      /**< Per column, its factory hint, or NULL. */
 } cerd_table;
 
 /**

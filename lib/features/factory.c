@@ -6,7 +6,7 @@
         (IN lists, comparisons and BETWEEN against constants, IS NOT NULL, lengths and
         cardinalities), also under "col IS NULL OR ..." guards: the column domains.
      2. Every column gets a value: foreign keys from the given or created parents, the
-        rest from the domain and the hints by column name (lib/factory_values.c).
+        rest from the domain and the column hints of the descriptor (lib/factory_values.c).
      3. The row is validated (cerd_row_validate); each CHECK it still breaks (those
         relating columns: OHLC ordering, retry_count <= max_retries, owner rules) is
         repaired: ordering checks by sorting the values of the columns they compare

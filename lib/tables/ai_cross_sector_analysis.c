@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_cross_sector_analysis.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_ai_cross_sector_analysis) <= UINT16_MAX,
@@ -334,6 +335,268 @@ static const cerd_check *const checks[] = {
     &check2,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_4[] = {
+    "created_at",
+};
+static const char *const hint_texts_5[] = {
+    "created_at",
+};
+static const char *const hint_texts_6[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_7[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_8[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_9[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_9[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_10[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_10[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_11[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_12[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_12[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_13[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_14[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_18[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_18[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_19[] = {
+    "created_at",
+};
+static const char *const hint_texts_20[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_AI_CROSS_SECTOR_ANALYSIS__NCOLUMNS] = {
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_METRICS_SNAPSHOT_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_AI_MODEL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_CANDLE_TIME] = {
+        .kind = CERD__HINT_TIME_CANDLE,
+        .texts = hint_texts_4, .ntexts = 1,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_ANALYSIS_TIME] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_5, .ntexts = 1,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_SECTOR_ROTATION_FLOWS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_6, .ntexts = 7,
+        .vocabs = hint_vocabs_6, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_SECTOR_PERFORMANCE_RANKING] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_7, .ntexts = 7,
+        .vocabs = hint_vocabs_7, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_LIQUIDITY_COMPARISON] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_8, .ntexts = 7,
+        .vocabs = hint_vocabs_8, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_VOLATILITY_COMPARISON] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_9, .ntexts = 7,
+        .vocabs = hint_vocabs_9, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_DOMINANCE_DISTRIBUTION] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_10, .ntexts = 7,
+        .vocabs = hint_vocabs_10, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_CORRELATION_MATRIX] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_11, .ntexts = 7,
+        .vocabs = hint_vocabs_11, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_NARRATIVE_TRENDS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_12, .ntexts = 7,
+        .vocabs = hint_vocabs_12, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_RISK_REWARD_MAP] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_13, .ntexts = 7,
+        .vocabs = hint_vocabs_13, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_AI_MARKET_OUTLOOK] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_14, .nvocabs = 1,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_AI_CONFIDENCE_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_SIGNAL_AGREEMENT_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_OUTLOOK_DURATION_ESTIMATE] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 90.0,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_ANALYSIS_DATA] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_18, .ntexts = 7,
+        .vocabs = hint_vocabs_18, .nvocabs = 3,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_19, .ntexts = 1,
+    },
+    [CERD_AI_CROSS_SECTOR_ANALYSIS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_20, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_cross_sector_analysis_metrics_snapshot_id_fkey",
@@ -369,6 +632,7 @@ const cerd_table cerd_ai_cross_sector_analysis_table = {
     .nchecks = 3,
     .checks = checks,
     .defaults_offset = offsetof(cerd_ai_cross_sector_analysis, defaults),
+    .hints = hints,
 };
 
 int cerd_ai_cross_sector_analysis_insert(cerd_ai_cross_sector_analysis *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_models.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_ai_models) <= UINT16_MAX,
@@ -801,6 +802,341 @@ static const cerd_check *const checks[] = {
     &check8,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_model_archs_words[] = {
+    "LSTM", "Transformer", "Ensemble", "XGBoost", "Regression", "Rule-based",
+};
+static const cerd__vocab vocab_model_archs = {vocab_model_archs_words, NULL, 6, 1};
+
+static const char *const vocab_model_goals_words[] = {
+    "Trend Predictor", "Regime Classifier", "Volatility Forecaster", "Entry Timer",
+    "Sector Rotator", "Signal Scorer",
+};
+static const cerd__vocab vocab_model_goals = {vocab_model_goals_words, NULL, 6, 1};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const hint_texts_1[] = {
+    "{p0:0} {h1} {h2>16}",
+};
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab_coins, &vocab_model_archs, &vocab_model_goals,
+};
+static const char *const hint_texts_2[] = {
+    "v{i3+1}.{i10>8}.{i20>16}",
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_6[] = {
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "timeframe",
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_7[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_8[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_9[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_9[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_10[] = {
+    &vocab_timeframes,
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_12[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_12[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_13[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_14[] = {
+    "status",
+    "healthy",
+    "degraded",
+    "latency_ms",
+    "uptime_pct",
+};
+static const cerd__vocab *const hint_vocabs_15[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_16[] = {
+    "/models/{p0:2}_{h1}_v{i4>8}.{i10>16}.{i10>24}.pkl",
+};
+static const cerd__vocab *const hint_vocabs_16[] = {
+    &vocab_coins, &vocab_model_archs,
+};
+static const cerd__vocab *const hint_vocabs_17[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_18[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_19[] = {
+    "created_at",
+};
+static const char *const hint_texts_20[] = {
+    "created_at",
+};
+static const char *const hint_texts_21[] = {
+    "created_at",
+};
+static const char *const hint_texts_22[] = {
+    "created_at",
+};
+static const char *const hint_texts_30[] = {
+    "created_at",
+};
+static const char *const hint_texts_31[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_AI_MODELS__NCOLUMNS] = {
+    [CERD_AI_MODELS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AI_MODELS_NAME] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_1, .ntexts = 1,
+        .vocabs = hint_vocabs_1, .nvocabs = 3,
+    },
+    [CERD_AI_MODELS_VERSION] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_2, .ntexts = 1,
+    },
+    [CERD_AI_MODELS_ARCHITECTURE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_AI_MODELS_MODEL_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_AI_MODELS_STATUS] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_AI_MODELS_CONFIGURATION] = {
+        .kind = CERD__HINT_JSON_CONFIG, .index = 6,
+        .texts = hint_texts_6, .ntexts = 4,
+        .vocabs = hint_vocabs_6, .nvocabs = 1,
+    },
+    [CERD_AI_MODELS_PERFORMANCE_METRICS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_7, .ntexts = 7,
+        .vocabs = hint_vocabs_7, .nvocabs = 3,
+    },
+    [CERD_AI_MODELS_TRAINING_FEATURES] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_8, .ntexts = 7,
+        .vocabs = hint_vocabs_8, .nvocabs = 3,
+    },
+    [CERD_AI_MODELS_TRAINING_DATA_RANGE] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_9, .ntexts = 7,
+        .vocabs = hint_vocabs_9, .nvocabs = 3,
+    },
+    [CERD_AI_MODELS_TRAINING_DATA_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_10, .nvocabs = 1,
+    },
+    [CERD_AI_MODELS_TARGET_VARIABLE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_11, .nvocabs = 1,
+    },
+    [CERD_AI_MODELS_INPUT_SCHEMA] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_12, .ntexts = 7,
+        .vocabs = hint_vocabs_12, .nvocabs = 3,
+    },
+    [CERD_AI_MODELS_OUTPUT_SCHEMA] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_13, .ntexts = 7,
+        .vocabs = hint_vocabs_13, .nvocabs = 3,
+    },
+    [CERD_AI_MODELS_HEALTH_STATUS] = {
+        .kind = CERD__HINT_JSON_STATUS, .hi = 99.0,
+        .texts = hint_texts_14, .ntexts = 5,
+    },
+    [CERD_AI_MODELS_TRAINING_NOTES] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_15, .nvocabs = 2,
+    },
+    [CERD_AI_MODELS_MODEL_FILE_PATH] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_16, .ntexts = 1,
+        .vocabs = hint_vocabs_16, .nvocabs = 2,
+    },
+    [CERD_AI_MODELS_FRAMEWORK] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_17, .nvocabs = 1,
+    },
+    [CERD_AI_MODELS_DEPLOYMENT_ENVIRONMENT] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_18, .nvocabs = 1,
+    },
+    [CERD_AI_MODELS_LAST_TRAINED] = {
+        .kind = CERD__HINT_TIME_PAST,
+        .texts = hint_texts_19, .ntexts = 1,
+    },
+    [CERD_AI_MODELS_LAST_PREDICTION] = {
+        .kind = CERD__HINT_TIME_PAST,
+        .texts = hint_texts_20, .ntexts = 1,
+    },
+    [CERD_AI_MODELS_DEPLOYED_AT] = {
+        .kind = CERD__HINT_TIME_LATER,
+        .texts = hint_texts_21, .ntexts = 1,
+    },
+    [CERD_AI_MODELS_DEPRECATED_AT] = {
+        .kind = CERD__HINT_TIME_LATER,
+        .texts = hint_texts_22, .ntexts = 1,
+    },
+    [CERD_AI_MODELS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_AI_MODELS_PREDICTION_COUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 500.0,
+    },
+    [CERD_AI_MODELS_MODEL_SIZE_MB] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1.0, .hi = 2048.0,
+    },
+    [CERD_AI_MODELS_TRAINING_DURATION_MINUTES] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 5.0, .hi = 600.0,
+    },
+    [CERD_AI_MODELS_MIN_CONFIDENCE_THRESHOLD] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_MODELS_MAX_PREDICTIONS_PER_HOUR] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 10.0, .hi = 1000.0,
+    },
+    [CERD_AI_MODELS_REQUIRES_MANUAL_APPROVAL] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_MODELS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_30, .ntexts = 1,
+    },
+    [CERD_AI_MODELS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_31, .ntexts = 1,
+    },
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -831,6 +1167,7 @@ const cerd_table cerd_ai_models_table = {
     .nchecks = 9,
     .checks = checks,
     .defaults_offset = offsetof(cerd_ai_models, defaults),
+    .hints = hints,
 };
 
 int cerd_ai_models_insert(cerd_ai_models *out, cerd_conn *conn, const cerd_ai_models *in)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_portfolio_analysis.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_ai_portfolio_analysis) <= UINT16_MAX,
@@ -880,6 +881,309 @@ static const cerd_check *const checks[] = {
     &check11,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_chart_patterns_words[] = {
+    "bull_flag", "head_and_shoulders", "double_bottom", "ascending_triangle", "cup_and_handle",
+    "falling_wedge",
+};
+static const cerd__vocab vocab_chart_patterns = {vocab_chart_patterns_words, NULL, 6, 1};
+
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_5[] = {
+    "created_at",
+};
+static const char *const hint_texts_6[] = {
+    "created_at",
+};
+static const char *const hint_texts_13[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_14[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_14[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_15[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_15[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_20[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_20[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_22[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_23[] = {
+    "factor",
+    "weight",
+};
+static const cerd__vocab *const hint_vocabs_23[] = {
+    &vocab_chart_patterns,
+};
+static const char *const hint_texts_24[] = {
+    "factor",
+    "weight",
+};
+static const cerd__vocab *const hint_vocabs_24[] = {
+    &vocab_chart_patterns,
+};
+static const char *const hint_texts_28[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_28[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_29[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_31[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_35[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_35[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_36[] = {
+    "created_at",
+};
+static const char *const hint_texts_37[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_AI_PORTFOLIO_ANALYSIS__NCOLUMNS] = {
+    [CERD_AI_PORTFOLIO_ANALYSIS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_METRICS_SNAPSHOT_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_AI_MODEL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_CANDLE_TIME] = {
+        .kind = CERD__HINT_TIME_CANDLE,
+        .texts = hint_texts_5, .ntexts = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_ANALYSIS_TIME] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_6, .ntexts = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_TOTAL_PORTFOLIO_VALUE_USD] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 100.0, .hi = 1000000.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_TOTAL_PNL_PCT] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -25.0, .hi = 25.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_TOTAL_PNL_USD] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -5000.0, .hi = 5000.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_RISK_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_DIVERSIFICATION_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_CONCENTRATION_RISK] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_CURRENT_ALLOCATION] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_13, .ntexts = 7,
+        .vocabs = hint_vocabs_13, .nvocabs = 3,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_OPTIMAL_ALLOCATION] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_14, .ntexts = 7,
+        .vocabs = hint_vocabs_14, .nvocabs = 3,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_ALLOCATION_DEVIATION] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_15, .ntexts = 7,
+        .vocabs = hint_vocabs_15, .nvocabs = 3,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_BETA] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.5, .hi = 1.6,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_VOLATILITY] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_SHARPE_RATIO] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -1.0, .hi = 3.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_MAX_DRAWDOWN_PCT] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.0, .hi = 60.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_CORRELATION_MATRIX] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_20, .ntexts = 7,
+        .vocabs = hint_vocabs_20, .nvocabs = 3,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_REBALANCE_NEEDED] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_OVERALL_ACTION] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_22, .nvocabs = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_REBALANCING_SUGGESTIONS] = {
+        .kind = CERD__HINT_JSON_LIST,
+        .texts = hint_texts_23, .ntexts = 2,
+        .vocabs = hint_vocabs_23, .nvocabs = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_SIGNALS] = {
+        .kind = CERD__HINT_JSON_LIST,
+        .texts = hint_texts_24, .ntexts = 2,
+        .vocabs = hint_vocabs_24, .nvocabs = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_EFFICIENCY_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_TOTAL_FEES_IMPACT_PCT] = {
+        .kind = CERD__HINT_RANGE, .scale = 3, .lo = 0.0, .hi = 2.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_OPPORTUNITY_COST_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_SECTOR_ROTATION_IMPACT] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_28, .ntexts = 7,
+        .vocabs = hint_vocabs_28, .nvocabs = 3,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_CYCLE_PHASE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_29, .nvocabs = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_CYCLE_ADJUSTMENT_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_AI_PORTFOLIO_OUTLOOK] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_31, .nvocabs = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_AI_CONFIDENCE_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_SIGNAL_AGREEMENT_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_OUTLOOK_DURATION_ESTIMATE] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 90.0,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_ANALYSIS_DATA] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_35, .ntexts = 7,
+        .vocabs = hint_vocabs_35, .nvocabs = 3,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_36, .ntexts = 1,
+    },
+    [CERD_AI_PORTFOLIO_ANALYSIS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_37, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_portfolio_analysis_portfolio_id_fkey",
@@ -921,6 +1225,7 @@ const cerd_table cerd_ai_portfolio_analysis_table = {
     .nchecks = 12,
     .checks = checks,
     .defaults_offset = offsetof(cerd_ai_portfolio_analysis, defaults),
+    .hints = hints,
 };
 
 int cerd_ai_portfolio_analysis_insert(cerd_ai_portfolio_analysis *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_regime_analysis.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_ai_regime_analysis) <= UINT16_MAX,
@@ -2126,6 +2127,448 @@ static const cerd_check *const checks[] = {
     &check31,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_regimes_words[] = {
+    "Bull", "Bear", "Sideways", "Transition", "Accumulation", "Distribution",
+};
+static const cerd__vocab vocab_regimes = {vocab_regimes_words, NULL, 6, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_analogues_words[] = {
+    "2017 bull run", "2018 bear market", "2019 accumulation", "2020 COVID crash",
+    "2021 cycle top", "2022 deleveraging", "2024 ETF rally",
+};
+static const cerd__vocab vocab_analogues = {vocab_analogues_words, NULL, 7, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const hint_texts_3[] = {
+    "created_at",
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_timeframes,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_regimes,
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_regimes,
+};
+static const cerd__vocab *const hint_vocabs_18[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_21[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_22[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_27[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_27[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_30[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_30[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_31[] = {
+    &vocab_regimes,
+};
+static const cerd__vocab *const hint_vocabs_35[] = {
+    &vocab_regimes,
+};
+static const cerd__vocab *const hint_vocabs_39[] = {
+    &vocab_regimes,
+};
+static const cerd__vocab *const hint_vocabs_42[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_43[] = {
+    "RSI",
+    "14",
+    "MACD",
+    "value",
+    "signal",
+    "SMA",
+    "20",
+    "200",
+    "BB",
+    "upper",
+    "lower",
+};
+static const cerd__vocab *const hint_vocabs_43[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_44[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_46[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_47[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_47[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_51[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_52[] = {
+    &vocab_analogues,
+};
+static const char *const hint_texts_54[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_54[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_56[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_56[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_57[] = {
+    "v{i3+1}.{i10>8}.{i20>16}",
+};
+static const cerd__vocab *const hint_vocabs_58[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_59[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_59[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_60[] = {
+    "created_at",
+};
+static const char *const hint_texts_61[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_AI_REGIME_ANALYSIS__NCOLUMNS] = {
+    [CERD_AI_REGIME_ANALYSIS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AI_REGIME_ANALYSIS_METRICS_SNAPSHOT_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_AI_MODEL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_ANALYSIS_TIME] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_3, .ntexts = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_ANALYSIS_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_DATA_SOURCE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_CURRENT_REGIME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_6, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_PREDICTED_REGIME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_7, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_REGIME_CONFIDENCE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_REGIME_TRANSITION_PROB] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_REGIME_DURATION_DAYS] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 365.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_REGIME_DURATION_ESTIMATE] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 90.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_TREND_STRENGTH_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_REGIME_QUALITY_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_VOLATILITY_REGIME_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_MOMENTUM_ALIGNMENT_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_TREND_INTACT] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_STRUCTURE_BREAK] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_STRUCTURE_CHANGE_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_18, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_STRUCTURE_STRENGTH] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AI_REGIME_ANALYSIS_BREAKOUT_SIGNAL] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_BREAKOUT_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_21, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_BREAKOUT_LEVEL] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_22, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_VOLUME_CONFIRMATION] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_VOLUME_SURGE_RATIO] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.5, .hi = 3.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_RETEST_CONFIRMATION] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_VOLATILITY_EXPANSION_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_TIMEFRAME_ALIGNMENT] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_27, .ntexts = 7,
+        .vocabs = hint_vocabs_27, .nvocabs = 3,
+    },
+    [CERD_AI_REGIME_ANALYSIS_MULTI_TIMEFRAME_AGREEMENT] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_TIMEFRAME_CONSENSUS_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_KEY_LEVELS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_30, .ntexts = 7,
+        .vocabs = hint_vocabs_30, .nvocabs = 3,
+    },
+    [CERD_AI_REGIME_ANALYSIS_SENTIMENT_REGIME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_31, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_FEAR_GREED_IMPACT] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 5.0, .hi = 95.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_SENTIMENT_REGIME_CONFLICT] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_PSYCHOLOGICAL_LEVEL_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_LIQUIDITY_REGIME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_35, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_INSTITUTIONAL_FLOW_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_RETAIL_PARTICIPATION_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_WHALE_ACTIVITY_INFLUENCE] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_MACRO_REGIME_ALIGNMENT] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_39, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_CORRELATION_STABILITY] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -1.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_RISK_ON_OFF_REGIME] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_GLOBAL_RISK_APPETITE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_42, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_TRANSITION_INDICATORS] = {
+        .kind = CERD__HINT_JSON_PRICE_METRICS,
+        .texts = hint_texts_43, .ntexts = 11,
+        .vocabs = hint_vocabs_43, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_RECOMMENDED_STRATEGY] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_44, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_RISK_ADJUSTMENT_FACTOR] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.5, .hi = 2.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_POSITION_SIZING_GUIDANCE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_46, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_SECTOR_REGIME_IMPACT] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_47, .ntexts = 7,
+        .vocabs = hint_vocabs_47, .nvocabs = 3,
+    },
+    [CERD_AI_REGIME_ANALYSIS_AI_CONFIDENCE_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_SIGNAL_AGREEMENT_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_PREDICTION_STABILITY] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_MODEL_PERFORMANCE_RATING] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_51, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_HISTORICAL_ANALOGUE] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_52, .nvocabs = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_HISTORICAL_SIMILARITY] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_REGIME_ANALYSIS_REGIME_STATISTICS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_54, .ntexts = 7,
+        .vocabs = hint_vocabs_54, .nvocabs = 3,
+    },
+    [CERD_AI_REGIME_ANALYSIS_ANALYSIS_VALIDATED] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_REGIME_ANALYSIS_VALIDATION_FLAGS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_56, .ntexts = 7,
+        .vocabs = hint_vocabs_56, .nvocabs = 3,
+    },
+    [CERD_AI_REGIME_ANALYSIS_ANALYSIS_VERSION] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_57, .ntexts = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_ANALYST_NOTES] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_58, .nvocabs = 2,
+    },
+    [CERD_AI_REGIME_ANALYSIS_ANALYSIS_DATA] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_59, .ntexts = 7,
+        .vocabs = hint_vocabs_59, .nvocabs = 3,
+    },
+    [CERD_AI_REGIME_ANALYSIS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_60, .ntexts = 1,
+    },
+    [CERD_AI_REGIME_ANALYSIS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_61, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_regime_analysis_metrics_snapshot_id_fkey",
@@ -2161,6 +2604,7 @@ const cerd_table cerd_ai_regime_analysis_table = {
     .nchecks = 32,
     .checks = checks,
     .defaults_offset = offsetof(cerd_ai_regime_analysis, defaults),
+    .hints = hints,
 };
 
 int cerd_ai_regime_analysis_insert(cerd_ai_regime_analysis *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_trading_signals.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_ai_trading_signals) <= UINT16_MAX,
@@ -823,6 +824,290 @@ static const cerd_check *const checks[] = {
     &check9,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_chart_patterns_words[] = {
+    "bull_flag", "head_and_shoulders", "double_bottom", "ascending_triangle", "cup_and_handle",
+    "falling_wedge",
+};
+static const cerd__vocab vocab_chart_patterns = {vocab_chart_patterns_words, NULL, 6, 1};
+
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_10[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_12[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_15[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_15[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_16[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_16[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_17[] = {
+    "factor",
+    "weight",
+};
+static const cerd__vocab *const hint_vocabs_17[] = {
+    &vocab_chart_patterns,
+};
+static const char *const hint_texts_18[] = {
+    "factor",
+    "weight",
+};
+static const cerd__vocab *const hint_vocabs_18[] = {
+    &vocab_chart_patterns,
+};
+static const char *const hint_texts_19[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_19[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_21[] = {
+    &vocab_timeframes,
+};
+static const cerd__vocab *const hint_vocabs_22[] = {
+    &vocab_timeframes,
+};
+static const cerd__vocab *const hint_vocabs_23[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_24[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_28[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_31[] = {
+    "created_at",
+};
+static const char *const hint_texts_32[] = {
+    "created_at",
+};
+static const char *const hint_texts_33[] = {
+    "created_at",
+};
+static const char *const hint_texts_34[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_AI_TRADING_SIGNALS__NCOLUMNS] = {
+    [CERD_AI_TRADING_SIGNALS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AI_TRADING_SIGNALS_ASSET_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_AI_MODEL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_METRICS_SNAPSHOT_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_WATCHLIST_ANALYSIS_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_PORTFOLIO_ANALYSIS_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_SIGNAL_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_6, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_SIGNAL_ORIGIN] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_7, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_SIGNAL_QUALITY] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_8, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_CONFIDENCE_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_ENTRY_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_10, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_TARGET_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_11, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_STOP_LOSS] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_12, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_RISK_LEVEL] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_13, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_RISK_REWARD_RATIO] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1.0, .hi = 5.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_MARKET_CONTEXT] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_15, .ntexts = 7,
+        .vocabs = hint_vocabs_15, .nvocabs = 3,
+    },
+    [CERD_AI_TRADING_SIGNALS_SECTOR_CONTEXT] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_16, .ntexts = 7,
+        .vocabs = hint_vocabs_16, .nvocabs = 3,
+    },
+    [CERD_AI_TRADING_SIGNALS_CONFLUENCE_FACTORS] = {
+        .kind = CERD__HINT_JSON_LIST,
+        .texts = hint_texts_17, .ntexts = 2,
+        .vocabs = hint_vocabs_17, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_INVALIDATION_CRITERIA] = {
+        .kind = CERD__HINT_JSON_LIST,
+        .texts = hint_texts_18, .ntexts = 2,
+        .vocabs = hint_vocabs_18, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_RISK_MANAGEMENT] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_19, .ntexts = 7,
+        .vocabs = hint_vocabs_19, .nvocabs = 3,
+    },
+    [CERD_AI_TRADING_SIGNALS_TIME_HORIZON_HOURS] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 168.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_OPTIMAL_ENTRY_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_21, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_MONITORING_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_22, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_STATUS] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_23, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_ACTUAL_ENTRY_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_24, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_MAX_FAVORABLE_EXCURSION] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 15.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_MAX_ADVERSE_EXCURSION] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 15.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_SIGNAL_SUCCESSFUL] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_AI_TRADING_SIGNALS_SIGNAL_STRENGTH] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_28, .nvocabs = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_CONFLUENCE_COUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 500.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_MARKET_CORRELATION] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -1.0, .hi = 1.0,
+    },
+    [CERD_AI_TRADING_SIGNALS_EXPIRES_AT] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_31, .ntexts = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_INVALIDATED_AT] = {
+        .kind = CERD__HINT_TIME_LATER,
+        .texts = hint_texts_32, .ntexts = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_33, .ntexts = 1,
+    },
+    [CERD_AI_TRADING_SIGNALS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_34, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_trading_signals_asset_id_fkey",
@@ -876,6 +1161,7 @@ const cerd_table cerd_ai_trading_signals_table = {
     .nchecks = 10,
     .checks = checks,
     .defaults_offset = offsetof(cerd_ai_trading_signals, defaults),
+    .hints = hints,
 };
 
 int cerd_ai_trading_signals_insert(cerd_ai_trading_signals *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/ai_watchlist_analysis.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_ai_watchlist_analysis) <= UINT16_MAX,
@@ -298,6 +299,182 @@ static const cerd_check *const checks[] = {
     &check2,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_chart_patterns_words[] = {
+    "bull_flag", "head_and_shoulders", "double_bottom", "ascending_triangle", "cup_and_handle",
+    "falling_wedge",
+};
+static const cerd__vocab vocab_chart_patterns = {vocab_chart_patterns_words, NULL, 6, 1};
+
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_5[] = {
+    "created_at",
+};
+static const char *const hint_texts_6[] = {
+    "created_at",
+};
+static const char *const hint_texts_7[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_8[] = {
+    "factor",
+    "weight",
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_chart_patterns,
+};
+static const char *const hint_texts_9[] = {
+    "factor",
+    "weight",
+};
+static const cerd__vocab *const hint_vocabs_9[] = {
+    &vocab_chart_patterns,
+};
+static const cerd__vocab *const hint_vocabs_10[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_14[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_14[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_15[] = {
+    "created_at",
+};
+static const char *const hint_texts_16[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_AI_WATCHLIST_ANALYSIS__NCOLUMNS] = {
+    [CERD_AI_WATCHLIST_ANALYSIS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_WATCHLIST_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_METRICS_SNAPSHOT_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_AI_MODEL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_CANDLE_TIME] = {
+        .kind = CERD__HINT_TIME_CANDLE,
+        .texts = hint_texts_5, .ntexts = 1,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_ANALYSIS_TIME] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_6, .ntexts = 1,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_ASSET_SCORES] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_7, .ntexts = 7,
+        .vocabs = hint_vocabs_7, .nvocabs = 3,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_KEY_SIGNALS] = {
+        .kind = CERD__HINT_JSON_LIST,
+        .texts = hint_texts_8, .ntexts = 2,
+        .vocabs = hint_vocabs_8, .nvocabs = 1,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_GENERATED_SIGNALS] = {
+        .kind = CERD__HINT_JSON_LIST,
+        .texts = hint_texts_9, .ntexts = 2,
+        .vocabs = hint_vocabs_9, .nvocabs = 1,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_AI_WATCHLIST_OUTLOOK] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_10, .nvocabs = 1,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_AI_CONFIDENCE_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_SIGNAL_AGREEMENT_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_OUTLOOK_DURATION_ESTIMATE] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 90.0,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_ANALYSIS_DATA] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_14, .ntexts = 7,
+        .vocabs = hint_vocabs_14, .nvocabs = 3,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_15, .ntexts = 1,
+    },
+    [CERD_AI_WATCHLIST_ANALYSIS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_16, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_watchlist_analysis_watchlist_id_fkey",
@@ -339,6 +516,7 @@ const cerd_table cerd_ai_watchlist_analysis_table = {
     .nchecks = 3,
     .checks = checks,
     .defaults_offset = offsetof(cerd_ai_watchlist_analysis, defaults),
+    .hints = hints,
 };
 
 int cerd_ai_watchlist_analysis_insert(cerd_ai_watchlist_analysis *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/analytics_data.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_analytics_data) <= UINT16_MAX,
@@ -190,6 +191,114 @@ static const cerd_check *const checks[] = {
     &check1,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_metric_names_words[] = {
+    "page_views", "api_calls", "p95_latency_ms", "active_users", "signals_generated",
+    "watchlist_adds", "error_rate",
+};
+static const cerd__vocab vocab_metric_names = {vocab_metric_names_words, NULL, 7, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_metric_names,
+};
+static const char *const hint_texts_4[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_6[] = {
+    "created_at",
+};
+static const char *const hint_texts_7[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_ANALYTICS_DATA__NCOLUMNS] = {
+    [CERD_ANALYTICS_DATA_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_ANALYTICS_DATA_CATEGORY] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_1, .nvocabs = 1,
+    },
+    [CERD_ANALYTICS_DATA_METRIC_NAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_ANALYTICS_DATA_METRIC_VALUE] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.0, .hi = 10000.0,
+    },
+    [CERD_ANALYTICS_DATA_DIMENSIONS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_4, .ntexts = 7,
+        .vocabs = hint_vocabs_4, .nvocabs = 3,
+    },
+    [CERD_ANALYTICS_DATA_AGGREGATION_LEVEL] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_ANALYTICS_DATA_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_6, .ntexts = 1,
+    },
+    [CERD_ANALYTICS_DATA_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_7, .ntexts = 1,
+    },
+};
+
 const cerd_table cerd_analytics_data_table = {
     .abi = CERD_TABLE_ABI,
     .name = "analytics_data",
@@ -210,6 +319,7 @@ const cerd_table cerd_analytics_data_table = {
     .nchecks = 2,
     .checks = checks,
     .defaults_offset = offsetof(cerd_analytics_data, defaults),
+    .hints = hints,
 };
 
 int cerd_analytics_data_insert(cerd_analytics_data *out, cerd_conn *conn,

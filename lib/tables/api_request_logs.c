@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/api_request_logs.h>
+#include "features/factory_hint.h"
 
 _Static_assert(sizeof(cerd_api_request_logs) <= UINT16_MAX,
                "the offsets of cerd_api_request_logs must fit cerd_column::offset");
@@ -85,6 +86,74 @@ static const cerd_column columns[] = {
     },
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_endpoints_words[] = {
+    "/api/v1/assets", "/api/v1/assets/{symbol}/candles", "/api/v1/watchlists",
+    "/api/v1/portfolios/{id}/assets", "/api/v1/signals", "/api/v1/market/regime",
+    "/api/v3/coins/markets", "/api/v3/klines", "/v1/cryptocurrency/listings/latest",
+    "/api/v1/users/me",
+};
+static const cerd__vocab vocab_endpoints = {vocab_endpoints_words, NULL, 10, 1};
+
+static const char *const vocab_http_methods_words[] = {
+    "GET", "POST", "PUT", "PATCH", "DELETE",
+};
+static const cerd__vocab vocab_http_methods = {vocab_http_methods_words, NULL, 5, 1};
+
+static const double vocab_http_statuses_numbers[] = {
+    200.0, 200.0, 200.0, 201.0, 204.0, 304.0, 400.0, 401.0,
+    403.0, 404.0, 429.0, 500.0, 502.0, 503.0,
+};
+static const cerd__vocab vocab_http_statuses = {NULL, vocab_http_statuses_numbers, 14, 0};
+
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_endpoints,
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_http_methods,
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_http_statuses,
+};
+static const char *const hint_texts_6[] = {
+    "created_at",
+};
+static const char *const hint_texts_7[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_API_REQUEST_LOGS__NCOLUMNS] = {
+    [CERD_API_REQUEST_LOGS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_API_REQUEST_LOGS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_API_REQUEST_LOGS_ENDPOINT] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_API_REQUEST_LOGS_HTTP_METHOD] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_API_REQUEST_LOGS_RESPONSE_STATUS] = {
+        .kind = CERD__HINT_PICK_NUMBER, .scale = 8,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_API_REQUEST_LOGS_RESPONSE_TIME_MS] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 5.0, .hi = 5000.0,
+    },
+    [CERD_API_REQUEST_LOGS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_6, .ntexts = 1,
+    },
+    [CERD_API_REQUEST_LOGS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_7, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "api_request_logs_user_id_fkey",
@@ -114,6 +183,7 @@ const cerd_table cerd_api_request_logs_table = {
     .nchecks = 0,
     .checks = NULL,
     .defaults_offset = offsetof(cerd_api_request_logs, defaults),
+    .hints = hints,
 };
 
 int cerd_api_request_logs_insert(cerd_api_request_logs *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/assets.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_assets) <= UINT16_MAX,
@@ -693,6 +694,298 @@ static const cerd_check *const checks[] = {
     &check6,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_currencies_words[] = {
+    "USDT", "USD", "USDC", "BTC", "EUR", "ETH",
+};
+static const cerd__vocab vocab_currencies = {vocab_currencies_words, NULL, 6, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const hint_texts_1[] = {
+    "{p0:0}{?T}",
+};
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_2[] = {
+    "{p0:1}",
+};
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_3[] = {
+    "{p0:3}",
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_currencies,
+};
+static const char *const hint_texts_5[] = {
+    "coingecko",
+    "{p0:2}",
+    "coinmarketcap",
+    "{#0+1}",
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_6[] = {
+    "https://assets.coingecko.example/coins/images/{p0:2}/large.png",
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_7[] = {
+    "website",
+    "https://{p0:2}.example.org",
+    "github",
+    "https://github.com/{p0:2}",
+    "twitter",
+    "https://x.com/{p0:2}",
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_19[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_20[] = {
+    "created_at",
+};
+static const cerd__vocab *const hint_vocabs_21[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_22[] = {
+    "created_at",
+};
+static const char *const hint_texts_23[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_23[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_24[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_25[] = {
+    "created_at",
+};
+static const cerd__vocab *const hint_vocabs_30[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_31[] = {
+    "created_at",
+};
+static const char *const hint_texts_32[] = {
+    "created_at",
+};
+static const char *const hint_texts_33[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_ASSETS__NCOLUMNS] = {
+    [CERD_ASSETS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_ASSETS_SYMBOL] = {
+        .kind = CERD__HINT_TEMPLATE, .flags = CERD__HINT_SELF_UNIQUE,
+        .texts = hint_texts_1, .ntexts = 1,
+        .vocabs = hint_vocabs_1, .nvocabs = 1,
+    },
+    [CERD_ASSETS_NAME] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_2, .ntexts = 1,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_ASSETS_ASSET_TYPE] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_3, .ntexts = 1,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_ASSETS_QUOTE_CURRENCY] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_ASSETS_EXTERNAL_IDS] = {
+        .kind = CERD__HINT_JSON_OBJECT,
+        .texts = hint_texts_5, .ntexts = 4,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_ASSETS_LOGO_URL] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_6, .ntexts = 1,
+        .vocabs = hint_vocabs_6, .nvocabs = 1,
+    },
+    [CERD_ASSETS_LINKS] = {
+        .kind = CERD__HINT_JSON_OBJECT,
+        .texts = hint_texts_7, .ntexts = 6,
+        .vocabs = hint_vocabs_7, .nvocabs = 1,
+    },
+    [CERD_ASSETS_DESCRIPTION] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_8, .nvocabs = 2,
+    },
+    [CERD_ASSETS_MARKET_CAP] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 1000000.0, .hi = 1300000000000.0,
+    },
+    [CERD_ASSETS_MARKET_CAP_RANK] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 500.0,
+    },
+    [CERD_ASSETS_CURRENT_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_11, .nvocabs = 1,
+    },
+    [CERD_ASSETS_TOTAL_VOLUME] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 10000.0, .hi = 50000000000.0,
+    },
+    [CERD_ASSETS_CIRCULATING_SUPPLY] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 8, .lo = 1000000.0, .hi = 100000000000.0,
+    },
+    [CERD_ASSETS_TOTAL_SUPPLY] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 8, .lo = 1000000.0, .hi = 100000000000.0,
+    },
+    [CERD_ASSETS_MAX_SUPPLY] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 8, .lo = 1000000.0, .hi = 100000000000.0,
+    },
+    [CERD_ASSETS_PRICE_CHANGE_PERCENTAGE_24H] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -25.0, .hi = 25.0,
+    },
+    [CERD_ASSETS_PRICE_CHANGE_PERCENTAGE_7D] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -25.0, .hi = 25.0,
+    },
+    [CERD_ASSETS_PRICE_CHANGE_PERCENTAGE_30D] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -25.0, .hi = 25.0,
+    },
+    [CERD_ASSETS_ATH] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_19, .nvocabs = 1,
+    },
+    [CERD_ASSETS_ATH_DATE] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_20, .ntexts = 1,
+    },
+    [CERD_ASSETS_ATL] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_21, .nvocabs = 1,
+    },
+    [CERD_ASSETS_ATL_DATE] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_22, .ntexts = 1,
+    },
+    [CERD_ASSETS_METRICS_DETAILS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_23, .ntexts = 7,
+        .vocabs = hint_vocabs_23, .nvocabs = 3,
+    },
+    [CERD_ASSETS_TIMEFRAME_USAGE] = {
+        .kind = CERD__HINT_JSON_USAGE,
+        .vocabs = hint_vocabs_24, .nvocabs = 1,
+    },
+    [CERD_ASSETS_LAST_ACCESSED_AT] = {
+        .kind = CERD__HINT_TIME_PAST,
+        .texts = hint_texts_25, .ntexts = 1,
+    },
+    [CERD_ASSETS_ACCESS_COUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 500.0,
+    },
+    [CERD_ASSETS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_ASSETS_IS_SUPPORTED] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_ASSETS_DATA_QUALITY_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_ASSETS_DATA_SOURCE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_30, .nvocabs = 1,
+    },
+    [CERD_ASSETS_LAST_PRICE_UPDATE] = {
+        .kind = CERD__HINT_TIME_PAST,
+        .texts = hint_texts_31, .ntexts = 1,
+    },
+    [CERD_ASSETS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_32, .ntexts = 1,
+    },
+    [CERD_ASSETS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_33, .ntexts = 1,
+    },
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -723,6 +1016,7 @@ const cerd_table cerd_assets_table = {
     .nchecks = 7,
     .checks = checks,
     .defaults_offset = offsetof(cerd_assets, defaults),
+    .hints = hints,
 };
 
 int cerd_assets_insert(cerd_assets *out, cerd_conn *conn, const cerd_assets *in)

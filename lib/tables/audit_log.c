@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/audit_log.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_audit_log) <= UINT16_MAX,
@@ -128,6 +129,110 @@ static const cerd_check *const checks[] = {
     &check0,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab__tables_words[] = {
+    "users", "user_sessions", "user_activities", "assets", "price_data", "price_data_archive",
+    "ai_models", "model_jobs", "model_performance", "metrics_snapshot", "ai_regime_analysis",
+    "sectors", "sector_history", "sector_mapping", "ai_sector_analysis",
+    "ai_cross_sector_analysis", "sector_rotation_flows", "watchlists", "watchlist_assets",
+    "ai_watchlist_analysis", "portfolios", "portfolio_assets", "ai_portfolio_analysis",
+    "ai_portfolio_asset_analysis", "ai_trading_signals", "trade_actions", "recommendations",
+    "signal_alerts", "notifications", "user_feedback", "system_health", "analytics_data",
+    "api_request_logs", "external_api_logs", "background_tasks", "audit_log",
+};
+static const cerd__vocab vocab__tables = {vocab__tables_words, NULL, 36, 1};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab__tables,
+};
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_3[] = {
+    "symbol",
+    "is_active",
+    "price",
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_4[] = {
+    "symbol",
+    "is_active",
+    "price",
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_6[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_AUDIT_LOG__NCOLUMNS] = {
+    [CERD_AUDIT_LOG_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AUDIT_LOG_TABLE_NAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_1, .nvocabs = 1,
+    },
+    [CERD_AUDIT_LOG_OPERATION] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_AUDIT_LOG_OLD_VALUES] = {
+        .kind = CERD__HINT_JSON_AUDIT,
+        .texts = hint_texts_3, .ntexts = 3,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_AUDIT_LOG_NEW_VALUES] = {
+        .kind = CERD__HINT_JSON_AUDIT,
+        .texts = hint_texts_4, .ntexts = 3,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_AUDIT_LOG_CHANGED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_AUDIT_LOG_CHANGED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_6, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "audit_log_changed_by_fkey",
@@ -157,6 +262,7 @@ const cerd_table cerd_audit_log_table = {
     .nchecks = 1,
     .checks = checks,
     .defaults_offset = offsetof(cerd_audit_log, defaults),
+    .hints = hints,
 };
 
 int cerd_audit_log_insert(cerd_audit_log *out, cerd_conn *conn, const cerd_audit_log *in)

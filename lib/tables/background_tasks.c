@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/background_tasks.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_background_tasks) <= UINT16_MAX,
@@ -226,6 +227,168 @@ static const cerd_check *const checks[] = {
     &check1,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_job_names_words[] = {
+    "Nightly retrain BTC", "Hourly ETH inference", "Weekly sector sync",
+    "Cleanup stale sessions", "Backfill 1h candles", "Refresh fear & greed", "Rebalance check",
+};
+static const cerd__vocab vocab_job_names = {vocab_job_names_words, NULL, 7, 1};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab_job_names,
+};
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_4[] = {
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "timeframe",
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_5[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_7[] = {
+    "created_at",
+};
+static const char *const hint_texts_8[] = {
+    "created_at",
+};
+static const char *const hint_texts_10[] = {
+    "created_at",
+};
+static const char *const hint_texts_11[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_BACKGROUND_TASKS__NCOLUMNS] = {
+    [CERD_BACKGROUND_TASKS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_BACKGROUND_TASKS_TASK_NAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_1, .nvocabs = 1,
+    },
+    [CERD_BACKGROUND_TASKS_TASK_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_BACKGROUND_TASKS_STATUS] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_BACKGROUND_TASKS_TASK_PARAMS] = {
+        .kind = CERD__HINT_JSON_CONFIG, .index = 6,
+        .texts = hint_texts_4, .ntexts = 4,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_BACKGROUND_TASKS_RESULT_DATA] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_5, .ntexts = 7,
+        .vocabs = hint_vocabs_5, .nvocabs = 3,
+    },
+    [CERD_BACKGROUND_TASKS_ERROR_MESSAGE] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_6, .nvocabs = 2,
+    },
+    [CERD_BACKGROUND_TASKS_STARTED_AT] = {
+        .kind = CERD__HINT_TIME_START,
+        .texts = hint_texts_7, .ntexts = 1,
+    },
+    [CERD_BACKGROUND_TASKS_COMPLETED_AT] = {
+        .kind = CERD__HINT_TIME_END,
+        .texts = hint_texts_8, .ntexts = 1,
+    },
+    [CERD_BACKGROUND_TASKS_EXECUTION_TIME_SECONDS] = {
+        .kind = CERD__HINT_RANGE, .scale = 3, .lo = 1.0, .hi = 7200.0,
+    },
+    [CERD_BACKGROUND_TASKS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_10, .ntexts = 1,
+    },
+    [CERD_BACKGROUND_TASKS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_11, .ntexts = 1,
+    },
+};
+
 const cerd_table cerd_background_tasks_table = {
     .abi = CERD_TABLE_ABI,
     .name = "background_tasks",
@@ -246,6 +409,7 @@ const cerd_table cerd_background_tasks_table = {
     .nchecks = 2,
     .checks = checks,
     .defaults_offset = offsetof(cerd_background_tasks, defaults),
+    .hints = hints,
 };
 
 int cerd_background_tasks_insert(cerd_background_tasks *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/metrics_snapshot.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_metrics_snapshot) <= UINT16_MAX,
@@ -757,6 +758,282 @@ static const cerd_check *const checks[] = {
     &check5,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const hint_texts_1[] = {
+    "created_at",
+};
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_timeframes,
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_27[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_27[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_28[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_28[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_37[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_37[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_38[] = {
+    "v{i3+1}.{i10>8}.{i20>16}",
+};
+static const cerd__vocab *const hint_vocabs_41[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_42[] = {
+    "created_at",
+};
+static const char *const hint_texts_43[] = {
+    "created_at",
+};
+static const char *const hint_texts_45[] = {
+    "created_at",
+};
+static const char *const hint_texts_46[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_METRICS_SNAPSHOT__NCOLUMNS] = {
+    [CERD_METRICS_SNAPSHOT_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_METRICS_SNAPSHOT_SNAPSHOT_TIME] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_1, .ntexts = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_BTC_PRICE_USD] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = 0,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_RSI_14] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 15.0, .hi = 85.0,
+    },
+    [CERD_METRICS_SNAPSHOT_SMA_200] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = 0,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_EMA_200] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = 0,
+        .vocabs = hint_vocabs_6, .nvocabs = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_FEAR_GREED_INDEX] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 5.0, .hi = 95.0,
+    },
+    [CERD_METRICS_SNAPSHOT_GOOGLE_TRENDS_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.0, .hi = 100.0,
+    },
+    [CERD_METRICS_SNAPSHOT_FUNDING_RATE_BTC] = {
+        .kind = CERD__HINT_RANGE, .scale = 6, .lo = -0.001, .hi = 0.001,
+    },
+    [CERD_METRICS_SNAPSHOT_OPEN_INTEREST_BTC] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 100000000.0, .hi = 30000000000.0,
+    },
+    [CERD_METRICS_SNAPSHOT_WHALE_NETFLOW_24H] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -100000000.0, .hi = 100000000.0,
+    },
+    [CERD_METRICS_SNAPSHOT_ACTIVE_ADDRESSES_BTC] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 500000.0, .hi = 1100000.0,
+    },
+    [CERD_METRICS_SNAPSHOT_ALTCOIN_DOMINANCE] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1.0, .hi = 60.0,
+    },
+    [CERD_METRICS_SNAPSHOT_LIQUIDITY_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_METRICS_SNAPSHOT_HALVING_COUNTDOWN_DAYS] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 365.0,
+    },
+    [CERD_METRICS_SNAPSHOT_WEEKLY_RETURN] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -0.3, .hi = 0.3,
+    },
+    [CERD_METRICS_SNAPSHOT_MONTHLY_RETURN] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -0.3, .hi = 0.3,
+    },
+    [CERD_METRICS_SNAPSHOT_BTC_DOMINANCE] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1.0, .hi = 60.0,
+    },
+    [CERD_METRICS_SNAPSHOT_ETH_DOMINANCE] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1.0, .hi = 60.0,
+    },
+    [CERD_METRICS_SNAPSHOT_USDT_DOMINANCE] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1.0, .hi = 60.0,
+    },
+    [CERD_METRICS_SNAPSHOT_TOTAL] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 1000000000000.0, .hi = 3000000000000.0,
+    },
+    [CERD_METRICS_SNAPSHOT_SP500] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 4000.0, .hi = 6000.0,
+    },
+    [CERD_METRICS_SNAPSHOT_GOLD] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1800.0, .hi = 2600.0,
+    },
+    [CERD_METRICS_SNAPSHOT_DXY] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 95.0, .hi = 110.0,
+    },
+    [CERD_METRICS_SNAPSHOT_LIQUIDATIONS_LONG] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 100000.0, .hi = 1000000000.0,
+    },
+    [CERD_METRICS_SNAPSHOT_LIQUIDATIONS_SHORT] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 100000.0, .hi = 1000000000.0,
+    },
+    [CERD_METRICS_SNAPSHOT_LIQUIDATION_ZONES] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_27, .ntexts = 7,
+        .vocabs = hint_vocabs_27, .nvocabs = 3,
+    },
+    [CERD_METRICS_SNAPSHOT_EXTENDED_METRICS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_28, .ntexts = 7,
+        .vocabs = hint_vocabs_28, .nvocabs = 3,
+    },
+    [CERD_METRICS_SNAPSHOT_BTC_ETH_CORRELATION_30D] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -1.0, .hi = 1.0,
+    },
+    [CERD_METRICS_SNAPSHOT_BTC_SP500_CORRELATION_30D] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -1.0, .hi = 1.0,
+    },
+    [CERD_METRICS_SNAPSHOT_US_10Y_YIELD] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 3.0, .hi = 5.0,
+    },
+    [CERD_METRICS_SNAPSHOT_VIX_INDEX] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 10.0, .hi = 40.0,
+    },
+    [CERD_METRICS_SNAPSHOT_CRYPTO_MARKET_BREADTH] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.0, .hi = 100.0,
+    },
+    [CERD_METRICS_SNAPSHOT_NEW_HIGHS_24H] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 200.0,
+    },
+    [CERD_METRICS_SNAPSHOT_NEW_LOWS_24H] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 200.0,
+    },
+    [CERD_METRICS_SNAPSHOT_MOMENTUM_INDEX] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -100.0, .hi = 100.0,
+    },
+    [CERD_METRICS_SNAPSHOT_DATA_QUALITY_FLAGS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_37, .ntexts = 7,
+        .vocabs = hint_vocabs_37, .nvocabs = 3,
+    },
+    [CERD_METRICS_SNAPSHOT_SNAPSHOT_VERSION] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_38, .ntexts = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_IS_VALIDATED] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_METRICS_SNAPSHOT_HAS_ANOMALIES] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_METRICS_SNAPSHOT_DATA_SOURCE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_41, .nvocabs = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_DATA_COLLECTION_STARTED] = {
+        .kind = CERD__HINT_TIME_START,
+        .texts = hint_texts_42, .ntexts = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_DATA_COLLECTION_COMPLETED] = {
+        .kind = CERD__HINT_TIME_END,
+        .texts = hint_texts_43, .ntexts = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_COLLECTION_DURATION_MS] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 5.0, .hi = 5000.0,
+    },
+    [CERD_METRICS_SNAPSHOT_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_45, .ntexts = 1,
+    },
+    [CERD_METRICS_SNAPSHOT_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_46, .ntexts = 1,
+    },
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -787,6 +1064,7 @@ const cerd_table cerd_metrics_snapshot_table = {
     .nchecks = 6,
     .checks = checks,
     .defaults_offset = offsetof(cerd_metrics_snapshot, defaults),
+    .hints = hints,
 };
 
 int cerd_metrics_snapshot_insert(cerd_metrics_snapshot *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/model_jobs.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_model_jobs) <= UINT16_MAX,
@@ -720,6 +721,288 @@ static const cerd_check *const checks[] = {
     &check6,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_job_types_words[] = {
+    "incremental_fine_tune", "full_retrain", "batch_inference", "walk_forward_eval",
+    "hyperparameter_search", "feature_backfill",
+};
+static const cerd__vocab vocab_job_types = {vocab_job_types_words, NULL, 6, 1};
+
+static const char *const vocab_job_names_words[] = {
+    "Nightly retrain BTC", "Hourly ETH inference", "Weekly sector sync",
+    "Cleanup stale sessions", "Backfill 1h candles", "Refresh fear & greed", "Rebalance check",
+};
+static const cerd__vocab vocab_job_names = {vocab_job_names_words, NULL, 7, 1};
+
+static const char *const vocab_phases_words[] = {
+    "data_loading", "feature_engineering", "training", "validation", "export", "warmup",
+};
+static const cerd__vocab vocab_phases = {vocab_phases_words, NULL, 6, 1};
+
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const vocab_crons_words[] = {
+    "*/5 * * * *", "0 * * * *", "0 */4 * * *", "30 2 * * *", "0 0 * * 0", "15 9 1 * *",
+};
+static const cerd__vocab vocab_crons = {vocab_crons_words, NULL, 6, 1};
+
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_job_types,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_job_names,
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_phases,
+};
+static const char *const hint_texts_10[] = {
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "timeframe",
+};
+static const cerd__vocab *const hint_vocabs_10[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_11[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_12[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_14[] = {
+    "created_at",
+};
+static const char *const hint_texts_15[] = {
+    "created_at",
+};
+static const char *const hint_texts_17[] = {
+    "created_at",
+};
+static const char *const hint_texts_18[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_18[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_20[] = {
+    &vocab_crons,
+};
+static const char *const hint_texts_21[] = {
+    "created_at",
+};
+static const cerd__vocab *const hint_vocabs_23[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_26[] = {
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "timeframe",
+};
+static const cerd__vocab *const hint_vocabs_26[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_27[] = {
+    "created_at",
+};
+static const char *const hint_texts_28[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_MODEL_JOBS__NCOLUMNS] = {
+    [CERD_MODEL_JOBS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_MODEL_JOBS_MODEL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_MODEL_JOBS_JOB_STATUS] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_JOB_CATEGORY] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_JOB_TYPE] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_JOB_NAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_PROGRESS_PCT] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -25.0, .hi = 25.0,
+    },
+    [CERD_MODEL_JOBS_CURRENT_PHASE] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_7, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_TOTAL_STEPS] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 10.0, .hi = 1000.0,
+    },
+    [CERD_MODEL_JOBS_COMPLETED_STEPS] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 10.0, .hi = 1000.0,
+    },
+    [CERD_MODEL_JOBS_JOB_CONFIG] = {
+        .kind = CERD__HINT_JSON_CONFIG, .index = 6,
+        .texts = hint_texts_10, .ntexts = 4,
+        .vocabs = hint_vocabs_10, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_JOB_METRICS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_11, .ntexts = 7,
+        .vocabs = hint_vocabs_11, .nvocabs = 3,
+    },
+    [CERD_MODEL_JOBS_LOG_OUTPUT] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_12, .nvocabs = 2,
+    },
+    [CERD_MODEL_JOBS_ERROR_MESSAGE] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_13, .nvocabs = 2,
+    },
+    [CERD_MODEL_JOBS_STARTED_AT] = {
+        .kind = CERD__HINT_TIME_START,
+        .texts = hint_texts_14, .ntexts = 1,
+    },
+    [CERD_MODEL_JOBS_COMPLETED_AT] = {
+        .kind = CERD__HINT_TIME_END,
+        .texts = hint_texts_15, .ntexts = 1,
+    },
+    [CERD_MODEL_JOBS_EXECUTION_TIME_SECONDS] = {
+        .kind = CERD__HINT_RANGE, .scale = 3, .lo = 1.0, .hi = 7200.0,
+    },
+    [CERD_MODEL_JOBS_ESTIMATED_COMPLETION] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_17, .ntexts = 1,
+    },
+    [CERD_MODEL_JOBS_JOB_RESULTS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_18, .ntexts = 7,
+        .vocabs = hint_vocabs_18, .nvocabs = 3,
+    },
+    [CERD_MODEL_JOBS_IS_RECURRING] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_MODEL_JOBS_CRON_SCHEDULE] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_20, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_NEXT_RUN_TIME] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_21, .ntexts = 1,
+    },
+    [CERD_MODEL_JOBS_INITIATED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_MODEL_JOBS_PRIORITY] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_23, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_RETRY_COUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 3.0,
+    },
+    [CERD_MODEL_JOBS_MAX_RETRIES] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 3.0,
+    },
+    [CERD_MODEL_JOBS_RESOURCE_LIMITS] = {
+        .kind = CERD__HINT_JSON_CONFIG, .index = 6,
+        .texts = hint_texts_26, .ntexts = 4,
+        .vocabs = hint_vocabs_26, .nvocabs = 1,
+    },
+    [CERD_MODEL_JOBS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_27, .ntexts = 1,
+    },
+    [CERD_MODEL_JOBS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_28, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "model_jobs_model_id_fkey",
@@ -755,6 +1038,7 @@ const cerd_table cerd_model_jobs_table = {
     .nchecks = 7,
     .checks = checks,
     .defaults_offset = offsetof(cerd_model_jobs, defaults),
+    .hints = hints,
 };
 
 int cerd_model_jobs_insert(cerd_model_jobs *out, cerd_conn *conn, const cerd_model_jobs *in)

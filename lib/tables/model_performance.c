@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/model_performance.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_model_performance) <= UINT16_MAX,
@@ -1786,6 +1787,247 @@ static const cerd_check *const checks[] = {
     &check11,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_regimes_words[] = {
+    "Bull", "Bear", "Sideways", "Transition", "Accumulation", "Distribution",
+};
+static const cerd__vocab vocab_regimes = {vocab_regimes_words, NULL, 6, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const hint_texts_3[] = {
+    "created_at",
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_26[] = {
+    &vocab_regimes,
+};
+static const char *const hint_texts_29[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_29[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_30[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_30[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_32[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_34[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_35[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const cerd__vocab *const hint_vocabs_36[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_37[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_MODEL_PERFORMANCE__NCOLUMNS] = {
+    [CERD_MODEL_PERFORMANCE_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_MODEL_PERFORMANCE_MODEL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_MODEL_PERFORMANCE_SOURCE_JOB_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_MODEL_PERFORMANCE_EVALUATION_DATE] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_3, .ntexts = 1,
+    },
+    [CERD_MODEL_PERFORMANCE_EVALUATION_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_MODEL_PERFORMANCE_EVALUATION_TRIGGER] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_MODEL_PERFORMANCE_ACCURACY] = {
+        .kind = CERD__HINT_RANGE, .scale = 6, .lo = 0.5, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_PRECISION_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_RECALL] = {
+        .kind = CERD__HINT_RANGE, .scale = 6, .lo = 0.4, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_F1_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_WIN_RATE] = {
+        .kind = CERD__HINT_RANGE, .scale = 6, .lo = 0.3, .hi = 0.8,
+    },
+    [CERD_MODEL_PERFORMANCE_PROFIT_FACTOR] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.5, .hi = 3.0,
+    },
+    [CERD_MODEL_PERFORMANCE_SHARPE_RATIO] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -1.0, .hi = 3.0,
+    },
+    [CERD_MODEL_PERFORMANCE_MAX_DRAWDOWN] = {
+        .kind = CERD__HINT_RANGE, .scale = 6, .lo = 0.0, .hi = 0.6,
+    },
+    [CERD_MODEL_PERFORMANCE_TOTAL_RETURN] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -0.3, .hi = 0.3,
+    },
+    [CERD_MODEL_PERFORMANCE_MSE] = {
+        .kind = CERD__HINT_RANGE, .scale = 6, .lo = 0.0, .hi = 0.05,
+    },
+    [CERD_MODEL_PERFORMANCE_MAE] = {
+        .kind = CERD__HINT_RANGE, .scale = 6, .lo = 0.0, .hi = 0.2,
+    },
+    [CERD_MODEL_PERFORMANCE_R2_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_SAMPLE_COUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 500.0,
+    },
+    [CERD_MODEL_PERFORMANCE_VALID_PREDICTIONS] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_MODEL_PERFORMANCE_CONFIDENCE_AVG] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_CONFIDENCE_STD] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_TRUE_POSITIVES] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_MODEL_PERFORMANCE_FALSE_POSITIVES] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_MODEL_PERFORMANCE_TRUE_NEGATIVES] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_MODEL_PERFORMANCE_FALSE_NEGATIVES] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_MODEL_PERFORMANCE_MARKET_REGIME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_26, .nvocabs = 1,
+    },
+    [CERD_MODEL_PERFORMANCE_MARKET_VOLATILITY] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_BTC_CORRELATION] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = -1.0, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_DETAILED_METRICS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_29, .ntexts = 7,
+        .vocabs = hint_vocabs_29, .nvocabs = 3,
+    },
+    [CERD_MODEL_PERFORMANCE_EVALUATION_METADATA] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_30, .ntexts = 7,
+        .vocabs = hint_vocabs_30, .nvocabs = 3,
+    },
+    [CERD_MODEL_PERFORMANCE_MEETS_THRESHOLD] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_MODEL_PERFORMANCE_PERFORMANCE_GRADE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_32, .nvocabs = 1,
+    },
+    [CERD_MODEL_PERFORMANCE_OVERALL_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_MODEL_PERFORMANCE_EVALUATION_STATUS] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_34, .nvocabs = 1,
+    },
+    [CERD_MODEL_PERFORMANCE_EVALUATION_NOTES] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_35, .nvocabs = 2,
+    },
+    [CERD_MODEL_PERFORMANCE_RECOMMENDATIONS] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_36, .nvocabs = 2,
+    },
+    [CERD_MODEL_PERFORMANCE_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_37, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "model_performance_model_id_fkey",
@@ -1821,6 +2063,7 @@ const cerd_table cerd_model_performance_table = {
     .nchecks = 12,
     .checks = checks,
     .defaults_offset = offsetof(cerd_model_performance, defaults),
+    .hints = hints,
 };
 
 int cerd_model_performance_insert(cerd_model_performance *out, cerd_conn *conn,

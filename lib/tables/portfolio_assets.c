@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/portfolio_assets.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_portfolio_assets) <= UINT16_MAX,
@@ -450,6 +451,184 @@ static const cerd_check *const checks[] = {
     &check3,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const cerd__vocab *const hint_vocabs_12[] = {
+    &vocab_timeframes,
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_14[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_15[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_17[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_22[] = {
+    "created_at",
+};
+static const char *const hint_texts_23[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_PORTFOLIO_ASSETS__NCOLUMNS] = {
+    [CERD_PORTFOLIO_ASSETS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_PORTFOLIO_ASSETS_PORTFOLIO_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_PORTFOLIO_ASSETS_ASSET_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_PORTFOLIO_ASSETS_ASSET_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_LEVERAGE_RATIO] = {
+        .kind = CERD__HINT_RANGE, .scale = 1, .lo = 1.0, .hi = 10.0,
+    },
+    [CERD_PORTFOLIO_ASSETS_QUANTITY] = {
+        .kind = CERD__HINT_RANGE, .scale = 8, .lo = 0.001, .hi = 50.0,
+    },
+    [CERD_PORTFOLIO_ASSETS_ENTRY_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_6, .nvocabs = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_EXIT_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_7, .nvocabs = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_TRADE_STATUS] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_8, .nvocabs = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_PNL_REALIZED_USD] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -5000.0, .hi = 5000.0,
+    },
+    [CERD_PORTFOLIO_ASSETS_ALLOCATION_TARGET_PERCENT] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1.0, .hi = 40.0,
+    },
+    [CERD_PORTFOLIO_ASSETS_INVESTMENT_THESIS] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_11, .nvocabs = 2,
+    },
+    [CERD_PORTFOLIO_ASSETS_INVESTMENT_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_12, .nvocabs = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_RISK_CATEGORY] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_13, .nvocabs = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_STOP_LOSS_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_14, .nvocabs = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_TAKE_PROFIT_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_15, .nvocabs = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_MAX_ALLOCATION_PERCENT] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 1.0, .hi = 40.0,
+    },
+    [CERD_PORTFOLIO_ASSETS_NOTES] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_17, .nvocabs = 2,
+    },
+    [CERD_PORTFOLIO_ASSETS_SORT_ORDER] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 50.0,
+    },
+    [CERD_PORTFOLIO_ASSETS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_PORTFOLIO_ASSETS_ADDED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_PORTFOLIO_ASSETS_LAST_MODIFIED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_PORTFOLIO_ASSETS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_22, .ntexts = 1,
+    },
+    [CERD_PORTFOLIO_ASSETS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_23, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "portfolio_assets_portfolio_id_fkey",
@@ -497,6 +676,7 @@ const cerd_table cerd_portfolio_assets_table = {
     .nchecks = 4,
     .checks = checks,
     .defaults_offset = offsetof(cerd_portfolio_assets, defaults),
+    .hints = hints,
 };
 
 int cerd_portfolio_assets_insert(cerd_portfolio_assets *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/portfolios.h>
+#include "features/factory_hint.h"
 
 _Static_assert(sizeof(cerd_portfolios) <= UINT16_MAX,
                "the offsets of cerd_portfolios must fit cerd_column::offset");
@@ -67,6 +68,37 @@ static const cerd_column columns[] = {
     },
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const hint_texts_4[] = {
+    "created_at",
+};
+static const char *const hint_texts_5[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_PORTFOLIOS__NCOLUMNS] = {
+    [CERD_PORTFOLIOS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_PORTFOLIOS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_PORTFOLIOS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_PORTFOLIOS_IS_PUBLIC] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_PORTFOLIOS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_4, .ntexts = 1,
+    },
+    [CERD_PORTFOLIOS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_5, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "portfolios_user_id_fkey",
@@ -96,6 +128,7 @@ const cerd_table cerd_portfolios_table = {
     .nchecks = 0,
     .checks = NULL,
     .defaults_offset = offsetof(cerd_portfolios, defaults),
+    .hints = hints,
 };
 
 int cerd_portfolios_insert(cerd_portfolios *out, cerd_conn *conn, const cerd_portfolios *in)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/price_data_archive.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_price_data_archive) <= UINT16_MAX,
@@ -483,6 +484,147 @@ static const cerd_check *const checks[] = {
     &check3,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_timeframes,
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_10[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_11[] = {
+    "RSI",
+    "14",
+    "MACD",
+    "value",
+    "signal",
+    "SMA",
+    "20",
+    "200",
+    "BB",
+    "upper",
+    "lower",
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_12[] = {
+    "created_at",
+};
+static const char *const hint_texts_14[] = {
+    "created_at",
+};
+static const char *const hint_texts_15[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_PRICE_DATA_ARCHIVE__NCOLUMNS] = {
+    [CERD_PRICE_DATA_ARCHIVE_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_ASSET_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_OPEN_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_HIGH_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_LOW_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_CLOSE_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_6, .nvocabs = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_VOLUME] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 10000.0, .hi = 50000000000.0,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_MARKET_CAP] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 1000000.0, .hi = 1300000000000.0,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_TRADE_COUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 100.0, .hi = 250000.0,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_VWAP] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_10, .nvocabs = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_TECHNICAL_INDICATORS] = {
+        .kind = CERD__HINT_JSON_PRICE_METRICS,
+        .texts = hint_texts_11, .ntexts = 11,
+        .vocabs = hint_vocabs_11, .nvocabs = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_CANDLE_TIME] = {
+        .kind = CERD__HINT_TIME_CANDLE,
+        .texts = hint_texts_12, .ntexts = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_IS_VALIDATED] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_14, .ntexts = 1,
+    },
+    [CERD_PRICE_DATA_ARCHIVE_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_15, .ntexts = 1,
+    },
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -522,6 +664,7 @@ const cerd_table cerd_price_data_archive_table = {
     .nchecks = 4,
     .checks = checks,
     .defaults_offset = offsetof(cerd_price_data_archive, defaults),
+    .hints = hints,
 };
 
 int cerd_price_data_archive_insert(cerd_price_data_archive *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/recommendations.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_recommendations) <= UINT16_MAX,
@@ -516,6 +517,213 @@ static const cerd_check *const checks[] = {
     &check4,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_titles_words[] = {
+    "BTC breakout alert", "Portfolio rebalance suggested", "New AI signal: ETH long",
+    "Weekly market summary", "Stop loss triggered on SOL", "Regime change detected",
+    "Your watchlist moved 5%",
+};
+static const cerd__vocab vocab_titles = {vocab_titles_words, NULL, 7, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_titles,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_6[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_6[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_12[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_15[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_15[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_17[] = {
+    "created_at",
+};
+static const char *const hint_texts_18[] = {
+    "created_at",
+};
+static const char *const hint_texts_19[] = {
+    "created_at",
+};
+static const char *const hint_texts_20[] = {
+    "created_at",
+};
+static const char *const hint_texts_21[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_RECOMMENDATIONS__NCOLUMNS] = {
+    [CERD_RECOMMENDATIONS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_RECOMMENDATIONS_TARGET_ENTITY_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_1, .nvocabs = 1,
+    },
+    [CERD_RECOMMENDATIONS_TARGET_ENTITY_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_RECOMMENDATIONS_RECOMMENDATION_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_RECOMMENDATIONS_RECOMMENDATION_TITLE] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_RECOMMENDATIONS_RECOMMENDATION_SUMMARY] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_5, .nvocabs = 2,
+    },
+    [CERD_RECOMMENDATIONS_RECOMMENDATION_PAYLOAD] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_6, .ntexts = 7,
+        .vocabs = hint_vocabs_6, .nvocabs = 3,
+    },
+    [CERD_RECOMMENDATIONS_AI_REGIME_ANALYSIS_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_RECOMMENDATIONS_AI_SECTOR_ANALYSIS_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_RECOMMENDATIONS_AI_CROSS_SECTOR_ANALYSIS_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_RECOMMENDATIONS_AI_TRADING_SIGNAL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_RECOMMENDATIONS_STATUS] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_11, .nvocabs = 1,
+    },
+    [CERD_RECOMMENDATIONS_PRIORITY_LEVEL] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_12, .nvocabs = 1,
+    },
+    [CERD_RECOMMENDATIONS_USER_FEEDBACK] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_13, .nvocabs = 2,
+    },
+    [CERD_RECOMMENDATIONS_USER_RATING] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 5.0,
+    },
+    [CERD_RECOMMENDATIONS_OUTCOME_RESULT] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_15, .ntexts = 7,
+        .vocabs = hint_vocabs_15, .nvocabs = 3,
+    },
+    [CERD_RECOMMENDATIONS_REVIEWED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_RECOMMENDATIONS_REVIEWED_AT] = {
+        .kind = CERD__HINT_TIME_LATER,
+        .texts = hint_texts_17, .ntexts = 1,
+    },
+    [CERD_RECOMMENDATIONS_IMPLEMENTED_AT] = {
+        .kind = CERD__HINT_TIME_LATER,
+        .texts = hint_texts_18, .ntexts = 1,
+    },
+    [CERD_RECOMMENDATIONS_EXPIRES_AT] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_19, .ntexts = 1,
+    },
+    [CERD_RECOMMENDATIONS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_20, .ntexts = 1,
+    },
+    [CERD_RECOMMENDATIONS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_21, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "recommendations_ai_regime_analysis_id_fkey",
@@ -569,6 +777,7 @@ const cerd_table cerd_recommendations_table = {
     .nchecks = 5,
     .checks = checks,
     .defaults_offset = offsetof(cerd_recommendations, defaults),
+    .hints = hints,
 };
 
 int cerd_recommendations_insert(cerd_recommendations *out, cerd_conn *conn,

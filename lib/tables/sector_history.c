@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/sector_history.h>
+#include "features/factory_hint.h"
 
 _Static_assert(sizeof(cerd_sector_history) <= UINT16_MAX,
                "the offsets of cerd_sector_history must fit cerd_column::offset");
@@ -94,6 +95,106 @@ static const cerd_column columns[] = {
     },
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_timeframes,
+};
+static const char *const hint_texts_5[] = {
+    "RSI",
+    "14",
+    "MACD",
+    "value",
+    "signal",
+    "SMA",
+    "20",
+    "200",
+    "BB",
+    "upper",
+    "lower",
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_coins,
+};
+static const char *const hint_texts_6[] = {
+    "created_at",
+};
+static const char *const hint_texts_7[] = {
+    "created_at",
+};
+static const char *const hint_texts_8[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_SECTOR_HISTORY__NCOLUMNS] = {
+    [CERD_SECTOR_HISTORY_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_SECTOR_HISTORY_SECTOR_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_SECTOR_HISTORY_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_SECTOR_HISTORY_MARKET_CAP] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 1000000.0, .hi = 1300000000000.0,
+    },
+    [CERD_SECTOR_HISTORY_VOLUME_24H] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 10000.0, .hi = 50000000000.0,
+    },
+    [CERD_SECTOR_HISTORY_TECHNICAL_INDICATORS] = {
+        .kind = CERD__HINT_JSON_PRICE_METRICS,
+        .texts = hint_texts_5, .ntexts = 11,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_SECTOR_HISTORY_CANDLE_TIME] = {
+        .kind = CERD__HINT_TIME_CANDLE,
+        .texts = hint_texts_6, .ntexts = 1,
+    },
+    [CERD_SECTOR_HISTORY_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_7, .ntexts = 1,
+    },
+    [CERD_SECTOR_HISTORY_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_8, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "sector_history_sector_id_fkey",
@@ -123,6 +224,7 @@ const cerd_table cerd_sector_history_table = {
     .nchecks = 0,
     .checks = NULL,
     .defaults_offset = offsetof(cerd_sector_history, defaults),
+    .hints = hints,
 };
 
 int cerd_sector_history_insert(cerd_sector_history *out, cerd_conn *conn,

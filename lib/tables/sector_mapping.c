@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/sector_mapping.h>
+#include "features/factory_hint.h"
 
 _Static_assert(sizeof(cerd_sector_mapping) <= UINT16_MAX,
                "the offsets of cerd_sector_mapping must fit cerd_column::offset");
@@ -67,6 +68,37 @@ static const cerd_column columns[] = {
     },
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const hint_texts_4[] = {
+    "created_at",
+};
+static const char *const hint_texts_5[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_SECTOR_MAPPING__NCOLUMNS] = {
+    [CERD_SECTOR_MAPPING_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_SECTOR_MAPPING_ASSET_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_SECTOR_MAPPING_SECTOR_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_SECTOR_MAPPING_IS_PRIMARY_SECTOR] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_SECTOR_MAPPING_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_4, .ntexts = 1,
+    },
+    [CERD_SECTOR_MAPPING_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_5, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "sector_mapping_asset_id_fkey",
@@ -102,6 +134,7 @@ const cerd_table cerd_sector_mapping_table = {
     .nchecks = 0,
     .checks = NULL,
     .defaults_offset = offsetof(cerd_sector_mapping, defaults),
+    .hints = hints,
 };
 
 int cerd_sector_mapping_insert(cerd_sector_mapping *out, cerd_conn *conn,

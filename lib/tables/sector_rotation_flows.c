@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/sector_rotation_flows.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_sector_rotation_flows) <= UINT16_MAX,
@@ -122,6 +123,40 @@ static const cerd_check *const checks[] = {
     &check0,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const hint_texts_5[] = {
+    "created_at",
+};
+static const char *const hint_texts_6[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_SECTOR_ROTATION_FLOWS__NCOLUMNS] = {
+    [CERD_SECTOR_ROTATION_FLOWS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_SECTOR_ROTATION_FLOWS_AI_CROSS_SECTOR_ANALYSIS_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_SECTOR_ROTATION_FLOWS_FROM_SECTOR_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_SECTOR_ROTATION_FLOWS_TO_SECTOR_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_SECTOR_ROTATION_FLOWS_SCORE] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_SECTOR_ROTATION_FLOWS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_5, .ntexts = 1,
+    },
+    [CERD_SECTOR_ROTATION_FLOWS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_6, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "sector_rotation_flows_ai_cross_sector_analysis_id_fkey",
@@ -163,6 +198,7 @@ const cerd_table cerd_sector_rotation_flows_table = {
     .nchecks = 1,
     .checks = checks,
     .defaults_offset = offsetof(cerd_sector_rotation_flows, defaults),
+    .hints = hints,
 };
 
 int cerd_sector_rotation_flows_insert(cerd_sector_rotation_flows *out, cerd_conn *conn,

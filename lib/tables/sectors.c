@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/sectors.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_sectors) <= UINT16_MAX,
@@ -168,6 +169,152 @@ static const cerd_check *const checks[] = {
     &check0,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_sector_ids_words[] = {
+    "decentralized-finance-defi", "layer-1", "layer-2", "gaming", "artificial-intelligence",
+    "real-world-assets-rwa", "meme-token", "infrastructure", "privacy-coins", "oracle",
+    "stablecoins", "depin",
+};
+static const cerd__vocab vocab_sector_ids = {vocab_sector_ids_words, NULL, 12, 1};
+
+static const char *const vocab_sectors_words[] = {
+    "DeFi", "Layer 1", "Layer 2", "Gaming", "AI", "Real World Assets", "Memecoins",
+    "Infrastructure", "Privacy", "Oracles", "Stablecoins", "DePIN",
+};
+static const cerd__vocab vocab_sectors = {vocab_sectors_words, NULL, 12, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const hint_texts_1[] = {
+    "{p0}",
+};
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab_sector_ids,
+};
+static const char *const hint_texts_2[] = {
+    "{p0}",
+};
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_sectors,
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_7[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_10[] = {
+    "created_at",
+};
+static const char *const hint_texts_11[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_SECTORS__NCOLUMNS] = {
+    [CERD_SECTORS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_SECTORS_COINGECKO_ID] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_1, .ntexts = 1,
+        .vocabs = hint_vocabs_1, .nvocabs = 1,
+    },
+    [CERD_SECTORS_NAME] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_2, .ntexts = 1,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_SECTORS_DESCRIPTION] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_3, .nvocabs = 2,
+    },
+    [CERD_SECTORS_MARKET_CAP] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 1000000.0, .hi = 1300000000000.0,
+    },
+    [CERD_SECTORS_MARKET_CAP_CHANGE_24H] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -5000000000.0, .hi = 5000000000.0,
+    },
+    [CERD_SECTORS_VOLUME_24H] = {
+        .kind = CERD__HINT_RANGE, .flags = CERD__HINT_LOG, .scale = 2, .lo = 10000.0, .hi = 50000000000.0,
+    },
+    [CERD_SECTORS_METRICS_DETAILS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_7, .ntexts = 7,
+        .vocabs = hint_vocabs_7, .nvocabs = 3,
+    },
+    [CERD_SECTORS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_SECTORS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_10, .ntexts = 1,
+    },
+    [CERD_SECTORS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_11, .ntexts = 1,
+    },
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -204,6 +351,7 @@ const cerd_table cerd_sectors_table = {
     .nchecks = 1,
     .checks = checks,
     .defaults_offset = offsetof(cerd_sectors, defaults),
+    .hints = hints,
 };
 
 int cerd_sectors_insert(cerd_sectors *out, cerd_conn *conn, const cerd_sectors *in)

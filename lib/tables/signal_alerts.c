@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/signal_alerts.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_signal_alerts) <= UINT16_MAX,
@@ -299,6 +300,144 @@ static const cerd_check *const checks[] = {
     &check2,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const cerd__vocab *const hint_vocabs_9[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_10[] = {
+    "created_at",
+};
+static const char *const hint_texts_11[] = {
+    "created_at",
+};
+static const char *const hint_texts_12[] = {
+    "created_at",
+};
+static const char *const hint_texts_13[] = {
+    "created_at",
+};
+static const char *const hint_texts_14[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_SIGNAL_ALERTS__NCOLUMNS] = {
+    [CERD_SIGNAL_ALERTS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_SIGNAL_ALERTS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_SIGNAL_ALERTS_ASSET_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_SIGNAL_ALERTS_ALERT_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_SIGNAL_ALERTS_TRIGGER_VALUE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_SIGNAL_ALERTS_CONDITION] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_SIGNAL_ALERTS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_SIGNAL_ALERTS_IS_TRIGGERED] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_SIGNAL_ALERTS_MESSAGE] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_8, .nvocabs = 2,
+    },
+    [CERD_SIGNAL_ALERTS_NOTIFICATION_METHOD] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_9, .nvocabs = 1,
+    },
+    [CERD_SIGNAL_ALERTS_TRIGGERED_AT] = {
+        .kind = CERD__HINT_TIME_LATER,
+        .texts = hint_texts_10, .ntexts = 1,
+    },
+    [CERD_SIGNAL_ALERTS_LAST_CHECKED] = {
+        .kind = CERD__HINT_TIME_PAST,
+        .texts = hint_texts_11, .ntexts = 1,
+    },
+    [CERD_SIGNAL_ALERTS_EXPIRES_AT] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_12, .ntexts = 1,
+    },
+    [CERD_SIGNAL_ALERTS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_13, .ntexts = 1,
+    },
+    [CERD_SIGNAL_ALERTS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_14, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "signal_alerts_user_id_fkey",
@@ -334,6 +473,7 @@ const cerd_table cerd_signal_alerts_table = {
     .nchecks = 3,
     .checks = checks,
     .defaults_offset = offsetof(cerd_signal_alerts, defaults),
+    .hints = hints,
 };
 
 int cerd_signal_alerts_insert(cerd_signal_alerts *out, cerd_conn *conn,

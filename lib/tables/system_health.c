@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/system_health.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_system_health) <= UINT16_MAX,
@@ -158,6 +159,155 @@ static const cerd_check *const checks[] = {
     &check0,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const hint_texts_1[] = {
+    "created_at",
+};
+static const char *const hint_texts_2[] = {
+    "status",
+    "healthy",
+    "degraded",
+    "latency_ms",
+    "uptime_pct",
+};
+static const char *const hint_texts_3[] = {
+    "status",
+    "healthy",
+    "degraded",
+    "latency_ms",
+    "uptime_pct",
+};
+static const char *const hint_texts_4[] = {
+    "status",
+    "healthy",
+    "degraded",
+    "latency_ms",
+    "uptime_pct",
+};
+static const char *const hint_texts_5[] = {
+    "status",
+    "healthy",
+    "degraded",
+    "latency_ms",
+    "uptime_pct",
+};
+static const char *const hint_texts_7[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_8[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const char *const hint_texts_9[] = {
+    "created_at",
+};
+static const char *const hint_texts_10[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_SYSTEM_HEALTH__NCOLUMNS] = {
+    [CERD_SYSTEM_HEALTH_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_SYSTEM_HEALTH_CHECK_TIME] = {
+        .kind = CERD__HINT_TIME_ANCHOR,
+        .texts = hint_texts_1, .ntexts = 1,
+    },
+    [CERD_SYSTEM_HEALTH_API_STATUS] = {
+        .kind = CERD__HINT_JSON_STATUS, .hi = 99.0,
+        .texts = hint_texts_2, .ntexts = 5,
+    },
+    [CERD_SYSTEM_HEALTH_DATABASE_STATUS] = {
+        .kind = CERD__HINT_JSON_STATUS, .hi = 99.0,
+        .texts = hint_texts_3, .ntexts = 5,
+    },
+    [CERD_SYSTEM_HEALTH_ML_MODELS_STATUS] = {
+        .kind = CERD__HINT_JSON_STATUS, .hi = 99.0,
+        .texts = hint_texts_4, .ntexts = 5,
+    },
+    [CERD_SYSTEM_HEALTH_DATA_PIPELINE_STATUS] = {
+        .kind = CERD__HINT_JSON_STATUS, .hi = 99.0,
+        .texts = hint_texts_5, .ntexts = 5,
+    },
+    [CERD_SYSTEM_HEALTH_OVERALL_HEALTH_SCORE] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_SYSTEM_HEALTH_PERFORMANCE_METRICS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_7, .ntexts = 7,
+        .vocabs = hint_vocabs_7, .nvocabs = 3,
+    },
+    [CERD_SYSTEM_HEALTH_ERROR_LOGS] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_8, .ntexts = 7,
+        .vocabs = hint_vocabs_8, .nvocabs = 3,
+    },
+    [CERD_SYSTEM_HEALTH_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_9, .ntexts = 1,
+    },
+    [CERD_SYSTEM_HEALTH_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_10, .ntexts = 1,
+    },
+};
+
 const cerd_table cerd_system_health_table = {
     .abi = CERD_TABLE_ABI,
     .name = "system_health",
@@ -178,6 +328,7 @@ const cerd_table cerd_system_health_table = {
     .nchecks = 1,
     .checks = checks,
     .defaults_offset = offsetof(cerd_system_health, defaults),
+    .hints = hints,
 };
 
 int cerd_system_health_insert(cerd_system_health *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/trade_actions.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_trade_actions) <= UINT16_MAX,
@@ -755,6 +756,269 @@ static const cerd_check *const checks[] = {
     &check8,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_coins_words[] = {
+    "BTC", "Bitcoin", "bitcoin", "crypto",
+    "ETH", "Ethereum", "ethereum", "crypto",
+    "SOL", "Solana", "solana", "crypto",
+    "BNB", "BNB", "binancecoin", "crypto",
+    "XRP", "XRP", "ripple", "crypto",
+    "ADA", "Cardano", "cardano", "crypto",
+    "DOGE", "Dogecoin", "dogecoin", "crypto",
+    "AVAX", "Avalanche", "avalanche-2", "crypto",
+    "DOT", "Polkadot", "polkadot", "crypto",
+    "LINK", "Chainlink", "chainlink", "crypto",
+    "MATIC", "Polygon", "matic-network", "crypto",
+    "LTC", "Litecoin", "litecoin", "crypto",
+    "UNI", "Uniswap", "uniswap", "crypto",
+    "ATOM", "Cosmos Hub", "cosmos", "crypto",
+    "ARB", "Arbitrum", "arbitrum", "crypto",
+    "NEAR", "NEAR Protocol", "near", "crypto",
+    "OP", "Optimism", "optimism", "crypto",
+    "PEPE", "Pepe", "pepe", "crypto",
+    "USDT", "Tether", "tether", "stablecoin",
+    "USDC", "USD Coin", "usd-coin", "stablecoin",
+};
+static const double vocab_coins_numbers[] = {
+    65000.0, 3400.0, 150.0, 580.0, 0.52, 0.45, 0.15, 35.0,
+    7.1, 14.2, 0.71, 82.0, 9.3, 8.4, 1.1, 6.2,
+    2.4, 0.0000089, 1.0, 1.0,
+};
+static const cerd__vocab vocab_coins = {vocab_coins_words, vocab_coins_numbers, 20, 4};
+
+static const char *const vocab_timeframes_words[] = {
+    "1m", "5m", "15m", "1h", "4h", "1d", "1w", "1M",
+};
+static const cerd__vocab vocab_timeframes = {vocab_timeframes_words, NULL, 8, 1};
+
+static const char *const vocab_emotions_words[] = {
+    "calm", "confident", "anxious", "greedy", "fearful", "neutral", "FOMO",
+};
+static const cerd__vocab vocab_emotions = {vocab_emotions_words, NULL, 7, 1};
+
+static const char *const vocab_chart_patterns_words[] = {
+    "bull_flag", "head_and_shoulders", "double_bottom", "ascending_triangle", "cup_and_handle",
+    "falling_wedge",
+};
+static const cerd__vocab vocab_chart_patterns = {vocab_chart_patterns_words, NULL, 6, 1};
+
+static const char *const vocab_narratives_words[] = {
+    "AI", "RWA", "DePIN", "Layer 2", "Memecoins", "Restaking", "Gaming", "Privacy",
+};
+static const cerd__vocab vocab_narratives = {vocab_narratives_words, NULL, 8, 1};
+
+static const char *const vocab_reasons_words[] = {
+    "Breakout above resistance", "Stop loss hit", "Take profit reached",
+    "Rebalancing to target weights", "Risk reduction before FOMC", "Funding rate flipped",
+    "Volume confirmed the move",
+};
+static const cerd__vocab vocab_reasons = {vocab_reasons_words, NULL, 7, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_7[] = {
+    &vocab_timeframes,
+};
+static const cerd__vocab *const hint_vocabs_8[] = {
+    &vocab_emotions,
+};
+static const cerd__vocab *const hint_vocabs_10[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_12[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_14[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_15[] = {
+    "factor",
+    "weight",
+};
+static const cerd__vocab *const hint_vocabs_15[] = {
+    &vocab_chart_patterns,
+};
+static const cerd__vocab *const hint_vocabs_16[] = {
+    &vocab_chart_patterns,
+};
+static const char *const hint_texts_17[] = {
+    "source",
+    "cryptoerd-factory",
+    "symbol",
+    "score",
+    "tags",
+    "note",
+    "Ωμέγα 数据 🚀",
+};
+static const cerd__vocab *const hint_vocabs_17[] = {
+    &vocab_coins, &vocab_labels, &vocab_narratives,
+};
+static const cerd__vocab *const hint_vocabs_18[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_19[] = {
+    &vocab_coins,
+};
+static const cerd__vocab *const hint_vocabs_22[] = {
+    &vocab_reasons,
+};
+static const cerd__vocab *const hint_vocabs_23[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_25[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const cerd__vocab *const hint_vocabs_26[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_27[] = {
+    "created_at",
+};
+static const char *const hint_texts_28[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_TRADE_ACTIONS__NCOLUMNS] = {
+    [CERD_TRADE_ACTIONS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_TRADE_ACTIONS_PORTFOLIO_ASSET_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_TRADE_ACTIONS_ACTION_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_2, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_ASSET_PRICE] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_QUANTITY] = {
+        .kind = CERD__HINT_RANGE, .scale = 8, .lo = 0.001, .hi = 50.0,
+    },
+    [CERD_TRADE_ACTIONS_FEES_PAID] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.1, .hi = 50.0,
+    },
+    [CERD_TRADE_ACTIONS_PNL_REALIZED_USD] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = -5000.0, .hi = 5000.0,
+    },
+    [CERD_TRADE_ACTIONS_TIMEFRAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_7, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_EMOTION_STATE] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_8, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_CONFIDENCE_LEVEL] = {
+        .kind = CERD__HINT_RANGE, .scale = 4, .lo = 0.0, .hi = 1.0,
+    },
+    [CERD_TRADE_ACTIONS_STRESS_LEVEL] = {
+        .kind = CERD__HINT_NUMBER, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_10, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_MARKET_SENTIMENT] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_11, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_VOLATILITY_LEVEL] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_12, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_VOLUME_PROFILE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_13, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_PRIMARY_SETUP] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_14, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_CONFIRMATION_SIGNALS] = {
+        .kind = CERD__HINT_JSON_LIST,
+        .texts = hint_texts_15, .ntexts = 2,
+        .vocabs = hint_vocabs_15, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_CHART_PATTERN] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_16, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_ANALYSIS_SNAPSHOT] = {
+        .kind = CERD__HINT_JSON_GENERIC,
+        .texts = hint_texts_17, .ntexts = 7,
+        .vocabs = hint_vocabs_17, .nvocabs = 3,
+    },
+    [CERD_TRADE_ACTIONS_STOP_LOSS] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_18, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_TAKE_PROFIT] = {
+        .kind = CERD__HINT_PRICE, .scale = 8, .index = -1,
+        .vocabs = hint_vocabs_19, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_CAPITAL_AMOUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 100.0, .hi = 100000.0,
+    },
+    [CERD_TRADE_ACTIONS_RISK_PERCENT] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.25, .hi = 5.0,
+    },
+    [CERD_TRADE_ACTIONS_REASON] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_22, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_ACTION_SOURCE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_23, .nvocabs = 1,
+    },
+    [CERD_TRADE_ACTIONS_AI_SIGNAL_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_TRADE_ACTIONS_LESSON_LEARNED] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_25, .nvocabs = 2,
+    },
+    [CERD_TRADE_ACTIONS_NOTES] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_26, .nvocabs = 2,
+    },
+    [CERD_TRADE_ACTIONS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_27, .ntexts = 1,
+    },
+    [CERD_TRADE_ACTIONS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_28, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "trade_actions_portfolio_asset_id_fkey",
@@ -790,6 +1054,7 @@ const cerd_table cerd_trade_actions_table = {
     .nchecks = 9,
     .checks = checks,
     .defaults_offset = offsetof(cerd_trade_actions, defaults),
+    .hints = hints,
 };
 
 int cerd_trade_actions_insert(cerd_trade_actions *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/user_sessions.h>
+#include "features/factory_hint.h"
 
 _Static_assert(sizeof(cerd_user_sessions) <= UINT16_MAX,
                "the offsets of cerd_user_sessions must fit cerd_column::offset");
@@ -112,6 +113,85 @@ static const cerd_column columns[] = {
     },
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_operating_systems_words[] = {
+    "iOS 17.4", "Android 14", "Windows 11", "macOS 14.4", "Ubuntu 24.04",
+};
+static const cerd__vocab vocab_operating_systems = {vocab_operating_systems_words, NULL, 5, 1};
+
+static const char *const vocab_browsers_words[] = {
+    "Safari", "Chrome", "Firefox", "Edge",
+};
+static const cerd__vocab vocab_browsers = {vocab_browsers_words, NULL, 4, 1};
+
+static const char *const hint_texts_2[] = {
+    "{n3}_{k}{x1}",
+};
+static const char *const hint_texts_3[] = {
+    "{n3}_{k}{x1}",
+};
+static const char *const hint_texts_4[] = {
+    "os",
+    "browser",
+    "mobile",
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_operating_systems, &vocab_browsers,
+};
+static const char *const hint_texts_7[] = {
+    "created_at",
+};
+static const char *const hint_texts_8[] = {
+    "created_at",
+};
+static const char *const hint_texts_9[] = {
+    "created_at",
+};
+static const char *const hint_texts_10[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_USER_SESSIONS__NCOLUMNS] = {
+    [CERD_USER_SESSIONS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_USER_SESSIONS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_USER_SESSIONS_SESSION_TOKEN] = {
+        .kind = CERD__HINT_TEMPLATE, .flags = CERD__HINT_SELF_UNIQUE,
+        .texts = hint_texts_2, .ntexts = 1,
+    },
+    [CERD_USER_SESSIONS_REFRESH_TOKEN] = {
+        .kind = CERD__HINT_TEMPLATE, .flags = CERD__HINT_SELF_UNIQUE,
+        .texts = hint_texts_3, .ntexts = 1,
+    },
+    [CERD_USER_SESSIONS_DEVICE_INFO] = {
+        .kind = CERD__HINT_JSON_DEVICE,
+        .texts = hint_texts_4, .ntexts = 3,
+        .vocabs = hint_vocabs_4, .nvocabs = 2,
+    },
+    [CERD_USER_SESSIONS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_USER_SESSIONS_EXPIRES_AT] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_7, .ntexts = 1,
+    },
+    [CERD_USER_SESSIONS_LAST_USED_AT] = {
+        .kind = CERD__HINT_TIME_PAST,
+        .texts = hint_texts_8, .ntexts = 1,
+    },
+    [CERD_USER_SESSIONS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_9, .ntexts = 1,
+    },
+    [CERD_USER_SESSIONS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_10, .ntexts = 1,
+    },
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -151,6 +231,7 @@ const cerd_table cerd_user_sessions_table = {
     .nchecks = 0,
     .checks = NULL,
     .defaults_offset = offsetof(cerd_user_sessions, defaults),
+    .hints = hints,
 };
 
 int cerd_user_sessions_insert(cerd_user_sessions *out, cerd_conn *conn,

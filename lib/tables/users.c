@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/users.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_users) <= UINT16_MAX,
@@ -494,6 +495,291 @@ static const cerd_check *const checks[] = {
     &check3,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_ascii_first_names_words[] = {
+    "satoshi", "vitalik", "ada", "grace", "alan", "hal", "nick", "wei", "sofia", "zoe", "jose",
+    "anais", "bjorn", "omer", "dmitry", "aiko", "parisa", "kwame", "ingrid", "mateo",
+};
+static const cerd__vocab vocab_ascii_first_names = {vocab_ascii_first_names_words, NULL, 20, 1};
+
+static const char *const vocab_ascii_last_names_words[] = {
+    "nakamoto", "buterin", "lovelace", "hopper", "turing", "finney", "szabo", "dai", "garcia",
+    "muller", "sondergaard", "kowalski", "ivanova", "tanaka", "rahimi", "mensah", "lindqvist",
+    "rossi", "oneil", "nguyen",
+};
+static const cerd__vocab vocab_ascii_last_names = {vocab_ascii_last_names_words, NULL, 20, 1};
+
+static const char *const vocab_mail_domains_words[] = {
+    "example.com", "example.org", "mail.example.net", "cryptoerd.test",
+};
+static const cerd__vocab vocab_mail_domains = {vocab_mail_domains_words, NULL, 4, 1};
+
+static const char *const vocab_first_names_words[] = {
+    "Satoshi", "Vitalik", "Ada", "Grace", "Alan", "Hal", "Nick", "Wei", "Sofía", "Zoë", "José",
+    "Anaïs", "Björn", "Ömer", "Дмитрий", "Aiko", "Parisa", "Kwame", "Ingrid", "Mateo",
+};
+static const cerd__vocab vocab_first_names = {vocab_first_names_words, NULL, 20, 1};
+
+static const char *const vocab_last_names_words[] = {
+    "Nakamoto", "Buterin", "Lovelace", "Hopper", "Turing", "Finney", "Szabo", "Dai", "García",
+    "Müller", "Søndergaard", "Kowalski", "Ivanova", "Tanaka", "Rahimi", "Mensah", "Lindqvist",
+    "Rossi", "O'Neil", "Nguyễn",
+};
+static const cerd__vocab vocab_last_names = {vocab_last_names_words, NULL, 20, 1};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_currencies_words[] = {
+    "USDT", "USD", "USDC", "BTC", "EUR", "ETH",
+};
+static const cerd__vocab vocab_currencies = {vocab_currencies_words, NULL, 6, 1};
+
+static const char *const vocab_timezones_words[] = {
+    "UTC", "Europe/Berlin", "Asia/Tehran", "America/New_York", "Asia/Tokyo", "Europe/London",
+    "America/Sao_Paulo", "Asia/Singapore",
+};
+static const cerd__vocab vocab_timezones = {vocab_timezones_words, NULL, 8, 1};
+
+static const char *const vocab_languages_words[] = {
+    "en", "fa", "de", "es", "fr", "ja", "zh", "pt",
+};
+static const cerd__vocab vocab_languages = {vocab_languages_words, NULL, 8, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const hint_texts_1[] = {
+    "{p0}.{p1/7}{?.}{?t}@{h2}",
+};
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab_ascii_first_names, &vocab_ascii_last_names, &vocab_mail_domains,
+};
+static const char *const hint_texts_2[] = {
+    "$argon2id$v=19$m=65536,t=3,p=4${x0}${x1}{x2}",
+};
+static const char *const hint_texts_3[] = {
+    "{p0}",
+};
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_first_names,
+};
+static const char *const hint_texts_4[] = {
+    "{p0/7}",
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_last_names,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_9[] = {
+    "theme",
+    "light",
+    "dark",
+    "currency",
+    "notifications",
+    "email",
+    "push",
+};
+static const cerd__vocab *const hint_vocabs_9[] = {
+    &vocab_currencies,
+};
+static const cerd__vocab *const hint_vocabs_10[] = {
+    &vocab_timezones,
+};
+static const cerd__vocab *const hint_vocabs_11[] = {
+    &vocab_languages,
+};
+static const char *const hint_texts_12[] = {
+    "created_at",
+};
+static const cerd__vocab *const hint_vocabs_13[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_14[] = {
+    "https://cdn.example.com/u/{p0}/avatar-{i100000}.png",
+};
+static const cerd__vocab *const hint_vocabs_14[] = {
+    &vocab_ascii_first_names,
+};
+static const char *const hint_texts_15[] = {
+    "{n3}_{k}{x1}",
+};
+static const char *const hint_texts_16[] = {
+    "created_at",
+};
+static const char *const hint_texts_17[] = {
+    "{n3}_{k}{x1}",
+};
+static const char *const hint_texts_18[] = {
+    "created_at",
+};
+static const char *const hint_texts_20[] = {
+    "created_at",
+};
+static const char *const hint_texts_21[] = {
+    "REF-{T}{!B1679616}",
+};
+static const cerd__vocab *const hint_vocabs_25[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_26[] = {
+    "created_at",
+};
+static const cerd__vocab *const hint_vocabs_27[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_28[] = {
+    "created_at",
+};
+static const char *const hint_texts_30[] = {
+    "created_at",
+};
+static const char *const hint_texts_31[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_USERS__NCOLUMNS] = {
+    [CERD_USERS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_USERS_EMAIL] = {
+        .kind = CERD__HINT_TEMPLATE, .flags = CERD__HINT_SELF_UNIQUE,
+        .texts = hint_texts_1, .ntexts = 1,
+        .vocabs = hint_vocabs_1, .nvocabs = 3,
+    },
+    [CERD_USERS_PASSWORD_HASH] = {
+        .kind = CERD__HINT_TEMPLATE, .flags = CERD__HINT_SELF_UNIQUE,
+        .texts = hint_texts_2, .ntexts = 1,
+    },
+    [CERD_USERS_FIRST_NAME] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_3, .ntexts = 1,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_USERS_LAST_NAME] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_4, .ntexts = 1,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_USERS_ROLE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_5, .nvocabs = 1,
+    },
+    [CERD_USERS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_USERS_IS_VERIFIED] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_USERS_LOGIN_COUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 500.0,
+    },
+    [CERD_USERS_PREFERENCES] = {
+        .kind = CERD__HINT_JSON_PREFERENCES,
+        .texts = hint_texts_9, .ntexts = 7,
+        .vocabs = hint_vocabs_9, .nvocabs = 1,
+    },
+    [CERD_USERS_TIMEZONE] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_10, .nvocabs = 1,
+    },
+    [CERD_USERS_LANGUAGE] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_11, .nvocabs = 1,
+    },
+    [CERD_USERS_LAST_LOGIN] = {
+        .kind = CERD__HINT_TIME_PAST,
+        .texts = hint_texts_12, .ntexts = 1,
+    },
+    [CERD_USERS_BIO] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_13, .nvocabs = 2,
+    },
+    [CERD_USERS_PROFILE_PICTURE_URL] = {
+        .kind = CERD__HINT_TEMPLATE,
+        .texts = hint_texts_14, .ntexts = 1,
+        .vocabs = hint_vocabs_14, .nvocabs = 1,
+    },
+    [CERD_USERS_RESET_PASSWORD_TOKEN] = {
+        .kind = CERD__HINT_TEMPLATE, .flags = CERD__HINT_SELF_UNIQUE,
+        .texts = hint_texts_15, .ntexts = 1,
+    },
+    [CERD_USERS_RESET_PASSWORD_EXPIRES] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_16, .ntexts = 1,
+    },
+    [CERD_USERS_EMAIL_VERIFICATION_TOKEN] = {
+        .kind = CERD__HINT_TEMPLATE, .flags = CERD__HINT_SELF_UNIQUE,
+        .texts = hint_texts_17, .ntexts = 1,
+    },
+    [CERD_USERS_EMAIL_VERIFICATION_EXPIRES] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_18, .ntexts = 1,
+    },
+    [CERD_USERS_FAILED_LOGIN_ATTEMPTS] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 5.0,
+    },
+    [CERD_USERS_LOCKOUT_EXPIRES] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_20, .ntexts = 1,
+    },
+    [CERD_USERS_REFERRAL_CODE] = {
+        .kind = CERD__HINT_TEMPLATE, .flags = CERD__HINT_SELF_UNIQUE,
+        .texts = hint_texts_21, .ntexts = 1,
+    },
+    [CERD_USERS_REFERRED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_USERS_REFERRAL_COUNT] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 500.0,
+    },
+    [CERD_USERS_ACCOUNT_BALANCE] = {
+        .kind = CERD__HINT_RANGE, .scale = 2, .lo = 0.0, .hi = 10000.0,
+    },
+    [CERD_USERS_SUBSCRIPTION_PLAN] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_25, .nvocabs = 1,
+    },
+    [CERD_USERS_SUBSCRIPTION_EXPIRES_AT] = {
+        .kind = CERD__HINT_TIME_FUTURE,
+        .texts = hint_texts_26, .ntexts = 1,
+    },
+    [CERD_USERS_NOTES] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_27, .nvocabs = 2,
+    },
+    [CERD_USERS_DELETED_AT] = {
+        .kind = CERD__HINT_TIME_DELETED,
+        .texts = hint_texts_28, .ntexts = 1,
+    },
+    [CERD_USERS_DELETED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_USERS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_30, .ntexts = 1,
+    },
+    [CERD_USERS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_31, .ntexts = 1,
+    },
+};
+
 /* UNIQUE constraints and unique indexes, in schema order. */
 static const cerd_key unique_keys[] = {
     {
@@ -545,6 +831,7 @@ const cerd_table cerd_users_table = {
     .nchecks = 4,
     .checks = checks,
     .defaults_offset = offsetof(cerd_users, defaults),
+    .hints = hints,
 };
 
 int cerd_users_insert(cerd_users *out, cerd_conn *conn, const cerd_users *in)

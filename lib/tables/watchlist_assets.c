@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/watchlist_assets.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_watchlist_assets) <= UINT16_MAX,
@@ -156,6 +157,79 @@ static const cerd_check *const checks[] = {
     &check0,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const cerd__vocab *const hint_vocabs_3[] = {
+    &vocab_labels,
+};
+static const cerd__vocab *const hint_vocabs_5[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const char *const hint_texts_9[] = {
+    "created_at",
+};
+static const char *const hint_texts_10[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_WATCHLIST_ASSETS__NCOLUMNS] = {
+    [CERD_WATCHLIST_ASSETS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_WATCHLIST_ASSETS_WATCHLIST_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_WATCHLIST_ASSETS_ASSET_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_WATCHLIST_ASSETS_POSITION_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_3, .nvocabs = 1,
+    },
+    [CERD_WATCHLIST_ASSETS_SORT_ORDER] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 50.0,
+    },
+    [CERD_WATCHLIST_ASSETS_NOTES] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_5, .nvocabs = 2,
+    },
+    [CERD_WATCHLIST_ASSETS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_WATCHLIST_ASSETS_ADDED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_WATCHLIST_ASSETS_LAST_MODIFIED_BY] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_WATCHLIST_ASSETS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_9, .ntexts = 1,
+    },
+    [CERD_WATCHLIST_ASSETS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_10, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "watchlist_assets_watchlist_id_fkey",
@@ -203,6 +277,7 @@ const cerd_table cerd_watchlist_assets_table = {
     .nchecks = 1,
     .checks = checks,
     .defaults_offset = offsetof(cerd_watchlist_assets, defaults),
+    .hints = hints,
 };
 
 int cerd_watchlist_assets_insert(cerd_watchlist_assets *out, cerd_conn *conn,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cryptoerd/tables/watchlists.h>
+#include "features/factory_hint.h"
 #include "ops/expr.h"
 
 _Static_assert(sizeof(cerd_watchlists) <= UINT16_MAX,
@@ -257,6 +258,89 @@ static const cerd_check *const checks[] = {
     &check1,
 };
 
+/* Factory hints (schema/api/factory_hints.json): the vocabularies used, then
+   per column how cerd_factory_make() makes a realistic value. */
+static const char *const vocab_watchlist_names_words[] = {
+    "Top Layer 1s", "DeFi Blue Chips", "AI Narrative", "Weekly Breakouts", "Stablecoin Yield",
+    "Memecoin Radar", "Long-term Holds", "Scalping Setups",
+};
+static const cerd__vocab vocab_watchlist_names = {vocab_watchlist_names_words, NULL, 8, 1};
+
+static const char *const vocab_words_words[] = {
+    "bitcoin", "momentum", "liquidity", "funding", "rotation", "breakout", "support",
+    "resistance", "volume", "volatility", "regime", "accumulation", "whales", "stablecoin",
+    "inflows", "the", "market", "shows", "strong", "weak", "signals", "across", "sectors",
+    "after", "halving", "macro", "risk", "on-chain", "traders", "rally", "pullback", "trend",
+    "confirmed", "above", "below", "weekly", "close", "range", "altcoins", "dominance",
+};
+static const cerd__vocab vocab_words = {vocab_words_words, NULL, 40, 1};
+
+static const char *const vocab_flourishes_words[] = {
+    " — ✓", " 🚀", " (Ωμέγα)", " 数据", " café", " naïve ∑",
+};
+static const cerd__vocab vocab_flourishes = {vocab_flourishes_words, NULL, 6, 1};
+
+static const char *const vocab_labels_words[] = {
+    "alpha", "beta", "gamma", "delta", "sigma", "omega", "kappa", "theta", "lambda", "zeta",
+};
+static const cerd__vocab vocab_labels = {vocab_labels_words, NULL, 10, 1};
+
+static const cerd__vocab *const hint_vocabs_1[] = {
+    &vocab_watchlist_names,
+};
+static const cerd__vocab *const hint_vocabs_2[] = {
+    &vocab_words, &vocab_flourishes,
+};
+static const cerd__vocab *const hint_vocabs_4[] = {
+    &vocab_labels,
+};
+static const char *const hint_texts_9[] = {
+    "created_at",
+};
+static const char *const hint_texts_10[] = {
+    "created_at",
+};
+static const cerd_factory_hint hints[CERD_WATCHLISTS__NCOLUMNS] = {
+    [CERD_WATCHLISTS_ID] = {
+        .kind = CERD__HINT_NUMBER, .scale = 2,
+    },
+    [CERD_WATCHLISTS_NAME] = {
+        .kind = CERD__HINT_PICK,
+        .vocabs = hint_vocabs_1, .nvocabs = 1,
+    },
+    [CERD_WATCHLISTS_DESCRIPTION] = {
+        .kind = CERD__HINT_SENTENCE,
+        .vocabs = hint_vocabs_2, .nvocabs = 2,
+    },
+    [CERD_WATCHLISTS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+    [CERD_WATCHLISTS_WATCHLIST_TYPE] = {
+        .kind = CERD__HINT_PLAIN,
+        .vocabs = hint_vocabs_4, .nvocabs = 1,
+    },
+    [CERD_WATCHLISTS_IS_ACTIVE] = {
+        .kind = CERD__HINT_MOSTLY_TRUE,
+    },
+    [CERD_WATCHLISTS_IS_PUBLIC] = {
+        .kind = CERD__HINT_COIN,
+    },
+    [CERD_WATCHLISTS_MAX_ASSETS] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 10.0, .hi = 1000.0,
+    },
+    [CERD_WATCHLISTS_SORT_ORDER] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 0.0, .hi = 50.0,
+    },
+    [CERD_WATCHLISTS_CREATED_AT] = {
+        .kind = CERD__HINT_TIME_CREATED,
+        .texts = hint_texts_9, .ntexts = 1,
+    },
+    [CERD_WATCHLISTS_UPDATED_AT] = {
+        .kind = CERD__HINT_TIME_UPDATED,
+        .texts = hint_texts_10, .ntexts = 1,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "watchlists_user_id_fkey",
@@ -286,6 +370,7 @@ const cerd_table cerd_watchlists_table = {
     .nchecks = 2,
     .checks = checks,
     .defaults_offset = offsetof(cerd_watchlists, defaults),
+    .hints = hints,
 };
 
 int cerd_watchlists_insert(cerd_watchlists *out, cerd_conn *conn, const cerd_watchlists *in)

@@ -5,13 +5,14 @@
 
 #include "api.h"
 #include "emit_util.h"
+#include "hints.h"
 #include "model.h"
 
 /* include/cryptoerd/tables/<t>.h: row struct, column enum, list struct, functions. */
 char *cg_emit_table_header(const cg_table *t);
 
 /* lib/tables/<t>.c: the descriptor and the typed wrappers. */
-char *cg_emit_table_source(const cg_table *t);
+char *cg_emit_table_source(const cg_table *t, const cg_hints *hints);
 
 /* Part of lib/tables/<t>.c: the static data of t's compiled CHECK constraints, ending
    with `static const cerd_check *const checks[]` (nothing when t has none). */

@@ -22,7 +22,7 @@ static void emit_key(cg_buf *b, const cg_api *api, const cg_key *k, const char *
     cg_buf_printf(b, ",\n%s}", indent);
 }
 
-static void emit_descriptor(cg_buf *b, const cg_api *api)
+static void emit_descriptor(cg_buf *b, const cg_api *api, const cg_hints *hints)
 {
     const cg_table *t = api->t;
     const char *tn = t->name;
@@ -46,6 +46,7 @@ static void emit_descriptor(cg_buf *b, const cg_api *api)
     cg_buf_puts(b, "};\n\n");
 
     cg_emit_checks(b, api);
+    bool has_hints = cg_emit_hints(b, hints, api);
 
     if (t->nuniques) {
         cg_buf_puts(b, "/* UNIQUE constraints and unique indexes, in schema order. */\n"
@@ -99,7 +100,8 @@ static void emit_descriptor(cg_buf *b, const cg_api *api)
         cg_buf_printf(b, "    .nchecks = %d,\n    .checks = checks,\n", t->nchecks);
     else
         cg_buf_puts(b, "    .nchecks = 0,\n    .checks = NULL,\n");
-    cg_buf_printf(b, "    .defaults_offset = offsetof(cerd_%s, defaults),\n};\n", tn);
+    cg_buf_printf(b, "    .defaults_offset = offsetof(cerd_%s, defaults),\n", tn);
+    cg_buf_puts(b, has_hints ? "    .hints = hints,\n};\n" : "    .hints = NULL,\n};\n");
 }
 
 /* Copies the parameters of key columns into the zeroed local row `key`. */
@@ -214,7 +216,7 @@ static void emit_functions(cg_buf *b, const cg_api *api)
     free(desc);
 }
 
-char *cg_emit_table_source(const cg_table *t)
+char *cg_emit_table_source(const cg_table *t, const cg_hints *hints)
 {
     cg_api api;
     cg_api_build(&api, t);
@@ -225,8 +227,10 @@ char *cg_emit_table_source(const cg_table *t)
                       "operations of <cryptoerd/row.h>. */\n", t->name, t->name);
     cg_buf_printf(&b, "#include <stddef.h>\n#include <stdint.h>\n\n"
                       "#include <cryptoerd/tables/%s.h>\n", t->name);
+    if (hints->doc)
+        cg_buf_puts(&b, "#include \"features/factory_hint.h\"\n");
     cg_emit_checks_include(&b, t);
-    emit_descriptor(&b, &api);
+    emit_descriptor(&b, &api, hints);
     cg_buf_puts(&b, "\n");
     emit_functions(&b, &api);
     cg_api_free(&api);

@@ -20,6 +20,7 @@
 #include "api.h"
 #include "check_compile.h"
 #include "emit.h"
+#include "hints.h"
 #include "model.h"
 #include "output.h"
 #include "parse.h"
@@ -89,23 +90,12 @@ static void runtime_names(const char *dir, char ***names, int *n)
 static int read_key_names(const char *schema_dir, cg_schema *s)
 {
     char *path = cg_xasprintf("%s/api/key_names.json", schema_dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    cJSON *doc = NULL;
+    int rc = cg_read_json(path, &doc);
+    if (rc || !doc) {
         free(path);
-        return 0;
+        return rc;
     }
-    cg_buf text = {0};
-    char chunk[4096];
-    size_t n;
-    cg_buf_puts(&text, "");
-    while ((n = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
-        chunk[n] = '\0';
-        cg_buf_puts(&text, chunk);
-    }
-    fclose(f);
-    cJSON *doc = cJSON_Parse(text.data);
-    cg_buf_free(&text);
-    int rc = 0;
     if (!cJSON_IsObject(doc)) {
         fprintf(stderr, "cerdgen: %s: not a JSON object\n", path);
         rc = 1;
@@ -190,6 +180,9 @@ int main(int argc, char **argv)
             }
     if (read_key_names(schema_dir, &schema))
         return 1;
+    cg_hints hints;
+    if (cg_hints_load(&hints, schema_dir, &schema))
+        return 1;
     for (int i = 0; i < schema.ntables; i++)
         if (strcmp(schema.tables[i].name, "registry") == 0) {
             fputs("cerdgen: a table may not be named registry (lib/tables/registry.c is the "
@@ -213,7 +206,7 @@ int main(int argc, char **argv)
         add_file(&files, &nfiles, cg_xasprintf("%s/%s.h", tables_dir, t->name),
                  cg_emit_table_header(t));
         add_file(&files, &nfiles, cg_xasprintf("%s/%s.c", lib_out, t->name),
-                 cg_emit_table_source(t));
+                 cg_emit_table_source(t, &hints));
     }
     add_file(&files, &nfiles, cg_xasprintf("%s/tables.h", include_out),
              cg_emit_tables_header(&schema));
@@ -243,6 +236,7 @@ int main(int argc, char **argv)
     printf("cerdgen: %d tables, %d files: %d written, %d unchanged, %d removed\n",
            schema.ntables, nfiles, written, nfiles - written, removed);
     free(tables_dir);
+    cg_hints_free(&hints);
     cg_schema_free(&schema);
     return 0;
 }

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cJSON.h>
+
 #include "emit.h"
 #include "model.h"
 
@@ -121,4 +123,28 @@ int cg_remove_stale(const char *dir, const char *suffix, char **keep, int nkeep)
     }
     free(names);
     return removed;
+}
+
+int cg_read_json(const char *path, cJSON **out)
+{
+    FILE *f = fopen(path, "rb");
+    *out = NULL;
+    if (!f)
+        return 0;
+    cg_buf text = {0};
+    char chunk[4096];
+    size_t n;
+    cg_buf_puts(&text, "");
+    while ((n = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
+        chunk[n] = '\0';
+        cg_buf_puts(&text, chunk);
+    }
+    fclose(f);
+    *out = cJSON_Parse(text.data);
+    cg_buf_free(&text);
+    if (!*out) {
+        fprintf(stderr, "cerdgen: %s: not valid JSON\n", path);
+        return 1;
+    }
+    return 0;
 }

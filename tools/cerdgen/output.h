@@ -17,4 +17,10 @@ bool cg_write_if_changed(const char *path, const char *content);
    generated files, and are not in keep[0..nkeep) (full paths). Returns how many. */
 int cg_remove_stale(const char *dir, const char *suffix, char **keep, int nkeep);
 
+struct cJSON;
+
+/* Reads the JSON file at path into *out (NULL when the file does not exist). Returns 0,
+   or 1 after a message when it cannot be read or is not JSON. */
+int cg_read_json(const char *path, struct cJSON **out);
+
 #endif
