@@ -185,38 +185,191 @@ ALTER TABLE recommendations ADD CONSTRAINT recommendations_ai_trading_signal_id_
 -- sequence <table>_id_seq (owned by the column) continues after both the old identity
 -- sequence and the largest stored id, so no id is ever handed out twice.
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION pg_temp.identity_to_sequence(tbl regclass) RETURNS void
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    old_seq text := pg_get_serial_sequence(tbl::text, 'id');
-    next_id bigint;
-    max_id  bigint;
-    seq     text := (SELECT relname FROM pg_class WHERE oid = tbl) || '_id_seq';
-BEGIN
-    IF old_seq IS NULL THEN
-        RAISE EXCEPTION '011_scale_out: %.id has no identity sequence', tbl;
-    END IF;
-    EXECUTE format('SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s', old_seq)
-        INTO next_id;
-    EXECUTE format('SELECT max(id) FROM %s', tbl) INTO max_id;
-    next_id := greatest(next_id, coalesce(max_id, 0) + 1);
-    EXECUTE format('ALTER TABLE %s ALTER COLUMN id DROP IDENTITY', tbl);
-    EXECUTE format('CREATE SEQUENCE %I AS bigint OWNED BY %s.id', seq, tbl);
-    PERFORM setval(quote_ident(seq), next_id, false);
-    EXECUTE format('ALTER TABLE %s ALTER COLUMN id SET DEFAULT nextval(%L::regclass)', tbl, quote_ident(seq));
-END
-$$;
+-- Written out per table (no dynamic SQL), so that cerdgen reads every change. For each
+-- table: a new sequence under a temporary name starts after the old identity sequence's
+-- next value and after the largest stored id; the identity (and its sequence
+-- <table>_id_seq) is dropped; the new sequence takes the name <table>_id_seq, is owned by
+-- the column and becomes its DEFAULT.
 
-SELECT pg_temp.identity_to_sequence(t::regclass)
-  FROM unnest(ARRAY['portfolios', 'portfolio_assets', 'trade_actions', 'watchlists',
-                    'watchlist_assets', 'notifications', 'signal_alerts', 'user_sessions',
-                    'user_activities', 'user_feedback', 'ai_watchlist_analysis',
-                    'ai_portfolio_analysis', 'ai_portfolio_asset_analysis',
-                    'ai_trading_signals', 'price_data', 'price_data_archive',
-                    'api_request_logs', 'external_api_logs']) AS t;
+CREATE SEQUENCE portfolios_id_seq_new AS bigint;
+SELECT setval('portfolios_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM portfolios_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM portfolios)),
+              false);
+ALTER TABLE portfolios ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE portfolios_id_seq_new RENAME TO portfolios_id_seq;
+ALTER SEQUENCE portfolios_id_seq OWNED BY portfolios.id;
+ALTER TABLE portfolios ALTER COLUMN id SET DEFAULT nextval('portfolios_id_seq'::regclass);
 
-DROP FUNCTION pg_temp.identity_to_sequence(regclass);
+CREATE SEQUENCE portfolio_assets_id_seq_new AS bigint;
+SELECT setval('portfolio_assets_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM portfolio_assets_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM portfolio_assets)),
+              false);
+ALTER TABLE portfolio_assets ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE portfolio_assets_id_seq_new RENAME TO portfolio_assets_id_seq;
+ALTER SEQUENCE portfolio_assets_id_seq OWNED BY portfolio_assets.id;
+ALTER TABLE portfolio_assets ALTER COLUMN id SET DEFAULT nextval('portfolio_assets_id_seq'::regclass);
+
+CREATE SEQUENCE trade_actions_id_seq_new AS bigint;
+SELECT setval('trade_actions_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM trade_actions_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM trade_actions)),
+              false);
+ALTER TABLE trade_actions ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE trade_actions_id_seq_new RENAME TO trade_actions_id_seq;
+ALTER SEQUENCE trade_actions_id_seq OWNED BY trade_actions.id;
+ALTER TABLE trade_actions ALTER COLUMN id SET DEFAULT nextval('trade_actions_id_seq'::regclass);
+
+CREATE SEQUENCE watchlists_id_seq_new AS bigint;
+SELECT setval('watchlists_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM watchlists_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM watchlists)),
+              false);
+ALTER TABLE watchlists ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE watchlists_id_seq_new RENAME TO watchlists_id_seq;
+ALTER SEQUENCE watchlists_id_seq OWNED BY watchlists.id;
+ALTER TABLE watchlists ALTER COLUMN id SET DEFAULT nextval('watchlists_id_seq'::regclass);
+
+CREATE SEQUENCE watchlist_assets_id_seq_new AS bigint;
+SELECT setval('watchlist_assets_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM watchlist_assets_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM watchlist_assets)),
+              false);
+ALTER TABLE watchlist_assets ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE watchlist_assets_id_seq_new RENAME TO watchlist_assets_id_seq;
+ALTER SEQUENCE watchlist_assets_id_seq OWNED BY watchlist_assets.id;
+ALTER TABLE watchlist_assets ALTER COLUMN id SET DEFAULT nextval('watchlist_assets_id_seq'::regclass);
+
+CREATE SEQUENCE notifications_id_seq_new AS bigint;
+SELECT setval('notifications_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM notifications_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM notifications)),
+              false);
+ALTER TABLE notifications ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE notifications_id_seq_new RENAME TO notifications_id_seq;
+ALTER SEQUENCE notifications_id_seq OWNED BY notifications.id;
+ALTER TABLE notifications ALTER COLUMN id SET DEFAULT nextval('notifications_id_seq'::regclass);
+
+CREATE SEQUENCE signal_alerts_id_seq_new AS bigint;
+SELECT setval('signal_alerts_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM signal_alerts_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM signal_alerts)),
+              false);
+ALTER TABLE signal_alerts ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE signal_alerts_id_seq_new RENAME TO signal_alerts_id_seq;
+ALTER SEQUENCE signal_alerts_id_seq OWNED BY signal_alerts.id;
+ALTER TABLE signal_alerts ALTER COLUMN id SET DEFAULT nextval('signal_alerts_id_seq'::regclass);
+
+CREATE SEQUENCE user_sessions_id_seq_new AS bigint;
+SELECT setval('user_sessions_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM user_sessions_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM user_sessions)),
+              false);
+ALTER TABLE user_sessions ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE user_sessions_id_seq_new RENAME TO user_sessions_id_seq;
+ALTER SEQUENCE user_sessions_id_seq OWNED BY user_sessions.id;
+ALTER TABLE user_sessions ALTER COLUMN id SET DEFAULT nextval('user_sessions_id_seq'::regclass);
+
+CREATE SEQUENCE user_activities_id_seq_new AS bigint;
+SELECT setval('user_activities_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM user_activities_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM user_activities)),
+              false);
+ALTER TABLE user_activities ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE user_activities_id_seq_new RENAME TO user_activities_id_seq;
+ALTER SEQUENCE user_activities_id_seq OWNED BY user_activities.id;
+ALTER TABLE user_activities ALTER COLUMN id SET DEFAULT nextval('user_activities_id_seq'::regclass);
+
+CREATE SEQUENCE user_feedback_id_seq_new AS bigint;
+SELECT setval('user_feedback_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM user_feedback_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM user_feedback)),
+              false);
+ALTER TABLE user_feedback ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE user_feedback_id_seq_new RENAME TO user_feedback_id_seq;
+ALTER SEQUENCE user_feedback_id_seq OWNED BY user_feedback.id;
+ALTER TABLE user_feedback ALTER COLUMN id SET DEFAULT nextval('user_feedback_id_seq'::regclass);
+
+CREATE SEQUENCE ai_watchlist_analysis_id_seq_new AS bigint;
+SELECT setval('ai_watchlist_analysis_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM ai_watchlist_analysis_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM ai_watchlist_analysis)),
+              false);
+ALTER TABLE ai_watchlist_analysis ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE ai_watchlist_analysis_id_seq_new RENAME TO ai_watchlist_analysis_id_seq;
+ALTER SEQUENCE ai_watchlist_analysis_id_seq OWNED BY ai_watchlist_analysis.id;
+ALTER TABLE ai_watchlist_analysis ALTER COLUMN id SET DEFAULT nextval('ai_watchlist_analysis_id_seq'::regclass);
+
+CREATE SEQUENCE ai_portfolio_analysis_id_seq_new AS bigint;
+SELECT setval('ai_portfolio_analysis_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM ai_portfolio_analysis_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM ai_portfolio_analysis)),
+              false);
+ALTER TABLE ai_portfolio_analysis ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE ai_portfolio_analysis_id_seq_new RENAME TO ai_portfolio_analysis_id_seq;
+ALTER SEQUENCE ai_portfolio_analysis_id_seq OWNED BY ai_portfolio_analysis.id;
+ALTER TABLE ai_portfolio_analysis ALTER COLUMN id SET DEFAULT nextval('ai_portfolio_analysis_id_seq'::regclass);
+
+CREATE SEQUENCE ai_portfolio_asset_analysis_id_seq_new AS bigint;
+SELECT setval('ai_portfolio_asset_analysis_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM ai_portfolio_asset_analysis_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM ai_portfolio_asset_analysis)),
+              false);
+ALTER TABLE ai_portfolio_asset_analysis ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE ai_portfolio_asset_analysis_id_seq_new RENAME TO ai_portfolio_asset_analysis_id_seq;
+ALTER SEQUENCE ai_portfolio_asset_analysis_id_seq OWNED BY ai_portfolio_asset_analysis.id;
+ALTER TABLE ai_portfolio_asset_analysis ALTER COLUMN id SET DEFAULT nextval('ai_portfolio_asset_analysis_id_seq'::regclass);
+
+CREATE SEQUENCE ai_trading_signals_id_seq_new AS bigint;
+SELECT setval('ai_trading_signals_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM ai_trading_signals_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM ai_trading_signals)),
+              false);
+ALTER TABLE ai_trading_signals ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE ai_trading_signals_id_seq_new RENAME TO ai_trading_signals_id_seq;
+ALTER SEQUENCE ai_trading_signals_id_seq OWNED BY ai_trading_signals.id;
+ALTER TABLE ai_trading_signals ALTER COLUMN id SET DEFAULT nextval('ai_trading_signals_id_seq'::regclass);
+
+CREATE SEQUENCE price_data_id_seq_new AS bigint;
+SELECT setval('price_data_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM price_data_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM price_data)),
+              false);
+ALTER TABLE price_data ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE price_data_id_seq_new RENAME TO price_data_id_seq;
+ALTER SEQUENCE price_data_id_seq OWNED BY price_data.id;
+ALTER TABLE price_data ALTER COLUMN id SET DEFAULT nextval('price_data_id_seq'::regclass);
+
+CREATE SEQUENCE price_data_archive_id_seq_new AS bigint;
+SELECT setval('price_data_archive_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM price_data_archive_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM price_data_archive)),
+              false);
+ALTER TABLE price_data_archive ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE price_data_archive_id_seq_new RENAME TO price_data_archive_id_seq;
+ALTER SEQUENCE price_data_archive_id_seq OWNED BY price_data_archive.id;
+ALTER TABLE price_data_archive ALTER COLUMN id SET DEFAULT nextval('price_data_archive_id_seq'::regclass);
+
+CREATE SEQUENCE api_request_logs_id_seq_new AS bigint;
+SELECT setval('api_request_logs_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM api_request_logs_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM api_request_logs)),
+              false);
+ALTER TABLE api_request_logs ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE api_request_logs_id_seq_new RENAME TO api_request_logs_id_seq;
+ALTER SEQUENCE api_request_logs_id_seq OWNED BY api_request_logs.id;
+ALTER TABLE api_request_logs ALTER COLUMN id SET DEFAULT nextval('api_request_logs_id_seq'::regclass);
+
+CREATE SEQUENCE external_api_logs_id_seq_new AS bigint;
+SELECT setval('external_api_logs_id_seq_new',
+              greatest((SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM external_api_logs_id_seq),
+                       (SELECT coalesce(max(id), 0) + 1 FROM external_api_logs)),
+              false);
+ALTER TABLE external_api_logs ALTER COLUMN id DROP IDENTITY;
+ALTER SEQUENCE external_api_logs_id_seq_new RENAME TO external_api_logs_id_seq;
+ALTER SEQUENCE external_api_logs_id_seq OWNED BY external_api_logs.id;
+ALTER TABLE external_api_logs ALTER COLUMN id SET DEFAULT nextval('external_api_logs_id_seq'::regclass);
 
 -- ---------------------------------------------------------------------------
 -- Row-level security without subqueries: child tables compare their own user_id
