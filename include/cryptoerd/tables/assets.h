@@ -19,8 +19,8 @@
 
 #include <cryptoerd/row.h>
 
-#if CERD_TABLE_ABI != 2
-#error "cryptoerd/tables/assets.h was generated for CERD_TABLE_ABI 2: regenerate it with cerdgen"
+#if CERD_TABLE_ABI != 3
+#error "cryptoerd/tables/assets.h was generated for CERD_TABLE_ABI 3: regenerate it with cerdgen"
 #endif
 
 CERD_BEGIN_DECLS
