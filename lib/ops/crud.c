@@ -127,6 +127,25 @@ static int param_field(params *p, const cerd_table *t, const cerd_column *c, con
     return ++p->n;
 }
 
+/* A key column's field as a parameter: as param_field, except that a server-numbered
+   (identity) field is its value, 0 included: in a key it names a row (users.id 0 is the
+   system user of 011_scale_out), it is not "let the server assign". */
+static int param_key_field(params *p, const cerd_table *t, const cerd_column *c,
+                           const void *row)
+{
+    int rc;
+    if (!(c->flags & CERD_COL_IDENTITY))
+        return param_field(p, t, c, row);
+    if (p->n >= MAX_PARAMS)
+        return cerd__error(CERD_EMISUSE, "too many parameters");
+    p->types[p->n] = cerd__type_oid(c->type);
+    p->offsets[p->n] = p->data.len;
+    if ((rc = cerd__encode_field(t, c, row, &p->data)))
+        return rc;
+    p->lengths[p->n] = (int)(p->data.len - p->offsets[p->n]);
+    return ++p->n;
+}
+
 static int param_int64(params *p, int64_t v)
 {
     unsigned char be[8];
@@ -273,7 +292,7 @@ static int sql_key_match(sql *q, params *p, const cerd_table *t, const cerd_key 
 {
     for (int i = 0; i < k->ncolumns; i++) {
         const cerd_column *c = &t->columns[k->columns[i]];
-        int n = param_field(p, t, c, row);
+        int n = param_key_field(p, t, c, row);
         if (n < 0)
             return n;
         if (i)
