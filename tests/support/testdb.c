@@ -1,5 +1,6 @@
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,10 +81,60 @@ static int admin_exec(const char *sql)
     return ok ? 0 : -1;
 }
 
+/* CRYPTOERD_TEST_REUSE_DB=1: the tests use the database of CRYPTOERD_TEST_DSN as it is,
+   migrated (and distributed, on Citus) beforehand, instead of a database of their own:
+   its rows are removed (the reserved system user 0 of schema/011 stays) and it is never
+   dropped. On a Citus coordinator a new database would need the extension and the
+   worker nodes registered in it, so the citus label (tests/citus/run.sh) works this way. */
+static bool reuse_db(void)
+{
+    const char *v = getenv("CRYPTOERD_TEST_REUSE_DB");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+static int empty_reused_db(const testdb *db)
+{
+    static const char sql[] =
+        "DO $$DECLARE t text; BEGIN"
+        " FOR t IN SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
+        "  WHERE schemaname = 'public' AND tablename NOT IN ('users', 'cerd_schema_migrations')"
+        "  AND tablename NOT LIKE '%\\_y____m__' AND tablename NOT LIKE '%\\_default'"
+        " LOOP EXECUTE 'TRUNCATE ' || t || ' CASCADE'; END LOOP;"
+        " IF to_regclass('public.users') IS NOT NULL THEN"
+        "  DELETE FROM users WHERE id <> 0; END IF; END$$";
+    PGconn *pg = connect_to(db->name);
+    PGresult *res;
+    int ok;
+
+    if (!pg)
+        return -1;
+    res = PQexec(pg, sql);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "testdb: emptying %s: %s", db->name, PQerrorMessage(pg));
+    PQclear(res);
+    PQfinish(pg);
+    return ok ? 0 : -1;
+}
+
 int testdb_create(testdb *db, const char *tag)
 {
     char sql[256];
 
+    if (reuse_db()) {
+        PQconninfoOption *opts = PQconninfoParse(admin_dsn(), NULL);
+        const char *name = NULL;
+        for (PQconninfoOption *o = opts; o && o->keyword; o++)
+            if (!strcmp(o->keyword, "dbname") && o->val)
+                name = o->val;
+        snprintf(db->name, sizeof db->name, "%s", name ? name : "");
+        PQconninfoFree(opts);
+        if (!db->name[0] || build_conninfo(db->conninfo, sizeof db->conninfo, db->name)) {
+            fprintf(stderr, "testdb: CRYPTOERD_TEST_REUSE_DB needs a dbname in CRYPTOERD_TEST_DSN\n");
+            return -1;
+        }
+        return empty_reused_db(db);
+    }
     snprintf(db->name, sizeof db->name, "cerd_t_%s_%ld", tag, (long)getpid());
     if (build_conninfo(db->conninfo, sizeof db->conninfo, db->name))
         return -1;
@@ -97,7 +148,7 @@ int testdb_create(testdb *db, const char *tag)
 void testdb_drop(testdb *db)
 {
     char sql[256];
-    if (!db->name[0])
+    if (!db->name[0] || reuse_db())
         return;
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db->name);
     admin_exec(sql);
