@@ -63,6 +63,12 @@ void *cg_grow(void *array, int *count, size_t elem_size)
     return p;
 }
 
+const cg_key *cg_table_btree_indexes(const cg_table *t, int *n)
+{
+    *n = t->nindexes;
+    return t->indexes;
+}
+
 cg_table *cg_schema_find_table(const cg_schema *s, const char *name)
 {
     for (int i = 0; i < s->ntables; i++)
@@ -105,6 +111,9 @@ void cg_schema_free(cg_schema *s)
         for (int k = 0; k < t->nuniques; k++)
             key_free(&t->uniques[k]);
         free(t->uniques);
+        for (int k = 0; k < t->nindexes; k++)
+            key_free(&t->indexes[k]);
+        free(t->indexes);
         for (int k = 0; k < t->nfks; k++) {
             free(t->fks[k].name);
             free(t->fks[k].ref_table);
@@ -269,6 +278,10 @@ void cg_schema_dump(const cg_schema *s, FILE *out)
         for (int k = 0; k < t->nuniques; k++) {
             fprintf(out, "  unique ");
             dump_key(t, &t->uniques[k], out);
+        }
+        for (int k = 0; k < t->nindexes; k++) {
+            fprintf(out, "  index ");
+            dump_key(t, &t->indexes[k], out);
         }
         for (int k = 0; k < t->nfks; k++)
             fprintf(out, "  foreign key %s (%s) -> %s(%s)\n", t->fks[k].name,

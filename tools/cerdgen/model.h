@@ -99,6 +99,10 @@ typedef struct cg_table {
     cg_key pk;
     cg_key *uniques;
     int nuniques;
+    cg_key *indexes;     /* plain (not unique) b-tree indexes on columns, in schema order
+                            (from_index set; a partial one carries its WHERE text as
+                            predicate); see cg_table_btree_indexes() */
+    int nindexes;
     cg_foreign_key *fks;
     int nfks;
     cg_check *checks;
@@ -122,6 +126,11 @@ char *cg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Writes the model as text (for debugging cerdgen: `cerdgen --dump-model`). */
 void cg_schema_dump(const cg_schema *s, FILE *out);
+
+/* The plain b-tree indexes of t on columns (CREATE INDEX without UNIQUE; GIN, GiST and
+   expression indexes are not recorded); *n receives their number. Unique indexes are
+   keys (t->uniques). */
+const cg_key *cg_table_btree_indexes(const cg_table *t, int *n);
 
 cg_table *cg_schema_find_table(const cg_schema *s, const char *name);
 int cg_table_find_column(const cg_table *t, const char *name);
