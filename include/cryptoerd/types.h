@@ -141,6 +141,9 @@ CERD_EXTERN int cerd_numeric_mul(cerd_numeric *out, const cerd_numeric *a,
  * negative scale rounds to tens, hundreds, ...). NaN with anything is NaN; Infinity /
  * Infinity is NaN; Infinity / finite is an infinity with the sign of the quotient; a
  * finite value / Infinity is 0.
+ * @param[out] out  the quotient.
+ * @param a      the dividend.
+ * @param b      the divisor.
  * @param scale  fractional digits of the result, -16383..16383.
  * @return 0; ::CERD_EINVALID for division by zero (also of an infinity; NaN / 0 is
  *         NaN, as in PostgreSQL), the message says "division by zero";
