@@ -299,6 +299,44 @@ static void test_first_use__a_failing_first_execution_keeps_one_prepared_stateme
     cerd_price_data_clear(&out);
 }
 
+/* Without named statements (PgBouncer in transaction mode) a batch sends every operation
+   as the unnamed statement and leaves nothing prepared. */
+static void test_batch__runs_with_unnamed_statements(void **state)
+{
+    cerd_pool_options o = CERD_POOL_OPTIONS_INIT;
+    cerd_pool *pool = NULL;
+    cerd_conn *c = NULL;
+    cerd_batch *b = NULL;
+    cerd_price_data *rows = candles(3, ts_of("2026-08-01 00:00:00+00"), HOUR);
+    char *v;
+    (void)state;
+
+    o.conninfo = db.conninfo;
+    o.min_size = 1;
+    o.max_size = 1;
+    o.named_statements = 0;
+    check(cerd_pool_new(&pool, &o), "pool");
+    check(cerd_pool_acquire(&c, pool), "acquire");
+    check(cerd_batch_new(&b, NULL), "new");
+    for (int i = 0; i < 3; i++) {
+        rows[i].timeframe = "1M";
+        check(cerd_batch_insert(b, &cerd_price_data_table, &rows[i]), "insert");
+    }
+    check(cerd_batch_get(b, &cerd_price_data_table, 0, &rows[1]), "get");
+    check(cerd_batch_run(b, c), "run");
+    assert_int_equal(((const cerd_price_data *)cerd_batch_result_at(b, 3)->row)->candle_time,
+                     rows[1].candle_time);
+    cerd_batch_free(b);
+    v = testdb_scalar(cerd_conn_pgconn(c), "SELECT count(*) FROM pg_prepared_statements");
+    assert_non_null(v);
+    assert_string_equal(v, "0");
+    free(v);
+    cerd_pool_release(pool, c);
+    cerd_pool_free(pool);
+    assert_int_equal(scalar_ll("SELECT count(*) FROM price_data WHERE timeframe = '1M'"), 3);
+    free(rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_batch__writes_default_and_null_as_the_single_operations_do),
         cmocka_unit_test(test_batch__one_prepared_statement_per_shape_shared_with_single_operations),
         cmocka_unit_test(test_first_use__a_failing_first_execution_keeps_one_prepared_statement),
+        cmocka_unit_test(test_batch__runs_with_unnamed_statements),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
