@@ -67,7 +67,6 @@ int main(int argc, char **argv)
     cerd_conn *conn = NULL;
     cerd_assets btc_in = {0}, btc = {0};
     cerd_price_data_rows latest = {0};
-    cerd_page page = {.limit = 10, .descending = true};
     /* the week before the start of the current hour */
     cerd_timestamp start = cerd_timestamp_now() / HOUR_US * HOUR_US - HOURS * HOUR_US;
     int64_t price = INT64_C(6450000000000); /* 64,500.00000000 USD */
@@ -114,8 +113,11 @@ int main(int argc, char **argv)
     }
     printf("stored %d hourly candles\n\nlatest ten:\n", HOURS);
 
-    if (cerd_price_data_list_by_asset_id(&latest, conn, btc.id, &page)) {
-        rc = fail("list");
+    /* newest first in candle_time order (index idx_price_data_asset_timeframe_time), not in
+       id order: a candle backfilled later still takes its place by time */
+    if (cerd_price_data_range_by_asset_timeframe_time(&latest, conn, btc.id, "1h", NULL, NULL,
+                                                      true, 10, NULL)) {
+        rc = fail("latest");
         goto out;
     }
     printf("%-27s %18s %18s %18s %18s %14s\n", "candle (UTC)", "open", "high", "low", "close",

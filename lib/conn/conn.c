@@ -61,8 +61,6 @@ void cerd_conn_free(cerd_conn *conn)
         return;
     PQfinish(conn->pg);
     cerd__stmt_cache_free(&conn->stmts);
-    free(conn->unnamed_sql);
-    free(conn->unnamed_types);
     free(conn);
 }
 
@@ -75,60 +73,9 @@ unsigned cerd__stmt_find(cerd_conn *conn, const void *key)
     return cerd__stmt_cache_find(&conn->stmts, key);
 }
 
-/* Unnamed-statement mode: keeps sql and its parameter types for cerd__stmt_exec. */
-static int keep_unnamed(cerd_conn *conn, const char *sql, int nparams, const uint32_t *types,
-                        const char *what)
+void cerd__stmt_name(char *buf, size_t size, unsigned id)
 {
-    size_t n = strlen(sql) + 1;
-    char *text = malloc(n);
-
-    if (!text)
-        return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
-    memcpy(text, sql, n);
-    if (nparams > conn->unnamed_cap) {
-        Oid *t = realloc(conn->unnamed_types, (size_t)nparams * sizeof *t);
-        if (!t) {
-            free(text);
-            return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
-        }
-        conn->unnamed_types = t;
-        conn->unnamed_cap = nparams;
-    }
-    for (int i = 0; i < nparams; i++)
-        conn->unnamed_types[i] = types[i];
-    free(conn->unnamed_sql);
-    conn->unnamed_sql = text;
-    conn->unnamed_nparams = nparams;
-    return 0;
-}
-
-int cerd__stmt_prepare(cerd_conn *conn, const void *key, const char *sql, int nparams,
-                       const uint32_t *types, const char *what, unsigned *id)
-{
-    Oid oids[MAX_PARAMS];
-    char name[32];
-    PGresult *res;
-    int rc = 0;
-
-    if (nparams > MAX_PARAMS)
-        return cerd__error(CERD_EMISUSE, "%s: %d parameters, at most %d", what, nparams,
-                           MAX_PARAMS);
-    if (conn->unnamed_statements) {
-        *id = CERD__STMT_UNNAMED;
-        return keep_unnamed(conn, sql, nparams, types, what);
-    }
-    for (int i = 0; i < nparams; i++)
-        oids[i] = types[i];
-    if (!(*id = cerd__stmt_cache_add(&conn->stmts, key)))
-        return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
-    snprintf(name, sizeof name, "cerd_%u", *id);
-    res = PQprepare(conn->pg, name, sql, nparams, oids);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = cerd__error_from_pg(conn->pg, res, what);
-        cerd__stmt_cache_clear(&conn->stmts); /* keep cache and server in step */
-    }
-    PQclear(res);
-    return rc;
+    snprintf(buf, size, "cerd_%u", id);
 }
 
 /* "prepared statement ... does not exist" */
@@ -138,9 +85,71 @@ static int is_missing_statement(const PGresult *res)
     return state && !strcmp(state, "26000");
 }
 
-int cerd__stmt_exec(cerd_conn *conn, unsigned id, int nparams, const char *const *values,
-                    const int *lengths, const char *what, PGresult **res_out)
+/* The results of one query sent in pipeline mode: the first, the rest up to the NULL that
+   ends them released. NULL when the connection broke. */
+static PGresult *one_result(PGconn *pg)
 {
+    PGresult *first = PQgetResult(pg), *more;
+    if (!first)
+        return NULL;
+    while ((more = PQgetResult(pg)))
+        PQclear(more);
+    return first;
+}
+
+/* First use of a shape: Parse, Bind/Execute and Sync sent together in pipeline mode, both
+   results read back: one round trip. */
+static int prepare_and_exec(cerd_conn *conn, const void *key, const char *name,
+                            const char *sql, int nparams, const Oid *oids,
+                            const char *const *values, const int *lengths, const int *binary,
+                            const char *what, PGresult **res_out)
+{
+    PGconn *pg = conn->pg;
+    PGresult *prep = NULL, *exec = NULL, *sync;
+    int rc = 0;
+
+    if (!PQenterPipelineMode(pg))
+        return cerd__error_from_pg(pg, NULL, what);
+    if (PQsendPrepare(pg, name, sql, nparams, oids)
+        && PQsendQueryPrepared(pg, name, nparams, values, lengths, binary, 1)
+        && PQpipelineSync(pg)) {
+        prep = one_result(pg);
+        exec = prep ? one_result(pg) : NULL;
+        if (exec) {
+            sync = PQgetResult(pg);
+            if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+                PQclear(exec);
+                exec = NULL; /* the connection broke: reported below */
+            }
+            PQclear(sync);
+        }
+    }
+    if (prep && PQresultStatus(prep) != PGRES_COMMAND_OK) {
+        rc = cerd__error_from_pg(pg, prep, what);
+        cerd__stmt_cache_remove(&conn->stmts, key); /* keep cache and server in step */
+    } else if (!prep || !exec) {
+        rc = cerd__error_from_pg(pg, NULL, what);
+        cerd__stmt_cache_remove(&conn->stmts, key);
+    } else {
+        ExecStatusType st = PQresultStatus(exec);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+            *res_out = exec;
+            exec = NULL;
+        } else {
+            rc = cerd__error_from_pg(pg, exec, what);
+        }
+    }
+    PQclear(prep);
+    PQclear(exec);
+    PQexitPipelineMode(pg);
+    return rc;
+}
+
+int cerd__stmt_run(cerd_conn *conn, const void *key, unsigned id, const char *sql,
+                   int nparams, const uint32_t *types, const char *const *values,
+                   const int *lengths, const char *what, PGresult **res_out)
+{
+    Oid oids[MAX_PARAMS];
     int binary[MAX_PARAMS];
     char name[32];
     PGresult *res;
@@ -148,15 +157,26 @@ int cerd__stmt_exec(cerd_conn *conn, unsigned id, int nparams, const char *const
     int rc;
 
     *res_out = NULL;
-    for (int i = 0; i < nparams && i < MAX_PARAMS; i++)
+    if (nparams > MAX_PARAMS)
+        return cerd__error(CERD_EMISUSE, "%s: %d parameters, at most %d", what, nparams,
+                           MAX_PARAMS);
+    if (!id && !sql)
+        return cerd__error(CERD_EMISUSE, "%s: no statement text", what);
+    for (int i = 0; i < nparams; i++) {
+        oids[i] = types[i];
         binary[i] = 1;
-    if (id == CERD__STMT_UNNAMED) {
-        if (!conn->unnamed_sql || nparams != conn->unnamed_nparams)
-            return cerd__error(CERD_EMISUSE, "%s: no statement was prepared", what);
-        res = PQexecParams(conn->pg, conn->unnamed_sql, nparams, conn->unnamed_types, values,
-                           lengths, binary, 1);
+    }
+    if (!id && conn->unnamed_statements) {
+        /* Nothing is kept on the server: the unnamed statement, one round trip. */
+        res = PQexecParams(conn->pg, sql, nparams, oids, values, lengths, binary, 1);
+    } else if (!id) {
+        if (!(id = cerd__stmt_cache_add(&conn->stmts, key)))
+            return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
+        cerd__stmt_name(name, sizeof name, id);
+        return prepare_and_exec(conn, key, name, sql, nparams, oids, values, lengths, binary,
+                                what, res_out);
     } else {
-        snprintf(name, sizeof name, "cerd_%u", id);
+        cerd__stmt_name(name, sizeof name, id);
         res = PQexecPrepared(conn->pg, name, nparams, values, lengths, binary, 1);
     }
     st = PQresultStatus(res);

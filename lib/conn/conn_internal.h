@@ -14,12 +14,9 @@ struct cerd_conn {
     PGconn *pg;
     cerd__stmt_cache stmts; /* statements prepared on this session */
     /* No named server-side statements (poolers such as PgBouncer in transaction mode):
-       cerd__stmt_prepare only keeps the SQL and cerd__stmt_exec runs it with
-       PQexecParams (unnamed statement, binary formats, one round trip). */
+       cerd__stmt_find finds nothing and cerd__stmt_run runs the SQL with PQexecParams
+       (unnamed statement, binary formats, one round trip). */
     bool unnamed_statements;
-    char *unnamed_sql;       /* the statement cerd__stmt_prepare kept, in that mode */
-    Oid *unnamed_types;
-    int unnamed_nparams, unnamed_cap;
     /* cerd_conn_exec ran caller SQL, which may have changed session state (SET, LISTEN,
        temporary tables...): a pool resets the session before lending it again. */
     bool session_dirty;
@@ -33,9 +30,6 @@ struct cerd_conn {
        before insert, update and upsert (lib/validate.c). */
     bool validation_off;
 };
-
-/* The statement id cerd__stmt_prepare hands out in unnamed-statement mode. */
-#define CERD__STMT_UNNAMED 0xFFFFFFFFu
 
 /* Begins a transaction with begin_sql ("BEGIN", "BEGIN ISOLATION LEVEL ..."); when the
    connection acts for a user, sets app.current_user_id for this transaction with SET LOCAL
@@ -58,15 +52,21 @@ int cerd__exec(cerd_conn *conn, const char *sql, const char *what, PGresult **re
    (CERD__STMT_KEY_MAX bytes), or 0. */
 unsigned cerd__stmt_find(cerd_conn *conn, const void *key);
 
-/* Prepares sql on the connection under key; *id receives its id. */
-int cerd__stmt_prepare(cerd_conn *conn, const void *key, const char *sql, int nparams,
-                       const uint32_t *types, const char *what, unsigned *id);
+/* The server-side name of statement id ("cerd_<id>"). */
+void cerd__stmt_name(char *buf, size_t size, unsigned id);
 
-/* Executes statement id with binary parameters and binary results. On success *res
-   receives the result (rows or command) for the caller to PQclear. Returns
-   CERD__ESTMT_LOST (recording nothing) when the session lost the statement outside a
-   transaction; `what` names the operation in error messages ("assets: insert"). */
-int cerd__stmt_exec(cerd_conn *conn, unsigned id, int nparams, const char *const *values,
-                    const int *lengths, const char *what, PGresult **res);
+/* Runs the statement of key with binary parameters and binary results; on success *res
+   receives the result (rows or command) for the caller to PQclear.
+   - id != 0 (cerd__stmt_find found it): executes the prepared statement;
+   - id == 0: sql is its text. With named statements it is prepared as "cerd_<id>" and
+     executed in the same round trip (pipeline mode: Parse, Bind/Execute, Sync), and the
+     cache records it (forgets it again when the prepare failed); in unnamed-statement
+     mode it runs as the unnamed statement (PQexecParams).
+   Returns CERD__ESTMT_LOST (recording nothing) when the session lost a cached statement
+   outside a transaction (the cache has been cleared: build the SQL and run again);
+   `what` names the operation in error messages ("assets: insert"). */
+int cerd__stmt_run(cerd_conn *conn, const void *key, unsigned id, const char *sql,
+                   int nparams, const uint32_t *types, const char *const *values,
+                   const int *lengths, const char *what, PGresult **res);
 
 #endif

@@ -63,6 +63,33 @@ unsigned cerd__stmt_cache_add(cerd__stmt_cache *c, const void *key)
     return e->id;
 }
 
+/* Linear probing: the entries after the removed one, up to the next empty slot, move back
+   when their home slot does not lie strictly between the hole and them. */
+void cerd__stmt_cache_remove(cerd__stmt_cache *c, const void *key)
+{
+    size_t mask, hole, i;
+    cerd__stmt_entry *e;
+
+    if (!c->count)
+        return;
+    e = slot_for(c, key, hash_key(key));
+    if (!e->id)
+        return;
+    mask = c->capacity - 1;
+    hole = (size_t)(e - c->slots);
+    memset(e, 0, sizeof *e);
+    c->count--;
+    for (i = (hole + 1) & mask; c->slots[i].id; i = (i + 1) & mask) {
+        size_t home = c->slots[i].hash & mask;
+        /* Stays when home is cyclically in (hole, i]. */
+        if (hole <= i ? (home > hole && home <= i) : (home > hole || home <= i))
+            continue;
+        c->slots[hole] = c->slots[i];
+        memset(&c->slots[i], 0, sizeof c->slots[i]);
+        hole = i;
+    }
+}
+
 void cerd__stmt_cache_clear(cerd__stmt_cache *c)
 {
     if (c->slots)

@@ -27,6 +27,9 @@ unsigned cerd__stmt_cache_find(const cerd__stmt_cache *c, const void *key);
 /* Records a new statement under key; returns its id, or 0 when out of memory. */
 unsigned cerd__stmt_cache_add(cerd__stmt_cache *c, const void *key);
 
+/* Forgets the statement under key, if any (its id is not reused). */
+void cerd__stmt_cache_remove(cerd__stmt_cache *c, const void *key);
+
 /* Forgets every statement (after the server lost them, e.g. DISCARD ALL). */
 void cerd__stmt_cache_clear(cerd__stmt_cache *c);
 

@@ -1,8 +1,6 @@
-/* Shared by the bulk paths (lib/ops/copy.c, bulk_upsert.c, pipeline.c, stream.c): SQL text
-   in a growable buffer, binary parameters, the write rule's column sets and binary COPY
-   rows. The SQL conventions are those of lib/ops/crud.c (quoted identifiers, every column
-   in table order, `$n` parameters, values never in SQL text); crud.c keeps its own fixed
-   buffers, to be folded together later. */
+/* Shared by the bulk paths (lib/ops/copy.c, bulk_upsert.c, stream.c): the write rule's
+   column sets and binary COPY rows (lib/ops/copy_tuple.c), the COPY writer into another
+   relation (copy.c). SQL text and parameters come from the one builder, ops/sql.h. */
 #ifndef CERD_OPS_BULK_INTERNAL_H
 #define CERD_OPS_BULK_INTERNAL_H
 
@@ -12,44 +10,7 @@
 
 #include "cryptoerd/bulk.h"
 #include "util/buf.h"
-
-/* ---- SQL text: appends to a buffer; any allocation failure is sticky (b->oom). */
-typedef struct cerd__sql {
-    cerd__buf b;
-    bool oom;
-} cerd__sql;
-
-void cerd__sql_add(cerd__sql *q, const char *s);
-void cerd__sql_ident(cerd__sql *q, const char *name);
-void cerd__sql_param(cerd__sql *q, int number);
-/* "c1", "c2", ... of every column in table order. */
-void cerd__sql_all_columns(cerd__sql *q, const cerd_table *t);
-/* "c1", "c2", ... of the columns in set, in table order. */
-void cerd__sql_columns(cerd__sql *q, const cerd_table *t, const cerd_colset *set);
-/* The NUL-terminated text, or NULL after an allocation failure (error record set). */
-const char *cerd__sql_text(cerd__sql *q);
-void cerd__sql_free(cerd__sql *q);
-
-/* ---- binary parameters */
-typedef struct cerd__params {
-    int n, cap;
-    uint32_t *types;
-    size_t *offsets;
-    int *lengths;
-    const char **values; /* filled by cerd__params_values */
-    cerd__buf data;
-} cerd__params;
-
-/* Adds the field of column c of row (NULL when the field is null); returns its $ number or
-   a negative code. */
-int cerd__params_field(cerd__params *p, const cerd_table *t, const cerd_column *c,
-                       const void *row);
-/* Adds raw binary bytes (len < 0: NULL) of type oid. */
-int cerd__params_bytes(cerd__params *p, uint32_t oid, const void *bytes, int len);
-int cerd__params_int64(cerd__params *p, int64_t v);
-/* Points values[] into data; call after the last add. Returns 0 or CERD_ENOMEM. */
-int cerd__params_values(cerd__params *p);
-void cerd__params_free(cerd__params *p);
+#include "ops/sql.h"
 
 /* ---- the write rule */
 

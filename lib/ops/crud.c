@@ -12,164 +12,24 @@
 #include "conn/conn_internal.h"
 #include "util/error_internal.h"
 #include "ops/validate_internal.h"
+#include "ops/crud_internal.h"
 
-#define SQL_MAX 24576
-#define MAX_PARAMS (CERD_MAX_COLUMNS + 16)
 #define DEFAULT_PAGE 100
-
-/* ------------------------------------------------------------------ SQL text */
-
-/* SQL text under construction. Disabled when the statement is already prepared on the
-   connection: the builder then only binds the parameters. */
-typedef struct sql {
-    char text[SQL_MAX];
-    size_t len;
-    int overflow;
-    int enabled;
-} sql;
-
-/* Only the used part of the buffers is ever read: no need to zero them. */
-static void sql_init(sql *q, int enabled)
-{
-    q->len = 0;
-    q->overflow = 0;
-    q->enabled = enabled;
-    q->text[0] = '\0';
-}
-
-static void sql_add(sql *q, const char *s)
-{
-    size_t n;
-    if (!q->enabled)
-        return;
-    n = strlen(s);
-    if (q->len + n >= SQL_MAX) {
-        q->overflow = 1;
-        return;
-    }
-    memcpy(q->text + q->len, s, n + 1);
-    q->len += n;
-}
-
-static void sql_ident(sql *q, const char *name)
-{
-    sql_add(q, "\"");
-    sql_add(q, name);
-    sql_add(q, "\"");
-}
-
-static void sql_param(sql *q, int number)
-{
-    char buf[16];
-    if (!q->enabled)
-        return;
-    snprintf(buf, sizeof buf, "$%d", number);
-    sql_add(q, buf);
-}
-
-/* "c1", "c2", ... in table order: every result row decodes column i into field i. */
-static void sql_all_columns(sql *q, const cerd_table *t)
-{
-    if (!q->enabled)
-        return;
-    for (int i = 0; i < t->ncolumns; i++) {
-        if (i)
-            sql_add(q, ", ");
-        sql_ident(q, t->columns[i].name);
-    }
-}
 
 /* ------------------------------------------------------------------ parameters */
 
-typedef struct params {
-    int n;
-    uint32_t types[MAX_PARAMS];
-    size_t offsets[MAX_PARAMS];
-    int lengths[MAX_PARAMS];
-    const char *values[MAX_PARAMS];
-    cerd__buf data;
-} params;
-
-static void params_init(params *p)
-{
-    p->n = 0;
-    memset(&p->data, 0, sizeof p->data);
-}
-
-/* Adds raw binary bytes as the next parameter; returns its $ number or a negative code. */
-static int param_bytes(params *p, uint32_t oid, const void *bytes, int len)
-{
-    if (p->n >= MAX_PARAMS)
-        return cerd__error(CERD_EMISUSE, "too many parameters");
-    p->types[p->n] = oid;
-    p->offsets[p->n] = p->data.len;
-    p->lengths[p->n] = len;
-    if (len > 0 && cerd__buf_append(&p->data, bytes, (size_t)len))
-        return cerd__error(CERD_ENOMEM, "out of memory");
-    return ++p->n;
-}
-
-/* Adds the field of column c in row as the next parameter (NULL when it is null). */
-static int param_field(params *p, const cerd_table *t, const cerd_column *c, const void *row)
-{
-    int rc;
-    if (p->n >= MAX_PARAMS)
-        return cerd__error(CERD_EMISUSE, "too many parameters");
-    p->types[p->n] = cerd__type_oid(c->type);
-    p->offsets[p->n] = p->data.len;
-    if (cerd__field_is_null(c, row)) {
-        p->lengths[p->n] = -1;
-    } else {
-        if ((rc = cerd__encode_field(t, c, row, &p->data)))
-            return rc;
-        p->lengths[p->n] = (int)(p->data.len - p->offsets[p->n]);
-    }
-    return ++p->n;
-}
-
-/* A key column's field as a parameter: as param_field, except that a server-numbered
-   (identity) field is its value, 0 included: in a key it names a row (users.id 0 is the
-   system user of 011_scale_out), it is not "let the server assign". */
-static int param_key_field(params *p, const cerd_table *t, const cerd_column *c,
+/* A key column's field as a parameter: as cerd__params_field, except that a
+   server-numbered (identity) field is its value, 0 included: in a key it names a row
+   (users.id 0 is the system user of 011_scale_out), it is not "let the server assign". */
+static int param_key_field(cerd__params *p, const cerd_table *t, const cerd_column *c,
                            const void *row)
 {
-    int rc;
     if (!(c->flags & CERD_COL_IDENTITY))
-        return param_field(p, t, c, row);
-    if (p->n >= MAX_PARAMS)
-        return cerd__error(CERD_EMISUSE, "too many parameters");
-    p->types[p->n] = cerd__type_oid(c->type);
-    p->offsets[p->n] = p->data.len;
-    if ((rc = cerd__encode_field(t, c, row, &p->data)))
-        return rc;
-    p->lengths[p->n] = (int)(p->data.len - p->offsets[p->n]);
-    return ++p->n;
-}
-
-static int param_int64(params *p, int64_t v)
-{
-    unsigned char be[8];
-    for (int i = 0; i < 8; i++)
-        be[i] = (unsigned char)((uint64_t)v >> (56 - 8 * i));
-    return param_bytes(p, 20 /* int8 */, be, 8);
+        return cerd__params_field(p, t, c, row);
+    return cerd__params_value(p, t, c, row);
 }
 
 /* ------------------------------------------------------------------ running */
-
-/* What an operation works on; builders read only what their operation needs. */
-typedef struct op_args {
-    const cerd_table *t;
-    int key;                 /* -1: primary key, else a unique key */
-    int column;              /* list: the foreign key filtered on (index), or -1 */
-    const void *row;         /* input or key row */
-    const cerd_colset *cols; /* update: chosen columns, or NULL */
-    const cerd_page *page;   /* list */
-    int flags;               /* delete; get, count, exists: CERD_ROW_INCLUDE_DELETED */
-} op_args;
-
-typedef int (*builder)(sql *q, params *p, const op_args *a);
-
-enum op { OP_INSERT = 1, OP_GET, OP_UPDATE, OP_UPSERT, OP_DELETE, OP_LIST, OP_COUNT, OP_EXISTS };
 
 /* Everything the SQL text of an operation depends on, as a fixed-size key for the
    connection's statement cache. */
@@ -203,34 +63,30 @@ static void pack_key(unsigned char out[CERD__STMT_KEY_MAX], const stmt_key *key)
 _Static_assert(sizeof(const cerd_table *) + 3 * sizeof(int16_t) + 2 * sizeof(cerd_colset)
                    <= CERD__STMT_KEY_MAX, "statement key too large");
 
-/* Builds (when not yet prepared) and runs one statement; the result goes to *res. */
-static int run_op(cerd_conn *conn, const stmt_key *key, builder build, const op_args *a,
-                  const char *what, PGresult **res)
+/* Builds (when not yet prepared on conn) and runs op's statement: a shape's first use
+   prepares and executes it in one round trip; the result goes to *res. */
+static int run_op(cerd_conn *conn, const cerd__op *op, const char *what, PGresult **res)
 {
     unsigned char k[CERD__STMT_KEY_MAX];
 
     if (!conn)
         return cerd__error(CERD_EMISUSE, "%s: connection is NULL", what);
-    pack_key(k, key);
+    cerd__op_key(k, op);
     for (int attempt = 0;; attempt++) {
         unsigned id = cerd__stmt_find(conn, k);
-        sql q;
-        params p;
-        int rc;
+        cerd__sql q = {.off = id != 0};
+        cerd__params p = {0};
+        int rc = cerd__op_build(&q, &p, op);
 
-        sql_init(&q, id == 0);
-        params_init(&p);
-        rc = build(&q, &p, a);
-        if (!rc && q.overflow)
-            rc = cerd__error(CERD_EMISUSE, "%s: statement longer than %d bytes", what, SQL_MAX);
-        if (!rc && !id)
-            rc = cerd__stmt_prepare(conn, k, q.text, p.n, p.types, what, &id);
+        if (!rc && !id && !cerd__sql_text(&q))
+            rc = CERD_ENOMEM;
         if (!rc) {
-            for (int i = 0; i < p.n; i++)
-                p.values[i] = p.lengths[i] < 0 ? NULL : p.data.data + p.offsets[i];
-            rc = cerd__stmt_exec(conn, id, p.n, p.values, p.lengths, what, res);
+            cerd__params_values(&p);
+            rc = cerd__stmt_run(conn, k, id, id ? NULL : q.b.data, p.n, p.types, p.values,
+                                p.lengths, what, res);
         }
-        cerd__buf_free(&p.data);
+        cerd__sql_free(&q);
+        cerd__params_free(&p);
         if (rc != CERD__ESTMT_LOST)
             return rc;
         if (attempt) /* lost twice in a row: give up with a real error */
@@ -270,11 +126,11 @@ static int hides_deleted(const cerd_table *t, int flags)
 }
 
 /* ` AND "deleted_at" IS NULL` */
-static void sql_live_only(sql *q, const cerd_table *t)
+static void sql_live_only(cerd__sql *q, const cerd_table *t)
 {
-    sql_add(q, " AND ");
-    sql_ident(q, t->columns[t->soft_delete_column].name);
-    sql_add(q, " IS NULL");
+    cerd__sql_add(q, " AND ");
+    cerd__sql_ident(q, t->columns[t->soft_delete_column].name);
+    cerd__sql_add(q, " IS NULL");
 }
 
 /* ------------------------------------------------------------------ keys and rows */
@@ -287,8 +143,8 @@ static const cerd_key *key_of(const cerd_table *t, int key)
 }
 
 /* Appends `"k1" = $a AND "k2" = $b [AND (predicate)]` with the key fields of row. */
-static int sql_key_match(sql *q, params *p, const cerd_table *t, const cerd_key *k,
-                         const void *row)
+static int sql_key_match(cerd__sql *q, cerd__params *p, const cerd_table *t,
+                         const cerd_key *k, const void *row)
 {
     for (int i = 0; i < k->ncolumns; i++) {
         const cerd_column *c = &t->columns[k->columns[i]];
@@ -296,15 +152,15 @@ static int sql_key_match(sql *q, params *p, const cerd_table *t, const cerd_key 
         if (n < 0)
             return n;
         if (i)
-            sql_add(q, " AND ");
-        sql_ident(q, c->name);
-        sql_add(q, " = ");
-        sql_param(q, n);
+            cerd__sql_add(q, " AND ");
+        cerd__sql_ident(q, c->name);
+        cerd__sql_add(q, " = ");
+        cerd__sql_param(q, n);
     }
     if (k->predicate) {
-        sql_add(q, " AND (");
-        sql_add(q, k->predicate);
-        sql_add(q, ")");
+        cerd__sql_add(q, " AND (");
+        cerd__sql_add(q, k->predicate);
+        cerd__sql_add(q, ")");
     }
     return 0;
 }
@@ -373,65 +229,65 @@ static int check_args(const cerd_table *t, const void *in, const void *out, cons
 
 /* INSERT of every column but the absent ones (the write rule): a value or NULL as a
    parameter, a column in the row's defaults as DEFAULT. */
-static int sql_insert(sql *q, params *p, const cerd_table *t, const void *in)
+static int sql_insert(cerd__sql *q, cerd__params *p, const cerd_table *t, const void *in)
 {
     int first = 1, n;
-    sql_add(q, "INSERT INTO ");
-    sql_ident(q, t->name);
+    cerd__sql_add(q, "INSERT INTO ");
+    cerd__sql_ident(q, t->name);
     for (int i = 0; i < t->ncolumns; i++) {
         if (cerd__write_state(t, i, in) == CERD__W_ABSENT)
             continue;
-        sql_add(q, first ? " (" : ", ");
-        sql_ident(q, t->columns[i].name);
+        cerd__sql_add(q, first ? " (" : ", ");
+        cerd__sql_ident(q, t->columns[i].name);
         first = 0;
     }
     if (first) {
-        sql_add(q, " DEFAULT VALUES");
+        cerd__sql_add(q, " DEFAULT VALUES");
         return 0;
     }
-    sql_add(q, ") VALUES (");
+    cerd__sql_add(q, ") VALUES (");
     first = 1;
     for (int i = 0; i < t->ncolumns; i++) {
         int st = cerd__write_state(t, i, in);
         if (st == CERD__W_ABSENT)
             continue;
         if (!first)
-            sql_add(q, ", ");
+            cerd__sql_add(q, ", ");
         first = 0;
         if (st == CERD__W_DEFAULT) {
-            sql_add(q, "DEFAULT");
+            cerd__sql_add(q, "DEFAULT");
             continue;
         }
-        if ((n = param_field(p, t, &t->columns[i], in)) < 0)
+        if ((n = cerd__params_field(p, t, &t->columns[i], in)) < 0)
             return n;
-        sql_param(q, n);
+        cerd__sql_param(q, n);
     }
-    sql_add(q, ")");
+    cerd__sql_add(q, ")");
     return 0;
 }
 
-static void sql_returning(sql *q, const cerd_table *t)
+static void sql_returning(cerd__sql *q, const cerd_table *t)
 {
-    sql_add(q, " RETURNING ");
-    sql_all_columns(q, t);
+    cerd__sql_add(q, " RETURNING ");
+    cerd__sql_all_columns(q, t);
 }
 
 /* ------------------------------------------------------------------ builders */
 
-static int build_insert(sql *q, params *p, const op_args *a)
+static int build_insert(cerd__sql *q, cerd__params *p, const cerd__op *a)
 {
     int rc = sql_insert(q, p, a->t, a->row);
     sql_returning(q, a->t);
     return rc;
 }
 
-static int build_get(sql *q, params *p, const op_args *a)
+static int build_get(cerd__sql *q, cerd__params *p, const cerd__op *a)
 {
-    sql_add(q, "SELECT ");
-    sql_all_columns(q, a->t);
-    sql_add(q, " FROM ");
-    sql_ident(q, a->t->name);
-    sql_add(q, " WHERE ");
+    cerd__sql_add(q, "SELECT ");
+    cerd__sql_all_columns(q, a->t);
+    cerd__sql_add(q, " FROM ");
+    cerd__sql_ident(q, a->t->name);
+    cerd__sql_add(q, " WHERE ");
     int rc = sql_key_match(q, p, a->t, key_of(a->t, a->key), a->row);
     if (hides_deleted(a->t, a->flags))
         sql_live_only(q, a->t);
@@ -452,39 +308,39 @@ static int update_sets(const cerd_table *t, int i, const void *in, const cerd_co
     return cerd__write_state(t, i, in) != CERD__W_ABSENT;
 }
 
-static int build_update(sql *q, params *p, const op_args *a)
+static int build_update(cerd__sql *q, cerd__params *p, const cerd__op *a)
 {
     const cerd_table *t = a->t;
     int n, set = 0;
 
-    sql_add(q, "UPDATE ");
-    sql_ident(q, t->name);
-    sql_add(q, " SET ");
+    cerd__sql_add(q, "UPDATE ");
+    cerd__sql_ident(q, t->name);
+    cerd__sql_add(q, " SET ");
     for (int i = 0; i < t->ncolumns; i++) {
         if (!update_sets(t, i, a->row, a->cols))
             continue;
         if (set++)
-            sql_add(q, ", ");
-        sql_ident(q, t->columns[i].name);
+            cerd__sql_add(q, ", ");
+        cerd__sql_ident(q, t->columns[i].name);
         if (cerd__write_state(t, i, a->row) == CERD__W_DEFAULT) {
-            sql_add(q, " = DEFAULT");
+            cerd__sql_add(q, " = DEFAULT");
             continue;
         }
-        if ((n = param_field(p, t, &t->columns[i], a->row)) < 0)
+        if ((n = cerd__params_field(p, t, &t->columns[i], a->row)) < 0)
             return n;
-        sql_add(q, " = ");
-        sql_param(q, n);
+        cerd__sql_add(q, " = ");
+        cerd__sql_param(q, n);
     }
     if (!set)
         return cerd__error(CERD_EMISUSE, "%s: update: no column to set", t->name);
-    sql_add(q, " WHERE ");
+    cerd__sql_add(q, " WHERE ");
     if ((n = sql_key_match(q, p, t, &t->primary_key, a->row)) < 0)
         return n;
     sql_returning(q, t);
     return 0;
 }
 
-static int build_upsert(sql *q, params *p, const op_args *a)
+static int build_upsert(cerd__sql *q, cerd__params *p, const cerd__op *a)
 {
     const cerd_table *t = a->t;
     const cerd_key *k = key_of(t, a->key);
@@ -492,18 +348,18 @@ static int build_upsert(sql *q, params *p, const op_args *a)
 
     if ((rc = sql_insert(q, p, t, a->row)))
         return rc;
-    sql_add(q, " ON CONFLICT (");
+    cerd__sql_add(q, " ON CONFLICT (");
     for (int i = 0; i < k->ncolumns; i++) {
         if (i)
-            sql_add(q, ", ");
-        sql_ident(q, t->columns[k->columns[i]].name);
+            cerd__sql_add(q, ", ");
+        cerd__sql_ident(q, t->columns[k->columns[i]].name);
     }
-    sql_add(q, ")");
+    cerd__sql_add(q, ")");
     if (k->predicate) {
-        sql_add(q, " WHERE ");
-        sql_add(q, k->predicate);
+        cerd__sql_add(q, " WHERE ");
+        cerd__sql_add(q, k->predicate);
     }
-    sql_add(q, " DO UPDATE SET ");
+    cerd__sql_add(q, " DO UPDATE SET ");
     for (int i = 0; i < t->ncolumns; i++) {
         const cerd_column *c = &t->columns[i];
         int in_key = 0;
@@ -515,41 +371,41 @@ static int build_upsert(sql *q, params *p, const op_args *a)
             || cerd__write_state(t, i, a->row) == CERD__W_ABSENT)
             continue;
         if (set++)
-            sql_add(q, ", ");
-        sql_ident(q, c->name);
-        sql_add(q, " = EXCLUDED.");
-        sql_ident(q, c->name);
+            cerd__sql_add(q, ", ");
+        cerd__sql_ident(q, c->name);
+        cerd__sql_add(q, " = EXCLUDED.");
+        cerd__sql_ident(q, c->name);
     }
     if (!set) { /* nothing to change: touch the key so RETURNING yields the row */
-        sql_ident(q, t->columns[k->columns[0]].name);
-        sql_add(q, " = EXCLUDED.");
-        sql_ident(q, t->columns[k->columns[0]].name);
+        cerd__sql_ident(q, t->columns[k->columns[0]].name);
+        cerd__sql_add(q, " = EXCLUDED.");
+        cerd__sql_ident(q, t->columns[k->columns[0]].name);
     }
     sql_returning(q, t);
     return 0;
 }
 
-static int soft_delete(const op_args *a)
+static int soft_delete(const cerd__op *a)
 {
     return a->t->soft_delete_column >= 0 && !(a->flags & CERD_DELETE_HARD);
 }
 
-static int build_delete(sql *q, params *p, const op_args *a)
+static int build_delete(cerd__sql *q, cerd__params *p, const cerd__op *a)
 {
     const cerd_table *t = a->t;
     if (soft_delete(a)) {
         const char *col = t->columns[t->soft_delete_column].name;
-        sql_add(q, "UPDATE ");
-        sql_ident(q, t->name);
-        sql_add(q, " SET ");
-        sql_ident(q, col);
-        sql_add(q, " = now() WHERE ");
-        sql_ident(q, col);
-        sql_add(q, " IS NULL AND ");
+        cerd__sql_add(q, "UPDATE ");
+        cerd__sql_ident(q, t->name);
+        cerd__sql_add(q, " SET ");
+        cerd__sql_ident(q, col);
+        cerd__sql_add(q, " = now() WHERE ");
+        cerd__sql_ident(q, col);
+        cerd__sql_add(q, " IS NULL AND ");
     } else {
-        sql_add(q, "DELETE FROM ");
-        sql_ident(q, t->name);
-        sql_add(q, " WHERE ");
+        cerd__sql_add(q, "DELETE FROM ");
+        cerd__sql_ident(q, t->name);
+        cerd__sql_add(q, " WHERE ");
     }
     return sql_key_match(q, p, t, &t->primary_key, a->row);
 }
@@ -581,18 +437,18 @@ static int cursor_from_row(cerd_cursor *cur, const cerd_table *t, const void *ro
 }
 
 /* `("k1", "k2") > ($a, $b)` with the key values held by the cursor. */
-static int sql_after_cursor(sql *q, params *p, const cerd_table *t, const cerd_cursor *cur,
-                            bool descending)
+static int sql_after_cursor(cerd__sql *q, cerd__params *p, const cerd_table *t,
+                            const cerd_cursor *cur, bool descending)
 {
     const cerd_key *k = &t->primary_key;
     size_t pos = 0;
-    sql_add(q, "(");
+    cerd__sql_add(q, "(");
     for (int i = 0; i < k->ncolumns; i++) {
         if (i)
-            sql_add(q, ", ");
-        sql_ident(q, t->columns[k->columns[i]].name);
+            cerd__sql_add(q, ", ");
+        cerd__sql_ident(q, t->columns[k->columns[i]].name);
     }
-    sql_add(q, descending ? ") < (" : ") > (");
+    cerd__sql_add(q, descending ? ") < (" : ") > (");
     for (int i = 0; i < k->ncolumns; i++) {
         const cerd_column *c = &t->columns[k->columns[i]];
         int len, n;
@@ -602,14 +458,14 @@ static int sql_after_cursor(sql *q, params *p, const cerd_table *t, const cerd_c
         pos += 2;
         if (pos + (size_t)len > cur->len)
             return cerd__error(CERD_EMISUSE, "%s: list: cursor is not from this table", t->name);
-        if ((n = param_bytes(p, cerd__type_oid(c->type), cur->data + pos, len)) < 0)
+        if ((n = cerd__params_bytes(p, cerd__type_oid(c->type), cur->data + pos, len)) < 0)
             return n;
         pos += (size_t)len;
         if (i)
-            sql_add(q, ", ");
-        sql_param(q, n);
+            cerd__sql_add(q, ", ");
+        cerd__sql_param(q, n);
     }
-    sql_add(q, ")");
+    cerd__sql_add(q, ")");
     return 0;
 }
 
@@ -618,93 +474,187 @@ static uint32_t page_limit(const cerd_page *page)
     return page->limit ? page->limit : DEFAULT_PAGE;
 }
 
-static int build_list(sql *q, params *p, const op_args *a)
+static int build_list(cerd__sql *q, cerd__params *p, const cerd__op *a)
 {
     const cerd_table *t = a->t;
     int n;
 
-    sql_add(q, "SELECT ");
-    sql_all_columns(q, t);
-    sql_add(q, " FROM ");
-    sql_ident(q, t->name);
-    sql_add(q, " WHERE TRUE");
+    cerd__sql_add(q, "SELECT ");
+    cerd__sql_all_columns(q, t);
+    cerd__sql_add(q, " FROM ");
+    cerd__sql_ident(q, t->name);
+    cerd__sql_add(q, " WHERE TRUE");
     if (a->column >= 0) {
         const cerd_foreign_key *fk = &t->foreign_keys[a->column];
         for (int i = 0; i < fk->ncolumns; i++) {
             const cerd_column *c = &t->columns[fk->columns[i]];
-            sql_add(q, " AND ");
-            sql_ident(q, c->name);
-            sql_add(q, " = ");
-            if ((n = param_field(p, t, c, a->row)) < 0)
+            cerd__sql_add(q, " AND ");
+            cerd__sql_ident(q, c->name);
+            cerd__sql_add(q, " = ");
+            if ((n = cerd__params_field(p, t, c, a->row)) < 0)
                 return n;
-            sql_param(q, n);
+            cerd__sql_param(q, n);
         }
     }
     if (t->soft_delete_column >= 0 && !a->page->include_deleted)
         sql_live_only(q, t);
     if (a->page->after.valid) {
-        sql_add(q, " AND ");
+        cerd__sql_add(q, " AND ");
         if ((n = sql_after_cursor(q, p, t, &a->page->after, a->page->descending)) < 0)
             return n;
     }
-    sql_add(q, " ORDER BY ");
+    cerd__sql_add(q, " ORDER BY ");
     for (int i = 0; i < t->primary_key.ncolumns; i++) {
         if (i)
-            sql_add(q, ", ");
-        sql_ident(q, t->columns[t->primary_key.columns[i]].name);
-        sql_add(q, a->page->descending ? " DESC" : "");
+            cerd__sql_add(q, ", ");
+        cerd__sql_ident(q, t->columns[t->primary_key.columns[i]].name);
+        cerd__sql_add(q, a->page->descending ? " DESC" : "");
     }
-    sql_add(q, " LIMIT ");
-    if ((n = param_int64(p, page_limit(a->page))) < 0)
+    cerd__sql_add(q, " LIMIT ");
+    if ((n = cerd__params_int64(p, page_limit(a->page))) < 0)
         return n;
-    sql_param(q, n);
+    cerd__sql_param(q, n);
     return 0;
 }
 
-static int build_count(sql *q, params *p, const op_args *a)
+static int build_count(cerd__sql *q, cerd__params *p, const cerd__op *a)
 {
     (void)p;
-    sql_add(q, "SELECT count(*) FROM ");
-    sql_ident(q, a->t->name);
+    cerd__sql_add(q, "SELECT count(*) FROM ");
+    cerd__sql_ident(q, a->t->name);
     if (hides_deleted(a->t, a->flags)) {
-        sql_add(q, " WHERE TRUE");
+        cerd__sql_add(q, " WHERE TRUE");
         sql_live_only(q, a->t);
     }
     return 0;
 }
 
-static int build_exists(sql *q, params *p, const op_args *a)
+static int build_exists(cerd__sql *q, cerd__params *p, const cerd__op *a)
 {
     int rc;
-    sql_add(q, "SELECT EXISTS (SELECT 1 FROM ");
-    sql_ident(q, a->t->name);
-    sql_add(q, " WHERE ");
+    cerd__sql_add(q, "SELECT EXISTS (SELECT 1 FROM ");
+    cerd__sql_ident(q, a->t->name);
+    cerd__sql_add(q, " WHERE ");
     rc = sql_key_match(q, p, a->t, &a->t->primary_key, a->row);
     if (hides_deleted(a->t, a->flags))
         sql_live_only(q, a->t);
-    sql_add(q, ")");
+    cerd__sql_add(q, ")");
     return rc;
+}
+
+/* ------------------------------------------------------------------ one operation */
+
+const char *cerd__op_name(const cerd__op *op)
+{
+    switch (op->kind) {
+    case CERD__OP_INSERT: return "insert";
+    case CERD__OP_GET: return "get";
+    case CERD__OP_UPDATE: return "update";
+    case CERD__OP_UPSERT: return "upsert";
+    case CERD__OP_DELETE: return soft_delete(op) ? "soft delete" : "delete";
+    case CERD__OP_LIST: return "list";
+    case CERD__OP_COUNT: return "count";
+    case CERD__OP_EXISTS: return "exists";
+    }
+    return "?";
+}
+
+/* The columns an update of op sets (k->cols) and, of those, the ones it writes as
+   DEFAULT (k->defs). */
+static void update_columns(const cerd__op *op, stmt_key *k)
+{
+    const cerd_table *t = op->t;
+    for (int i = 0; i < t->ncolumns; i++)
+        if (update_sets(t, i, op->row, op->cols)) {
+            cerd_colset_add(&k->cols, (unsigned)i);
+            if (cerd__write_state(t, i, op->row) == CERD__W_DEFAULT)
+                cerd_colset_add(&k->defs, (unsigned)i);
+        }
+}
+
+void cerd__op_key(unsigned char out[CERD__STMT_KEY_MAX], const cerd__op *op)
+{
+    const cerd_table *t = op->t;
+    stmt_key k;
+    switch (op->kind) {
+    case CERD__OP_INSERT:
+        k = make_key(t, op->kind, 0, 0);
+        written_columns(t, op->row, &k);
+        break;
+    case CERD__OP_UPSERT:
+        k = make_key(t, op->kind, op->key, 0);
+        written_columns(t, op->row, &k);
+        break;
+    case CERD__OP_UPDATE:
+        k = make_key(t, op->kind, 0, 0);
+        update_columns(op, &k);
+        break;
+    case CERD__OP_GET:
+        k = make_key(t, op->kind, op->key, hides_deleted(t, op->flags));
+        break;
+    case CERD__OP_DELETE:
+        k = make_key(t, op->kind, 0, soft_delete(op));
+        break;
+    case CERD__OP_LIST:
+        k = make_key(t, op->kind, op->column,
+                     (op->page->descending ? 1 : 0) | (op->page->after.valid ? 2 : 0)
+                         | (t->soft_delete_column >= 0 && !op->page->include_deleted ? 4 : 0));
+        break;
+    default: /* count, exists */
+        k = make_key(t, op->kind, 0, hides_deleted(t, op->flags));
+        break;
+    }
+    pack_key(out, &k);
+}
+
+int cerd__op_validate(const cerd__op *op)
+{
+    stmt_key k;
+    switch (op->kind) {
+    case CERD__OP_INSERT:
+    case CERD__OP_UPSERT:
+        /* An upsert checks the row to insert (PostgreSQL checks it before the conflict). */
+        return cerd__row_validate(op->t, op->row, CERD_VALIDATE_INSERT, NULL, NULL);
+    case CERD__OP_UPDATE:
+        /* Only what the update sets: the other columns keep values the server knows. */
+        memset(&k, 0, sizeof k);
+        update_columns(op, &k);
+        return cerd__row_validate(op->t, op->row, CERD_VALIDATE_STORED, &k.cols, NULL);
+    default:
+        return 0;
+    }
+}
+
+int cerd__op_build(cerd__sql *q, cerd__params *p, const cerd__op *op)
+{
+    switch (op->kind) {
+    case CERD__OP_INSERT: return build_insert(q, p, op);
+    case CERD__OP_GET: return build_get(q, p, op);
+    case CERD__OP_UPDATE: return build_update(q, p, op);
+    case CERD__OP_UPSERT: return build_upsert(q, p, op);
+    case CERD__OP_DELETE: return build_delete(q, p, op);
+    case CERD__OP_LIST: return build_list(q, p, op);
+    case CERD__OP_COUNT: return build_count(q, p, op);
+    case CERD__OP_EXISTS: return build_exists(q, p, op);
+    }
+    return cerd__error(CERD_EMISUSE, "%s: unknown operation %d", op->t->name, (int)op->kind);
 }
 
 /* ------------------------------------------------------------------ operations */
 
 int cerd_row_insert(void *out, cerd_conn *conn, const cerd_table *t, const void *in)
 {
-    op_args a = {.t = t, .row = in};
-    stmt_key k;
+    cerd__op op = {.kind = CERD__OP_INSERT, .t = t, .row = in};
     PGresult *res;
     char what[96];
     int rc;
 
     if ((rc = check_args(t, in, out, "insert")))
         return rc;
-    if (conn && !conn->validation_off &&
-        (rc = cerd__row_validate(t, in, CERD_VALIDATE_INSERT, NULL, NULL)))
+    if (conn && !conn->validation_off && (rc = cerd__op_validate(&op)))
         return rc;
     snprintf(what, sizeof what, "%s: insert", t->name);
-    k = make_key(t, OP_INSERT, 0, 0);
-    written_columns(t, in, &k);
-    if ((rc = run_op(conn, &k, build_insert, &a, what, &res)))
+    if ((rc = run_op(conn, &op, what, &res)))
         return rc;
     return finish_one(t, res, out, what, &t->primary_key, in);
 }
@@ -712,8 +662,7 @@ int cerd_row_insert(void *out, cerd_conn *conn, const cerd_table *t, const void 
 int cerd_row_get(void *out, cerd_conn *conn, const cerd_table *t, int key, const void *key_row,
                  int flags)
 {
-    op_args a = {.t = t, .key = key, .row = key_row, .flags = flags};
-    stmt_key k;
+    cerd__op op = {.kind = CERD__OP_GET, .t = t, .key = key, .row = key_row, .flags = flags};
     PGresult *res;
     char what[96];
     int rc;
@@ -723,8 +672,7 @@ int cerd_row_get(void *out, cerd_conn *conn, const cerd_table *t, int key, const
     if (!out || !key_of(t, key))
         return cerd__error(CERD_EMISUSE, "%s: get: no out row or no key %d", t->name, key);
     snprintf(what, sizeof what, "%s: get", t->name);
-    k = make_key(t, OP_GET, key, hides_deleted(t, flags));
-    if ((rc = run_op(conn, &k, build_get, &a, what, &res)))
+    if ((rc = run_op(conn, &op, what, &res)))
         return rc;
     return finish_one(t, res, out, what, key_of(t, key), key_row);
 }
@@ -732,8 +680,7 @@ int cerd_row_get(void *out, cerd_conn *conn, const cerd_table *t, int key, const
 int cerd_row_update(void *out, cerd_conn *conn, const cerd_table *t,
                     const void *in, const cerd_colset *columns)
 {
-    op_args a = {.t = t, .row = in, .cols = columns};
-    stmt_key k;
+    cerd__op op = {.kind = CERD__OP_UPDATE, .t = t, .row = in, .cols = columns};
     PGresult *res;
     char what[96];
     int rc;
@@ -741,27 +688,17 @@ int cerd_row_update(void *out, cerd_conn *conn, const cerd_table *t,
     if ((rc = check_args(t, in, out, "update")))
         return rc;
     snprintf(what, sizeof what, "%s: update", t->name);
-    k = make_key(t, OP_UPDATE, 0, 0);
-    for (int i = 0; i < t->ncolumns; i++)
-        if (update_sets(t, i, in, columns)) {
-            cerd_colset_add(&k.cols, (unsigned)i);
-            if (cerd__write_state(t, i, in) == CERD__W_DEFAULT)
-                cerd_colset_add(&k.defs, (unsigned)i);
-        }
-    /* Only what the update sets: the other columns keep values the server knows. */
-    if (conn && !conn->validation_off &&
-        (rc = cerd__row_validate(t, in, CERD_VALIDATE_STORED, &k.cols, NULL)))
+    if (conn && !conn->validation_off && (rc = cerd__op_validate(&op)))
         return rc;
-    if ((rc = run_op(conn, &k, build_update, &a, what, &res)))
+    if ((rc = run_op(conn, &op, what, &res)))
         return rc;
     return finish_one(t, res, out, what, &t->primary_key, in);
 }
 
 int cerd_row_upsert(void *out, cerd_conn *conn, const cerd_table *t, int key, const void *in)
 {
-    op_args a = {.t = t, .key = key, .row = in};
+    cerd__op op = {.kind = CERD__OP_UPSERT, .t = t, .key = key, .row = in};
     const cerd_key *ck;
-    stmt_key k;
     PGresult *res;
     char what[96];
     int rc;
@@ -770,31 +707,25 @@ int cerd_row_upsert(void *out, cerd_conn *conn, const cerd_table *t, int key, co
         return rc;
     if (!(ck = key_of(t, key)))
         return cerd__error(CERD_EMISUSE, "%s: upsert: no key %d", t->name, key);
-    /* The row to insert is checked first (PostgreSQL checks it before the conflict). */
-    if (conn && !conn->validation_off &&
-        (rc = cerd__row_validate(t, in, CERD_VALIDATE_INSERT, NULL, NULL)))
+    if (conn && !conn->validation_off && (rc = cerd__op_validate(&op)))
         return rc;
     snprintf(what, sizeof what, "%s: upsert on %s", t->name, ck->name);
-    k = make_key(t, OP_UPSERT, key, 0);
-    written_columns(t, in, &k);
-    if ((rc = run_op(conn, &k, build_upsert, &a, what, &res)))
+    if ((rc = run_op(conn, &op, what, &res)))
         return rc;
     return finish_one(t, res, out, what, ck, in);
 }
 
 int cerd_row_delete(cerd_conn *conn, const cerd_table *t, const void *key_row, int flags)
 {
-    op_args a = {.t = t, .row = key_row, .flags = flags};
-    stmt_key k;
+    cerd__op op = {.kind = CERD__OP_DELETE, .t = t, .row = key_row, .flags = flags};
     PGresult *res;
     char what[96];
     int rc, affected;
 
     if ((rc = check_args(t, key_row, NULL, "delete")))
         return rc;
-    snprintf(what, sizeof what, "%s: %s", t->name, soft_delete(&a) ? "soft delete" : "delete");
-    k = make_key(t, OP_DELETE, 0, soft_delete(&a));
-    if ((rc = run_op(conn, &k, build_delete, &a, what, &res)))
+    snprintf(what, sizeof what, "%s: %s", t->name, cerd__op_name(&op));
+    if ((rc = run_op(conn, &op, what, &res)))
         return rc;
     affected = atoi(PQcmdTuples(res));
     PQclear(res);
@@ -802,7 +733,7 @@ int cerd_row_delete(cerd_conn *conn, const cerd_table *t, const void *key_row, i
         char key[256];
         describe_key(t, &t->primary_key, key_row, key, sizeof key);
         return cerd__error(CERD_ENOTFOUND, "%s: no %srow with %s", what,
-                           soft_delete(&a) ? "live " : "", key);
+                           soft_delete(&op) ? "live " : "", key);
     }
     return 0;
 }
@@ -811,8 +742,8 @@ int cerd_row_list(cerd_rows *out, cerd_conn *conn, const cerd_table *t, int fore
                   const void *value_row, const cerd_page *page)
 {
     static const cerd_page first_page = {0};
-    op_args a = {.t = t, .column = foreign_key, .row = value_row, .page = page};
-    stmt_key k;
+    cerd__op op = {.kind = CERD__OP_LIST, .t = t, .column = foreign_key, .row = value_row,
+                   .page = page};
     PGresult *res;
     char what[160];
     int rc = 0, n;
@@ -823,19 +754,15 @@ int cerd_row_list(cerd_rows *out, cerd_conn *conn, const cerd_table *t, int fore
         return cerd__error(CERD_EMISUSE, "%s: list: no out or bad foreign key %d", t->name,
                            foreign_key);
     if (!page)
-        a.page = page = &first_page;
+        op.page = page = &first_page;
     if (foreign_key < 0)
         snprintf(what, sizeof what, "%s: list", t->name);
     else
         snprintf(what, sizeof what, "%s: list by %s", t->name,
                  t->foreign_keys[foreign_key].name);
     memset(out, 0, sizeof *out);
-    k = make_key(t, OP_LIST, foreign_key,
-                 (page->descending ? 1 : 0) | (page->after.valid ? 2 : 0)
-                     | (t->soft_delete_column >= 0 && !page->include_deleted ? 4 : 0));
-    if ((rc = run_op(conn, &k, build_list, &a, what, &res)))
+    if ((rc = run_op(conn, &op, what, &res)))
         return rc;
-
     n = PQntuples(res);
     if (n > 0 && !(out->rows = cerd__rows_alloc((size_t)n, t->row_size)))
         rc = cerd__error(CERD_ENOMEM, "%s: out of memory for %d rows", what, n);
@@ -862,8 +789,7 @@ static int64_t be64(const char *p)
 
 int cerd_row_count(int64_t *out, cerd_conn *conn, const cerd_table *t, int flags)
 {
-    op_args a = {.t = t, .flags = flags};
-    stmt_key k;
+    cerd__op op = {.kind = CERD__OP_COUNT, .t = t, .flags = flags};
     PGresult *res;
     char what[96];
     int rc;
@@ -871,8 +797,7 @@ int cerd_row_count(int64_t *out, cerd_conn *conn, const cerd_table *t, int flags
     if (!t || !out)
         return cerd__error(CERD_EMISUSE, "count: table or out is NULL");
     snprintf(what, sizeof what, "%s: count", t->name);
-    k = make_key(t, OP_COUNT, 0, hides_deleted(t, flags));
-    if ((rc = run_op(conn, &k, build_count, &a, what, &res)))
+    if ((rc = run_op(conn, &op, what, &res)))
         return rc;
     *out = be64(PQgetvalue(res, 0, 0));
     PQclear(res);
@@ -882,8 +807,7 @@ int cerd_row_count(int64_t *out, cerd_conn *conn, const cerd_table *t, int flags
 int cerd_row_exists(bool *out, cerd_conn *conn, const cerd_table *t, const void *key_row,
                     int flags)
 {
-    op_args a = {.t = t, .row = key_row, .flags = flags};
-    stmt_key k;
+    cerd__op op = {.kind = CERD__OP_EXISTS, .t = t, .row = key_row, .flags = flags};
     PGresult *res;
     char what[96];
     int rc;
@@ -893,8 +817,7 @@ int cerd_row_exists(bool *out, cerd_conn *conn, const cerd_table *t, const void 
     if (!out)
         return cerd__error(CERD_EMISUSE, "%s: exists: out is NULL", t->name);
     snprintf(what, sizeof what, "%s: exists", t->name);
-    k = make_key(t, OP_EXISTS, 0, hides_deleted(t, flags));
-    if ((rc = run_op(conn, &k, build_exists, &a, what, &res)))
+    if ((rc = run_op(conn, &op, what, &res)))
         return rc;
     *out = PQgetvalue(res, 0, 0)[0] != 0;
     PQclear(res);

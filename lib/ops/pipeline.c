@@ -1,25 +1,27 @@
 /* Pipelined batches: operations queued with their SQL and binary parameters, sent in libpq
    pipeline mode without waiting, one result per operation read back in order.
-   The SQL shapes are those of lib/ops/crud.c (same conventions, built here with the
-   growable builders of bulk_internal.h; to be folded together with crud.c's later). */
+   Each operation's SQL and parameters come from crud.c's one builder (cerd__op_build), so
+   a batch writes value / NULL / DEFAULT exactly as the single operations do. A shape
+   (cerd__op_key) is built once per batch and runs as the connection's prepared statement:
+   a shape the connection has not prepared yet is prepared in the same pipeline, before its
+   first execution (unnamed-statement mode: each operation runs as the unnamed statement). */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cryptoerd/bulk.h"
-#include "ops/bulk_internal.h"
-#include "ops/validate_internal.h"
+#include "ops/crud_internal.h"
+#include "ops/sql.h"
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "conn/conn_internal.h"
 #include "util/error_internal.h"
 
-enum { OP_INSERT = 1, OP_GET, OP_UPDATE, OP_UPSERT, OP_DELETE };
-
 typedef struct bop {
-    int kind;
-    char *sql;
+    cerd__op_kind kind;
+    unsigned char key[CERD__STMT_KEY_MAX]; /* its shape (cerd__op_key) */
+    unsigned shape;    /* the batch's id of that shape: shape_sql[shape - 1] */
     cerd__params p;
     bool sent;         /* false: failed client-side, never sent */
     bool answered;
@@ -31,6 +33,9 @@ struct cerd_batch {
     bop *ops;
     size_t n, cap;
     bool ran;
+    cerd__stmt_cache shapes; /* the shapes queued, by key */
+    char **shape_sql;        /* their SQL text, by id - 1 */
+    size_t nshape_sql;
     int *formats;      /* all 1 (binary), as many as the most parameters */
     int nformats;
 };
@@ -90,177 +95,43 @@ static const cerd_key *key_of(const cerd_table *t, int key)
     return key < t->nunique ? &t->unique_keys[key] : NULL;
 }
 
-/* `"k1" = $a AND "k2" = $b [AND (predicate)]` with the key fields of row. */
-static int sql_key_match(cerd__sql *q, cerd__params *p, const cerd_table *t,
-                         const cerd_key *k, const void *row)
+/* Builds op's parameters into o->p and, for a shape not queued yet, its SQL text. */
+static int build(cerd_batch *b, bop *o, const cerd__op *op)
 {
-    for (int i = 0; i < k->ncolumns; i++) {
-        const cerd_column *c = &t->columns[k->columns[i]];
-        int n = cerd__params_field(p, t, c, row);
-        if (n < 0)
-            return n;
-        if (i)
-            cerd__sql_add(q, " AND ");
-        cerd__sql_ident(q, c->name);
-        cerd__sql_add(q, " = ");
-        cerd__sql_param(q, n);
+    cerd__sql q = {0};
+    int rc;
+
+    cerd__op_key(o->key, op);
+    o->shape = cerd__stmt_cache_find(&b->shapes, o->key);
+    q.off = o->shape != 0;
+    rc = cerd__op_build(&q, &o->p, op);
+    if (!rc && !o->shape) {
+        char **more;
+        if (!cerd__sql_text(&q))
+            rc = CERD_ENOMEM;
+        else if (!(more = realloc(b->shape_sql, (b->nshape_sql + 1) * sizeof *more)))
+            rc = cerd__error(CERD_ENOMEM, "batch: out of memory");
+        else {
+            b->shape_sql = more;
+            if (!(o->shape = cerd__stmt_cache_add(&b->shapes, o->key))
+                || o->shape != b->nshape_sql + 1)
+                rc = cerd__error(CERD_ENOMEM, "batch: out of memory");
+            else {
+                b->shape_sql[b->nshape_sql++] = q.b.data; /* kept as the shape's text */
+                q.b.data = NULL;
+            }
+        }
     }
-    if (k->predicate) {
-        cerd__sql_add(q, " AND (");
-        cerd__sql_add(q, k->predicate);
-        cerd__sql_add(q, ")");
-    }
-    return 0;
+    cerd__sql_free(&q);
+    return rc;
 }
 
-/* INSERT of the columns not absent per the write rule. */
-static int sql_insert(cerd__sql *q, cerd__params *p, const cerd_table *t, const void *row,
-                      const cerd_colset *set)
-{
-    int n;
-    cerd__sql_add(q, "INSERT INTO ");
-    cerd__sql_ident(q, t->name);
-    if (cerd__colset_count(set, t->ncolumns) == 0) {
-        cerd__sql_add(q, " DEFAULT VALUES");
-        return 0;
-    }
-    cerd__sql_add(q, " (");
-    cerd__sql_columns(q, t, set);
-    cerd__sql_add(q, ") VALUES (");
-    for (int i = 0; i < t->ncolumns; i++) {
-        if (!cerd_colset_has(set, (unsigned)i))
-            continue;
-        if ((n = cerd__params_field(p, t, &t->columns[i], row)) < 0)
-            return n;
-        if (n > 1)
-            cerd__sql_add(q, ", ");
-        cerd__sql_param(q, n);
-    }
-    cerd__sql_add(q, ")");
-    return 0;
-}
-
-static void sql_returning(cerd__sql *q, const cerd_table *t)
-{
-    cerd__sql_add(q, " RETURNING ");
-    cerd__sql_all_columns(q, t);
-}
-
-/* As crud.c: an update sets the chosen columns, or every column outside the primary key
-   except those the row leaves absent. */
-static bool update_sets(const cerd_table *t, int i, const void *in, const cerd_colset *cols)
-{
-    const cerd_column *c = &t->columns[i];
-    if (c->flags & (CERD_COL_PRIMARY_KEY | CERD_COL_IDENTITY))
-        return false;
-    if (cols)
-        return cerd_colset_has(cols, (unsigned)i);
-    return cerd__write_state(t, i, in) != CERD__W_ABSENT;
-}
-
-static int build(cerd__sql *q, cerd__params *p, int kind, const cerd_table *t, int key,
+static int queue(cerd_batch *b, cerd__op_kind kind, const cerd_table *t, int key,
                  const void *row, const cerd_colset *cols, int flags)
 {
-    const cerd_key *k = key_of(t, key);
-    cerd_colset set;
-    int rc, n, count = 0;
-
-    switch (kind) {
-    case OP_INSERT:
-        cerd__present_set(t, row, &set);
-        rc = sql_insert(q, p, t, row, &set);
-        sql_returning(q, t);
-        return rc;
-    case OP_GET:
-        cerd__sql_add(q, "SELECT ");
-        cerd__sql_all_columns(q, t);
-        cerd__sql_add(q, " FROM ");
-        cerd__sql_ident(q, t->name);
-        cerd__sql_add(q, " WHERE ");
-        return sql_key_match(q, p, t, k, row);
-    case OP_UPDATE:
-        cerd__sql_add(q, "UPDATE ");
-        cerd__sql_ident(q, t->name);
-        cerd__sql_add(q, " SET ");
-        for (int i = 0; i < t->ncolumns; i++) {
-            if (!update_sets(t, i, row, cols))
-                continue;
-            if ((n = cerd__params_field(p, t, &t->columns[i], row)) < 0)
-                return n;
-            if (count++)
-                cerd__sql_add(q, ", ");
-            cerd__sql_ident(q, t->columns[i].name);
-            cerd__sql_add(q, " = ");
-            cerd__sql_param(q, n);
-        }
-        if (!count)
-            return cerd__error(CERD_EMISUSE, "%s: update: no column to set", t->name);
-        cerd__sql_add(q, " WHERE ");
-        if ((rc = sql_key_match(q, p, t, &t->primary_key, row)))
-            return rc;
-        sql_returning(q, t);
-        return 0;
-    case OP_UPSERT:
-        cerd__present_set(t, row, &set);
-        if ((rc = sql_insert(q, p, t, row, &set)))
-            return rc;
-        cerd__sql_add(q, " ON CONFLICT (");
-        for (int i = 0; i < k->ncolumns; i++) {
-            if (i)
-                cerd__sql_add(q, ", ");
-            cerd__sql_ident(q, t->columns[k->columns[i]].name);
-        }
-        cerd__sql_add(q, ")");
-        if (k->predicate) {
-            cerd__sql_add(q, " WHERE ");
-            cerd__sql_add(q, k->predicate);
-        }
-        cerd__sql_add(q, " DO UPDATE SET ");
-        for (int i = 0; i < t->ncolumns; i++) {
-            const cerd_column *c = &t->columns[i];
-            int in_key = 0;
-            for (int j = 0; j < k->ncolumns; j++)
-                in_key |= k->columns[j] == i;
-            if (in_key || (c->flags & CERD_COL_IDENTITY) || !cerd_colset_has(&set, (unsigned)i))
-                continue;
-            if (count++)
-                cerd__sql_add(q, ", ");
-            cerd__sql_ident(q, c->name);
-            cerd__sql_add(q, " = EXCLUDED.");
-            cerd__sql_ident(q, c->name);
-        }
-        if (!count) {
-            cerd__sql_ident(q, t->columns[k->columns[0]].name);
-            cerd__sql_add(q, " = EXCLUDED.");
-            cerd__sql_ident(q, t->columns[k->columns[0]].name);
-        }
-        sql_returning(q, t);
-        return 0;
-    case OP_DELETE:
-        if (t->soft_delete_column >= 0 && !(flags & CERD_DELETE_HARD)) {
-            const char *col = t->columns[t->soft_delete_column].name;
-            cerd__sql_add(q, "UPDATE ");
-            cerd__sql_ident(q, t->name);
-            cerd__sql_add(q, " SET ");
-            cerd__sql_ident(q, col);
-            cerd__sql_add(q, " = now() WHERE ");
-            cerd__sql_ident(q, col);
-            cerd__sql_add(q, " IS NULL AND ");
-        } else {
-            cerd__sql_add(q, "DELETE FROM ");
-            cerd__sql_ident(q, t->name);
-            cerd__sql_add(q, " WHERE ");
-        }
-        return sql_key_match(q, p, t, &t->primary_key, row);
-    }
-    return cerd__error(CERD_EMISUSE, "batch: unknown operation");
-}
-
-static int queue(cerd_batch *b, int kind, const cerd_table *t, int key, const void *row,
-                 const cerd_colset *cols, int flags)
-{
     static const char *const names[] = {"", "insert", "get", "update", "upsert", "delete"};
-    cerd__sql q = {0};
+    cerd__op op = {.kind = kind, .t = t, .key = key, .column = -1, .row = row, .cols = cols,
+                   .flags = flags};
     bop *o;
     int rc = 0;
 
@@ -288,22 +159,10 @@ static int queue(cerd_batch *b, int kind, const cerd_table *t, int key, const vo
     o->r.message = o->r.column = o->r.constraint = o->r.detail = EMPTY;
 
     /* Client-side validation, as the single operations do it. */
-    if (kind == OP_INSERT || kind == OP_UPSERT)
-        rc = cerd__row_validate(t, row, CERD_VALIDATE_INSERT, NULL, NULL);
-    else if (kind == OP_UPDATE) {
-        cerd_colset known = {{0}};
-        for (int i = 0; i < t->ncolumns; i++)
-            if (update_sets(t, i, row, cols))
-                cerd_colset_add(&known, (unsigned)i);
-        rc = cerd__row_validate(t, row, CERD_VALIDATE_STORED, &known, NULL);
-    }
-    if (rc == 0) {
-        rc = build(&q, &o->p, kind, t, key, row, cols, flags);
-        if (!rc && !cerd__sql_text(&q))
-            rc = CERD_ENOMEM;
-    }
+    rc = cerd__op_validate(&op);
+    if (rc == 0)
+        rc = build(b, o, &op);
     if (rc == CERD_ENOMEM || rc == CERD_EMISUSE) {
-        cerd__sql_free(&q);
         cerd__params_free(&o->p);
         return rc;
     }
@@ -311,16 +170,13 @@ static int queue(cerd_batch *b, int kind, const cerd_table *t, int key, const vo
         cerd__error_prefix("batch operation %zu (%s %s)", b->n, names[kind], t->name);
         snapshot(&o->r, rc);
         o->answered = true;
-        cerd__sql_free(&q);
         cerd__params_free(&o->p);
     } else {
         o->sent = true;
-        o->sql = q.b.data; /* the buffer is kept as the statement text */
         cerd__params_values(&o->p);
         if (o->p.n > b->nformats) {
             int *f = realloc(b->formats, (size_t)o->p.n * sizeof *f);
             if (!f) {
-                cerd__sql_free(&q);
                 cerd__params_free(&o->p);
                 return cerd__error(CERD_ENOMEM, "batch: out of memory");
             }
@@ -336,28 +192,28 @@ static int queue(cerd_batch *b, int kind, const cerd_table *t, int key, const vo
 
 int cerd_batch_insert(cerd_batch *b, const cerd_table *t, const void *row)
 {
-    return queue(b, OP_INSERT, t, -1, row, NULL, 0);
+    return queue(b, CERD__OP_INSERT, t, -1, row, NULL, 0);
 }
 
 int cerd_batch_update(cerd_batch *b, const cerd_table *t, const void *row,
                       const cerd_colset *columns)
 {
-    return queue(b, OP_UPDATE, t, -1, row, columns, 0);
+    return queue(b, CERD__OP_UPDATE, t, -1, row, columns, 0);
 }
 
 int cerd_batch_upsert(cerd_batch *b, const cerd_table *t, int key, const void *row)
 {
-    return queue(b, OP_UPSERT, t, key, row, NULL, 0);
+    return queue(b, CERD__OP_UPSERT, t, key, row, NULL, 0);
 }
 
 int cerd_batch_delete(cerd_batch *b, const cerd_table *t, const void *key_row, int flags)
 {
-    return queue(b, OP_DELETE, t, -1, key_row, NULL, flags);
+    return queue(b, CERD__OP_DELETE, t, -1, key_row, NULL, flags);
 }
 
 int cerd_batch_get(cerd_batch *b, const cerd_table *t, int key, const void *key_row)
 {
-    return queue(b, OP_GET, t, key, key_row, NULL, 0);
+    return queue(b, CERD__OP_GET, t, key, key_row, NULL, 0);
 }
 
 size_t cerd_batch_count(const cerd_batch *b)
@@ -374,10 +230,16 @@ const cerd_batch_result *cerd_batch_result_at(const cerd_batch *b, size_t index)
 
 #define SYNC ((size_t)-1)
 
+/* What the next results answer: an operation, the prepare of its shape, a sync point. */
+typedef struct expected {
+    size_t index;      /* op index, or SYNC */
+    bool prepare;
+} expected;
+
 typedef struct runner {
     cerd_batch *b;
     cerd_conn *conn;
-    size_t *expect;    /* op index per statement, SYNC per sync point */
+    expected *expect;
     size_t nexpect, pos;
     bool got;          /* the current statement's first result was taken */
     bool lost;
@@ -391,6 +253,8 @@ static void take_result(runner *x, bop *o, PGresult *res, size_t index)
     char what[128];
     int rc;
 
+    if (o->answered) /* its prepare failed: that is its result */
+        return;
     snprintf(what, sizeof what, "batch operation %zu (%s %s)", index, names[o->kind], t->name);
     o->answered = true;
     if (st == PGRES_PIPELINE_ABORTED) {
@@ -400,11 +264,14 @@ static void take_result(runner *x, bop *o, PGresult *res, size_t index)
         return;
     }
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (state && !strcmp(state, "26000")) /* the session lost its statements */
+            cerd__stmt_cache_clear(&x->conn->stmts);
         snapshot(&o->r, cerd__error_from_pg(x->conn->pg, res, what));
         return;
     }
     o->r.affected = st == PGRES_TUPLES_OK ? PQntuples(res) : strtoll(PQcmdTuples(res), NULL, 10);
-    if (o->r.affected == 0 && o->kind != OP_INSERT && o->kind != OP_UPSERT) {
+    if (o->r.affected == 0 && o->kind != CERD__OP_INSERT && o->kind != CERD__OP_UPSERT) {
         snapshot(&o->r, cerd__error(CERD_ENOTFOUND, "%s: no such row", what));
         return;
     }
@@ -421,14 +288,36 @@ static void take_result(runner *x, bop *o, PGresult *res, size_t index)
     }
 }
 
+/* The result of preparing the shape of operation index: when it failed (or was not run,
+   after a failure earlier in an atomic batch), the connection forgets the shape again
+   and the operation's result is that failure. */
+static void take_prepare(runner *x, bop *o, PGresult *res, size_t index)
+{
+    static const char *const names[] = {"", "insert", "get", "update", "upsert", "delete"};
+    char what[128];
+    if (PQresultStatus(res) == PGRES_COMMAND_OK)
+        return;
+    cerd__stmt_cache_remove(&x->conn->stmts, o->key);
+    if (o->answered)
+        return;
+    snprintf(what, sizeof what, "batch operation %zu (%s %s)", index, names[o->kind],
+             o->r.table->name);
+    o->answered = true;
+    if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED)
+        snapshot(&o->r, cerd__error(CERD_ESERVER, "%s: not run: an earlier operation failed "
+                                    "in the same transaction", what));
+    else
+        snapshot(&o->r, cerd__error_from_pg(x->conn->pg, res, what));
+}
+
 /* Reads every result that is available without blocking. */
 static void drain_ready(runner *x)
 {
     PGconn *pg = x->conn->pg;
     while (x->pos < x->nexpect && !PQisBusy(pg)) {
         PGresult *res = PQgetResult(pg);
-        size_t e = x->expect[x->pos];
-        if (e == SYNC) {
+        expected e = x->expect[x->pos];
+        if (e.index == SYNC) {
             if (res && PQresultStatus(res) == PGRES_PIPELINE_SYNC)
                 x->pos++;
             if (res)
@@ -448,8 +337,10 @@ static void drain_ready(runner *x)
             x->got = false;
             continue;
         }
-        if (!x->got && e < x->b->n)
-            take_result(x, &x->b->ops[e], res, e);
+        if (!x->got && e.prepare)
+            take_prepare(x, &x->b->ops[e.index], res, e.index);
+        else if (!x->got)
+            take_result(x, &x->b->ops[e.index], res, e.index);
         x->got = true;
         PQclear(res);
     }
@@ -530,7 +421,7 @@ int cerd_batch_run(cerd_batch *b, cerd_conn *conn)
         }
     }
 
-    if (!(x.expect = malloc((2 * b->n + 1) * sizeof *x.expect)))
+    if (!(x.expect = malloc((3 * b->n + 1) * sizeof *x.expect)))
         return cerd__error(CERD_ENOMEM, "batch: out of memory");
     if (!PQenterPipelineMode(conn->pg) || PQsetnonblocking(conn->pg, 1)) {
         free(x.expect);
@@ -538,20 +429,48 @@ int cerd_batch_run(cerd_batch *b, cerd_conn *conn)
     }
     for (size_t i = 0; i < b->n && !x.lost; i++) {
         bop *o = &b->ops[i];
+        const char *sql;
+        char name[32];
+        unsigned id;
         if (!o->sent)
             continue;
-        if (!PQsendQueryParams(conn->pg, o->sql, o->p.n, (const Oid *)o->p.types,
-                               o->p.values, o->p.lengths, b->formats, 1)) {
-            x.lost = true;
-            break;
+        sql = b->shape_sql[o->shape - 1];
+        if (conn->unnamed_statements) {
+            if (!PQsendQueryParams(conn->pg, sql, o->p.n, (const Oid *)o->p.types,
+                                   o->p.values, o->p.lengths, b->formats, 1)) {
+                x.lost = true;
+                break;
+            }
+        } else {
+            if (!(id = cerd__stmt_find(conn, o->key))) {
+                /* First use of the shape on this connection: prepared in the pipeline. */
+                if (!(id = cerd__stmt_cache_add(&conn->stmts, o->key))) {
+                    cerd__error(CERD_ENOMEM, "batch operation %zu: out of memory", i);
+                    snapshot(&o->r, CERD_ENOMEM);
+                    o->answered = true;
+                    continue;
+                }
+                cerd__stmt_name(name, sizeof name, id);
+                if (!PQsendPrepare(conn->pg, name, sql, o->p.n, (const Oid *)o->p.types)) {
+                    x.lost = true;
+                    break;
+                }
+                x.expect[x.nexpect++] = (expected){i, true};
+            }
+            cerd__stmt_name(name, sizeof name, id);
+            if (!PQsendQueryPrepared(conn->pg, name, o->p.n, o->p.values, o->p.lengths,
+                                     b->formats, 1)) {
+                x.lost = true;
+                break;
+            }
         }
-        x.expect[x.nexpect++] = i;
+        x.expect[x.nexpect++] = (expected){i, false};
         if (!b->opts.atomic) {
             if (!PQpipelineSync(conn->pg)) {
                 x.lost = true;
                 break;
             }
-            x.expect[x.nexpect++] = SYNC;
+            x.expect[x.nexpect++] = (expected){SYNC, false};
         }
         flush_all(&x);
     }
@@ -559,7 +478,7 @@ int cerd_batch_run(cerd_batch *b, cerd_conn *conn)
         if (!PQpipelineSync(conn->pg))
             x.lost = true;
         else
-            x.expect[x.nexpect++] = SYNC;
+            x.expect[x.nexpect++] = (expected){SYNC, false};
     }
     flush_all(&x);
     drain_ready(&x);
@@ -617,7 +536,6 @@ void cerd_batch_free(cerd_batch *b)
         return;
     for (size_t i = 0; i < b->n; i++) {
         bop *o = &b->ops[i];
-        free(o->sql);
         cerd__params_free(&o->p);
         if (o->r.row) {
             cerd_row_clear(o->r.table, o->r.row);
@@ -628,6 +546,10 @@ void cerd_batch_free(cerd_batch *b)
         free_str(o->r.constraint);
         free_str(o->r.detail);
     }
+    for (size_t i = 0; i < b->nshape_sql; i++)
+        free(b->shape_sql[i]);
+    free(b->shape_sql);
+    cerd__stmt_cache_free(&b->shapes);
     free(b->ops);
     free(b->formats);
     free(b);

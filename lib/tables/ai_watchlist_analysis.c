@@ -722,3 +722,96 @@ void cerd_ai_watchlist_analysis_list_free(cerd_ai_watchlist_analysis_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_ai_watchlist_analysis_copy_begin(cerd_copy **out, cerd_conn *conn,
+                                          const cerd_colset *cols,
+                                          const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_ai_watchlist_analysis_table, cols, opts);
+}
+
+int cerd_ai_watchlist_analysis_copy_put(cerd_copy *w, const cerd_ai_watchlist_analysis *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_ai_watchlist_analysis_copy_put_rows(cerd_copy *w,
+                                             const cerd_ai_watchlist_analysis *rows,
+                                             size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_ai_watchlist_analysis_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                           const cerd_ai_watchlist_analysis *rows, size_t n,
+                                           const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_ai_watchlist_analysis_table, -1, rows, n, opts);
+}
+
+int cerd_ai_watchlist_analysis_bulk_upsert_by_id(
+        cerd_bulk_result *out, cerd_conn *conn, const cerd_ai_watchlist_analysis *rows,
+        size_t n, const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_ai_watchlist_analysis_table, 0, rows, n, opts);
+}
+
+int cerd_ai_watchlist_analysis_range_by_id(cerd_ai_watchlist_analysis_rows *out,
+                                           cerd_conn *conn, const int64_t *from,
+                                           const int64_t *to, bool descending, uint32_t limit,
+                                           const cerd_ai_watchlist_analysis *after)
+{
+    cerd_ai_watchlist_analysis key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_AI_WATCHLIST_ANALYSIS_ID;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.id = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.id = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_ai_watchlist_analysis_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_ai_watchlist_analysis_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_ai_watchlist_analysis_stream_by_id(cerd_stream **out, cerd_conn *conn,
+                                            const int64_t *from, const int64_t *to,
+                                            bool descending, size_t fetch_rows)
+{
+    cerd_ai_watchlist_analysis key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_AI_WATCHLIST_ANALYSIS_ID;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.id = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.id = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_ai_watchlist_analysis_table, &range, fetch_rows);
+}
+
+int cerd_ai_watchlist_analysis_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_ai_watchlist_analysis_table, NULL, fetch_rows);
+}

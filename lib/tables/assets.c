@@ -1115,3 +1115,155 @@ void cerd_assets_list_free(cerd_assets_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_assets_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                           const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_assets_table, cols, opts);
+}
+
+int cerd_assets_copy_put(cerd_copy *w, const cerd_assets *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_assets_copy_put_rows(cerd_copy *w, const cerd_assets *rows, size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_assets_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_assets *rows,
+                            size_t n, const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_assets_table, -1, rows, n, opts);
+}
+
+int cerd_assets_bulk_upsert_by_symbol(cerd_bulk_result *out, cerd_conn *conn,
+                                      const cerd_assets *rows, size_t n,
+                                      const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_assets_table, 0, rows, n, opts);
+}
+
+int cerd_assets_range_by_symbol(cerd_assets_rows *out, cerd_conn *conn, const char *from,
+                                const char *to, bool descending, uint32_t limit,
+                                const cerd_assets *after)
+{
+    cerd_assets key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_ASSETS_SYMBOL;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.symbol = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.symbol = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_assets_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_assets_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_assets_stream_by_symbol(cerd_stream **out, cerd_conn *conn, const char *from,
+                                 const char *to, bool descending, size_t fetch_rows)
+{
+    cerd_assets key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_ASSETS_SYMBOL;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.symbol = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.symbol = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_assets_table, &range, fetch_rows);
+}
+
+int cerd_assets_range_by_type_active(cerd_assets_rows *out, cerd_conn *conn,
+                                     const char *asset_type, const bool *from, const bool *to,
+                                     bool descending, uint32_t limit,
+                                     const cerd_assets *after)
+{
+    cerd_assets key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    /* The runtime never writes through an input row. */
+    key.asset_type = (char *)asset_type;
+    range.ncolumns = 2;
+    range.columns[0] = CERD_ASSETS_ASSET_TYPE;
+    range.columns[1] = CERD_ASSETS_IS_ACTIVE;
+    range.nequal = 1;
+    range.equal = &key;
+    if (from) {
+        lo.is_active.value = *from;
+        lo.is_active.valid = true;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.is_active.value = *to;
+        hi.is_active.valid = true;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_assets_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_assets_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_assets_stream_by_type_active(cerd_stream **out, cerd_conn *conn,
+                                      const char *asset_type, const bool *from, const bool *to,
+                                      bool descending, size_t fetch_rows)
+{
+    cerd_assets key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    /* The runtime never writes through an input row. */
+    key.asset_type = (char *)asset_type;
+    range.ncolumns = 2;
+    range.columns[0] = CERD_ASSETS_ASSET_TYPE;
+    range.columns[1] = CERD_ASSETS_IS_ACTIVE;
+    range.nequal = 1;
+    range.equal = &key;
+    if (from) {
+        lo.is_active.value = *from;
+        lo.is_active.valid = true;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.is_active.value = *to;
+        hi.is_active.valid = true;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_assets_table, &range, fetch_rows);
+}
+
+int cerd_assets_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_assets_table, NULL, fetch_rows);
+}

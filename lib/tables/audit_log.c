@@ -339,3 +339,97 @@ void cerd_audit_log_list_free(cerd_audit_log_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_audit_log_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                              const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_audit_log_table, cols, opts);
+}
+
+int cerd_audit_log_copy_put(cerd_copy *w, const cerd_audit_log *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_audit_log_copy_put_rows(cerd_copy *w, const cerd_audit_log *rows, size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_audit_log_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                               const cerd_audit_log *rows, size_t n,
+                               const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_audit_log_table, -1, rows, n, opts);
+}
+
+int cerd_audit_log_range_by_table_time(cerd_audit_log_rows *out, cerd_conn *conn,
+                                       const char *table_name, const cerd_timestamp *from,
+                                       const cerd_timestamp *to, bool descending,
+                                       uint32_t limit, const cerd_audit_log *after)
+{
+    cerd_audit_log key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    /* The runtime never writes through an input row. */
+    key.table_name = (char *)table_name;
+    range.ncolumns = 2;
+    range.columns[0] = CERD_AUDIT_LOG_TABLE_NAME;
+    range.columns[1] = CERD_AUDIT_LOG_CHANGED_AT;
+    range.nequal = 1;
+    range.equal = &key;
+    if (from) {
+        lo.changed_at.value = *from;
+        lo.changed_at.valid = true;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.changed_at.value = *to;
+        hi.changed_at.valid = true;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_audit_log_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_audit_log_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_audit_log_stream_by_table_time(cerd_stream **out, cerd_conn *conn,
+                                        const char *table_name, const cerd_timestamp *from,
+                                        const cerd_timestamp *to, bool descending,
+                                        size_t fetch_rows)
+{
+    cerd_audit_log key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    /* The runtime never writes through an input row. */
+    key.table_name = (char *)table_name;
+    range.ncolumns = 2;
+    range.columns[0] = CERD_AUDIT_LOG_TABLE_NAME;
+    range.columns[1] = CERD_AUDIT_LOG_CHANGED_AT;
+    range.nequal = 1;
+    range.equal = &key;
+    if (from) {
+        lo.changed_at.value = *from;
+        lo.changed_at.valid = true;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.changed_at.value = *to;
+        hi.changed_at.valid = true;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_audit_log_table, &range, fetch_rows);
+}
+
+int cerd_audit_log_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_audit_log_table, NULL, fetch_rows);
+}

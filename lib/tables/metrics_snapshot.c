@@ -1171,3 +1171,153 @@ void cerd_metrics_snapshot_list_free(cerd_metrics_snapshot_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_metrics_snapshot_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                                     const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_metrics_snapshot_table, cols, opts);
+}
+
+int cerd_metrics_snapshot_copy_put(cerd_copy *w, const cerd_metrics_snapshot *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_metrics_snapshot_copy_put_rows(cerd_copy *w, const cerd_metrics_snapshot *rows,
+                                        size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_metrics_snapshot_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                      const cerd_metrics_snapshot *rows, size_t n,
+                                      const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_metrics_snapshot_table, -1, rows, n, opts);
+}
+
+int cerd_metrics_snapshot_bulk_upsert_by_time(cerd_bulk_result *out, cerd_conn *conn,
+                                              const cerd_metrics_snapshot *rows, size_t n,
+                                              const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_metrics_snapshot_table, 0, rows, n, opts);
+}
+
+int cerd_metrics_snapshot_range_by_time(cerd_metrics_snapshot_rows *out, cerd_conn *conn,
+                                        const cerd_timestamp *from, const cerd_timestamp *to,
+                                        bool descending, uint32_t limit,
+                                        const cerd_metrics_snapshot *after)
+{
+    cerd_metrics_snapshot key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_METRICS_SNAPSHOT_SNAPSHOT_TIME;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.snapshot_time = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.snapshot_time = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_metrics_snapshot_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_metrics_snapshot_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_metrics_snapshot_stream_by_time(cerd_stream **out, cerd_conn *conn,
+                                         const cerd_timestamp *from, const cerd_timestamp *to,
+                                         bool descending, size_t fetch_rows)
+{
+    cerd_metrics_snapshot key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_METRICS_SNAPSHOT_SNAPSHOT_TIME;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.snapshot_time = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.snapshot_time = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_metrics_snapshot_table, &range, fetch_rows);
+}
+
+int cerd_metrics_snapshot_range_by_snapshot_time_timeframe(
+        cerd_metrics_snapshot_rows *out, cerd_conn *conn, cerd_timestamp snapshot_time,
+        const char *from, const char *to, bool descending, uint32_t limit,
+        const cerd_metrics_snapshot *after)
+{
+    cerd_metrics_snapshot key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    key.snapshot_time = snapshot_time;
+    range.ncolumns = 2;
+    range.columns[0] = CERD_METRICS_SNAPSHOT_SNAPSHOT_TIME;
+    range.columns[1] = CERD_METRICS_SNAPSHOT_TIMEFRAME;
+    range.nequal = 1;
+    range.equal = &key;
+    if (from) {
+        lo.timeframe = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.timeframe = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_metrics_snapshot_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_metrics_snapshot_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_metrics_snapshot_stream_by_snapshot_time_timeframe(
+        cerd_stream **out, cerd_conn *conn, cerd_timestamp snapshot_time, const char *from,
+        const char *to, bool descending, size_t fetch_rows)
+{
+    cerd_metrics_snapshot key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    key.snapshot_time = snapshot_time;
+    range.ncolumns = 2;
+    range.columns[0] = CERD_METRICS_SNAPSHOT_SNAPSHOT_TIME;
+    range.columns[1] = CERD_METRICS_SNAPSHOT_TIMEFRAME;
+    range.nequal = 1;
+    range.equal = &key;
+    if (from) {
+        lo.timeframe = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.timeframe = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_metrics_snapshot_table, &range, fetch_rows);
+}
+
+int cerd_metrics_snapshot_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_metrics_snapshot_table, NULL, fetch_rows);
+}

@@ -1169,3 +1169,170 @@ void cerd_model_jobs_list_free(cerd_model_jobs_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_model_jobs_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                               const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_model_jobs_table, cols, opts);
+}
+
+int cerd_model_jobs_copy_put(cerd_copy *w, const cerd_model_jobs *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_model_jobs_copy_put_rows(cerd_copy *w, const cerd_model_jobs *rows, size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_model_jobs_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                const cerd_model_jobs *rows, size_t n,
+                                const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_model_jobs_table, -1, rows, n, opts);
+}
+
+int cerd_model_jobs_range_by_status_category(cerd_model_jobs_rows *out, cerd_conn *conn,
+                                             const char *job_status, const char *job_category,
+                                             const cerd_timestamp *from,
+                                             const cerd_timestamp *to, bool descending,
+                                             uint32_t limit, const cerd_model_jobs *after)
+{
+    cerd_model_jobs key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    /* The runtime never writes through an input row. */
+    key.job_status = (char *)job_status;
+    /* The runtime never writes through an input row. */
+    key.job_category = (char *)job_category;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_MODEL_JOBS_JOB_STATUS;
+    range.columns[1] = CERD_MODEL_JOBS_JOB_CATEGORY;
+    range.columns[2] = CERD_MODEL_JOBS_CREATED_AT;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.created_at.value = *from;
+        lo.created_at.valid = true;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.created_at.value = *to;
+        hi.created_at.valid = true;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_model_jobs_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_model_jobs_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_model_jobs_stream_by_status_category(cerd_stream **out, cerd_conn *conn,
+                                              const char *job_status, const char *job_category,
+                                              const cerd_timestamp *from,
+                                              const cerd_timestamp *to, bool descending,
+                                              size_t fetch_rows)
+{
+    cerd_model_jobs key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    /* The runtime never writes through an input row. */
+    key.job_status = (char *)job_status;
+    /* The runtime never writes through an input row. */
+    key.job_category = (char *)job_category;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_MODEL_JOBS_JOB_STATUS;
+    range.columns[1] = CERD_MODEL_JOBS_JOB_CATEGORY;
+    range.columns[2] = CERD_MODEL_JOBS_CREATED_AT;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.created_at.value = *from;
+        lo.created_at.valid = true;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.created_at.value = *to;
+        hi.created_at.valid = true;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_model_jobs_table, &range, fetch_rows);
+}
+
+int cerd_model_jobs_range_by_model_type(cerd_model_jobs_rows *out, cerd_conn *conn,
+                                        int64_t model_id, const char *job_category,
+                                        const char *from, const char *to, bool descending,
+                                        uint32_t limit, const cerd_model_jobs *after)
+{
+    cerd_model_jobs key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    key.model_id = model_id;
+    /* The runtime never writes through an input row. */
+    key.job_category = (char *)job_category;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_MODEL_JOBS_MODEL_ID;
+    range.columns[1] = CERD_MODEL_JOBS_JOB_CATEGORY;
+    range.columns[2] = CERD_MODEL_JOBS_JOB_STATUS;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.job_status = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.job_status = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_model_jobs_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_model_jobs_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_model_jobs_stream_by_model_type(cerd_stream **out, cerd_conn *conn, int64_t model_id,
+                                         const char *job_category, const char *from,
+                                         const char *to, bool descending, size_t fetch_rows)
+{
+    cerd_model_jobs key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    key.model_id = model_id;
+    /* The runtime never writes through an input row. */
+    key.job_category = (char *)job_category;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_MODEL_JOBS_MODEL_ID;
+    range.columns[1] = CERD_MODEL_JOBS_JOB_CATEGORY;
+    range.columns[2] = CERD_MODEL_JOBS_JOB_STATUS;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.job_status = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.job_status = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_model_jobs_table, &range, fetch_rows);
+}
+
+int cerd_model_jobs_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_model_jobs_table, NULL, fetch_rows);
+}

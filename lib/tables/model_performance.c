@@ -2201,3 +2201,230 @@ void cerd_model_performance_list_free(cerd_model_performance_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_model_performance_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                                      const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_model_performance_table, cols, opts);
+}
+
+int cerd_model_performance_copy_put(cerd_copy *w, const cerd_model_performance *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_model_performance_copy_put_rows(cerd_copy *w, const cerd_model_performance *rows,
+                                         size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_model_performance_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                       const cerd_model_performance *rows, size_t n,
+                                       const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_model_performance_table, -1, rows, n, opts);
+}
+
+int cerd_model_performance_range_by_perf_model_recent(
+        cerd_model_performance_rows *out, cerd_conn *conn, int64_t model_id,
+        const cerd_timestamp *from, const cerd_timestamp *to, bool descending, uint32_t limit,
+        const cerd_model_performance *after)
+{
+    cerd_model_performance key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    key.model_id = model_id;
+    range.ncolumns = 2;
+    range.columns[0] = CERD_MODEL_PERFORMANCE_MODEL_ID;
+    range.columns[1] = CERD_MODEL_PERFORMANCE_EVALUATION_DATE;
+    range.nequal = 1;
+    range.equal = &key;
+    if (from) {
+        lo.evaluation_date = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.evaluation_date = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_model_performance_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_model_performance_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_model_performance_stream_by_perf_model_recent(
+        cerd_stream **out, cerd_conn *conn, int64_t model_id, const cerd_timestamp *from,
+        const cerd_timestamp *to, bool descending, size_t fetch_rows)
+{
+    cerd_model_performance key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    key.model_id = model_id;
+    range.ncolumns = 2;
+    range.columns[0] = CERD_MODEL_PERFORMANCE_MODEL_ID;
+    range.columns[1] = CERD_MODEL_PERFORMANCE_EVALUATION_DATE;
+    range.nequal = 1;
+    range.equal = &key;
+    if (from) {
+        lo.evaluation_date = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.evaluation_date = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_model_performance_table, &range, fetch_rows);
+}
+
+int cerd_model_performance_range_by_perf_grade_threshold(
+        cerd_model_performance_rows *out, cerd_conn *conn, const char *performance_grade,
+        bool meets_threshold, const cerd_numeric *from, const cerd_numeric *to, bool descending,
+        uint32_t limit, const cerd_model_performance *after)
+{
+    cerd_model_performance key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    /* The runtime never writes through an input row. */
+    key.performance_grade = (char *)performance_grade;
+    key.meets_threshold.value = meets_threshold;
+    key.meets_threshold.valid = true;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_MODEL_PERFORMANCE_PERFORMANCE_GRADE;
+    range.columns[1] = CERD_MODEL_PERFORMANCE_MEETS_THRESHOLD;
+    range.columns[2] = CERD_MODEL_PERFORMANCE_OVERALL_SCORE;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.overall_score.value = *from;
+        lo.overall_score.valid = true;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.overall_score.value = *to;
+        hi.overall_score.valid = true;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_model_performance_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_model_performance_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_model_performance_stream_by_perf_grade_threshold(
+        cerd_stream **out, cerd_conn *conn, const char *performance_grade, bool meets_threshold,
+        const cerd_numeric *from, const cerd_numeric *to, bool descending, size_t fetch_rows)
+{
+    cerd_model_performance key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    /* The runtime never writes through an input row. */
+    key.performance_grade = (char *)performance_grade;
+    key.meets_threshold.value = meets_threshold;
+    key.meets_threshold.valid = true;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_MODEL_PERFORMANCE_PERFORMANCE_GRADE;
+    range.columns[1] = CERD_MODEL_PERFORMANCE_MEETS_THRESHOLD;
+    range.columns[2] = CERD_MODEL_PERFORMANCE_OVERALL_SCORE;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.overall_score.value = *from;
+        lo.overall_score.valid = true;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.overall_score.value = *to;
+        hi.overall_score.valid = true;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_model_performance_table, &range, fetch_rows);
+}
+
+int cerd_model_performance_range_by_perf_trigger_status(
+        cerd_model_performance_rows *out, cerd_conn *conn, const char *evaluation_trigger,
+        const char *evaluation_status, const cerd_timestamp *from, const cerd_timestamp *to,
+        bool descending, uint32_t limit, const cerd_model_performance *after)
+{
+    cerd_model_performance key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    /* The runtime never writes through an input row. */
+    key.evaluation_trigger = (char *)evaluation_trigger;
+    /* The runtime never writes through an input row. */
+    key.evaluation_status = (char *)evaluation_status;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_MODEL_PERFORMANCE_EVALUATION_TRIGGER;
+    range.columns[1] = CERD_MODEL_PERFORMANCE_EVALUATION_STATUS;
+    range.columns[2] = CERD_MODEL_PERFORMANCE_EVALUATION_DATE;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.evaluation_date = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.evaluation_date = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_model_performance_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_model_performance_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_model_performance_stream_by_perf_trigger_status(
+        cerd_stream **out, cerd_conn *conn, const char *evaluation_trigger,
+        const char *evaluation_status, const cerd_timestamp *from, const cerd_timestamp *to,
+        bool descending, size_t fetch_rows)
+{
+    cerd_model_performance key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    /* The runtime never writes through an input row. */
+    key.evaluation_trigger = (char *)evaluation_trigger;
+    /* The runtime never writes through an input row. */
+    key.evaluation_status = (char *)evaluation_status;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_MODEL_PERFORMANCE_EVALUATION_TRIGGER;
+    range.columns[1] = CERD_MODEL_PERFORMANCE_EVALUATION_STATUS;
+    range.columns[2] = CERD_MODEL_PERFORMANCE_EVALUATION_DATE;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.evaluation_date = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.evaluation_date = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_model_performance_table, &range, fetch_rows);
+}
+
+int cerd_model_performance_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_model_performance_table, NULL, fetch_rows);
+}

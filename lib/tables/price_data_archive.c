@@ -806,3 +806,216 @@ void cerd_price_data_archive_list_free(cerd_price_data_archive_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_price_data_archive_copy_begin(cerd_copy **out, cerd_conn *conn,
+                                       const cerd_colset *cols,
+                                       const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_price_data_archive_table, cols, opts);
+}
+
+int cerd_price_data_archive_copy_put(cerd_copy *w, const cerd_price_data_archive *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_price_data_archive_copy_put_rows(cerd_copy *w, const cerd_price_data_archive *rows,
+                                          size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_price_data_archive_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                        const cerd_price_data_archive *rows, size_t n,
+                                        const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_price_data_archive_table, -1, rows, n, opts);
+}
+
+int cerd_price_data_archive_bulk_upsert_by_candle(
+        cerd_bulk_result *out, cerd_conn *conn, const cerd_price_data_archive *rows, size_t n,
+        const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_price_data_archive_table, 0, rows, n, opts);
+}
+
+int cerd_price_data_archive_range_by_asset_timeframe_time(
+        cerd_price_data_archive_rows *out, cerd_conn *conn, int64_t asset_id,
+        const char *timeframe, const cerd_timestamp *from, const cerd_timestamp *to,
+        bool descending, uint32_t limit, const cerd_price_data_archive *after)
+{
+    cerd_price_data_archive key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    key.asset_id = asset_id;
+    /* The runtime never writes through an input row. */
+    key.timeframe = (char *)timeframe;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_PRICE_DATA_ARCHIVE_ASSET_ID;
+    range.columns[1] = CERD_PRICE_DATA_ARCHIVE_TIMEFRAME;
+    range.columns[2] = CERD_PRICE_DATA_ARCHIVE_CANDLE_TIME;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.candle_time = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.candle_time = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_price_data_archive_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_price_data_archive_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_price_data_archive_stream_by_asset_timeframe_time(
+        cerd_stream **out, cerd_conn *conn, int64_t asset_id, const char *timeframe,
+        const cerd_timestamp *from, const cerd_timestamp *to, bool descending,
+        size_t fetch_rows)
+{
+    cerd_price_data_archive key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    key.asset_id = asset_id;
+    /* The runtime never writes through an input row. */
+    key.timeframe = (char *)timeframe;
+    range.ncolumns = 3;
+    range.columns[0] = CERD_PRICE_DATA_ARCHIVE_ASSET_ID;
+    range.columns[1] = CERD_PRICE_DATA_ARCHIVE_TIMEFRAME;
+    range.columns[2] = CERD_PRICE_DATA_ARCHIVE_CANDLE_TIME;
+    range.nequal = 2;
+    range.equal = &key;
+    if (from) {
+        lo.candle_time = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.candle_time = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_price_data_archive_table, &range, fetch_rows);
+}
+
+int cerd_price_data_archive_range_by_candle_time(
+        cerd_price_data_archive_rows *out, cerd_conn *conn, const cerd_timestamp *from,
+        const cerd_timestamp *to, bool descending, uint32_t limit,
+        const cerd_price_data_archive *after)
+{
+    cerd_price_data_archive key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_PRICE_DATA_ARCHIVE_CANDLE_TIME;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.candle_time = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.candle_time = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_price_data_archive_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_price_data_archive_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_price_data_archive_stream_by_candle_time(
+        cerd_stream **out, cerd_conn *conn, const cerd_timestamp *from,
+        const cerd_timestamp *to, bool descending, size_t fetch_rows)
+{
+    cerd_price_data_archive key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_PRICE_DATA_ARCHIVE_CANDLE_TIME;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.candle_time = *from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.candle_time = *to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_price_data_archive_table, &range, fetch_rows);
+}
+
+int cerd_price_data_archive_range_by_timeframe(cerd_price_data_archive_rows *out,
+                                               cerd_conn *conn, const char *from,
+                                               const char *to, bool descending, uint32_t limit,
+                                               const cerd_price_data_archive *after)
+{
+    cerd_price_data_archive key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_PRICE_DATA_ARCHIVE_TIMEFRAME;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.timeframe = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.timeframe = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_price_data_archive_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_price_data_archive_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_price_data_archive_stream_by_timeframe(cerd_stream **out, cerd_conn *conn,
+                                                const char *from, const char *to,
+                                                bool descending, size_t fetch_rows)
+{
+    cerd_price_data_archive key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_PRICE_DATA_ARCHIVE_TIMEFRAME;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.timeframe = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.timeframe = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_price_data_archive_table, &range, fetch_rows);
+}
+
+int cerd_price_data_archive_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_price_data_archive_table, NULL, fetch_rows);
+}

@@ -465,3 +465,150 @@ void cerd_sectors_list_free(cerd_sectors_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_sectors_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                            const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_sectors_table, cols, opts);
+}
+
+int cerd_sectors_copy_put(cerd_copy *w, const cerd_sectors *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_sectors_copy_put_rows(cerd_copy *w, const cerd_sectors *rows, size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_sectors_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_sectors *rows,
+                             size_t n, const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_sectors_table, -1, rows, n, opts);
+}
+
+int cerd_sectors_bulk_upsert_by_coingecko_id(cerd_bulk_result *out, cerd_conn *conn,
+                                             const cerd_sectors *rows, size_t n,
+                                             const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_sectors_table, 0, rows, n, opts);
+}
+
+int cerd_sectors_bulk_upsert_by_name(cerd_bulk_result *out, cerd_conn *conn,
+                                     const cerd_sectors *rows, size_t n,
+                                     const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_sectors_table, 1, rows, n, opts);
+}
+
+int cerd_sectors_range_by_coingecko_id(cerd_sectors_rows *out, cerd_conn *conn,
+                                       const char *from, const char *to, bool descending,
+                                       uint32_t limit, const cerd_sectors *after)
+{
+    cerd_sectors key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_SECTORS_COINGECKO_ID;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.coingecko_id = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.coingecko_id = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_sectors_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_sectors_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_sectors_stream_by_coingecko_id(cerd_stream **out, cerd_conn *conn, const char *from,
+                                        const char *to, bool descending, size_t fetch_rows)
+{
+    cerd_sectors key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_SECTORS_COINGECKO_ID;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.coingecko_id = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.coingecko_id = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_sectors_table, &range, fetch_rows);
+}
+
+int cerd_sectors_range_by_name(cerd_sectors_rows *out, cerd_conn *conn, const char *from,
+                               const char *to, bool descending, uint32_t limit,
+                               const cerd_sectors *after)
+{
+    cerd_sectors key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_SECTORS_NAME;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.name = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.name = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_sectors_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_sectors_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_sectors_stream_by_name(cerd_stream **out, cerd_conn *conn, const char *from,
+                                const char *to, bool descending, size_t fetch_rows)
+{
+    cerd_sectors key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_SECTORS_NAME;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.name = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.name = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_sectors_table, &range, fetch_rows);
+}
+
+int cerd_sectors_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_sectors_table, NULL, fetch_rows);
+}

@@ -611,3 +611,31 @@ void cerd_signal_alerts_list_free(cerd_signal_alerts_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_signal_alerts_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                                  const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_signal_alerts_table, cols, opts);
+}
+
+int cerd_signal_alerts_copy_put(cerd_copy *w, const cerd_signal_alerts *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_signal_alerts_copy_put_rows(cerd_copy *w, const cerd_signal_alerts *rows, size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_signal_alerts_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                   const cerd_signal_alerts *rows, size_t n,
+                                   const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_signal_alerts_table, -1, rows, n, opts);
+}
+
+int cerd_signal_alerts_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_signal_alerts_table, NULL, fetch_rows);
+}

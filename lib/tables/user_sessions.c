@@ -362,3 +362,93 @@ void cerd_user_sessions_list_free(cerd_user_sessions_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_user_sessions_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                                  const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_user_sessions_table, cols, opts);
+}
+
+int cerd_user_sessions_copy_put(cerd_copy *w, const cerd_user_sessions *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_user_sessions_copy_put_rows(cerd_copy *w, const cerd_user_sessions *rows, size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_user_sessions_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                   const cerd_user_sessions *rows, size_t n,
+                                   const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_user_sessions_table, -1, rows, n, opts);
+}
+
+int cerd_user_sessions_bulk_upsert_by_session_token(
+        cerd_bulk_result *out, cerd_conn *conn, const cerd_user_sessions *rows, size_t n,
+        const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_user_sessions_table, 0, rows, n, opts);
+}
+
+int cerd_user_sessions_range_by_session_token(cerd_user_sessions_rows *out, cerd_conn *conn,
+                                              const char *from, const char *to, bool descending,
+                                              uint32_t limit,
+                                              const cerd_user_sessions *after)
+{
+    cerd_user_sessions key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_USER_SESSIONS_SESSION_TOKEN;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.session_token = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.session_token = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_user_sessions_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_user_sessions_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_user_sessions_stream_by_session_token(cerd_stream **out, cerd_conn *conn,
+                                               const char *from, const char *to,
+                                               bool descending, size_t fetch_rows)
+{
+    cerd_user_sessions key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_USER_SESSIONS_SESSION_TOKEN;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.session_token = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.session_token = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_user_sessions_table, &range, fetch_rows);
+}
+
+int cerd_user_sessions_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_user_sessions_table, NULL, fetch_rows);
+}

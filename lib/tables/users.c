@@ -1034,3 +1034,150 @@ void cerd_users_list_free(cerd_users_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_users_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                          const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_users_table, cols, opts);
+}
+
+int cerd_users_copy_put(cerd_copy *w, const cerd_users *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_users_copy_put_rows(cerd_copy *w, const cerd_users *rows, size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_users_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_users *rows,
+                           size_t n, const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_users_table, -1, rows, n, opts);
+}
+
+int cerd_users_bulk_upsert_by_email(cerd_bulk_result *out, cerd_conn *conn,
+                                    const cerd_users *rows, size_t n,
+                                    const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_users_table, 0, rows, n, opts);
+}
+
+int cerd_users_bulk_upsert_by_referral_code(cerd_bulk_result *out, cerd_conn *conn,
+                                            const cerd_users *rows, size_t n,
+                                            const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_users_table, 1, rows, n, opts);
+}
+
+int cerd_users_range_by_email(cerd_users_rows *out, cerd_conn *conn, const char *from,
+                              const char *to, bool descending, uint32_t limit,
+                              const cerd_users *after)
+{
+    cerd_users key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_USERS_EMAIL;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.email = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.email = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_users_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_users_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_users_stream_by_email(cerd_stream **out, cerd_conn *conn, const char *from,
+                               const char *to, bool descending, size_t fetch_rows)
+{
+    cerd_users key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_USERS_EMAIL;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.email = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.email = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_users_table, &range, fetch_rows);
+}
+
+int cerd_users_range_by_referral_code(cerd_users_rows *out, cerd_conn *conn, const char *from,
+                                      const char *to, bool descending, uint32_t limit,
+                                      const cerd_users *after)
+{
+    cerd_users key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    cerd_rows rows = {0};
+    int rc;
+    range.ncolumns = 1;
+    range.columns[0] = CERD_USERS_REFERRAL_CODE;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.referral_code = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.referral_code = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    range.limit = limit;
+    range.after = after;
+    if (!out)
+        return cerd_row_range(NULL, conn, &cerd_users_table, &range);
+    rc = cerd_row_range(&rows, conn, &cerd_users_table, &range);
+    out->rows = rows.rows;
+    out->count = rows.count;
+    out->next = rows.next;
+    return rc;
+}
+
+int cerd_users_stream_by_referral_code(cerd_stream **out, cerd_conn *conn, const char *from,
+                                       const char *to, bool descending, size_t fetch_rows)
+{
+    cerd_users key = {0}, lo = {0}, hi = {0};
+    cerd_range range = {0};
+    range.ncolumns = 1;
+    range.columns[0] = CERD_USERS_REFERRAL_CODE;
+    range.nequal = 0;
+    (void)key;
+    if (from) {
+        lo.referral_code = (char *)from;
+        range.from = &lo;
+    }
+    if (to) {
+        hi.referral_code = (char *)to;
+        range.to = &hi;
+    }
+    range.descending = descending;
+    return cerd_stream_open(out, conn, &cerd_users_table, &range, fetch_rows);
+}
+
+int cerd_users_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_users_table, NULL, fetch_rows);
+}

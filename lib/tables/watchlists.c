@@ -495,3 +495,31 @@ void cerd_watchlists_list_free(cerd_watchlists_rows *list)
     list->count = rows.count;
     list->next = rows.next;
 }
+
+int cerd_watchlists_copy_begin(cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+                               const cerd_copy_options *opts)
+{
+    return cerd_copy_begin(out, conn, &cerd_watchlists_table, cols, opts);
+}
+
+int cerd_watchlists_copy_put(cerd_copy *w, const cerd_watchlists *row)
+{
+    return cerd_copy_put(w, row);
+}
+
+int cerd_watchlists_copy_put_rows(cerd_copy *w, const cerd_watchlists *rows, size_t n)
+{
+    return cerd_copy_put_rows(w, rows, n);
+}
+
+int cerd_watchlists_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                const cerd_watchlists *rows, size_t n,
+                                const cerd_bulk_options *opts)
+{
+    return cerd_bulk_upsert(out, conn, &cerd_watchlists_table, -1, rows, n, opts);
+}
+
+int cerd_watchlists_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows)
+{
+    return cerd_stream_open(out, conn, &cerd_watchlists_table, NULL, fetch_rows);
+}

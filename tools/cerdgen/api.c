@@ -10,7 +10,10 @@
 /* Names of the fixed parameters and locals of the generated functions; a key column
    with one of these names is passed as <name>_value. */
 static const char *const RESERVED_PARAMS[] = {"conn", "out", "in", "page", "cols",
-                                              "key", "rows", "rc", "list", "row"};
+                                              "key", "rows", "rc", "list", "row",
+                                              "from", "to", "descending", "limit", "after",
+                                              "fetch_rows", "w", "n", "opts", "range", "lo",
+                                              "hi"};
 
 static bool same_column_set(const cg_key *a, const cg_key *b)
 {
@@ -56,6 +59,31 @@ char *cg_fk_api_name(const cg_table *t, const cg_foreign_key *fk)
     if (len > 5 && strcmp(n + len - 5, "_fkey") == 0)
         len -= 5;
     return cg_xstrndup(n, len);
+}
+
+char *cg_index_api_name(const cg_table *t, const cg_key *k)
+{
+    const char *n = k->name;
+    size_t tl = strlen(t->name);
+    if (strncmp(n, "idx_", 4) == 0 && strncmp(n + 4, t->name, tl) == 0 && n[4 + tl] == '_'
+        && n[5 + tl])
+        n += 5 + tl;
+    else if (strncmp(n, "idx_", 4) == 0 && n[4])
+        n += 4;
+    size_t len = strlen(n);
+    if (len > 4 && strcmp(n + len - 4, "_idx") == 0)
+        len -= 4;
+    return cg_xstrndup(n, len);
+}
+
+static bool same_column_list(const cg_key *a, const cg_key *b)
+{
+    if (a->ncolumns != b->ncolumns)
+        return false;
+    for (int i = 0; i < a->ncolumns; i++)
+        if (a->columns[i] != b->columns[i])
+            return false;
+    return true;
 }
 
 /* ------------------------------------------------------------------ descriptions */
@@ -397,6 +425,193 @@ static void build_ops(cg_api *api)
     free(pk);
 }
 
+/* The type of the `from` / `to` bound of a range on column c: a pointer (NULL: no bound). */
+static char *bound_decl(const cg_column *c, const char *name)
+{
+    const char *pt = cg_column_param_type(c);
+    if (cg_column_param_by_pointer(c) || c->kind == CG_TEXT)
+        return decl(pt, name);
+    return cg_xasprintf("const %s *%s", pt, name);
+}
+
+static void add_range_params(cg_api_op *op, const cg_api *api, const cg_range *r)
+{
+    const cg_key *k = r->key;
+    const cg_column *last = &api->t->columns[k->columns[k->ncolumns - 1]];
+    add_key_params(op, api, k->columns, k->ncolumns - 1);
+    add_param(op, bound_decl(last, "from"),
+              cg_xasprintf("@param from inclusive lower bound of %s, or NULL for none; "
+                           "borrowed.", last->name));
+    add_param(op, bound_decl(last, "to"),
+              cg_xasprintf("@param to exclusive upper bound of %s, or NULL for none; "
+                           "borrowed.", last->name));
+    add_param(op, cg_xstrdup("bool descending"),
+              cg_xstrdup("@param descending false: ascending index order; true: descending "
+                         "(newest or highest first)."));
+    op->range_index = (int)(r - api->ranges);
+}
+
+/* COPY, bulk upsert, range reads and streams: typed layers over <cryptoerd/bulk.h>. */
+static void build_bulk_ops(cg_api *api)
+{
+    const cg_table *t = api->t;
+    const char *tn = t->name;
+    cg_api_op *op;
+
+    op = new_op(api, CG_API_COPY_BEGIN, "int", cg_xasprintf("cerd_%s_copy_begin", tn));
+    op->doc = cg_xasprintf(
+        "Starts a binary COPY into %s (cerd_copy_begin() with ::cerd_%s_table): put rows with "
+        "cerd_%s_copy_put() or cerd_%s_copy_put_rows(), finish with cerd_copy_end() (or "
+        "cerd_copy_abort()). Every row is validated before it is sent; a COPY is one "
+        "statement, so a failure writes nothing.", tn, tn, tn, tn);
+    add_param(op, cg_xstrdup("cerd_copy **out"),
+              cg_xstrdup("@param[out] out the writer, owned by the caller until "
+                         "cerd_copy_end() or cerd_copy_abort()."));
+    add_param(op, cg_xstrdup("cerd_conn *conn"),
+              cg_xstrdup("@param conn the connection; used by nothing else until the writer "
+                         "ends."));
+    add_param(op, cg_xstrdup("const cerd_colset *cols"),
+              cg_xasprintf("@param cols the columns to send (values of enum cerd_%s_column), "
+                           "or NULL: those not absent by the write rule in the first row.", tn));
+    add_param(op, cg_xstrdup("const cerd_copy_options *opts"),
+              cg_xstrdup("@param opts NULL for ::CERD_COPY_OPTIONS_INIT."));
+    op->return_doc = cg_xstrdup("@return as cerd_copy_begin().");
+
+    op = new_op(api, CG_API_COPY_PUT, "int", cg_xasprintf("cerd_%s_copy_put", tn));
+    op->doc = cg_xasprintf("Validates @p row (a row of %s) and buffers it for the COPY of "
+                           "@p w (cerd_copy_put()).", tn);
+    add_param(op, cg_xstrdup("cerd_copy *w"),
+              cg_xasprintf("@param w a writer from cerd_%s_copy_begin().", tn));
+    add_param(op, cg_xasprintf("const cerd_%s *row", tn),
+              cg_xstrdup("@param row the row; borrowed, never modified."));
+    op->return_doc = cg_xstrdup("@return as cerd_copy_put().");
+
+    op = new_op(api, CG_API_COPY_PUT_ROWS, "int", cg_xasprintf("cerd_%s_copy_put_rows", tn));
+    op->doc = cg_xstrdup("cerd_copy_put_rows(): puts the @p n rows of the array @p rows.");
+    add_param(op, cg_xstrdup("cerd_copy *w"),
+              cg_xasprintf("@param w a writer from cerd_%s_copy_begin().", tn));
+    add_param(op, cg_xasprintf("const cerd_%s *rows", tn),
+              cg_xstrdup("@param rows @p n rows; borrowed, never modified."));
+    add_param(op, cg_xstrdup("size_t n"), cg_xstrdup("@param n the number of rows."));
+    op->return_doc = cg_xstrdup("@return as cerd_copy_put_rows().");
+
+    for (int i = -1; i < api->nbykeys; i++) {
+        const cg_key *k = i < 0 ? &t->pk : &t->uniques[api->bykeys[i].key_index];
+        char *kp = key_prose(t, k);
+        if (i < 0) {
+            op = new_op(api, CG_API_BULK_UPSERT, "int", cg_xasprintf("cerd_%s_bulk_upsert", tn));
+            op->doc = cg_xasprintf(
+                "Inserts or updates the @p n rows of @p rows in %s on its primary key %s, in one "
+                "transaction (cerd_bulk_upsert(): binary COPY into a staging table, then one "
+                "INSERT ... SELECT ... ON CONFLICT DO UPDATE).", tn, kp);
+        } else {
+            char *kname = cg_doc_text(k->name);
+            op = new_op(api, CG_API_BULK_UPSERT, "int",
+                        cg_xasprintf("cerd_%s_bulk_upsert_by_%s", tn, api->bykeys[i].suffix));
+            op->key_index = api->bykeys[i].key_index;
+            op->doc = cg_xasprintf(
+                "Inserts or updates the @p n rows of @p rows in %s on its %s %s (unique %s %s), "
+                "in one transaction (cerd_bulk_upsert()).", tn,
+                k->ncolumns > 1 ? "columns" : "column", kp, k->from_index ? "index" : "key",
+                kname);
+            free(kname);
+        }
+        free(kp);
+        add_param(op, cg_xstrdup("cerd_bulk_result *out"),
+                  cg_xstrdup("@param[out] out the inserted, updated and skipped counts (may be "
+                             "NULL)."));
+        add_conn(op);
+        add_param(op, cg_xasprintf("const cerd_%s *rows", tn),
+                  cg_xstrdup("@param rows @p n rows; borrowed, never modified."));
+        add_param(op, cg_xstrdup("size_t n"), cg_xstrdup("@param n the number of rows."));
+        add_param(op, cg_xstrdup("const cerd_bulk_options *opts"),
+                  cg_xstrdup("@param opts NULL for ::CERD_BULK_OPTIONS_INIT."));
+        op->return_doc = cg_xstrdup("@return as cerd_bulk_upsert(); nothing is written on "
+                                    "failure.");
+    }
+
+    for (int i = 0; i < api->nranges; i++) {
+        const cg_range *r = &api->ranges[i];
+        const cg_key *k = r->key;
+        const char *last = t->columns[k->columns[k->ncolumns - 1]].name;
+        char *kp = key_prose(t, k);
+        char *kname = cg_doc_text(k->name);
+        char *also = r->also ? cg_doc_text(r->also) : NULL;
+        char *eq = NULL;
+        if (k->ncolumns > 1) {
+            cg_buf b = {0};
+            for (int c = 0; c < k->ncolumns - 1; c++)
+                cg_buf_printf(&b, "%s%s", c ? (c + 2 == k->ncolumns ? " and " : ", ") : "",
+                              t->columns[k->columns[c]].name);
+            eq = b.data;
+        }
+        char *what = cg_xasprintf(
+            "the rows of %s %s%s%s%swith %s in [@p from, @p to), in the order of %s %s %s "
+            "then the primary key%s%s%s", tn, eq ? "whose " : "", eq ? eq : "",
+            eq ? (k->ncolumns > 2 ? " equal the given values " : " equals the given value ")
+               : "",
+            eq ? "and " : "", last, k->from_index ? "index" : "key", kname, kp,
+            also ? " (the columns of " : "", also ? also : "", also ? " too)" : "");
+        for (int stream = 0; stream <= 1; stream++) {
+            if (!stream) {
+                op = new_op(api, CG_API_RANGE, "int",
+                            cg_xasprintf("cerd_%s_range_by_%s", tn, r->suffix));
+                op->doc = cg_xasprintf("Reads %s (cerd_row_range()), at most @p limit rows, "
+                                       "continuing after @p after.", what);
+                add_param(op, cg_xasprintf("cerd_%s_rows *out", tn),
+                          cg_xasprintf("@param[out] out receives the rows (its @c next is valid "
+                                       "when the page is full). Pass it zero-initialised; the "
+                                       "caller releases it with cerd_%s_list_free().", tn));
+                add_conn(op);
+            } else {
+                op = new_op(api, CG_API_STREAM_RANGE, "int",
+                            cg_xasprintf("cerd_%s_stream_by_%s", tn, r->suffix));
+                op->doc = cg_xasprintf("Opens a stream over %s (cerd_stream_open(): a "
+                                       "server-side cursor, bounded memory); read it with "
+                                       "cerd_stream_next().", what);
+                add_param(op, cg_xstrdup("cerd_stream **out"),
+                          cg_xstrdup("@param[out] out the stream, released with "
+                                     "cerd_stream_close()."));
+                add_param(op, cg_xstrdup("cerd_conn *conn"),
+                          cg_xstrdup("@param conn the connection; used only through the "
+                                     "stream until it is closed."));
+            }
+            add_range_params(op, api, r);
+            if (!stream) {
+                add_param(op, cg_xstrdup("uint32_t limit"),
+                          cg_xstrdup("@param limit most rows to return; 0: no limit."));
+                add_param(op, cg_xasprintf("const cerd_%s *after", tn),
+                          cg_xstrdup("@param after NULL for the first page; else the last row "
+                                     "of the previous page (borrowed)."));
+                op->return_doc = cg_xstrdup("@return 0 (also when no row matches); or a "
+                                            "connection error.");
+            } else {
+                add_param(op, cg_xstrdup("size_t fetch_rows"),
+                          cg_xstrdup("@param fetch_rows rows per FETCH; 0 means 1000."));
+                op->return_doc = cg_xstrdup("@return as cerd_stream_open().");
+            }
+        }
+        free(what);
+        free(eq);
+        free(kp);
+        free(kname);
+        free(also);
+    }
+
+    op = new_op(api, CG_API_STREAM, "int", cg_xasprintf("cerd_%s_stream", tn));
+    op->doc = cg_xasprintf("Opens a stream over every row of %s in primary-key order "
+                           "(cerd_stream_open() with no range); read it with "
+                           "cerd_stream_next().", tn);
+    add_param(op, cg_xstrdup("cerd_stream **out"),
+              cg_xstrdup("@param[out] out the stream, released with cerd_stream_close()."));
+    add_param(op, cg_xstrdup("cerd_conn *conn"),
+              cg_xstrdup("@param conn the connection; used only through the stream until it "
+                         "is closed."));
+    add_param(op, cg_xstrdup("size_t fetch_rows"),
+              cg_xstrdup("@param fetch_rows rows per FETCH; 0 means 1000."));
+    op->return_doc = cg_xstrdup("@return as cerd_stream_open().");
+}
+
 void cg_api_build(cg_api *api, const cg_table *t)
 {
     memset(api, 0, sizeof *api);
@@ -473,8 +688,49 @@ void cg_api_build(cg_api *api, const cg_table *t)
     }
     for (int i = 0; i < api->nbykeys; i++)
         api->bykeys[i].suffix = cg_key_api_name(t, &t->uniques[api->bykeys[i].key_index]);
+    /* One range_by/stream_by pair per distinct ordered column list of the full b-tree
+       indexes, then of the full unique keys (an index names the pair when both have the
+       same columns). Partial ones are left out: a range read does not apply their WHERE. */
+    int nidx;
+    const cg_key *idx = cg_table_btree_indexes(t, &nidx);
+    for (int pass = 0; pass < 2; pass++) {
+        int n = pass ? t->nuniques : nidx;
+        for (int i = 0; i < n; i++) {
+            const cg_key *k = pass ? &t->uniques[i] : &idx[i];
+            bool usable = !k->predicate;
+            for (int c = 0; c < k->ncolumns && usable; c++)
+                usable = cg_column_usable_as_param(&t->columns[k->columns[c]]);
+            if (!usable)
+                continue;
+            cg_range *r = NULL;
+            for (int j = 0; j < api->nranges && !r; j++)
+                if (same_column_list(api->ranges[j].key, k))
+                    r = &api->ranges[j];
+            if (r) {
+                char *also = r->also ? cg_xasprintf("%s, %s", r->also, k->name)
+                                     : cg_xstrdup(k->name);
+                free(r->also);
+                r->also = also;
+                continue;
+            }
+            api->ranges = cg_grow(api->ranges, &api->nranges, sizeof *api->ranges);
+            r = &api->ranges[api->nranges - 1];
+            r->key = k;
+            r->suffix = pass ? cg_key_api_name(t, k) : cg_index_api_name(t, k);
+            for (int j = 0; pass && j < api->nranges - 1; j++)
+                if (strcmp(api->ranges[j].suffix, r->suffix) == 0) {
+                    /* An index already has the key's API name: the name derived from the
+                       constraint itself, without the key_names.json override. */
+                    cg_key plain = *k;
+                    plain.api_name = NULL;
+                    free(r->suffix);
+                    r->suffix = cg_key_api_name(t, &plain);
+                }
+        }
+    }
     api->soft_delete = t->soft_delete_column >= 0;
     build_ops(api);
+    build_bulk_ops(api);
 }
 
 void cg_api_free(cg_api *api)
@@ -490,6 +746,11 @@ void cg_api_free(cg_api *api)
         free(api->bykeys[i].also);
     }
     free(api->bykeys);
+    for (int i = 0; i < api->nranges; i++) {
+        free(api->ranges[i].suffix);
+        free(api->ranges[i].also);
+    }
+    free(api->ranges);
     for (int i = 0; i < api->nops; i++) {
         cg_api_op *op = &api->ops[i];
         free(op->name);

@@ -22,10 +22,17 @@ typedef enum cg_api_kind {
     CG_API_COUNT,          /* cerd_row_count(out, conn, &T, flags) */
     CG_API_EXISTS,         /* cerd_row_exists(out, conn, &T, &key, flags) */
     CG_API_CLEAR,          /* cerd_row_clear(&T, row) */
-    CG_API_LIST_FREE       /* cerd_rows_free(&T, &rows) */
+    CG_API_LIST_FREE,      /* cerd_rows_free(&T, &rows) */
+    CG_API_COPY_BEGIN,     /* cerd_copy_begin(out, conn, &T, cols, opts) */
+    CG_API_COPY_PUT,       /* cerd_copy_put(w, row) */
+    CG_API_COPY_PUT_ROWS,  /* cerd_copy_put_rows(w, rows, n) */
+    CG_API_BULK_UPSERT,    /* cerd_bulk_upsert(out, conn, &T, key_index, rows, n, opts) */
+    CG_API_RANGE,          /* cerd_row_range(&rows, conn, &T, &range) over range_index */
+    CG_API_STREAM_RANGE,   /* cerd_stream_open(out, conn, &T, &range, fetch_rows) */
+    CG_API_STREAM          /* cerd_stream_open(out, conn, &T, NULL, fetch_rows) */
 } cg_api_kind;
 
-#define CG_API_MAX_PARAMS (4 + CG_MAX_KEY_COLUMNS)
+#define CG_API_MAX_PARAMS (6 + CG_MAX_KEY_COLUMNS)
 
 typedef struct cg_api_param {
     char *decl;   /* "const cerd_assets *in", "int64_t id" */
@@ -48,7 +55,16 @@ typedef struct cg_api_op {
     int list_fk;          /* list: the foreign key filtered on (index into t->fks), or
                              -1 (whole table) */
     const char *flags;    /* get, delete, count, exists: the flags argument */
+    int range_index;      /* range, stream_range: index into cg_api::ranges */
 } cg_api_op;
+
+/* A cerd_<t>_range_by_<suffix> / cerd_<t>_stream_by_<suffix> pair: one per distinct
+   ordered column list of the table's full (not partial) b-tree indexes and unique keys. */
+typedef struct cg_range {
+    char *suffix;      /* see cg_index_api_name (an index) or cg_key_api_name (a key) */
+    const cg_key *key; /* the index or key it is named after (its columns, in order) */
+    char *also;        /* other indexes or keys with the same ordered columns, or NULL */
+} cg_range;
 
 /* A cerd_<t>_get_by_<suffix> / cerd_<t>_upsert_by_<suffix> pair. */
 typedef struct cg_by_key {
@@ -71,6 +87,8 @@ typedef struct cg_api {
     char **list_fk_names;   /* per list: the foreign keys with those columns, joined */
     char **list_suffixes;   /* per list: its name, cerd_<t>_list_by_<suffix> (see
                                cg_fk_api_name) */
+    cg_range *ranges;
+    int nranges;
     bool soft_delete;
     cg_api_op *ops;         /* every generated function, in header order */
     int nops;
@@ -88,6 +106,11 @@ char *cg_key_api_name(const cg_table *t, const cg_key *k);
    (portfolio_assets_portfolio_id_fkey on (user_id, portfolio_id) -> portfolio_id).
    Caller frees. */
 char *cg_fk_api_name(const cg_table *t, const cg_foreign_key *fk);
+
+/* The name of plain index k in the typed API (cerd_<t>_range_by_<name>): its name without
+   an "idx_<table>_" prefix, else without an "idx_" prefix, then without an "_idx" suffix.
+   Caller frees. */
+char *cg_index_api_name(const cg_table *t, const cg_key *k);
 
 void cg_api_build(cg_api *api, const cg_table *t);
 void cg_api_free(cg_api *api);

@@ -128,9 +128,65 @@ static void fill_key(cg_buf *b, const cg_api *api, const int *cols, int n)
     }
 }
 
+/* Sets the field of column ci of the zeroed local row `row` from the bound pointer p. */
+static void fill_bound(cg_buf *b, const cg_column *c, const char *row, const char *p)
+{
+    cg_buf_printf(b, "    if (%s) {\n", p);
+    if (c->kind == CG_TEXT)
+        cg_buf_printf(b, "        %s.%s = (char *)%s;\n", row, c->name, p);
+    else if (cg_column_is_optional(c))
+        cg_buf_printf(b, "        %s.%s.value = *%s;\n        %s.%s.valid = true;\n", row,
+                      c->name, p, row, c->name);
+    else
+        cg_buf_printf(b, "        %s.%s = *%s;\n", row, c->name, p);
+    cg_buf_printf(b, "        range.%s = &%s;\n    }\n", p, row);
+}
+
+/* Range reads and streams over an index: the cerd_range of its columns. */
+static void emit_range(cg_buf *b, const cg_api *api, const cg_api_op *op, const char *desc)
+{
+    const cg_key *k = api->ranges[op->range_index].key;
+    const char *tn = api->t->name;
+    cg_buf_printf(b, "    cerd_%s key = {0}, lo = {0}, hi = {0};\n"
+                     "    cerd_range range = {0};\n", tn);
+    if (op->kind == CG_API_RANGE)
+        cg_buf_puts(b, "    cerd_rows rows = {0};\n    int rc;\n");
+    fill_key(b, api, op->key_columns, op->nkey_columns);
+    cg_buf_printf(b, "    range.ncolumns = %d;\n", k->ncolumns);
+    for (int i = 0; i < k->ncolumns; i++)
+        cg_buf_printf(b, "    range.columns[%d] = %s;\n", i, api->enum_names[k->columns[i]]);
+    cg_buf_printf(b, "    range.nequal = %d;\n", k->ncolumns - 1);
+    if (k->ncolumns > 1)
+        cg_buf_puts(b, "    range.equal = &key;\n");
+    else
+        cg_buf_puts(b, "    (void)key;\n");
+    const cg_column *last = &api->t->columns[k->columns[k->ncolumns - 1]];
+    fill_bound(b, last, "lo", "from");
+    fill_bound(b, last, "hi", "to");
+    cg_buf_puts(b, "    range.descending = descending;\n");
+    if (op->kind == CG_API_STREAM_RANGE) {
+        cg_buf_printf(b, "    return cerd_stream_open(out, conn, %s, &range, fetch_rows);\n",
+                      desc);
+        return;
+    }
+    cg_buf_printf(b, "    range.limit = limit;\n"
+                     "    range.after = after;\n"
+                     "    if (!out)\n"
+                     "        return cerd_row_range(NULL, conn, %s, &range);\n"
+                     "    rc = cerd_row_range(&rows, conn, %s, &range);\n"
+                     "    out->rows = rows.rows;\n"
+                     "    out->count = rows.count;\n"
+                     "    out->next = rows.next;\n"
+                     "    return rc;\n", desc, desc);
+}
+
 /* The body of one generated function: the generic call of its kind (api.h). */
 static void emit_body(cg_buf *b, const cg_api *api, const cg_api_op *op, const char *desc)
 {
+    if (op->kind == CG_API_RANGE || op->kind == CG_API_STREAM_RANGE) {
+        emit_range(b, api, op, desc);
+        return;
+    }
     if (op->nkey_columns) {
         cg_buf_printf(b, "    cerd_%s key = {0};\n", api->t->name);
         if (op->kind == CG_API_LIST)
@@ -202,6 +258,25 @@ static void emit_body(cg_buf *b, const cg_api *api, const cg_api_op *op, const c
                          "    list->count = rows.count;\n"
                          "    list->next = rows.next;\n",
                       desc);
+        break;
+    case CG_API_COPY_BEGIN:
+        cg_buf_printf(b, "    return cerd_copy_begin(out, conn, %s, cols, opts);\n", desc);
+        break;
+    case CG_API_COPY_PUT:
+        cg_buf_puts(b, "    return cerd_copy_put(w, row);\n");
+        break;
+    case CG_API_COPY_PUT_ROWS:
+        cg_buf_puts(b, "    return cerd_copy_put_rows(w, rows, n);\n");
+        break;
+    case CG_API_BULK_UPSERT:
+        cg_buf_printf(b, "    return cerd_bulk_upsert(out, conn, %s, %d, rows, n, opts);\n", desc,
+                      op->key_index);
+        break;
+    case CG_API_STREAM:
+        cg_buf_printf(b, "    return cerd_stream_open(out, conn, %s, NULL, fetch_rows);\n", desc);
+        break;
+    case CG_API_RANGE:
+    case CG_API_STREAM_RANGE:
         break;
     }
 }

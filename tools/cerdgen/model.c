@@ -63,6 +63,12 @@ void *cg_grow(void *array, int *count, size_t elem_size)
     return p;
 }
 
+const cg_key *cg_table_btree_indexes(const cg_table *t, int *n)
+{
+    *n = t->nindexes;
+    return t->indexes;
+}
+
 cg_table *cg_schema_find_table(const cg_schema *s, const char *name)
 {
     for (int i = 0; i < s->ntables; i++)
@@ -130,6 +136,9 @@ void cg_schema_free(cg_schema *s)
         for (int k = 0; k < t->nuniques; k++)
             cg_key_free(&t->uniques[k]);
         free(t->uniques);
+        for (int k = 0; k < t->nindexes; k++)
+            cg_key_free(&t->indexes[k]);
+        free(t->indexes);
         for (int k = 0; k < t->nfks; k++)
             cg_foreign_key_free(&t->fks[k]);
         free(t->fks);
@@ -287,6 +296,10 @@ void cg_schema_dump(const cg_schema *s, FILE *out)
         for (int k = 0; k < t->nuniques; k++) {
             fprintf(out, "  unique ");
             dump_key(t, &t->uniques[k], out);
+        }
+        for (int k = 0; k < t->nindexes; k++) {
+            fprintf(out, "  index ");
+            dump_key(t, &t->indexes[k], out);
         }
         for (int k = 0; k < t->nfks; k++) {
             const cg_foreign_key *fk = &t->fks[k];

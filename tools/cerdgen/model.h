@@ -106,6 +106,10 @@ typedef struct cg_table {
     cg_key pk;
     cg_key *uniques;
     int nuniques;
+    cg_key *indexes;     /* plain (not unique) b-tree indexes on columns, in schema order
+                            (from_index set; a partial one carries its WHERE text as
+                            predicate); see cg_table_btree_indexes() */
+    int nindexes;
     cg_foreign_key *fks;
     int nfks;
     cg_check *checks;
@@ -134,6 +138,11 @@ void cg_schema_dump(const cg_schema *s, FILE *out);
 void cg_key_free(cg_key *k);
 void cg_foreign_key_free(cg_foreign_key *fk);
 void cg_check_free(cg_check *ck);
+
+/* The plain b-tree indexes of t on columns (CREATE INDEX without UNIQUE; GIN, GiST and
+   expression indexes are not recorded); *n receives their number. Unique indexes are
+   keys (t->uniques). */
+const cg_key *cg_table_btree_indexes(const cg_table *t, int *n);
 
 cg_table *cg_schema_find_table(const cg_schema *s, const char *name);
 int cg_table_find_column(const cg_table *t, const char *name);

@@ -713,15 +713,59 @@ static void create_table(ctx *cx, const cJSON *stmt)
     }
 }
 
+/* A plain CREATE INDEX: recorded in t->indexes (range reads of the typed API) when it is
+   a named b-tree index on at most CG_MAX_KEY_COLUMNS plain columns; anything else (GIN,
+   expressions, ...) adds nothing to the API. */
+static void plain_index(ctx *cx, cg_table *t, const cJSON *stmt, const char *idxname)
+{
+    const char *method = jstr(stmt, "accessMethod");
+    const cJSON *params = jget(stmt, "indexParams");
+    int cols[CG_MAX_KEY_COLUMNS];
+    int n = 0;
+
+    if (idxname)
+        use_name(&cx->relnames, &cx->nrelnames, idxname);
+    if (!idxname || (method && strcmp(method, "btree") != 0))
+        return;
+    for (const cJSON *p = params ? params->child : NULL; p; p = p->next) {
+        const char *colname = jstr(node_as(p, "IndexElem"), "name");
+        if (!colname || n >= CG_MAX_KEY_COLUMNS)
+            return;
+        cols[n++] = column_index(cx, t, colname, "index");
+    }
+    if (n == 0)
+        return;
+    char *predicate = NULL;
+    if (jget(stmt, "whereClause")) {
+        size_t a = sql_after_word(cx->src, cx->stmt_start, cx->stmt_end, "WHERE");
+        size_t b = sql_trim_end(cx->src, a, cx->stmt_end);
+        if (a >= cx->stmt_end || b <= a)
+            fail(cx, "index %s on %s: cannot find the text of its WHERE clause", idxname,
+                 t->name);
+        predicate = cg_xstrndup(cx->src + a, b - a);
+    }
+    t->indexes = cg_grow(t->indexes, &t->nindexes, sizeof *t->indexes);
+    cg_key *k = &t->indexes[t->nindexes - 1];
+    k->name = cg_xstrdup(idxname);
+    k->ncolumns = n;
+    memcpy(k->columns, cols, (size_t)n * sizeof *cols);
+    k->predicate = predicate;
+    k->from_index = true;
+}
+
 static void create_index(ctx *cx, const cJSON *stmt)
 {
     const char *idxname = jstr(stmt, "idxname");
     const char *relname = relation_name(cx, jget(stmt, "relation"), false);
     cg_table *t = relname ? cg_schema_find_table(cx->schema, relname) : NULL;
-    if (!jtrue(stmt, "unique") || !t) {
-        /* Plain indexes add nothing to the API; unique ones on other relations neither. */
+    if (!t) {
+        /* Indexes on other relations add nothing to the API. */
         if (idxname)
             use_name(&cx->relnames, &cx->nrelnames, idxname);
+        return;
+    }
+    if (!jtrue(stmt, "unique")) {
+        plain_index(cx, t, stmt, idxname);
         return;
     }
 

@@ -17,6 +17,7 @@
 #ifndef CRYPTOERD_TABLES_ASSETS_H
 #define CRYPTOERD_TABLES_ASSETS_H
 
+#include <cryptoerd/bulk.h>
 #include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 3
@@ -323,6 +324,148 @@ CERD_EXTERN void cerd_assets_clear(cerd_assets *row);
 /** Releases the rows of @p list and zeroes it. Accepts NULL.
  *  @param list a list of rows of assets. */
 CERD_EXTERN void cerd_assets_list_free(cerd_assets_rows *list);
+
+/**
+ * Starts a binary COPY into assets (cerd_copy_begin() with ::cerd_assets_table): put rows with
+ * cerd_assets_copy_put() or cerd_assets_copy_put_rows(), finish with cerd_copy_end() (or
+ * cerd_copy_abort()). Every row is validated before it is sent; a COPY is one statement, so a
+ * failure writes nothing.
+ * @param[out] out the writer, owned by the caller until cerd_copy_end() or cerd_copy_abort().
+ * @param conn the connection; used by nothing else until the writer ends.
+ * @param cols the columns to send (values of enum cerd_assets_column), or NULL: those not
+ *        absent by the write rule in the first row.
+ * @param opts NULL for ::CERD_COPY_OPTIONS_INIT.
+ * @return as cerd_copy_begin().
+ */
+CERD_EXTERN int cerd_assets_copy_begin(cerd_copy **out, cerd_conn *conn,
+                                       const cerd_colset *cols, const cerd_copy_options *opts);
+
+/**
+ * Validates @p row (a row of assets) and buffers it for the COPY of @p w (cerd_copy_put()).
+ * @param w a writer from cerd_assets_copy_begin().
+ * @param row the row; borrowed, never modified.
+ * @return as cerd_copy_put().
+ */
+CERD_EXTERN int cerd_assets_copy_put(cerd_copy *w, const cerd_assets *row);
+
+/**
+ * cerd_copy_put_rows(): puts the @p n rows of the array @p rows.
+ * @param w a writer from cerd_assets_copy_begin().
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @return as cerd_copy_put_rows().
+ */
+CERD_EXTERN int cerd_assets_copy_put_rows(cerd_copy *w, const cerd_assets *rows, size_t n);
+
+/**
+ * Inserts or updates the @p n rows of @p rows in assets on its primary key id, in one
+ * transaction (cerd_bulk_upsert(): binary COPY into a staging table, then one INSERT ... SELECT
+ * ... ON CONFLICT DO UPDATE).
+ * @param[out] out the inserted, updated and skipped counts (may be NULL).
+ * @param conn the connection (used by one thread at a time).
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @param opts NULL for ::CERD_BULK_OPTIONS_INIT.
+ * @return as cerd_bulk_upsert(); nothing is written on failure.
+ */
+CERD_EXTERN int cerd_assets_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                        const cerd_assets *rows, size_t n,
+                                        const cerd_bulk_options *opts);
+
+/**
+ * Inserts or updates the @p n rows of @p rows in assets on its column symbol (unique key
+ * assets_symbol_key), in one transaction (cerd_bulk_upsert()).
+ * @param[out] out the inserted, updated and skipped counts (may be NULL).
+ * @param conn the connection (used by one thread at a time).
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @param opts NULL for ::CERD_BULK_OPTIONS_INIT.
+ * @return as cerd_bulk_upsert(); nothing is written on failure.
+ */
+CERD_EXTERN int cerd_assets_bulk_upsert_by_symbol(
+        cerd_bulk_result *out, cerd_conn *conn, const cerd_assets *rows, size_t n,
+        const cerd_bulk_options *opts);
+
+/**
+ * Reads the rows of assets with symbol in [@p from, @p to), in the order of index
+ * idx_assets_symbol symbol then the primary key (the columns of assets_symbol_key too)
+ * (cerd_row_range()), at most @p limit rows, continuing after @p after.
+ * @param[out] out receives the rows (its @c next is valid when the page is full). Pass it
+ *        zero-initialised; the caller releases it with cerd_assets_list_free().
+ * @param conn the connection (used by one thread at a time).
+ * @param from inclusive lower bound of symbol, or NULL for none; borrowed.
+ * @param to exclusive upper bound of symbol, or NULL for none; borrowed.
+ * @param descending false: ascending index order; true: descending (newest or highest first).
+ * @param limit most rows to return; 0: no limit.
+ * @param after NULL for the first page; else the last row of the previous page (borrowed).
+ * @return 0 (also when no row matches); or a connection error.
+ */
+CERD_EXTERN int cerd_assets_range_by_symbol(cerd_assets_rows *out, cerd_conn *conn,
+                                            const char *from, const char *to, bool descending,
+                                            uint32_t limit, const cerd_assets *after);
+
+/**
+ * Opens a stream over the rows of assets with symbol in [@p from, @p to), in the order of index
+ * idx_assets_symbol symbol then the primary key (the columns of assets_symbol_key too)
+ * (cerd_stream_open(): a server-side cursor, bounded memory); read it with cerd_stream_next().
+ * @param[out] out the stream, released with cerd_stream_close().
+ * @param conn the connection; used only through the stream until it is closed.
+ * @param from inclusive lower bound of symbol, or NULL for none; borrowed.
+ * @param to exclusive upper bound of symbol, or NULL for none; borrowed.
+ * @param descending false: ascending index order; true: descending (newest or highest first).
+ * @param fetch_rows rows per FETCH; 0 means 1000.
+ * @return as cerd_stream_open().
+ */
+CERD_EXTERN int cerd_assets_stream_by_symbol(cerd_stream **out, cerd_conn *conn,
+                                             const char *from, const char *to, bool descending,
+                                             size_t fetch_rows);
+
+/**
+ * Reads the rows of assets whose asset_type equals the given value and with is_active in [@p
+ * from, @p to), in the order of index idx_assets_type_active (asset_type, is_active) then the
+ * primary key (cerd_row_range()), at most @p limit rows, continuing after @p after.
+ * @param[out] out receives the rows (its @c next is valid when the page is full). Pass it
+ *        zero-initialised; the caller releases it with cerd_assets_list_free().
+ * @param conn the connection (used by one thread at a time).
+ * @param asset_type value of column asset_type (varchar(20)).
+ * @param from inclusive lower bound of is_active, or NULL for none; borrowed.
+ * @param to exclusive upper bound of is_active, or NULL for none; borrowed.
+ * @param descending false: ascending index order; true: descending (newest or highest first).
+ * @param limit most rows to return; 0: no limit.
+ * @param after NULL for the first page; else the last row of the previous page (borrowed).
+ * @return 0 (also when no row matches); or a connection error.
+ */
+CERD_EXTERN int cerd_assets_range_by_type_active(
+        cerd_assets_rows *out, cerd_conn *conn, const char *asset_type, const bool *from,
+        const bool *to, bool descending, uint32_t limit, const cerd_assets *after);
+
+/**
+ * Opens a stream over the rows of assets whose asset_type equals the given value and with
+ * is_active in [@p from, @p to), in the order of index idx_assets_type_active (asset_type,
+ * is_active) then the primary key (cerd_stream_open(): a server-side cursor, bounded memory);
+ * read it with cerd_stream_next().
+ * @param[out] out the stream, released with cerd_stream_close().
+ * @param conn the connection; used only through the stream until it is closed.
+ * @param asset_type value of column asset_type (varchar(20)).
+ * @param from inclusive lower bound of is_active, or NULL for none; borrowed.
+ * @param to exclusive upper bound of is_active, or NULL for none; borrowed.
+ * @param descending false: ascending index order; true: descending (newest or highest first).
+ * @param fetch_rows rows per FETCH; 0 means 1000.
+ * @return as cerd_stream_open().
+ */
+CERD_EXTERN int cerd_assets_stream_by_type_active(
+        cerd_stream **out, cerd_conn *conn, const char *asset_type, const bool *from,
+        const bool *to, bool descending, size_t fetch_rows);
+
+/**
+ * Opens a stream over every row of assets in primary-key order (cerd_stream_open() with no
+ * range); read it with cerd_stream_next().
+ * @param[out] out the stream, released with cerd_stream_close().
+ * @param conn the connection; used only through the stream until it is closed.
+ * @param fetch_rows rows per FETCH; 0 means 1000.
+ * @return as cerd_stream_open().
+ */
+CERD_EXTERN int cerd_assets_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows);
 
 CERD_END_DECLS
 

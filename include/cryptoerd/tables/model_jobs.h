@@ -17,6 +17,7 @@
 #ifndef CRYPTOERD_TABLES_MODEL_JOBS_H
 #define CRYPTOERD_TABLES_MODEL_JOBS_H
 
+#include <cryptoerd/bulk.h>
 #include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 3
@@ -339,6 +340,148 @@ CERD_EXTERN void cerd_model_jobs_clear(cerd_model_jobs *row);
 /** Releases the rows of @p list and zeroes it. Accepts NULL.
  *  @param list a list of rows of model_jobs. */
 CERD_EXTERN void cerd_model_jobs_list_free(cerd_model_jobs_rows *list);
+
+/**
+ * Starts a binary COPY into model_jobs (cerd_copy_begin() with ::cerd_model_jobs_table): put
+ * rows with cerd_model_jobs_copy_put() or cerd_model_jobs_copy_put_rows(), finish with
+ * cerd_copy_end() (or cerd_copy_abort()). Every row is validated before it is sent; a COPY is
+ * one statement, so a failure writes nothing.
+ * @param[out] out the writer, owned by the caller until cerd_copy_end() or cerd_copy_abort().
+ * @param conn the connection; used by nothing else until the writer ends.
+ * @param cols the columns to send (values of enum cerd_model_jobs_column), or NULL: those not
+ *        absent by the write rule in the first row.
+ * @param opts NULL for ::CERD_COPY_OPTIONS_INIT.
+ * @return as cerd_copy_begin().
+ */
+CERD_EXTERN int cerd_model_jobs_copy_begin(cerd_copy **out, cerd_conn *conn,
+                                           const cerd_colset *cols,
+                                           const cerd_copy_options *opts);
+
+/**
+ * Validates @p row (a row of model_jobs) and buffers it for the COPY of @p w (cerd_copy_put()).
+ * @param w a writer from cerd_model_jobs_copy_begin().
+ * @param row the row; borrowed, never modified.
+ * @return as cerd_copy_put().
+ */
+CERD_EXTERN int cerd_model_jobs_copy_put(cerd_copy *w, const cerd_model_jobs *row);
+
+/**
+ * cerd_copy_put_rows(): puts the @p n rows of the array @p rows.
+ * @param w a writer from cerd_model_jobs_copy_begin().
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @return as cerd_copy_put_rows().
+ */
+CERD_EXTERN int cerd_model_jobs_copy_put_rows(cerd_copy *w, const cerd_model_jobs *rows,
+                                              size_t n);
+
+/**
+ * Inserts or updates the @p n rows of @p rows in model_jobs on its primary key id, in one
+ * transaction (cerd_bulk_upsert(): binary COPY into a staging table, then one INSERT ... SELECT
+ * ... ON CONFLICT DO UPDATE).
+ * @param[out] out the inserted, updated and skipped counts (may be NULL).
+ * @param conn the connection (used by one thread at a time).
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @param opts NULL for ::CERD_BULK_OPTIONS_INIT.
+ * @return as cerd_bulk_upsert(); nothing is written on failure.
+ */
+CERD_EXTERN int cerd_model_jobs_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                            const cerd_model_jobs *rows, size_t n,
+                                            const cerd_bulk_options *opts);
+
+/**
+ * Reads the rows of model_jobs whose job_status and job_category equal the given values and
+ * with created_at in [@p from, @p to), in the order of index idx_model_jobs_status_category
+ * (job_status, job_category, created_at) then the primary key (cerd_row_range()), at most @p
+ * limit rows, continuing after @p after.
+ * @param[out] out receives the rows (its @c next is valid when the page is full). Pass it
+ *        zero-initialised; the caller releases it with cerd_model_jobs_list_free().
+ * @param conn the connection (used by one thread at a time).
+ * @param job_status value of column job_status (varchar(20)).
+ * @param job_category value of column job_category (varchar(15)).
+ * @param from inclusive lower bound of created_at, or NULL for none; borrowed.
+ * @param to exclusive upper bound of created_at, or NULL for none; borrowed.
+ * @param descending false: ascending index order; true: descending (newest or highest first).
+ * @param limit most rows to return; 0: no limit.
+ * @param after NULL for the first page; else the last row of the previous page (borrowed).
+ * @return 0 (also when no row matches); or a connection error.
+ */
+CERD_EXTERN int cerd_model_jobs_range_by_status_category(
+        cerd_model_jobs_rows *out, cerd_conn *conn, const char *job_status,
+        const char *job_category, const cerd_timestamp *from, const cerd_timestamp *to,
+        bool descending, uint32_t limit, const cerd_model_jobs *after);
+
+/**
+ * Opens a stream over the rows of model_jobs whose job_status and job_category equal the given
+ * values and with created_at in [@p from, @p to), in the order of index
+ * idx_model_jobs_status_category (job_status, job_category, created_at) then the primary key
+ * (cerd_stream_open(): a server-side cursor, bounded memory); read it with cerd_stream_next().
+ * @param[out] out the stream, released with cerd_stream_close().
+ * @param conn the connection; used only through the stream until it is closed.
+ * @param job_status value of column job_status (varchar(20)).
+ * @param job_category value of column job_category (varchar(15)).
+ * @param from inclusive lower bound of created_at, or NULL for none; borrowed.
+ * @param to exclusive upper bound of created_at, or NULL for none; borrowed.
+ * @param descending false: ascending index order; true: descending (newest or highest first).
+ * @param fetch_rows rows per FETCH; 0 means 1000.
+ * @return as cerd_stream_open().
+ */
+CERD_EXTERN int cerd_model_jobs_stream_by_status_category(
+        cerd_stream **out, cerd_conn *conn, const char *job_status, const char *job_category,
+        const cerd_timestamp *from, const cerd_timestamp *to, bool descending,
+        size_t fetch_rows);
+
+/**
+ * Reads the rows of model_jobs whose model_id and job_category equal the given values and with
+ * job_status in [@p from, @p to), in the order of index idx_model_jobs_model_type (model_id,
+ * job_category, job_status) then the primary key (cerd_row_range()), at most @p limit rows,
+ * continuing after @p after.
+ * @param[out] out receives the rows (its @c next is valid when the page is full). Pass it
+ *        zero-initialised; the caller releases it with cerd_model_jobs_list_free().
+ * @param conn the connection (used by one thread at a time).
+ * @param model_id value of column model_id (bigint).
+ * @param job_category value of column job_category (varchar(15)).
+ * @param from inclusive lower bound of job_status, or NULL for none; borrowed.
+ * @param to exclusive upper bound of job_status, or NULL for none; borrowed.
+ * @param descending false: ascending index order; true: descending (newest or highest first).
+ * @param limit most rows to return; 0: no limit.
+ * @param after NULL for the first page; else the last row of the previous page (borrowed).
+ * @return 0 (also when no row matches); or a connection error.
+ */
+CERD_EXTERN int cerd_model_jobs_range_by_model_type(
+        cerd_model_jobs_rows *out, cerd_conn *conn, int64_t model_id, const char *job_category,
+        const char *from, const char *to, bool descending, uint32_t limit,
+        const cerd_model_jobs *after);
+
+/**
+ * Opens a stream over the rows of model_jobs whose model_id and job_category equal the given
+ * values and with job_status in [@p from, @p to), in the order of index
+ * idx_model_jobs_model_type (model_id, job_category, job_status) then the primary key
+ * (cerd_stream_open(): a server-side cursor, bounded memory); read it with cerd_stream_next().
+ * @param[out] out the stream, released with cerd_stream_close().
+ * @param conn the connection; used only through the stream until it is closed.
+ * @param model_id value of column model_id (bigint).
+ * @param job_category value of column job_category (varchar(15)).
+ * @param from inclusive lower bound of job_status, or NULL for none; borrowed.
+ * @param to exclusive upper bound of job_status, or NULL for none; borrowed.
+ * @param descending false: ascending index order; true: descending (newest or highest first).
+ * @param fetch_rows rows per FETCH; 0 means 1000.
+ * @return as cerd_stream_open().
+ */
+CERD_EXTERN int cerd_model_jobs_stream_by_model_type(
+        cerd_stream **out, cerd_conn *conn, int64_t model_id, const char *job_category,
+        const char *from, const char *to, bool descending, size_t fetch_rows);
+
+/**
+ * Opens a stream over every row of model_jobs in primary-key order (cerd_stream_open() with no
+ * range); read it with cerd_stream_next().
+ * @param[out] out the stream, released with cerd_stream_close().
+ * @param conn the connection; used only through the stream until it is closed.
+ * @param fetch_rows rows per FETCH; 0 means 1000.
+ * @return as cerd_stream_open().
+ */
+CERD_EXTERN int cerd_model_jobs_stream(cerd_stream **out, cerd_conn *conn, size_t fetch_rows);
 
 CERD_END_DECLS
 

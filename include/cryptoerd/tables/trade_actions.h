@@ -16,6 +16,7 @@
 #ifndef CRYPTOERD_TABLES_TRADE_ACTIONS_H
 #define CRYPTOERD_TABLES_TRADE_ACTIONS_H
 
+#include <cryptoerd/bulk.h>
 #include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 3
@@ -320,6 +321,67 @@ CERD_EXTERN void cerd_trade_actions_clear(cerd_trade_actions *row);
 /** Releases the rows of @p list and zeroes it. Accepts NULL.
  *  @param list a list of rows of trade_actions. */
 CERD_EXTERN void cerd_trade_actions_list_free(cerd_trade_actions_rows *list);
+
+/**
+ * Starts a binary COPY into trade_actions (cerd_copy_begin() with ::cerd_trade_actions_table):
+ * put rows with cerd_trade_actions_copy_put() or cerd_trade_actions_copy_put_rows(), finish
+ * with cerd_copy_end() (or cerd_copy_abort()). Every row is validated before it is sent; a COPY
+ * is one statement, so a failure writes nothing.
+ * @param[out] out the writer, owned by the caller until cerd_copy_end() or cerd_copy_abort().
+ * @param conn the connection; used by nothing else until the writer ends.
+ * @param cols the columns to send (values of enum cerd_trade_actions_column), or NULL: those
+ *        not absent by the write rule in the first row.
+ * @param opts NULL for ::CERD_COPY_OPTIONS_INIT.
+ * @return as cerd_copy_begin().
+ */
+CERD_EXTERN int cerd_trade_actions_copy_begin(cerd_copy **out, cerd_conn *conn,
+                                              const cerd_colset *cols,
+                                              const cerd_copy_options *opts);
+
+/**
+ * Validates @p row (a row of trade_actions) and buffers it for the COPY of @p w
+ * (cerd_copy_put()).
+ * @param w a writer from cerd_trade_actions_copy_begin().
+ * @param row the row; borrowed, never modified.
+ * @return as cerd_copy_put().
+ */
+CERD_EXTERN int cerd_trade_actions_copy_put(cerd_copy *w, const cerd_trade_actions *row);
+
+/**
+ * cerd_copy_put_rows(): puts the @p n rows of the array @p rows.
+ * @param w a writer from cerd_trade_actions_copy_begin().
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @return as cerd_copy_put_rows().
+ */
+CERD_EXTERN int cerd_trade_actions_copy_put_rows(
+        cerd_copy *w, const cerd_trade_actions *rows, size_t n);
+
+/**
+ * Inserts or updates the @p n rows of @p rows in trade_actions on its primary key (id,
+ * user_id), in one transaction (cerd_bulk_upsert(): binary COPY into a staging table, then one
+ * INSERT ... SELECT ... ON CONFLICT DO UPDATE).
+ * @param[out] out the inserted, updated and skipped counts (may be NULL).
+ * @param conn the connection (used by one thread at a time).
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @param opts NULL for ::CERD_BULK_OPTIONS_INIT.
+ * @return as cerd_bulk_upsert(); nothing is written on failure.
+ */
+CERD_EXTERN int cerd_trade_actions_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn,
+                                               const cerd_trade_actions *rows, size_t n,
+                                               const cerd_bulk_options *opts);
+
+/**
+ * Opens a stream over every row of trade_actions in primary-key order (cerd_stream_open() with
+ * no range); read it with cerd_stream_next().
+ * @param[out] out the stream, released with cerd_stream_close().
+ * @param conn the connection; used only through the stream until it is closed.
+ * @param fetch_rows rows per FETCH; 0 means 1000.
+ * @return as cerd_stream_open().
+ */
+CERD_EXTERN int cerd_trade_actions_stream(cerd_stream **out, cerd_conn *conn,
+                                          size_t fetch_rows);
 
 CERD_END_DECLS
 

@@ -17,6 +17,7 @@
 #ifndef CRYPTOERD_TABLES_WATCHLIST_ASSETS_H
 #define CRYPTOERD_TABLES_WATCHLIST_ASSETS_H
 
+#include <cryptoerd/bulk.h>
 #include <cryptoerd/row.h>
 
 #if CERD_TABLE_ABI != 3
@@ -307,6 +308,68 @@ CERD_EXTERN void cerd_watchlist_assets_clear(cerd_watchlist_assets *row);
 /** Releases the rows of @p list and zeroes it. Accepts NULL.
  *  @param list a list of rows of watchlist_assets. */
 CERD_EXTERN void cerd_watchlist_assets_list_free(cerd_watchlist_assets_rows *list);
+
+/**
+ * Starts a binary COPY into watchlist_assets (cerd_copy_begin() with
+ * ::cerd_watchlist_assets_table): put rows with cerd_watchlist_assets_copy_put() or
+ * cerd_watchlist_assets_copy_put_rows(), finish with cerd_copy_end() (or cerd_copy_abort()).
+ * Every row is validated before it is sent; a COPY is one statement, so a failure writes
+ * nothing.
+ * @param[out] out the writer, owned by the caller until cerd_copy_end() or cerd_copy_abort().
+ * @param conn the connection; used by nothing else until the writer ends.
+ * @param cols the columns to send (values of enum cerd_watchlist_assets_column), or NULL: those
+ *        not absent by the write rule in the first row.
+ * @param opts NULL for ::CERD_COPY_OPTIONS_INIT.
+ * @return as cerd_copy_begin().
+ */
+CERD_EXTERN int cerd_watchlist_assets_copy_begin(
+        cerd_copy **out, cerd_conn *conn, const cerd_colset *cols,
+        const cerd_copy_options *opts);
+
+/**
+ * Validates @p row (a row of watchlist_assets) and buffers it for the COPY of @p w
+ * (cerd_copy_put()).
+ * @param w a writer from cerd_watchlist_assets_copy_begin().
+ * @param row the row; borrowed, never modified.
+ * @return as cerd_copy_put().
+ */
+CERD_EXTERN int cerd_watchlist_assets_copy_put(cerd_copy *w, const cerd_watchlist_assets *row);
+
+/**
+ * cerd_copy_put_rows(): puts the @p n rows of the array @p rows.
+ * @param w a writer from cerd_watchlist_assets_copy_begin().
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @return as cerd_copy_put_rows().
+ */
+CERD_EXTERN int cerd_watchlist_assets_copy_put_rows(
+        cerd_copy *w, const cerd_watchlist_assets *rows, size_t n);
+
+/**
+ * Inserts or updates the @p n rows of @p rows in watchlist_assets on its primary key (id,
+ * user_id), in one transaction (cerd_bulk_upsert(): binary COPY into a staging table, then one
+ * INSERT ... SELECT ... ON CONFLICT DO UPDATE).
+ * @param[out] out the inserted, updated and skipped counts (may be NULL).
+ * @param conn the connection (used by one thread at a time).
+ * @param rows @p n rows; borrowed, never modified.
+ * @param n the number of rows.
+ * @param opts NULL for ::CERD_BULK_OPTIONS_INIT.
+ * @return as cerd_bulk_upsert(); nothing is written on failure.
+ */
+CERD_EXTERN int cerd_watchlist_assets_bulk_upsert(
+        cerd_bulk_result *out, cerd_conn *conn, const cerd_watchlist_assets *rows, size_t n,
+        const cerd_bulk_options *opts);
+
+/**
+ * Opens a stream over every row of watchlist_assets in primary-key order (cerd_stream_open()
+ * with no range); read it with cerd_stream_next().
+ * @param[out] out the stream, released with cerd_stream_close().
+ * @param conn the connection; used only through the stream until it is closed.
+ * @param fetch_rows rows per FETCH; 0 means 1000.
+ * @return as cerd_stream_open().
+ */
+CERD_EXTERN int cerd_watchlist_assets_stream(cerd_stream **out, cerd_conn *conn,
+                                             size_t fetch_rows);
 
 CERD_END_DECLS
 
