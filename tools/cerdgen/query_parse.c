@@ -157,6 +157,7 @@ typedef struct val {
 typedef struct qcol {
     char *name;
     val v;
+    int loc;              /* where the select list names it */
 } qcol;
 
 typedef struct rte {
@@ -287,8 +288,8 @@ static const char *pname(const qctx *cx, int n)
     return buf;
 }
 
-/* Gives parameter n the type oid, which the context decides; a parameter used as two
-   different types is ambiguous (PostgreSQL would take the first use it meets). */
+/* Gives parameter n the type oid, which the context decides, unless an earlier use (in
+   PostgreSQL's order of analysis) already did: a parameter's first use decides its type. */
 static void assign_param(qctx *cx, int n, unsigned oid, int loc)
 {
     if (n < 1 || n > cx->nparams)
@@ -301,10 +302,8 @@ static void assign_param(qctx *cx, int n, unsigned oid, int loc)
         t->typmod = -1;
         return;
     }
-    if (t->oid != oid)
-        qfail(cx, loc, "ambiguous parameter type: %s is used as %s and as %s; cast it "
-              "explicitly where it is used (e.g. @%s::%s)", pname(cx, n), sql_name(t->oid),
-              sql_name(oid), cx->pnames[n - 1], sql_name(t->oid));
+    /* later uses are coerced to the type of the first, as PostgreSQL does */
+    (void)loc;
 }
 
 /* Whether a value for column c of t can be refused without a server: varchar(n) length,
@@ -1194,11 +1193,12 @@ static bool is_ident(const char *s)
     return true;
 }
 
-static void add_out(qcol **out, int *n, const char *name, val v)
+static void add_out(qcol **out, int *n, const char *name, val v, int loc)
 {
     *out = cg_grow(*out, n, sizeof **out);
     (*out)[*n - 1].name = cg_xstrdup(name);
     (*out)[*n - 1].v = v;
+    (*out)[*n - 1].loc = loc;
 }
 
 static void target_list(qctx *cx, scope *sc, const cJSON *list, qcol **out, int *nout)
@@ -1227,7 +1227,7 @@ static void target_list(qctx *cx, scope *sc, const cJSON *list, qcol **out, int 
                             v.t.nullable = true;
                             v.why_null = "nullable side of an outer join";
                         }
-                        add_out(out, nout, r->cols[j].name, v);
+                        add_out(out, nout, r->cols[j].name, v, loc);
                     }
                 }
                 if (!any)
@@ -1259,7 +1259,7 @@ static void target_list(qctx *cx, scope *sc, const cJSON *list, qcol **out, int 
         }
         if (!name)
             qfail(cx, loc, "a result column without a name: give it an alias (AS name)");
-        add_out(out, nout, name, v);
+        add_out(out, nout, name, v, loc);
     }
 }
 
@@ -1354,9 +1354,19 @@ static void analyze_select(qctx *cx, scope *parent, const cJSON *sel, qcol **out
     for (const cJSON *f = jget(sel, "fromClause") ? jget(sel, "fromClause")->child : NULL; f;
          f = f->next)
         from_item(cx, &sc, f);
-    eval_bool(cx, &sc, jget(sel, "whereClause"));
+    /* PostgreSQL's order of analysis (transformSelectStmt), which decides the type of a
+       parameter used in several places: its first use */
     sc.grouped = jget(sel, "groupClause") != NULL;
     target_list(cx, &sc, jget(sel, "targetList"), out, nout);
+    eval_bool(cx, &sc, jget(sel, "whereClause"));
+    eval_bool(cx, &sc, jget(sel, "havingClause"));
+    for (const cJSON *o = jget(sel, "sortClause") ? jget(sel, "sortClause")->child : NULL; o;
+         o = o->next) {
+        const cJSON *node = jget(jget(o, "SortBy"), "node");
+        if (integer_const(node) || output_name(node, *out, *nout))
+            continue;
+        eval(cx, &sc, node);
+    }
     for (const cJSON *g = jget(sel, "groupClause") ? jget(sel, "groupClause")->child : NULL;
          g; g = g->next) {
         if (integer_const(g))
@@ -1374,18 +1384,10 @@ static void analyze_select(qctx *cx, scope *parent, const cJSON *sel, qcol **out
         }
         eval(cx, &sc, g);
     }
-    eval_bool(cx, &sc, jget(sel, "havingClause"));
     for (const cJSON *d = jget(sel, "distinctClause") ? jget(sel, "distinctClause")->child
                                                      : NULL; d; d = d->next)
         if (d->child && !output_name(d, *out, *nout))
             eval(cx, &sc, d);
-    for (const cJSON *o = jget(sel, "sortClause") ? jget(sel, "sortClause")->child : NULL; o;
-         o = o->next) {
-        const cJSON *node = jget(jget(o, "SortBy"), "node");
-        if (integer_const(node) || output_name(node, *out, *nout))
-            continue;
-        eval(cx, &sc, node);
-    }
     eval_limit(cx, &sc, jget(sel, "limitCount"));
     eval_limit(cx, &sc, jget(sel, "limitOffset"));
     pop_ctes(cx, nctes);
@@ -1578,8 +1580,9 @@ static void parse_query(qctx *cx, cg_query *q, const char *body)
     const cJSON *stmts = jget(root, "stmts");
     int n = cJSON_GetArraySize(stmts);
     if (n != 1)
-        qfail(cx, 0, "%s", n == 0 ? "no statement after the annotation"
-                                  : "more than one statement: one query per annotation");
+        qfail(cx, n ? jint(cJSON_GetArrayItem(stmts, 1), "stmt_location") : 0, "%s",
+              n == 0 ? "no statement after the annotation"
+                     : "more than one statement: one query per annotation");
     const cJSON *stmt = jget(cJSON_GetArrayItem(stmts, 0), "stmt");
     const cJSON *b;
     const char *k = kind(stmt, &b);
@@ -1648,20 +1651,20 @@ static void parse_query(qctx *cx, cg_query *q, const char *body)
     for (int i = 0; i < ncols; i++) {
         const val *v = &cols[i].v;
         if (v->t.oid == OID_UNDECIDED)
-            qfail(cx, 0, "result column %s: static inference cannot decide its type (%s); "
+            qfail(cx, cols[i].loc, "result column %s: static inference cannot decide its type (%s); "
                   "add an explicit cast (e.g. ::numeric)", cols[i].name, v->undecided);
         if (!cg_qtype_field(&v->t, false))
-            qfail(cx, 0, "result column %s is %s, which the row codec has no C type for "
+            qfail(cx, cols[i].loc, "result column %s is %s, which the row codec has no C type for "
                   "(bigint, integer, boolean, numeric, timestamptz, text, varchar, jsonb, "
                   "inet, integer[], text[]); cast it (e.g. ::numeric(12,3))", cols[i].name,
                   cg_qtype_sql(&v->t));
         if (!is_ident(cols[i].name) || is_c_keyword(cols[i].name) ||
             !strcmp(cols[i].name, "defaults"))
-            qfail(cx, 0, "result column \"%s\" is not a usable C field name: give it an "
+            qfail(cx, cols[i].loc, "result column \"%s\" is not a usable C field name: give it an "
                   "alias (AS name)", cols[i].name);
         for (int j = 0; j < i; j++)
             if (!strcmp(cols[j].name, cols[i].name))
-                qfail(cx, 0, "two result columns are named %s: give one an alias",
+                qfail(cx, cols[i].loc, "two result columns are named %s: give one an alias",
                       cols[i].name);
     }
 
@@ -1839,9 +1842,10 @@ void cg_parse_queries(const char *dir, const cg_schema *s, cg_query_set *out)
             for (int b = 0; b <= a; b++)
                 for (int j = 0; j < (b == a ? i : out->files[b].nqueries); j++)
                     if (!strcmp(out->files[a].queries[i].name, out->files[b].queries[j].name)) {
-                        fprintf(stderr, "cerdgen: %s: query %s is also defined at %s\n",
-                                out->files[a].queries[i].origin, out->files[a].queries[i].name,
-                                out->files[b].queries[j].origin);
+                        fprintf(stderr, "cerdgen: %s:%d: query %s is also defined at %s:%d\n",
+                                out->files[a].path, out->files[a].queries[i].line,
+                                out->files[a].queries[i].name, out->files[b].path,
+                                out->files[b].queries[j].line);
                         exit(1);
                     }
 }
