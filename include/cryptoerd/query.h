@@ -3,7 +3,7 @@
  * @brief Typed queries: the generic runtime behind the functions cerdgen generates from
  *        queries/\*.sql (see docs/queries.md).
  *
- * Every annotated query of `queries/<file>.sql` gets, in cryptoerd/queries/<file>.h, a
+ * Every annotated query of `queries/FILE.sql` gets, in cryptoerd/queries/FILE.h, a
  * parameter struct, a result row struct and a descriptor ::cerd_query; the typed functions
  * there forward to the functions below. A query's parameters and its result row are each
  * described like a table (::cerd_table), so they travel through the same binary codec as

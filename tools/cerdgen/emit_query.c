@@ -132,7 +132,13 @@ static void emit_query_decl(cg_buf *b, const cg_query *q)
         cg_buf_printf(b, "/**\n * Streams the rows of query %s through a server-side cursor "
                          "(bounded memory):\n * read them with cerd_stream_next() into a "
                          "::cerd_q_%s_row, close with cerd_stream_close().\n"
-                         " * @param fetch_rows rows per round trip (0: 1000).\n */\n", n, n);
+                         " * @param[out] out receives the stream.\n"
+                         " * @param conn the connection, used only through the stream until "
+                         "it is closed.\n%s"
+                         " * @param fetch_rows rows per round trip (0: 1000).\n"
+                         " * @return 0; ::CERD_EINVALID for a parameter its column's rules "
+                         "refuse; server and connection errors.\n */\n", n, n,
+                      q->nparams ? " * @param params the parameters (borrowed).\n" : "");
         fn = cg_xasprintf("CERD_EXTERN int cerd_q_%s_stream", n);
         cg_buf_call(b, fn, (const char *const *)params, np, ";\n\n");
         free(fn);

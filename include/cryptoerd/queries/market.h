@@ -78,7 +78,11 @@ CERD_EXTERN int cerd_q_latest_candles_in_sector(cerd_q_latest_candles_in_sector_
 /**
  * Streams the rows of query latest_candles_in_sector through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_latest_candles_in_sector_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_latest_candles_in_sector_stream(
         cerd_stream **out, cerd_conn *conn,
@@ -136,7 +140,11 @@ CERD_EXTERN int cerd_q_resample_candles(cerd_q_resample_candles_rows *out, cerd_
 /**
  * Streams the rows of query resample_candles through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_resample_candles_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_resample_candles_stream(cerd_stream **out, cerd_conn *conn,
                                                const cerd_q_resample_candles_params *params,
@@ -193,7 +201,11 @@ CERD_EXTERN int cerd_q_sector_rotation_ranked(cerd_q_sector_rotation_ranked_rows
 /**
  * Streams the rows of query sector_rotation_ranked through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_sector_rotation_ranked_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_sector_rotation_ranked_stream(
         cerd_stream **out, cerd_conn *conn, const cerd_q_sector_rotation_ranked_params *params,

@@ -68,7 +68,11 @@ CERD_EXTERN int cerd_q_endpoint_latency_hourly(cerd_q_endpoint_latency_hourly_ro
 /**
  * Streams the rows of query endpoint_latency_hourly through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_endpoint_latency_hourly_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_endpoint_latency_hourly_stream(
         cerd_stream **out, cerd_conn *conn, const cerd_q_endpoint_latency_hourly_params *params,

@@ -80,7 +80,11 @@ CERD_EXTERN int cerd_q_active_signals_with_regime(
 /**
  * Streams the rows of query active_signals_with_regime through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_active_signals_with_regime_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_active_signals_with_regime_stream(
         cerd_stream **out, cerd_conn *conn,
@@ -163,7 +167,11 @@ CERD_EXTERN int cerd_q_model_performance_history(
 /**
  * Streams the rows of query model_performance_history through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_model_performance_history_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_model_performance_history_stream(
         cerd_stream **out, cerd_conn *conn,

@@ -67,7 +67,11 @@ CERD_EXTERN int cerd_q_unread_notifications(cerd_q_unread_notifications_rows *ou
 /**
  * Streams the rows of query unread_notifications through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_unread_notifications_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_unread_notifications_stream(
         cerd_stream **out, cerd_conn *conn, const cerd_q_unread_notifications_params *params,
@@ -126,7 +130,11 @@ CERD_EXTERN int cerd_q_triggered_signal_alerts(cerd_q_triggered_signal_alerts_ro
 /**
  * Streams the rows of query triggered_signal_alerts through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_triggered_signal_alerts_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_triggered_signal_alerts_stream(
         cerd_stream **out, cerd_conn *conn, const cerd_q_triggered_signal_alerts_params *params,
@@ -189,7 +197,11 @@ CERD_EXTERN int cerd_q_activity_feed_page(cerd_q_activity_feed_page_rows *out, c
 /**
  * Streams the rows of query activity_feed_page through a server-side cursor (bounded memory):
  * read them with cerd_stream_next() into a ::cerd_q_activity_feed_page_row, close with cerd_stream_close().
+ * @param[out] out receives the stream.
+ * @param conn the connection, used only through the stream until it is closed.
+ * @param params the parameters (borrowed).
  * @param fetch_rows rows per round trip (0: 1000).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
  */
 CERD_EXTERN int cerd_q_activity_feed_page_stream(
         cerd_stream **out, cerd_conn *conn, const cerd_q_activity_feed_page_params *params,
