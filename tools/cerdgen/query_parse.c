@@ -480,12 +480,8 @@ static val literal(const cJSON *c)
         double d = cJSON_IsNumber(jget(x, "ival")) ? jget(x, "ival")->valuedouble : 0;
         return mkval(d > 2147483647.0 || d < -2147483648.0 ? OID_INT8 : OID_INT4, -1, false);
     }
-    if (jget(c, "fval")) {
-        /* a decimal literal is numeric, one too large for bigint too */
-        const char *f = jstr(jget(c, "fval"), "fval");
-        bool dec = f && (strchr(f, '.') || strchr(f, 'e') || strchr(f, 'E'));
-        return mkval(dec ? OID_NUMERIC : OID_NUMERIC, -1, false);
-    }
+    if (jget(c, "fval")) /* a decimal literal, or an integer too large for bigint */
+        return mkval(OID_NUMERIC, -1, false);
     if (jget(c, "boolval"))
         return mkval(OID_BOOL, -1, false);
     if (jget(c, "bsval"))
@@ -771,7 +767,6 @@ static val func_call(qctx *cx, scope *sc, const cJSON *f)
     const cJSON *args = jget(f, "args");
     int nargs = cJSON_GetArraySize(args);
     int loc = jint(f, "location");
-    bool star = jtrue(f, "agg_star");
     bool window = jget(f, "over") != NULL;
     bool filtered = jget(f, "agg_filter") != NULL;
     val av[8];
@@ -928,7 +923,6 @@ static val func_call(qctx *cx, scope *sc, const cJSON *f)
     }
     if (!strcmp(lname, "jsonb_build_object") || !strcmp(lname, "to_jsonb"))
         return undecided("a JSON builder whose argument types cerdgen does not check");
-    (void)star;
     return undecided("a function cerdgen has no result-type rule for");
 }
 
