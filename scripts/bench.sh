@@ -14,6 +14,11 @@ bench() {
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     ./build-bench/bench/bench_typed_api ${CRYPTOERD_BENCH_DSN:+"$CRYPTOERD_BENCH_DSN"}
     echo
+    echo "Typed queries against hand-written libpq (wall: median (min-max)):"
+    echo "| workload | libcryptoerd (wall) | libpq (wall) | ratio | libcryptoerd (client CPU) | libpq (client CPU) | ratio |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    ./build-bench/bench/bench_queries ${CRYPTOERD_BENCH_DSN:+"$CRYPTOERD_BENCH_DSN"}
+    echo
     echo "Connection pool against libzdb:"
     ./build-bench/bench/bench_pool ${CRYPTOERD_BENCH_DSN:+"$CRYPTOERD_BENCH_DSN"}
 }

@@ -47,4 +47,12 @@ int cerd__copy_begin_into(cerd_copy **out, cerd_conn *conn, const cerd_table *t,
                           const char *target, const cerd_colset *columns,
                           const cerd_copy_options *opts, const char *what);
 
+/* ---- streams over a statement (lib/ops/stream.c, used by lib/ops/query.c) */
+
+/* cerd_stream_open() over the rows of `select`, a SELECT whose columns are t's columns in
+   order, with binary parameters p (values filled); what names the stream in messages. */
+int cerd__stream_open_sql(cerd_stream **out, cerd_conn *conn, const cerd_table *t,
+                          const char *select, const cerd__params *p, size_t fetch_rows,
+                          const char *what);
+
 #endif

@@ -217,11 +217,15 @@ struct cerd_stream {
     bool exhausted, own_txn, failed;
 };
 
-int cerd_stream_open(cerd_stream **out, cerd_conn *conn, const cerd_table *t,
-                     const cerd_range *range, size_t fetch_rows)
+/* Opens a stream whose cursor runs `select` (a SELECT over t's columns, with the binary
+   parameters p, or NULL) instead of a range of t; what names it in messages. */
+static int stream_open(cerd_stream **out, cerd_conn *conn, const cerd_table *t,
+                       const cerd_range *range, const char *select, const cerd__params *sp,
+                       size_t fetch_rows, const char *what)
 {
     cerd__sql q = {0};
     cerd__params p = {0};
+    const cerd__params *pp = sp ? sp : &p;
     cerd_stream *s;
     PGresult *res = NULL;
     int rc;
@@ -236,7 +240,10 @@ int cerd_stream_open(cerd_stream **out, cerd_conn *conn, const cerd_table *t,
     s->conn = conn;
     s->t = t;
     s->fetch_rows = fetch_rows ? fetch_rows : DEFAULT_FETCH;
-    snprintf(s->what, sizeof s->what, "%s: stream", t->name);
+    if (what)
+        snprintf(s->what, sizeof s->what, "%s", what);
+    else
+        snprintf(s->what, sizeof s->what, "%s: stream", t->name);
     snprintf(s->cursor, sizeof s->cursor, "cerd_stream_%p", (void *)s);
     snprintf(s->fetch, sizeof s->fetch, "FETCH FORWARD %zu FROM \"%s\"", s->fetch_rows,
              s->cursor);
@@ -244,14 +251,21 @@ int cerd_stream_open(cerd_stream **out, cerd_conn *conn, const cerd_table *t,
     cerd__sql_add(&q, "DECLARE \"");
     cerd__sql_add(&q, s->cursor);
     cerd__sql_add(&q, "\" NO SCROLL CURSOR FOR ");
-    if ((rc = build_select(&q, &p, t, range, s->what)))
+    if (select) {
+        cerd__sql_add(&q, select);
+        if (!cerd__sql_text(&q)) {
+            rc = CERD_ENOMEM;
+            goto fail;
+        }
+    } else if ((rc = build_select(&q, &p, t, range, s->what))) {
         goto fail;
+    }
     if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
         if ((rc = cerd__conn_begin(conn, "BEGIN", s->what)))
             goto fail;
         s->own_txn = true;
     }
-    if (!(res = exec_binary(conn, q.b.data, &p))) {
+    if (!(res = exec_binary(conn, q.b.data, pp))) {
         rc = cerd__error(CERD_ENOMEM, "%s: out of memory", s->what);
         goto fail;
     }
@@ -273,6 +287,19 @@ fail:
         PQclear(PQexec(conn->pg, "ROLLBACK"));
     free(s);
     return rc;
+}
+
+int cerd_stream_open(cerd_stream **out, cerd_conn *conn, const cerd_table *t,
+                     const cerd_range *range, size_t fetch_rows)
+{
+    return stream_open(out, conn, t, range, NULL, NULL, fetch_rows, NULL);
+}
+
+int cerd__stream_open_sql(cerd_stream **out, cerd_conn *conn, const cerd_table *t,
+                          const char *select, const cerd__params *p, size_t fetch_rows,
+                          const char *what)
+{
+    return stream_open(out, conn, t, NULL, select, p, fetch_rows, what);
 }
 
 int cerd_stream_next(cerd_stream *s, void *row_out)

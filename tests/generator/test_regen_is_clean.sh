@@ -3,9 +3,9 @@
 #
 # usage: test_regen_is_clean.sh CERDGEN_BINARY SOURCE_DIR WORK_DIR
 #
-# Runs cerdgen on SOURCE_DIR/schema into WORK_DIR (emptied first) and compares, file by
-# file, with the committed include/cryptoerd/tables/, include/cryptoerd/tables.h and
-# lib/tables/. Prints a unified diff for every file that differs, and names every file
+# Runs cerdgen on SOURCE_DIR/schema and SOURCE_DIR/queries into WORK_DIR (emptied first)
+# and compares, file by file, with the committed include/cryptoerd/tables/,
+# include/cryptoerd/tables.h, lib/tables/, include/cryptoerd/queries/ and lib/queries/. Prints a unified diff for every file that differs, and names every file
 # that is generated but not committed (missing) or committed but no longer generated
 # (extra). Exits 0 only when all match; the last line says how many files were compared.
 set -u
@@ -19,9 +19,13 @@ src=$2
 work=$3
 
 rm -rf "$work"
-mkdir -p "$work/include" "$work/lib"
+mkdir -p "$work/include" "$work/lib" "$work/qlib"
+queries=()
+if [ -d "$src/queries" ]; then
+    queries=(--queries "$src/queries" --queries-lib-out "$work/qlib")
+fi
 if ! "$cerdgen" --schema "$src/schema" --include-out "$work/include" \
-        --lib-out "$work/lib" >"$work/cerdgen.log" 2>&1; then
+        --lib-out "$work/lib" "${queries[@]}" >"$work/cerdgen.log" 2>&1; then
     cat "$work/cerdgen.log"
     echo "regen: cerdgen failed"
     exit 1
@@ -71,12 +75,17 @@ else
     missing=$((missing + 1))
 fi
 compare_dir "$work/lib" "$src/lib/tables" "lib/tables/"
+if [ -d "$src/queries" ]; then
+    compare_dir "$work/include/queries" "$src/include/cryptoerd/queries" \
+        "include/cryptoerd/queries/"
+    compare_dir "$work/qlib" "$src/lib/queries" "lib/queries/"
+fi
 
 # Anything else cerdgen wrote would be a file this test does not know about.
 for f in "$work/include"/*; do
     name=${f##*/}
     case $name in
-        tables | tables.h) ;;
+        tables | tables.h | queries) ;;
         *) echo "regen: cerdgen wrote an unexpected file: $f"; extra=$((extra + 1)) ;;
     esac
 done

@@ -132,8 +132,9 @@ char *cg_emit_table_header(const cg_table *t)
     cg_buf_printf(&b, "#ifndef CRYPTOERD_TABLES_%s_H\n#define CRYPTOERD_TABLES_%s_H\n\n",
                   api.upper, api.upper);
     cg_buf_puts(&b, "#include <cryptoerd/bulk.h>\n#include <cryptoerd/row.h>\n\n");
-    cg_buf_printf(&b, "#if CERD_TABLE_ABI != 3\n#error \"cryptoerd/tables/%s.h was generated for "
-                      "CERD_TABLE_ABI 3: regenerate it with cerdgen\"\n#endif\n\n", tn);
+    cg_buf_printf(&b, "#if CERD_TABLE_ABI != %d\n#error \"cryptoerd/tables/%s.h was generated for "
+                      "CERD_TABLE_ABI %d: regenerate it with cerdgen\"\n#endif\n\n",
+                  CG_TABLE_ABI, tn, CG_TABLE_ABI);
     cg_buf_puts(&b, "CERD_BEGIN_DECLS\n\n");
 
     bool json = false;

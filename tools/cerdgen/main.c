@@ -24,14 +24,18 @@
 #include "model.h"
 #include "output.h"
 #include "parse.h"
+#include "query.h"
 
 static void usage(void)
 {
     fputs("usage: cerdgen --schema DIR --include-out DIR --lib-out DIR\n"
+          "         [--queries DIR --queries-lib-out DIR]\n"
           "       cerdgen --schema DIR --dump-model\n"
           "  --schema DIR       the migrations (.sql files)\n"
           "  --include-out DIR  include/cryptoerd: gets tables/<table>.h and tables.h\n"
           "  --lib-out DIR      lib/tables: gets <table>.c and registry.c\n"
+          "  --queries DIR      queries/*.sql: typed queries (docs/queries.md) into\n"
+          "                     <include-out>/queries/<file>.h and <queries-lib-out>/<file>.c\n"
           "  --dump-model       print what cerdgen read from the schema, write nothing\n",
           stderr);
     exit(2);
@@ -147,6 +151,7 @@ static void add_file(outfile **files, int *n, char *path, char *content)
 int main(int argc, char **argv)
 {
     const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL;
+    const char *queries_dir = NULL, *queries_lib_out = NULL;
     bool dump = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dump-model") == 0)
@@ -157,10 +162,15 @@ int main(int argc, char **argv)
             include_out = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--lib-out") == 0)
             lib_out = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--queries") == 0)
+            queries_dir = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--queries-lib-out") == 0)
+            queries_lib_out = argv[++i];
         else
             usage();
     }
-    if (!schema_dir || (!dump && (!include_out || !lib_out)))
+    if (!schema_dir || (!dump && (!include_out || !lib_out)) ||
+        (!queries_dir != !queries_lib_out))
         usage();
 
     cg_schema schema = {0};
@@ -213,6 +223,24 @@ int main(int argc, char **argv)
     add_file(&files, &nfiles, cg_xasprintf("%s/registry.c", lib_out),
              cg_emit_registry_source(&schema));
 
+    /* Typed queries: every query is read and typed before anything is written. */
+    cg_query_set qs = {0};
+    char *queries_inc = cg_xasprintf("%s/queries", include_out);
+    int nquery_files = 0;
+    if (queries_dir) {
+        cg_parse_queries(queries_dir, &schema, &qs);
+        for (int i = 0; i < qs.nfiles; i++) {
+            add_file(&files, &nfiles, cg_xasprintf("%s/%s.h", queries_inc, qs.files[i].name),
+                     cg_emit_query_header(&qs.files[i]));
+            add_file(&files, &nfiles,
+                     cg_xasprintf("%s/%s.c", queries_lib_out, qs.files[i].name),
+                     cg_emit_query_source(&qs.files[i]));
+        }
+        nquery_files = 2 * qs.nfiles;
+        cg_mkdirs(queries_inc);
+        cg_mkdirs(queries_lib_out);
+    }
+
     cg_mkdirs(tables_dir);
     cg_mkdirs(lib_out);
     char **keep = cg_xcalloc((size_t)nfiles, sizeof *keep);
@@ -221,6 +249,9 @@ int main(int argc, char **argv)
     int removed = cg_remove_stale(tables_dir, ".h", keep, nfiles) +
                   cg_remove_stale(lib_out, ".c", keep, nfiles) +
                   cg_remove_stale(lib_out, ".h", keep, nfiles);
+    if (queries_dir)
+        removed += cg_remove_stale(queries_inc, ".h", keep, nfiles) +
+                   cg_remove_stale(queries_lib_out, ".c", keep, nfiles);
     free(keep);
 
     int written = 0;
@@ -233,8 +264,11 @@ int main(int argc, char **argv)
         free(files[i].content);
     }
     free(files);
-    printf("cerdgen: %d tables, %d files: %d written, %d unchanged, %d removed\n",
-           schema.ntables, nfiles, written, nfiles - written, removed);
+    printf("cerdgen: %d tables, %d query files, %d files: %d written, %d unchanged, "
+           "%d removed\n", schema.ntables, nquery_files / 2, nfiles, written,
+           nfiles - written, removed);
+    cg_query_set_free(&qs);
+    free(queries_inc);
     free(tables_dir);
     cg_hints_free(&hints);
     cg_schema_free(&schema);
