@@ -15,7 +15,7 @@
  * way), times as ISO 8601 (cerd_timestamp_parse).
  *
  * With a symbol column, the file holds one asset (an export per pair, as exchanges give
- * them): its id is looked up (and the asset created if missing) before the COPY starts,
+ * them): its id is looked up (the asset created if it is new) before the COPY starts,
  * because a connection in COPY can do nothing else. Every row is validated by the library
  * before it is sent; everything goes in one transaction, with the months that have no
  * partition yet created on the way: an invalid row or a candle already stored (the unique
@@ -84,23 +84,29 @@ static int split(char *line, char **fields)
     }
 }
 
-/* The asset of a symbol: its id, the asset created when missing (generic upsert on the
-   assets' unique key on symbol). */
+/* The asset of a symbol: its id, read by the assets' unique key on symbol; a symbol not
+   seen before becomes a new asset (an upsert, in case another session adds it meanwhile). */
 static int asset_id_of(int64_t *id, cerd_conn *conn, const char *symbol)
 {
     const cerd_table *t = &cerd_assets_table;
     cerd_assets in = {0}, out = {0};
-    int key = -1;
+    int key = -1, rc;
     for (int k = 0; k < t->nunique; k++)
         if (t->unique_keys[k].ncolumns == 1
             && t->unique_keys[k].columns[0] == cerd_table_column(t, "symbol"))
             key = k;
-    in.symbol = (char *)symbol;
-    in.name = (char *)symbol;
-    in.asset_type = "crypto";
-    in.quote_currency = "USDT";
-    if (key < 0 || cerd_row_upsert(&out, conn, t, key, &in))
+    if (key < 0)
         return -1;
+    in.symbol = (char *)symbol;
+    rc = cerd_row_get(&out, conn, t, key, &in, 0);
+    if (rc == CERD_ENOTFOUND) {
+        in.name = (char *)symbol;
+        in.asset_type = "crypto";
+        in.quote_currency = "USDT";
+        rc = cerd_row_upsert(&out, conn, t, key, &in);
+    }
+    if (rc)
+        return rc;
     *id = out.id;
     cerd_row_clear(t, &out);
     return 0;
