@@ -1,22 +1,43 @@
 #!/usr/bin/env bash
 # The main job: a throw-away PostgreSQL 15 (or the server in CRYPTOERD_DSN), the schema
-# migrated by the library, the quickstart example run, and a summary of what is there.
+# migrated by the library, the quickstart example run, 200,000 generated candles ingested
+# through the COPY writer (examples/ingest.c, showing the rate it reached), a chart's range
+# read of them (examples/chart_range.c), and a summary of what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/setup.sh
 
-# Only what the demo needs: the library and the quickstart, and PostgreSQL.
+# Only what the demo needs: the library and the examples, and PostgreSQL.
 cerd_install_packages "${CERD_PACKAGES_BUILD[@]}" "${CERD_PACKAGES_SERVER[@]}"
-cerd_log "building the quickstart in build-demo"
+cerd_log "building the examples in build-demo"
 cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
     -DCERD_BUILD_BENCH=OFF -DCERD_BUILD_GENERATOR=OFF >/dev/null
-cmake --build build-demo -j"$(nproc)" --target quickstart
+cmake --build build-demo -j"$(nproc)" --target quickstart ingest chart_range
+
+SAMPLE_ROWS=200000
+SAMPLE_START=2026-01-01T00:00:00Z
+export SAMPLE_ROWS SAMPLE_START
 
 demo() {
     # (bash -c runs this in a new shell, which does not inherit set -e)
     set -euo pipefail
     # libpq reads CRYPTOERD_DSN through the quickstart; psql gets the same string.
     ./build-demo/examples/quickstart ${CRYPTOERD_DSN:+"$CRYPTOERD_DSN"}
+
+    cerd_log "ingest: $SAMPLE_ROWS one-minute BTC candles from a CSV file, one binary COPY"
+    ./build-demo/examples/ingest --sample "$SAMPLE_ROWS" "$SAMPLE_START" BTC >build-demo/candles.csv
+    head -3 build-demo/candles.csv
+    # Against a kept database (CRYPTOERD_DSN), a second run replaces the demo's own sample:
+    # COPY only inserts, and the candles' unique key would refuse them.
+    psql -X -q -v ON_ERROR_STOP=1 ${CRYPTOERD_DSN:+"$CRYPTOERD_DSN"} -c \
+        "DELETE FROM price_data WHERE timeframe = '1m' AND candle_time >= '$SAMPLE_START'
+           AND asset_id = (SELECT id FROM assets WHERE symbol = 'BTC')
+           AND candle_time < timestamptz '$SAMPLE_START' + $SAMPLE_ROWS * interval '1 minute'"
+    ./build-demo/examples/ingest build-demo/candles.csv ${CRYPTOERD_DSN:+"$CRYPTOERD_DSN"}
+
+    cerd_log "chart_range: the first half hour of them, oldest first"
+    ./build-demo/examples/chart_range BTC 1m "$SAMPLE_START" 2026-01-01T00:30:00Z \
+        ${CRYPTOERD_DSN:+"$CRYPTOERD_DSN"}
     cerd_log "schema summary"
     psql -X -v ON_ERROR_STOP=1 ${CRYPTOERD_DSN:+"$CRYPTOERD_DSN"} -f scripts/schema_summary.sql
 }
