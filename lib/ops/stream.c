@@ -158,9 +158,31 @@ static PGresult *exec_binary(cerd_conn *conn, const char *sql, const cerd__param
     return res;
 }
 
+/* The statement-cache key of a range's shape: a marker no other operation uses, the
+   table, the index columns and which parts the range has (the values are parameters). */
+static void range_key(unsigned char key[CERD__STMT_KEY_MAX], const cerd_table *t,
+                      const cerd_range *r)
+{
+    unsigned char *k = key;
+    memset(key, 0, CERD__STMT_KEY_MAX);
+    *k = 'R';
+    k += 8;
+    memcpy(k, &t, sizeof t);
+    k += sizeof t;
+    *k++ = r->ncolumns;
+    for (int i = 0; i < 4; i++) {
+        memcpy(k, &r->columns[i], sizeof r->columns[i]);
+        k += sizeof r->columns[i];
+    }
+    *k++ = r->nequal;
+    *k = (unsigned char)((r->from ? 1 : 0) | (r->to ? 2 : 0) | (r->after ? 4 : 0) |
+                         (r->descending ? 8 : 0) | (r->limit ? 16 : 0));
+}
+
 int cerd_row_range(cerd_rows *out, cerd_conn *conn, const cerd_table *t,
                    const cerd_range *range)
 {
+    unsigned char key[CERD__STMT_KEY_MAX];
     cerd__sql q = {0};
     cerd__params p = {0};
     PGresult *res = NULL;
@@ -173,16 +195,25 @@ int cerd_row_range(cerd_rows *out, cerd_conn *conn, const cerd_table *t,
     if (!conn || !t || !range)
         return cerd__error(CERD_EMISUSE, "range: connection, table or range is NULL");
     snprintf(what, sizeof what, "%s: range", t->name);
-    if ((rc = build_select(&q, &p, t, range, what)))
-        goto done;
-    if (!(res = exec_binary(conn, q.b.data, &p))) {
-        rc = cerd__error(CERD_ENOMEM, "%s: out of memory", what);
-        goto done;
+    range_key(key, t, range);
+    /* A range's SQL depends only on its shape: prepared once per connection like every
+       other operation's, so pages of a chart or a keyset walk are not planned again. */
+    for (int attempt = 0;; attempt++) {
+        unsigned id = cerd__stmt_find(conn, key);
+        if ((rc = build_select(&q, &p, t, range, what)))
+            goto done;
+        rc = cerd__stmt_run(conn, key, id, q.b.data, p.n, p.types, p.values, p.lengths, what,
+                            &res);
+        if (rc != CERD__ESTMT_LOST || attempt)
+            break;
+        cerd__sql_free(&q);
+        cerd__params_free(&p);
     }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = cerd__error_from_pg(conn->pg, res, what);
+    if (rc == CERD__ESTMT_LOST)
+        rc = cerd__error(CERD_ESERVER, "%s: the session keeps losing its prepared statements",
+                         what);
+    if (rc)
         goto done;
-    }
     n = PQntuples(res);
     if (n > 0 && !(out->rows = cerd__rows_alloc((size_t)n, t->row_size))) {
         rc = cerd__error(CERD_ENOMEM, "%s: out of memory for %d rows", what, n);
