@@ -254,10 +254,11 @@ static void test_pgbouncer_session_mode__named_statements_session_state_and_list
     o.named_statements = 1; /* a session is the client's for as long as it is connected */
     CERD_ASSERT_OK(cerd_pool_new(&pool, &o));
     CERD_ASSERT_OK(cerd_pool_acquire_as(&c, pool, users[2]));
-    for (int i = 0; i < 3; i++) /* prepared once, executed again */
+    for (int i = 0; i < 3; i++) { /* prepared once, executed again */
         CERD_ASSERT_OK(cerd_portfolios_list_by_user_id(&mine, c, users[2], &page));
-    assert_int_equal(mine.count, PORTFOLIOS);
-    cerd_portfolios_list_free(&mine);
+        assert_int_equal(mine.count, PORTFOLIOS);
+        cerd_portfolios_list_free(&mine);
+    }
     v = pt_conn_value(c, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'cerd_%'");
     assert_true(atoi(v) >= 1);
     free(v);
