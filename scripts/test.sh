@@ -26,6 +26,11 @@ cmake --build build-tsan -j"$(nproc)" --target cerd_pool_tests
 run_suites() {
     # (bash -c runs this in a new shell, which does not inherit set -e)
     set -euo pipefail
+    # Two PgBouncers on loopback in front of the server (transaction and session pooling,
+    # stopped when this shell exits): the tests labelled pgbouncer run through them.
+    . scripts/lib/pgbouncer.sh
+    cerd_log "PgBouncer"
+    cerd_pgbouncer_start
     cerd_log "ctest"
     ctest --test-dir build --output-on-failure
     # Two small suites of the normal (optimised) build under Valgrind's memcheck: reads
@@ -36,9 +41,15 @@ run_suites() {
         valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
             "build/tests/$t"
     done
-    # (the packaging test links outside programs against the library: not with ASan)
+    # (the packaging test links outside programs against the library: not with ASan; the
+    # suites run a second time through PgBouncer add no code path the sanitizers would
+    # see differently: once, in the normal build)
     cerd_log "ctest under ASan/UBSan"
-    ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -LE packaging
+    ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure \
+        -LE 'packaging|pgbouncer'
+    cerd_log "the pool through PgBouncer under ASan/UBSan"
+    ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure \
+        -R '^test_pool_pgbouncer$'
     cerd_log "pool tests under ThreadSanitizer"
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
         ctest --test-dir build-tsan --output-on-failure -L pool

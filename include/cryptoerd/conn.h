@@ -24,6 +24,15 @@ typedef struct cerd_conn cerd_conn;
  * @param[out] out      the new connection, owned by the caller (cerd_conn_free()).
  * @param conninfo      a libpq connection string or URI ("host=db dbname=x",
  *                      "postgresql://u@db/x"); NULL or "" uses libpq's PG* environment.
+ *
+ * Over TCP, unless @p conninfo sets them itself, the connection uses `keepalives=1
+ * keepalives_idle=30 keepalives_interval=10 keepalives_count=3 tcp_user_timeout=30000`:
+ * a server that vanishes without closing the connection (network partition, host
+ * powered off) is noticed by the kernel, within about a minute when idle and 30 s when
+ * data is waiting to be acknowledged, and the blocked call fails with ::CERD_ECONNLOST.
+ * Opening itself is bounded only by `connect_timeout` in @p conninfo (libpq's default
+ * waits indefinitely; the pool sets it, see ::cerd_pool_options::connect_timeout_ms).
+ * docs/reliability.md lists what bounds each call.
  * @return 0, ::CERD_ECONNECT when the server cannot be reached or refuses the login,
  *         ::CERD_ENOMEM.
  */
@@ -85,7 +94,17 @@ CERD_EXTERN int cerd_conn_query_json(struct cJSON **out, cerd_conn *conn, const 
 /** Starts a transaction (BEGIN). @return 0, ::CERD_EMISUSE when one is already open. */
 CERD_EXTERN int cerd_conn_begin(cerd_conn *conn);
 
-/** Commits the open transaction. @return 0, ::CERD_EMISUSE when none is open. */
+/**
+ * Commits the open transaction.
+ * @return 0; ::CERD_EMISUSE when none is open, or when the transaction had failed (it was
+ *         rolled back); ::CERD_ECONNLOST when the connection was already lost, before
+ *         COMMIT could be sent (nothing was committed); ::CERD_ECOMMITUNKNOWN when the
+ *         connection was lost after COMMIT was sent and before its answer arrived: the
+ *         server may have committed the whole transaction or nothing of it (never a part),
+ *         and only reading the data again (on a new connection) tells which. Retry only
+ *         what is safe to apply twice, or check first. The connection is unusable after
+ *         either loss (a pool closes it when it is released).
+ */
 CERD_EXTERN int cerd_conn_commit(cerd_conn *conn);
 
 /**
@@ -181,7 +200,9 @@ typedef int (*cerd_txn_fn)(cerd_conn *conn, void *arg);
  * @param fn    the work of one attempt.
  * @param arg   passed to @p fn.
  * @return 0 once committed; the code of the last failure otherwise (::CERD_ESERIALIZATION
- *         when every attempt was a retryable failure).
+ *         when every attempt was a retryable failure; ::CERD_ECOMMITUNKNOWN, never
+ *         retried, when the connection was lost while COMMIT was in flight: see
+ *         cerd_conn_commit()).
  */
 CERD_EXTERN int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts,
                                    cerd_txn_fn fn, void *arg);
@@ -197,6 +218,34 @@ CERD_EXTERN int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts
  * @param on    whether to validate.
  */
 CERD_EXTERN void cerd_conn_set_validation(cerd_conn *conn, bool on);
+
+/**
+ * Turns unnamed-statement mode on or off for one connection (off by default; a pool
+ * sets it from ::cerd_pool_options::named_statements). On, the library keeps no named
+ * prepared statement on the server: each statement is sent with its parameters as an
+ * unnamed one in a single round trip (PQexecParams), as PgBouncer in transaction pooling
+ * mode (before 1.21) requires, where consecutive statements may run on different server
+ * sessions. Values still travel as binary parameters. Independent of the connection
+ * string; may be switched between calls.
+ * @param conn  the connection (used by one thread at a time).
+ * @param on    whether to use unnamed statements only.
+ */
+CERD_EXTERN void cerd_conn_set_unnamed_statements(cerd_conn *conn, bool on);
+
+/**
+ * Asks the server to cancel the statement running on @p conn (libpq's PQcancel()). The
+ * one function of a connection that any thread may call while another thread uses the
+ * connection; @p conn must stay open (not freed, not released to a pool) during the call.
+ * The canceled call returns ::CERD_ECANCELED (SQLSTATE 57014 for a cancel the library
+ * asked for; a statement_timeout still gives ::CERD_ETIMEOUT), normally within a round
+ * trip; inside a transaction the transaction is then failed and must be rolled back.
+ * When nothing is running the server ignores the request; the mark stays until the
+ * connection's next SQLSTATE 57014 or until it is freed.
+ * @return 0 when the request was delivered (the statement may still have finished
+ *         first); ::CERD_ECONNECT when it could not be sent (message in
+ *         cerd_error_last() of the calling thread); ::CERD_EMISUSE for NULL.
+ */
+CERD_EXTERN int cerd_conn_cancel(cerd_conn *conn);
 
 CERD_END_DECLS
 

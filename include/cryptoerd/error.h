@@ -37,7 +37,10 @@ CERD_BEGIN_DECLS
     X(CERD_EMIGRATION, -15, "the database's schema history does not match this library") \
     X(CERD_ERANGE, -16, "value out of range for its type")                          \
     X(CERD_EENCODING, -17, "text is not valid UTF-8 or contains a NUL byte")         \
-    X(CERD_EPRIVILEGE, -18, "insufficient privilege: refused by a grant or row-level security")
+    X(CERD_EPRIVILEGE, -18, "insufficient privilege: refused by a grant or row-level security") \
+    X(CERD_ECOMMITUNKNOWN, -19,                                                      \
+      "the connection was lost after COMMIT was sent: the transaction may or may not be committed") \
+    X(CERD_ECANCELED, -20, "the statement was canceled by cerd_conn_cancel()")
 
 /** @cond INTERNAL */
 #define CERD__ERROR_ENUM_ENTRY(name, value, text) name = value,

@@ -19,8 +19,19 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* TCP settings every connection gets unless its connection string sets them: a peer
+   that vanishes without a word (a network partition, a host powered off) is noticed by
+   the kernel instead of leaving a call blocked for hours. Idle: a keepalive probe after
+   30 s of silence, then every 10 s, given up after 3 unanswered; busy: data unacknowledged
+   for 30 s drops the connection (tcp_user_timeout). Ignored on Unix-domain sockets.
+   Listed before dbname, so that the caller's string (expanded from dbname) overrides them. */
+static const char *const TCP_KEYS[] = {"keepalives", "keepalives_idle", "keepalives_interval",
+                                       "keepalives_count", "tcp_user_timeout", "dbname", NULL};
+static const char *const TCP_VALUES[] = {"1", "30", "10", "3", "30000"};
+
 int cerd_conn_open(cerd_conn **out, const char *conninfo)
 {
+    const char *values[sizeof TCP_KEYS / sizeof TCP_KEYS[0]];
     cerd_conn *conn;
     int rc;
 
@@ -30,7 +41,11 @@ int cerd_conn_open(cerd_conn **out, const char *conninfo)
     conn = calloc(1, sizeof *conn);
     if (!conn)
         return cerd__error(CERD_ENOMEM, "cerd_conn_open: out of memory");
-    conn->pg = PQconnectdb(conninfo ? conninfo : "");
+    for (size_t i = 0; i + 2 < sizeof TCP_KEYS / sizeof TCP_KEYS[0]; i++)
+        values[i] = TCP_VALUES[i];
+    values[5] = conninfo ? conninfo : "";
+    values[6] = NULL;
+    conn->pg = PQconnectdbParams(TCP_KEYS, values, 1);
     if (!conn->pg) {
         free(conn);
         return cerd__error(CERD_ENOMEM, "cerd_conn_open: out of memory");
@@ -46,6 +61,10 @@ int cerd_conn_open(cerd_conn **out, const char *conninfo)
         return cerd__error(CERD_ECONNECT, "connect: %s", message);
     }
     PQsetNoticeProcessor(conn->pg, ignore_notice, NULL);
+    if (!(conn->cancel = PQgetCancel(conn->pg))) {
+        cerd_conn_free(conn);
+        return cerd__error(CERD_ENOMEM, "cerd_conn_open: out of memory");
+    }
     rc = cerd__exec(conn, SESSION_SETUP, "session setup", NULL);
     if (rc) {
         cerd_conn_free(conn);
@@ -59,6 +78,8 @@ void cerd_conn_free(cerd_conn *conn)
 {
     if (!conn)
         return;
+    cerd__cancel_mark(conn->pg, 0);
+    PQfreeCancel(conn->cancel);
     PQfinish(conn->pg);
     cerd__stmt_cache_free(&conn->stmts);
     free(conn);
@@ -282,7 +303,20 @@ int cerd_conn_commit(cerd_conn *conn)
 
     if (conn && PQtransactionStatus(conn->pg) == PQTRANS_IDLE)
         return cerd__error(CERD_EMISUSE, "commit: no transaction is open");
+    /* Lost before COMMIT could be sent: the server rolls the transaction back. */
+    if (conn && PQstatus(conn->pg) != CONNECTION_OK)
+        return cerd__error(CERD_ECONNLOST, "commit: the connection was lost before COMMIT "
+                                           "was sent: the transaction was not committed");
     rc = cerd__exec(conn, "COMMIT", "commit", &res);
+    if (rc == CERD_ECONNLOST || (rc && conn && PQstatus(conn->pg) != CONNECTION_OK)) {
+        /* COMMIT went out and its answer did not come back: the server may have
+           committed (only the reply was lost) or not. */
+        char why[512];
+        snprintf(why, sizeof why, "%s", cerd_error_last()->message);
+        return cerd__error(CERD_ECOMMITUNKNOWN,
+                           "commit: the connection was lost after COMMIT was sent; the "
+                           "transaction may or may not have been committed (%s)", why);
+    }
     if (rc)
         return rc;
     /* COMMIT of a failed transaction "succeeds" with the tag ROLLBACK: nothing was saved. */
@@ -466,6 +500,27 @@ int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts, cerd_txn_f
             return rc;
     }
     return rc;
+}
+
+void cerd_conn_set_unnamed_statements(cerd_conn *conn, bool on)
+{
+    if (conn)
+        conn->unnamed_statements = on;
+}
+
+int cerd_conn_cancel(cerd_conn *conn)
+{
+    char why[256];
+
+    if (!conn || !conn->cancel)
+        return cerd__error(CERD_EMISUSE, "cancel: connection is NULL");
+    cerd__cancel_mark(conn->pg, 1);
+    if (!PQcancel(conn->cancel, why, (int)sizeof why)) {
+        cerd__cancel_mark(conn->pg, 0);
+        return cerd__error(CERD_ECONNECT, "cancel: the cancel request could not be sent: %s",
+                           why);
+    }
+    return 0;
 }
 
 void cerd_conn_set_validation(cerd_conn *conn, bool on)

@@ -12,6 +12,7 @@
 
 struct cerd_conn {
     PGconn *pg;
+    PGcancel *cancel;       /* for cerd_conn_cancel() from any thread; made at open */
     cerd__stmt_cache stmts; /* statements prepared on this session */
     /* No named server-side statements (poolers such as PgBouncer in transaction mode):
        cerd__stmt_find finds nothing and cerd__stmt_run runs the SQL with PQexecParams

@@ -1,5 +1,6 @@
 /* The per-thread error record: fixed-size thread-local buffers, so recording an error
    never allocates and nothing needs freeing when a thread ends. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +131,50 @@ int cerd__error_code_for_sqlstate(const char *s)
     return CERD_ESERVER;
 }
 
+/* The connections cerd_conn_cancel() is canceling: few at once, so a small table. A
+   connection that cannot get a slot (table full) is reported as a timeout, as before. */
+#define CANCEL_SLOTS 64
+static pthread_mutex_t cancel_lock = PTHREAD_MUTEX_INITIALIZER;
+static const PGconn *cancel_marks[CANCEL_SLOTS];
+
+void cerd__cancel_mark(const PGconn *pg, int on)
+{
+    int free_slot = -1;
+
+    if (!pg)
+        return;
+    pthread_mutex_lock(&cancel_lock);
+    for (int i = 0; i < CANCEL_SLOTS; i++) {
+        if (cancel_marks[i] == pg) {
+            if (!on)
+                cancel_marks[i] = NULL;
+            free_slot = -2; /* already marked (or now unmarked) */
+            break;
+        }
+        if (!cancel_marks[i] && free_slot == -1)
+            free_slot = i;
+    }
+    if (on && free_slot >= 0)
+        cancel_marks[free_slot] = pg;
+    pthread_mutex_unlock(&cancel_lock);
+}
+
+/* Takes pg's cancel mark off; 1 when it had one. */
+static int cancel_take(const PGconn *pg)
+{
+    int found = 0;
+
+    pthread_mutex_lock(&cancel_lock);
+    for (int i = 0; i < CANCEL_SLOTS; i++)
+        if (cancel_marks[i] == pg) {
+            cancel_marks[i] = NULL;
+            found = 1;
+            break;
+        }
+    pthread_mutex_unlock(&cancel_lock);
+    return found;
+}
+
 /* libpq messages end with a newline; the record holds one line. */
 static void chomp(char *s)
 {
@@ -150,6 +195,8 @@ int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what)
         code = CERD_ECONNLOST;
     else if (!state)
         code = CERD_ESERVER;
+    else if (!strcmp(state, "57014") && pg && cancel_take(pg))
+        code = CERD_ECANCELED; /* the cancel cerd_conn_cancel() asked for */
 
     reset(code);
     if (what && *what)

@@ -22,6 +22,13 @@ int cerd__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)
    the code its SQLSTATE maps to. `what` prefixes the message ("migration 002_users"). */
 int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what);
 
+/* Cancel marks: cerd_conn_cancel() marks a connection before it sends the cancel request,
+   so that the SQLSTATE 57014 it causes is reported as CERD_ECANCELED rather than as a
+   statement timeout (CERD_ETIMEOUT). cerd__error_from_pg() takes the mark off when it
+   maps that 57014; cerd__cancel_mark(pg, false) takes it off otherwise (connection freed,
+   cancel request not sent). Thread-safe. */
+void cerd__cancel_mark(const PGconn *pg, int on);
+
 /* The code a SQLSTATE maps to (23505 -> CERD_EUNIQUE, ...). */
 int cerd__error_code_for_sqlstate(const char *sqlstate);
 

@@ -9,7 +9,7 @@
 CERD_PACKAGES_BUILD=(build-essential cmake pkg-config libpq-dev libcjson-dev)
 CERD_PACKAGES_SERVER=(postgresql-15 postgresql-client-15 postgresql-common)
 CERD_PACKAGES_DEV=(python3 libcmocka-dev libpg-query-dev doxygen libzdb-dev valgrind
-                   clang libclang-rt-14-dev)
+                   clang libclang-rt-14-dev pgbouncer)
 CERD_PACKAGES_BENCH=(golang-go golang-github-jackc-pgx-v4-dev python3-asyncpg python3-psycopg)
 CERD_PACKAGES=("${CERD_PACKAGES_BUILD[@]}" "${CERD_PACKAGES_SERVER[@]}" "${CERD_PACKAGES_DEV[@]}")
 

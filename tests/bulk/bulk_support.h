@@ -16,6 +16,7 @@
 
 #include <cryptoerd/cryptoerd.h>
 #include "testdb.h"
+#include "testconn.h"
 
 static testdb db;
 static cerd_conn *conn;
@@ -33,11 +34,10 @@ static inline void check(int rc, const char *what)
 
 static int bulk_setup(const char *tag)
 {
-    int applied = 0;
     cerd_factory_options o = CERD_FACTORY_OPTIONS_INIT;
     if (testdb_create(&db, tag))
         return -1;
-    if (cerd_conn_open(&conn, db.conninfo) || cerd_migrate(&applied, conn)) {
+    if (testdb_migrate(&db) || testdb_open(&conn, &db)) {
         fprintf(stderr, "%s: %s\n", tag, cerd_error_last()->message);
         return -1;
     }
@@ -65,7 +65,7 @@ static inline void reconnect(void)
 {
     cerd_conn_free(conn);
     conn = NULL;
-    check(cerd_conn_open(&conn, db.conninfo), "reconnect");
+    check(testdb_open(&conn, &db), "reconnect");
 }
 
 static inline cerd_timestamp ts_of(const char *text)

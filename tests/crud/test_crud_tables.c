@@ -25,6 +25,7 @@
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "testdb.h"
+#include "testconn.h"
 #include "rows.h"
 
 /* The steps below read their own rows back whether soft-deleted or not (users' rows are
@@ -847,9 +848,7 @@ static void test_typed_list(void **state)
 static int setup(void **state)
 {
     (void)state;
-    if (testdb_create(&db, "crud") || cerd_conn_open(&conn, db.conninfo))
-        return -1;
-    if (cerd_migrate(NULL, conn))
+    if (testdb_create(&db, "crud") || testdb_migrate(&db) || testdb_open(&conn, &db))
         return -1;
     pg = testdb_connect(&db);
     return pg ? 0 : -1;

@@ -25,6 +25,7 @@
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "testdb.h"
+#include "testconn.h"
 
 #define ANY CERD_ROW_INCLUDE_DELETED
 
@@ -368,9 +369,7 @@ static void test_soft_deleted_users(void **state)
 static int setup(void **state)
 {
     (void)state;
-    if (testdb_create(&db, "write_rule") || cerd_conn_open(&conn, db.conninfo))
-        return -1;
-    if (cerd_migrate(NULL, conn))
+    if (testdb_create(&db, "write_rule") || testdb_migrate(&db) || testdb_open(&conn, &db))
         return -1;
     pg = testdb_connect(&db);
     return pg ? 0 : -1;

@@ -200,7 +200,8 @@ static void *write_loop(void *arg)
             }
         } else if (!strcmp(cerd_error_last()->sqlstate, "25006")) {
             w->read_only++; /* a write attempted on a read-only server */
-        } else if (rc == CERD_ECONNLOST || rc == CERD_ECONNECT || rc == CERD_ETIMEOUT) {
+        } else if (rc == CERD_ECONNLOST || rc == CERD_ECOMMITUNKNOWN || rc == CERD_ECONNECT
+                   || rc == CERD_ETIMEOUT) {
             pt_sleep_ms(5);
         } else if (w->other++ == 0) {
             snprintf(w->other_message, sizeof w->other_message, "%s: %s", cerd_strerror(rc),

@@ -117,6 +117,12 @@ static int empty_reused_db(const testdb *db)
     return ok ? 0 : -1;
 }
 
+int testdb_via_pgbouncer(void)
+{
+    const char *via = getenv("CRYPTOERD_TEST_VIA");
+    return via && !strcmp(via, "pgbouncer");
+}
+
 int testdb_create(testdb *db, const char *tag)
 {
     char sql[256];
@@ -129,15 +135,34 @@ int testdb_create(testdb *db, const char *tag)
                 name = o->val;
         snprintf(db->name, sizeof db->name, "%s", name ? name : "");
         PQconninfoFree(opts);
-        if (!db->name[0] || build_conninfo(db->conninfo, sizeof db->conninfo, db->name)) {
+        if (!db->name[0] ||
+            build_conninfo(db->direct_conninfo, sizeof db->direct_conninfo, db->name)) {
             fprintf(stderr, "testdb: CRYPTOERD_TEST_REUSE_DB needs a dbname in CRYPTOERD_TEST_DSN\n");
             return -1;
         }
+        snprintf(db->conninfo, sizeof db->conninfo, "%s", db->direct_conninfo);
+        db->via_pooler = 0;
         return empty_reused_db(db);
     }
     snprintf(db->name, sizeof db->name, "cerd_t_%s_%ld", tag, (long)getpid());
-    if (build_conninfo(db->conninfo, sizeof db->conninfo, db->name))
+    if (build_conninfo(db->direct_conninfo, sizeof db->direct_conninfo, db->name))
         return -1;
+    snprintf(db->conninfo, sizeof db->conninfo, "%s", db->direct_conninfo);
+    db->via_pooler = 0;
+    if (testdb_via_pgbouncer()) {
+        const char *bouncer = getenv("CRYPTOERD_TEST_PGBOUNCER");
+        size_t n = strlen(db->conninfo);
+        if (!bouncer || !*bouncer) {
+            fprintf(stderr, "testdb: CRYPTOERD_TEST_VIA=pgbouncer but no "
+                            "CRYPTOERD_TEST_PGBOUNCER (scripts/lib/pgbouncer.sh): skipped\n");
+            exit(77);
+        }
+        /* later keywords of a conninfo string override earlier ones */
+        if ((size_t)snprintf(db->conninfo + n, sizeof db->conninfo - n, " %s", bouncer)
+            >= sizeof db->conninfo - n)
+            return -1;
+        db->via_pooler = 1;
+    }
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db->name);
     if (admin_exec(sql))
         return -1;

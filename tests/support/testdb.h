@@ -1,5 +1,12 @@
 /* A fresh, empty database per test program, on the server named by CRYPTOERD_TEST_DSN
-   (or libpq's PG* environment), dropped at the end. */
+   (or libpq's PG* environment), dropped at the end.
+
+   CRYPTOERD_TEST_VIA=pgbouncer routes the library's connections of a test through the
+   PgBouncer named by CRYPTOERD_TEST_PGBOUNCER (a conninfo fragment, "host=127.0.0.1
+   port=6432", set by scripts/lib/pgbouncer.sh; transaction pooling): conninfo then leads
+   there, while creating, dropping and checking the database (testdb_connect) and
+   migrating it (testdb_migrate, testconn.h) stay direct. Without CRYPTOERD_TEST_PGBOUNCER
+   such a run is skipped (exit code 77). */
 #ifndef CERD_TESTDB_H
 #define CERD_TESTDB_H
 
@@ -9,8 +16,13 @@
 
 typedef struct testdb {
     char name[64];        /* database name: cerd_t_<tag>_<pid> */
-    char conninfo[2048];  /* conninfo string for it */
+    char conninfo[2048];  /* conninfo string for the library's connections to it */
+    char direct_conninfo[2048]; /* the server itself (equal to conninfo unless via a pooler) */
+    int via_pooler;       /* conninfo leads through PgBouncer in transaction mode */
 } testdb;
+
+/* The value of CRYPTOERD_TEST_VIA is "pgbouncer". */
+int testdb_via_pgbouncer(void);
 
 /* Creates the database; returns 0 or -1 (message on stderr). */
 int testdb_create(testdb *db, const char *tag);
