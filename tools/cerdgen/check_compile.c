@@ -32,35 +32,7 @@
 
 #include <cJSON.h>
 
-/* ---------------------------------------------------------------------------------- */
-/* The JSON parse tree (libpg_query leaves out fields that are zero, false or empty). */
-
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-    return o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool jtrue(const cJSON *o, const char *key)
-{
-    return cJSON_IsTrue(jget(o, key));
-}
-
-static const char *node_tag(const cJSON *n)
-{
-    return (cJSON_IsObject(n) && n->child) ? n->child->string : NULL;
-}
-
-static const cJSON *node_as(const cJSON *n, const char *tag)
-{
-    const char *t = node_tag(n);
-    return (t && strcmp(t, tag) == 0) ? n->child : NULL;
-}
+#include "jtree.h"
 
 static const char *string_node(const cJSON *n)
 {

@@ -20,6 +20,8 @@
 
 #include <cJSON.h>
 
+#include "jtree.h"
+
 #include "api.h"
 #include "hints.h"
 #include "output.h"
@@ -84,12 +86,6 @@ static const char *class_of(const cg_column *c)
     case CG_TEXT_ARRAY: return "text_array";
     default: return NULL;
     }
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static bool is_ident(const char *s)

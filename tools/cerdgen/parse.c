@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include <cJSON.h>
+
+#include "jtree.h"
 #include <pg_query.h>
 
 #include "sqltext.h"
@@ -94,49 +96,6 @@ static _Noreturn __attribute__((format(printf, 2, 3))) void fail_table(const cg_
     va_end(ap);
     fputc('\n', stderr);
     exit(1);
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* The JSON parse tree. libpg_query leaves out fields that are zero, false or empty. */
-
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-    return o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int jint(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsNumber(v) ? v->valueint : 0;
-}
-
-static bool jtrue(const cJSON *o, const char *key)
-{
-    return cJSON_IsTrue(jget(o, key));
-}
-
-static int jcount(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
-}
-
-/* A node is {"Tag": {fields}}: its tag, and its fields when the tag is `tag`. */
-static const char *node_tag(const cJSON *n)
-{
-    return (cJSON_IsObject(n) && n->child) ? n->child->string : NULL;
-}
-
-static const cJSON *node_as(const cJSON *n, const char *tag)
-{
-    const char *t = node_tag(n);
-    return (t && strcmp(t, tag) == 0) ? n->child : NULL;
 }
 
 /* The value of a String node, or NULL when n is not one. */

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <cJSON.h>
+
+#include "jtree.h"
 #include <pg_query.h>
 
 #include "emit_util.h"
@@ -206,28 +208,6 @@ static _Noreturn __attribute__((format(printf, 3, 4))) void qfail(const qctx *cx
     va_end(ap);
     fputc('\n', stderr);
     exit(1);
-}
-
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-    return o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
-
-static const char *jstr(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int jint(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsNumber(v) ? v->valueint : 0;
-}
-
-static bool jtrue(const cJSON *o, const char *key)
-{
-    return cJSON_IsTrue(jget(o, key));
 }
 
 /* The node kind ("ColumnRef") and its body. */
