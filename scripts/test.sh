@@ -46,7 +46,7 @@ run_suites() {
     # see differently: once, in the normal build)
     cerd_log "ctest under ASan/UBSan"
     ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure \
-        -LE 'packaging|pgbouncer'
+        -LE 'packaging|pgbouncer|slow'
     cerd_log "the pool through PgBouncer under ASan/UBSan"
     ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure \
         -R '^test_pool_pgbouncer$'
