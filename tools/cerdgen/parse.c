@@ -520,8 +520,8 @@ static void table_constraint(ctx *cx, cg_table *t, const cJSON *con)
         int n = key_columns(cx, t, jget(con, "keys"), cols, what);
         add_unique_constraint(cx, t, con, cols, n);
     } else if (strcmp(type, "CONSTR_FOREIGN") == 0) {
-        snprintf(what, sizeof what, "FOREIGN KEY %s",
-                 jstr(con, "conname") ? jstr(con, "conname") : "(unnamed)");
+        const char *conname = jstr(con, "conname");
+        snprintf(what, sizeof what, "FOREIGN KEY %s", conname ? conname : "(unnamed)");
         int n = key_columns(cx, t, jget(con, "fk_attrs"), cols, what);
         add_foreign_key(cx, t, con, cols, n);
     } else if (strcmp(type, "CONSTR_CHECK") == 0) {
