@@ -87,6 +87,10 @@ static int read_table(dump_table *d, cerd_conn *conn)
         }
         for (size_t i = 0; i < rows.count; i++) {
             const void *row = (const char *)rows.rows + i * d->t->row_size;
+            /* key 0: a reserved row made by the migrations (the system user), present in
+               every database; references to it keep the number 0 */
+            if (cerd__fx_identity_column(d->t) >= 0 && identity_of(d->t, row) == 0)
+                continue;
             if ((rc = cerd_row_to_json(&d->rows[d->n], d->t, row))) {
                 cerd_rows_free(d->t, &rows);
                 return rc;
@@ -133,16 +137,18 @@ static long find_row(const dump_table *d, int64_t k)
 static dump_table *target_of(dump_ctx *cx, const dump_table *d, size_t r,
                              const cerd_foreign_key *fk, long *row)
 {
-    int c = cerd__fx_fk_column(fk, 0);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->rows[r], d->t->columns[c].name);
+    int kp = cerd__fx_fk_key_position(fk);
+    const cJSON *v;
     dump_table *tt;
     int64_t k;
 
+    if (kp < 0)
+        return NULL;
+    v = cJSON_GetObjectItemCaseSensitive(d->rows[r], d->t->columns[fk->columns[kp]].name);
     if (!v || !json_int64(v, &k))
         return NULL;
     tt = find_tab(cx, fk->ref_table);
-    if (!tt || cerd_table_column(tt->t, cerd__fx_fk_ref_column(fk, 0))
-                   != cerd__fx_identity_column(tt->t))
+    if (!tt)
         return NULL;
     *row = find_row(tt, k);
     return *row >= 0 ? tt : NULL;
@@ -228,7 +234,7 @@ static int emit_row(cerd__buf *b, dump_ctx *cx, dump_table *d, size_t r)
     }
     for (uint16_t c = 0; c < t->ncolumns && !rc; c++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->rows[r], t->columns[c].name);
-        const cerd_foreign_key *fk = cerd__fx_fk_of_column(t, c);
+        const cerd_foreign_key *fk = cerd__fx_ref_fk(t, c);
         char *text = NULL;
         long tr = -1;
         dump_table *tt = NULL;

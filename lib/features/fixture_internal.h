@@ -66,16 +66,14 @@ int cerd__fx_error_at(const cerd_fixture_set *set, const cerd__fx_table *ft,
 void cerd__fx_place(char *buf, size_t size, const cerd_fixture_set *set,
                     const cerd__fx_table *ft, const cerd__fx_row *r);
 
-/* The foreign key of t whose referencing columns include column c, or NULL; the one
-   place that reads cerd_foreign_key (single column today), so that multi-column foreign
-   keys need a change here only. */
-const cerd_foreign_key *cerd__fx_fk_of_column(const cerd_table *t, int c);
-
-/* Number of columns of foreign key fk and, for k < that, its k-th referencing column
-   index and referenced column name. */
-unsigned cerd__fx_fk_ncolumns(const cerd_foreign_key *fk);
-int cerd__fx_fk_column(const cerd_foreign_key *fk, unsigned k);
-const char *cerd__fx_fk_ref_column(const cerd_foreign_key *fk, unsigned k);
+/* A foreign key of one or more columns refers to its parent's row through the column
+   that references the parent's identity column (portfolio_assets (user_id, portfolio_id)
+   -> portfolios (user_id, id): portfolio_id); the other columns are copied from the
+   parent's row. cerd__fx_fk_key_position() gives that column's position k in fk (or -1
+   when fk does not reference an identity), cerd__fx_ref_fk() the foreign key whose
+   key-position column is c (the one a reference in column c resolves through), or NULL. */
+int cerd__fx_fk_key_position(const cerd_foreign_key *fk);
+const cerd_foreign_key *cerd__fx_ref_fk(const cerd_table *t, int c);
 
 /* Orders tables (descriptors) parents first: out[] receives a permutation of 0..n-1;
    ties and cycles broken by the given order. */

@@ -17,13 +17,14 @@
 #include "cryptoerd/row.h"
 #include "cryptoerd/validate.h"
 #include "conn/conn_internal.h"
+#include "features/factory_internal.h"
 #include "features/fixture_internal.h"
 #include "util/error_internal.h"
 #include "wire/field.h"
 
 typedef struct auto_parent {
     const char *table;
-    int64_t id;
+    void *row;       /* the stored row (owned) */
 } auto_parent;
 
 typedef struct load_ctx {
@@ -34,6 +35,8 @@ typedef struct load_ctx {
     size_t *order;   /* set table indexes, parents first */
     size_t *pos;     /* set table index -> position in order */
     int64_t **ids;   /* per set table: the key of each row */
+    char **built;    /* per set table: its rows as built (row structs, nrows of them) */
+    bool **is_built; /* per set table, per row: built yet */
     auto_parent *parents;
     size_t nparents;
     int64_t done, total;
@@ -185,7 +188,8 @@ static int draw_keys(load_ctx *cx, size_t ti)
 
 /* ------------------------------------------------------------------ parents */
 
-static int auto_parent_id(load_ctx *cx, const char *table, int64_t *id)
+/* The parent row made for table (made and inserted on first use, then shared). */
+static int auto_parent_row(load_ctx *cx, const char *table, const void **prow)
 {
     const cerd_table *pt;
     cerd_factory_options fo = CERD_FACTORY_OPTIONS_INIT;
@@ -195,12 +199,16 @@ static int auto_parent_id(load_ctx *cx, const char *table, int64_t *id)
 
     for (size_t i = 0; i < cx->nparents; i++)
         if (!strcmp(cx->parents[i].table, table)) {
-            *id = cx->parents[i].id;
+            *prow = cx->parents[i].row;
             return 0;
         }
     pt = cerd_table_find(table);
     if (!pt)
         return cerd__error(CERD_EMISUSE, "fixtures: unknown parent table %s", table);
+    g = realloc(cx->parents, (cx->nparents + 1) * sizeof *g);
+    if (!g)
+        return cerd__error(CERD_ENOMEM, "fixtures: out of memory");
+    cx->parents = g;
     row = calloc(1, pt->row_size);
     stored = calloc(1, pt->row_size);
     if (!row || !stored) {
@@ -213,22 +221,18 @@ static int auto_parent_id(load_ctx *cx, const char *table, int64_t *id)
     rc = cerd_factory_make(row, pt, &fo);
     if (!rc)
         rc = cerd_row_insert(stored, cx->conn, pt, row);
-    if (!rc)
-        *id = get_identity(pt, stored);
     cerd_row_clear(pt, row);
-    cerd_row_clear(pt, stored);
     free(row);
-    free(stored);
-    if (rc)
+    if (rc) {
+        cerd_row_clear(pt, stored);
+        free(stored);
         return cerd__error_prefix("fixtures: making a parent row of %s", table);
-    g = realloc(cx->parents, (cx->nparents + 1) * sizeof *g);
-    if (!g)
-        return cerd__error(CERD_ENOMEM, "fixtures: out of memory");
-    cx->parents = g;
+    }
     g[cx->nparents].table = pt->name;
-    g[cx->nparents].id = *id;
+    g[cx->nparents].row = stored;
     cx->nparents++;
     cx->res.parents_created++;
+    *prow = stored;
     return 0;
 }
 
@@ -251,7 +255,10 @@ static int build_row(load_ctx *cx, size_t ti, size_t ri, void *row, const bool *
     cerd__fx_row *r = &ft->rows[ri];
     const cerd_table *t = ft->t;
     cerd_factory_parent parents[64];
-    size_t np = 0;
+    void *stubs[64];
+    size_t np = 0, nstubs = 0;
+    int64_t *dval = NULL;
+    bool *dhas = NULL;
     cerd_factory_options fo = CERD_FACTORY_OPTIONS_INIT;
     void *frow = NULL;
     cJSON *fj = NULL, *merged = NULL;
@@ -260,39 +267,106 @@ static int build_row(load_ctx *cx, size_t ti, size_t ri, void *row, const bool *
     int rc = 0;
 
     *has_deferred = false;
-    /* Parents of the factory: the row's foreign keys, and made ones for those it lacks. */
+    dval = calloc(t->ncolumns, sizeof *dval);
+    dhas = calloc(t->ncolumns, sizeof *dhas);
+    if (!dval || !dhas) {
+        rc = cerd__error(CERD_ENOMEM, "fixtures: out of memory");
+        goto out;
+    }
+    /* Parents of the factory, one per foreign key: the referenced row as built (every
+       column of a foreign key of several columns comes from it: a child's user_id is its
+       parent's), a row standing for given numbers, or a parent made when asked. */
     for (uint16_t f = 0; f < t->nforeign && np < 64; f++) {
         const cerd_foreign_key *fk = &t->foreign_keys[f];
-        int c = cerd__fx_fk_column(fk, 0);
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->obj, t->columns[c].name);
+        int kp = cerd__fx_fk_key_position(fk);
+        const cerd_table *pt = cerd_table_find(fk->ref_table);
+        const void *prow = NULL;
+        bool real = false, notnull = true;
+        const cJSON *v;
         int64_t id;
+        int c;
+        if (kp < 0 || !pt)
+            continue;
+        for (int k = 0; k < fk->ncolumns; k++)
+            if (!(t->columns[fk->columns[k]].flags & CERD_COL_NOT_NULL))
+                notnull = false;
+        c = fk->columns[kp];
+        v = cJSON_GetObjectItemCaseSensitive(r->obj, t->columns[c].name);
         if (v && cerd__fx_is_ref(v)) {
-            for (uint16_t k = 0; k < r->nlinks; k++)
-                if (r->links[k].column == c) {
-                    parents[np].table = fk->ref_table;
-                    parents[np++].id = cx->ids[r->links[k].table][r->links[k].row];
+            for (uint16_t k = 0; k < r->nlinks && !prow; k++) {
+                const cerd__fx_link *l = &r->links[k];
+                if (l->column != c)
+                    continue;
+                if (cx->is_built[l->table][l->row]) {
+                    prow = cx->built[l->table] + l->row * pt->row_size;
+                    real = true;
+                } else {
+                    void *stub = calloc(1, pt->row_size);
+                    if (!stub) {
+                        rc = cerd__error(CERD_ENOMEM, "fixtures: out of memory");
+                        goto out;
+                    }
+                    stubs[nstubs++] = stub;
+                    cerd__fac_set_int(pt, cerd__fx_identity_column(pt), stub,
+                                      cx->ids[l->table][l->row]);
+                    prow = stub;
                 }
-        } else if (v && json_int64(v, &id) && !cJSON_IsString(v)) {
-            parents[np].table = fk->ref_table;
-            parents[np++].id = id;
-        } else if (!v && (t->columns[c].flags & CERD_COL_NOT_NULL)) {
+            }
+        } else if (v && !cJSON_IsString(v) && json_int64(v, &id)) {
+            void *stub = calloc(1, pt->row_size);
+            if (!stub) {
+                rc = cerd__error(CERD_ENOMEM, "fixtures: out of memory");
+                goto out;
+            }
+            stubs[nstubs++] = stub;
+            for (int k = 0; k < fk->ncolumns; k++) {
+                const cJSON *gk = cJSON_GetObjectItemCaseSensitive(
+                    r->obj, t->columns[fk->columns[k]].name);
+                int pc = cerd_table_column(pt, fk->ref_columns[k]);
+                int64_t x;
+                if (pc >= 0 && gk && !cJSON_IsString(gk) && json_int64(gk, &x))
+                    cerd__fac_set_int(pt, pc, stub, x);
+            }
+            prow = stub;
+        } else if (!v && notnull) {
             if (!cx->opts.create_parents) {
                 cerd__error(CERD_EINVALID,
                             "column \"%s\" (NOT NULL, references %s) is not given: refer to a "
                             "row (\"@%s.name\") or load with create_parents",
                             t->columns[c].name, fk->ref_table, fk->ref_table);
                 cerd__error_names(t->name, t->columns[c].name, fk->name);
-                return cerd__fx_error_at(cx->set, ft, r, CERD_EINVALID);
+                rc = cerd__fx_error_at(cx->set, ft, r, CERD_EINVALID);
+                goto out;
             }
-            if ((rc = auto_parent_id(cx, fk->ref_table, &id)))
-                return cerd__fx_error_at(cx->set, ft, r, rc);
-            parents[np].table = fk->ref_table;
-            parents[np++].id = id;
+            if ((rc = auto_parent_row(cx, fk->ref_table, &prow))) {
+                rc = cerd__fx_error_at(cx->set, ft, r, rc);
+                goto out;
+            }
+            real = true;
+        }
+        if (!prow)
+            continue;
+        parents[np].table = fk->ref_table;
+        parents[np].id = get_identity(pt, prow);
+        parents[np++].row = prow;
+        /* the other columns of the key, when the row does not give them */
+        for (int k = 0; real && k < fk->ncolumns; k++) {
+            int col = fk->columns[k], pc = cerd_table_column(pt, fk->ref_columns[k]);
+            int64_t x;
+            if (k == kp || pc < 0
+                || cJSON_GetObjectItemCaseSensitive(r->obj, t->columns[col].name))
+                continue;
+            if (cerd__fac_get_int(pt, pc, prow, &x)) {
+                dval[col] = x;
+                dhas[col] = true;
+            }
         }
     }
     frow = calloc(1, t->row_size);
-    if (!frow)
-        return cerd__error(CERD_ENOMEM, "fixtures: out of memory");
+    if (!frow) {
+        rc = cerd__error(CERD_ENOMEM, "fixtures: out of memory");
+        goto out;
+    }
     fo.seed = mix(cx->opts.seed ^ mix(hash_str(t->name) + ri));
     fo.parents = parents;
     fo.nparents = np;
@@ -303,7 +377,8 @@ static int build_row(load_ctx *cx, size_t ti, size_t ri, void *row, const bool *
         cerd_row_clear(t, frow);
         free(frow);
         cerd__error_prefix("factory");
-        return cerd__fx_error_at(cx->set, ft, r, rc);
+        rc = cerd__fx_error_at(cx->set, ft, r, rc);
+        goto out;
     }
     cerd_row_clear(t, frow);
     free(frow);
@@ -336,9 +411,8 @@ static int build_row(load_ctx *cx, size_t ti, size_t ri, void *row, const bool *
                                         "column \"%s\" closes a cycle of references but is "
                                         "NOT NULL, so it cannot be set after the insert", cn);
                             cerd__error_names(t->name, cn, NULL);
-                            cJSON_Delete(merged);
-                            cJSON_Delete(fj);
-                            return cerd__fx_error_at(cx->set, ft, r, CERD_EINVALID);
+                            rc = cerd__fx_error_at(cx->set, ft, r, CERD_EINVALID);
+                            goto out;
                         }
                         *has_deferred = true;
                         v = cJSON_CreateNull();
@@ -348,6 +422,8 @@ static int build_row(load_ctx *cx, size_t ti, size_t ri, void *row, const bool *
                 }
             } else if (given) {
                 v = cJSON_Duplicate(given, true);
+            } else if (dhas[c]) {
+                v = int64_node(dval[c]);
             } else if (!(t->columns[c].flags & CERD_COL_NOT_NULL)
                        && !cerd_colset_has(&restore, c)) {
                 cerd_colset_add(&nulled, c);
@@ -370,8 +446,13 @@ static int build_row(load_ctx *cx, size_t ti, size_t ri, void *row, const bool *
             cerd__fx_error_at(cx->set, ft, r, rc);
             break;
         }
-        if ((rc = cerd_row_validate(&vs, t, row, CERD_VALIDATE_INSERT)))
+        rc = cerd_row_validate(&vs, t, row, CERD_VALIDATE_INSERT);
+        if (rc && rc != CERD_EINVALID) {
+            cerd_violations_free(&vs);
+            rc = cerd__fx_error_at(cx->set, ft, r, rc);
             break;
+        }
+        rc = 0;
         if (vs.count == 0) {
             cerd_violations_free(&vs);
             break;
@@ -397,8 +478,15 @@ static int build_row(load_ctx *cx, size_t ti, size_t ri, void *row, const bool *
         }
         cerd_violations_free(&vs);
     }
+out:
     cJSON_Delete(merged);
     cJSON_Delete(fj);
+    for (size_t i = 0; i < nstubs; i++)
+        free(stubs[i]);
+    free(dval);
+    free(dhas);
+    if (!rc)
+        cx->is_built[ti][ri] = true;
     return rc;
 }
 
@@ -446,9 +534,10 @@ static int load_table(load_ctx *cx, size_t ti)
     o.state = calloc(ft->nrows, 1);
     o.out = calloc(ft->nrows, sizeof *o.out);
     o.defer = calloc(ft->nrows, sizeof *o.defer);
-    rows = calloc(ft->nrows, t->row_size);
+    rows = cx->built[ti] = calloc(ft->nrows, t->row_size);
+    cx->is_built[ti] = calloc(ft->nrows, sizeof **cx->is_built);
     has_def = calloc(ft->nrows, sizeof *has_def);
-    if (!o.state || !o.out || !o.defer || !rows || !has_def) {
+    if (!o.state || !o.out || !o.defer || !rows || !cx->is_built[ti] || !has_def) {
         rc = cerd__error(CERD_ENOMEM, "fixtures: out of memory");
         goto done;
     }
@@ -459,8 +548,10 @@ static int load_table(load_ctx *cx, size_t ti)
     for (size_t r = 0; r < ft->nrows && !rc; r++)
         if (!o.state[r])
             visit(&o, r);
-    for (size_t r = 0; r < ft->nrows && !rc; r++)
+    for (size_t k = 0; k < ft->nrows && !rc; k++) {
+        size_t r = o.out[k];
         rc = build_row(cx, ti, r, rows + r * t->row_size, o.defer[r], &has_def[r]);
+    }
     if (rc)
         goto done;
 
@@ -563,9 +654,6 @@ static int load_table(load_ctx *cx, size_t ti)
     if (cx->opts.progress)
         cx->opts.progress(cx->opts.progress_arg, cx->done, cx->total);
 done:
-    for (size_t r = 0; rows && r < ft->nrows; r++)
-        cerd_row_clear(t, rows + r * t->row_size);
-    free(rows);
     free(has_def);
     for (size_t r = 0; o.defer && r < ft->nrows; r++)
         free(o.defer[r]);
@@ -575,15 +663,16 @@ done:
     return rc;
 }
 
-/* References to tables inserted later (cross-table cycles): set by updates at the end. */
+/* References to tables inserted later (cross-table cycles): set by updates at the end,
+   on the rows as built (their whole key known, composite ones too). */
 static int close_cycles(load_ctx *cx)
 {
     for (size_t ti = 0; ti < cx->set->ntables; ti++) {
         cerd__fx_table *ft = &cx->set->tables[ti];
         const cerd_table *t = ft->t;
-        void *row = NULL, *key = NULL;
         for (size_t r = 0; r < ft->nrows; r++) {
             cerd__fx_row *fr = &ft->rows[r];
+            void *row = cx->built[ti] + r * t->row_size;
             cerd_colset cols = {{0}};
             bool any = false;
             int rc;
@@ -592,34 +681,16 @@ static int close_cycles(load_ctx *cx)
                     any = true;
             if (!any)
                 continue;
-            if (!row && !(row = calloc(1, t->row_size)))
-                return cerd__error(CERD_ENOMEM, "fixtures: out of memory");
-            /* The stored row, with every reference of the row set. */
-            if (!key && !(key = calloc(1, t->row_size))) {
-                free(row);
-                return cerd__error(CERD_ENOMEM, "fixtures: out of memory");
+            for (uint16_t k = 0; k < fr->nlinks; k++) {
+                set_int_field(t, fr->links[k].column, row,
+                              cx->ids[fr->links[k].table][fr->links[k].row]);
+                cerd_colset_add(&cols, fr->links[k].column);
             }
-            set_int_field(t, cerd__fx_identity_column(t), key, cx->ids[ti][r]);
-            rc = cerd_row_get(row, cx->conn, t, -1, key, CERD_ROW_INCLUDE_DELETED);
-            if (!rc) {
-                for (uint16_t k = 0; k < fr->nlinks; k++) {
-                    set_int_field(t, fr->links[k].column, row,
-                                  cx->ids[fr->links[k].table][fr->links[k].row]);
-                    cerd_colset_add(&cols, fr->links[k].column);
-                }
-                rc = cerd_row_update(NULL, cx->conn, t, row, &cols);
-            }
-            if (rc) {
-                cerd_row_clear(t, row);
-                free(row);
-                free(key);
+            rc = cerd_row_update(NULL, cx->conn, t, row, &cols);
+            if (rc)
                 return cerd__fx_error_at(cx->set, ft, fr, rc);
-            }
             cx->res.deferred++;
-            cerd_row_clear(t, row);
         }
-        free(row);
-        free(key);
     }
     return 0;
 }
@@ -653,8 +724,10 @@ int cerd__fx_load_in_txn(cerd_fixture_result *out, cerd_conn *conn, cerd_fixture
     cx.order = calloc(set->ntables + 1, sizeof *cx.order);
     cx.pos = calloc(set->ntables + 1, sizeof *cx.pos);
     cx.ids = calloc(set->ntables + 1, sizeof *cx.ids);
+    cx.built = calloc(set->ntables + 1, sizeof *cx.built);
+    cx.is_built = calloc(set->ntables + 1, sizeof *cx.is_built);
     tabs = calloc(set->ntables + 1, sizeof *tabs);
-    if (!cx.order || !cx.pos || !cx.ids || !tabs) {
+    if (!cx.order || !cx.pos || !cx.ids || !cx.built || !cx.is_built || !tabs) {
         rc = cerd__error(CERD_ENOMEM, "fixtures: out of memory");
         goto done;
     }
@@ -677,6 +750,19 @@ done:
         cx.ids = NULL;
     }
     cerd__fx_ids_free(cx.ids, set->ntables);
+    for (size_t i = 0; cx.built && i < set->ntables; i++) {
+        for (size_t r = 0; cx.built[i] && r < set->tables[i].nrows; r++)
+            cerd_row_clear(set->tables[i].t, cx.built[i] + r * set->tables[i].t->row_size);
+        free(cx.built[i]);
+    }
+    for (size_t i = 0; cx.is_built && i < set->ntables; i++)
+        free(cx.is_built[i]);
+    free(cx.built);
+    free(cx.is_built);
+    for (size_t i = 0; i < cx.nparents; i++) {
+        cerd_row_clear(cerd_table_find(cx.parents[i].table), cx.parents[i].row);
+        free(cx.parents[i].row);
+    }
     free(cx.order);
     free(cx.pos);
     free(cx.parents);

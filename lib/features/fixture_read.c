@@ -17,31 +17,28 @@
 
 /* ------------------------------------------------------------------ foreign keys */
 
-const cerd_foreign_key *cerd__fx_fk_of_column(const cerd_table *t, int c)
+int cerd__fx_fk_key_position(const cerd_foreign_key *fk)
 {
-    for (uint16_t i = 0; i < t->nforeign; i++)
-        for (unsigned k = 0; k < cerd__fx_fk_ncolumns(&t->foreign_keys[i]); k++)
-            if (cerd__fx_fk_column(&t->foreign_keys[i], k) == c)
-                return &t->foreign_keys[i];
+    const cerd_table *ref = cerd_table_find(fk->ref_table);
+    int id = ref ? cerd__fx_identity_column(ref) : -1;
+
+    if (id < 0)
+        return -1;
+    for (int k = 0; k < fk->ncolumns && k < 4; k++)
+        if (fk->ref_columns[k] && cerd_table_column(ref, fk->ref_columns[k]) == id)
+            return k;
+    return -1;
+}
+
+const cerd_foreign_key *cerd__fx_ref_fk(const cerd_table *t, int c)
+{
+    for (uint16_t i = 0; i < t->nforeign; i++) {
+        const cerd_foreign_key *fk = &t->foreign_keys[i];
+        int k = cerd__fx_fk_key_position(fk);
+        if (k >= 0 && fk->columns[k] == c)
+            return fk;
+    }
     return NULL;
-}
-
-unsigned cerd__fx_fk_ncolumns(const cerd_foreign_key *fk)
-{
-    (void)fk;
-    return 1;
-}
-
-int cerd__fx_fk_column(const cerd_foreign_key *fk, unsigned k)
-{
-    (void)k;
-    return fk->column;
-}
-
-const char *cerd__fx_fk_ref_column(const cerd_foreign_key *fk, unsigned k)
-{
-    (void)k;
-    return fk->ref_column;
 }
 
 int cerd__fx_identity_column(const cerd_table *t)
@@ -91,21 +88,36 @@ void cerd__fx_topo_order(size_t *out, const cerd_table *const *tables, size_t n)
 
 /* ------------------------------------------------------------------ places */
 
-static void line_col(const char *text, size_t len, size_t off, uint32_t *line, uint32_t *col)
-{
-    uint32_t l = 1, c = 1;
+/* A position in a text, advanced forward only (rows are located in text order, so a
+   file is walked once whatever its number of rows). */
+typedef struct text_pos {
+    size_t off;
+    uint32_t line, col;
+} text_pos;
 
-    for (size_t i = 0; i < off && i < len; i++) {
+static void advance(text_pos *p, const char *text, size_t len, size_t off)
+{
+    if (off < p->off)
+        *p = (text_pos){0, 1, 1};
+    for (size_t i = p->off; i < off && i < len; i++) {
         unsigned char b = (unsigned char)text[i];
         if (b == '\n') {
-            l++;
-            c = 1;
+            p->line++;
+            p->col = 1;
         } else if ((b & 0xC0) != 0x80) {
-            c++;
+            p->col++;
         }
     }
-    *line = l;
-    *col = c;
+    p->off = off;
+}
+
+static void line_col(const char *text, size_t len, size_t off, uint32_t *line, uint32_t *col)
+{
+    text_pos p = {0, 1, 1};
+
+    advance(&p, text, len, off);
+    *line = p.line;
+    *col = p.col;
 }
 
 void cerd__fx_place(char *buf, size_t size, const cerd_fixture_set *set,
@@ -323,6 +335,7 @@ int cerd__fx_add_tree(cerd_fixture_set *set, const char *name, cJSON *tree, cons
                       size_t len)
 {
     size_t *offs = NULL, noffs = 0, next_off = 0;
+    text_pos pos = {0, 1, 1};
     char **files;
     cJSON **trees;
     int rc = 0;
@@ -371,8 +384,11 @@ int cerd__fx_add_tree(cerd_fixture_set *set, const char *name, cJSON *tree, cons
         }
         for (cJSON *r = m->child; r && !rc; r = r->next, idx++) {
             uint32_t l = 0, c = 0;
-            if (text && next_off < noffs)
-                line_col(text, len, offs[next_off], &l, &c);
+            if (text && next_off < noffs) {
+                advance(&pos, text, len, offs[next_off]);
+                l = pos.line;
+                c = pos.col;
+            }
             next_off++;
             rc = check_row(name, l, c, t, idx, r);
         }
@@ -396,6 +412,7 @@ int cerd__fx_add_tree(cerd_fixture_set *set, const char *name, cJSON *tree, cons
     set->trees[set->nfiles++] = tree;
     /* Second pass: add the rows. */
     next_off = 0;
+    pos = (text_pos){0, 1, 1};
     for (cJSON *m = tree->child; m; m = m->next) {
         const cerd_table *t = cerd_table_find(m->string);
         int ti = cerd__fx_table_index(set, t->name);
@@ -425,8 +442,11 @@ int cerd__fx_add_tree(cerd_fixture_set *set, const char *name, cJSON *tree, cons
             row->name = cJSON_IsString(id) ? id->valuestring : NULL;
             row->file = file;
             row->index = idx;
-            if (text && next_off < noffs)
-                line_col(text, len, offs[next_off], &row->line, &row->col);
+            if (text && next_off < noffs) {
+                advance(&pos, text, len, offs[next_off]);
+                row->line = pos.line;
+                row->col = pos.col;
+            }
             next_off++;
         }
     }
@@ -654,7 +674,7 @@ static int resolve_row(cerd_fixture_set *set, cerd__fx_table *ft, cerd__fx_row *
             || (t->columns[c].type != CERD_TYPE_INT64 && t->columns[c].type != CERD_TYPE_INT32))
             continue;
         split_ref(m->valuestring, &tb, &tl, &nm);
-        fk = cerd__fx_fk_of_column(t, c);
+        fk = cerd__fx_ref_fk(t, c);
         if (!tb && !fk) {
             cerd__error(CERD_EINVALID,
                         "column \"%s\" is not a foreign key: its reference \"%s\" must name "
@@ -688,9 +708,7 @@ static int resolve_row(cerd_fixture_set *set, cerd__fx_table *ft, cerd__fx_row *
             cerd__error_names(t->name, m->string, fk ? fk->name : NULL);
             return cerd__fx_error_at(set, ft, r, CERD_EINVALID);
         }
-        if (fk ? cerd_table_column(tt->t, cerd__fx_fk_ref_column(fk, 0))
-                     != cerd__fx_identity_column(tt->t)
-               : cerd__fx_identity_column(tt->t) < 0) {
+        if (cerd__fx_identity_column(tt->t) < 0) {
             cerd__error(CERD_EINVALID,
                         "column \"%s\": reference \"%s\": table %s has no identity key to "
                         "refer to", m->string, m->valuestring, tt->t->name);

@@ -12,6 +12,7 @@
 #include "cryptoerd/fixtures.h"
 #include "cryptoerd/json.h"
 #include "cryptoerd/row.h"
+#include "features/factory_internal.h"
 #include "features/fixture_internal.h"
 #include "util/error_internal.h"
 
@@ -97,6 +98,20 @@ static cJSON *row_named(cJSON *arr, const char *fmt, unsigned i)
 
 static const int64_t END_US = INT64_C(1735689600000000); /* 2025-01-01T00:00:00Z */
 static const int64_t HOUR_US = INT64_C(3600000000);
+
+/* A numeric column set to v with `scale` decimals (exact decimal text parsed). */
+static int set_dec(const cerd_table *t, int col, void *row, double v, int scale)
+{
+    char buf[64];
+    cerd_numeric num;
+    int rc;
+
+    snprintf(buf, sizeof buf, "%.*f", scale, v);
+    if ((rc = cerd_numeric_parse(&num, buf)))
+        return rc;
+    cerd__fac_set_numeric(t, col, row, &num);
+    return 0;
+}
 
 static void ts_text(char *buf, size_t size, int64_t us)
 {
@@ -270,35 +285,52 @@ static int seed_demo(cerd_conn *conn, void *arg)
         cerd_copy_options co = CERD_COPY_OPTIONS_INIT;
         void *row = calloc(1, pt->row_size);
         int64_t hours = (int64_t)days * 24, total = sc->rows + hours * nassets, n = 0;
+        int c_asset = cerd_table_column(pt, "asset_id"), c_tf = cerd_table_column(pt, "timeframe"),
+            c_open = cerd_table_column(pt, "open_price"),
+            c_high = cerd_table_column(pt, "high_price"),
+            c_low = cerd_table_column(pt, "low_price"),
+            c_close = cerd_table_column(pt, "close_price"),
+            c_vol = cerd_table_column(pt, "volume"),
+            c_time = cerd_table_column(pt, "candle_time"),
+            c_valid = cerd_table_column(pt, "is_validated"),
+            c_created = cerd_table_column(pt, "created_at"),
+            c_updated = cerd_table_column(pt, "updated_at");
+        /* Candles are made directly in one row struct (no JSON, no factory): only the
+           numbers change from one candle to the next. */
         co.create_partitions = true;
         rc = row ? cerd_copy_begin(&w, conn, pt, NULL, &co)
                  : cerd__error(CERD_ENOMEM, "seed: out of memory");
+        if (!rc && (c_asset < 0 || c_tf < 0 || c_open < 0 || c_high < 0 || c_low < 0
+                    || c_close < 0 || c_vol < 0 || c_time < 0 || c_valid < 0
+                    || c_created < 0 || c_updated < 0))
+            rc = cerd__error(CERD_ERROR, "seed: price_data lacks a column of a candle");
+        if (!rc)
+            rc = cerd__fac_set_text(pt, c_tf, row, "1h");
+        if (!rc)
+            cerd__fac_set_bool(pt, c_valid, row, true);
         for (unsigned a = 0; a < nassets && !rc; a++) {
             double price = start_price[a];
-            char idtxt[32];
-            snprintf(idtxt, sizeof idtxt, "%" PRId64, ids[ai][a]);
+            rc = cerd__fac_set_int(pt, c_asset, row, ids[ai][a]);
             for (int64_t h = 0; h < hours && !rc; h++) {
-                cJSON *o = cJSON_CreateObject();
                 double open = price, close, hi, lo2, vol;
+                cerd_timestamp at = END_US - (hours - h) * HOUR_US;
                 close = open * (1.0 + (unit(&r) - 0.5) * 0.02);
                 hi = (open > close ? open : close) * (1.0 + unit(&r) * 0.005);
                 lo2 = (open < close ? open : close) * (1.0 - unit(&r) * 0.005);
                 vol = 1000.0 + unit(&r) * 100000.0;
                 price = close;
-                ts_text(ts, sizeof ts, END_US - (hours - h) * HOUR_US);
-                cJSON_AddRawToObject(o, "asset_id", idtxt);
-                cJSON_AddStringToObject(o, "timeframe", "1h");
-                cJSON_AddItemToObject(o, "open_price", dec(open, 8));
-                cJSON_AddItemToObject(o, "high_price", dec(hi, 8));
-                cJSON_AddItemToObject(o, "low_price", dec(lo2, 8));
-                cJSON_AddItemToObject(o, "close_price", dec(close, 8));
-                cJSON_AddItemToObject(o, "volume", dec(vol, 4));
-                cJSON_AddStringToObject(o, "candle_time", ts);
-                cJSON_AddTrueToObject(o, "is_validated");
-                cJSON_AddStringToObject(o, "created_at", ts);
-                cJSON_AddStringToObject(o, "updated_at", ts);
-                rc = cerd_row_from_json(row, pt, o);
-                cJSON_Delete(o);
+                rc = set_dec(pt, c_open, row, open, 8);
+                if (!rc)
+                    rc = set_dec(pt, c_high, row, hi, 8);
+                if (!rc)
+                    rc = set_dec(pt, c_low, row, lo2, 8);
+                if (!rc)
+                    rc = set_dec(pt, c_close, row, close, 8);
+                if (!rc)
+                    rc = set_dec(pt, c_vol, row, vol, 2);
+                cerd__fac_set_timestamp(pt, c_time, row, at);
+                cerd__fac_set_timestamp(pt, c_created, row, at);
+                cerd__fac_set_timestamp(pt, c_updated, row, at);
                 if (!rc)
                     rc = cerd_copy_put(w, row);
                 if (++n % 10000 == 0 && sc->o.progress)
