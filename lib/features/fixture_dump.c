@@ -154,6 +154,49 @@ static dump_table *target_of(dump_ctx *cx, const dump_table *d, size_t r,
     return *row >= 0 ? tt : NULL;
 }
 
+/* The table whose identity column c of t ultimately refers to: through the foreign key
+   of which c is the key column, or, for a column copied from a parent (a composite key's
+   user_id), through the parent's column it copies, followed up; NULL when none. */
+static const char *column_target(const cerd_table *t, int c, int depth)
+{
+    const cerd_foreign_key *fk = cerd__fx_ref_fk(t, c);
+
+    if (fk)
+        return fk->ref_table;
+    if (depth > 4)
+        return NULL;
+    for (uint16_t f = 0; f < t->nforeign; f++) {
+        const cerd_foreign_key *g = &t->foreign_keys[f];
+        int kp = cerd__fx_fk_key_position(g);
+        const cerd_table *pt = cerd_table_find(g->ref_table);
+        for (int k = 0; pt && kp >= 0 && k < g->ncolumns; k++)
+            if (k != kp && g->columns[k] == c) {
+                int pc = cerd_table_column(pt, g->ref_columns[k]);
+                const char *up = pc >= 0 ? column_target(pt, pc, depth + 1) : NULL;
+                if (up)
+                    return up;
+            }
+    }
+    return NULL;
+}
+
+/* The dumped row that column c of row r of d refers to (see column_target), or NULL. */
+static dump_table *column_row(dump_ctx *cx, const dump_table *d, size_t r, int c, long *row)
+{
+    const char *target = column_target(d->t, c, 0);
+    const cJSON *v;
+    dump_table *tt;
+    int64_t k;
+
+    if (!target)
+        return NULL;
+    v = cJSON_GetObjectItemCaseSensitive(d->rows[r], d->t->columns[c].name);
+    if (!v || !json_int64(v, &k) || !(tt = find_tab(cx, target)))
+        return NULL;
+    *row = find_row(tt, k);
+    return *row >= 0 ? tt : NULL;
+}
+
 static void close_over_roots(dump_ctx *cx)
 {
     bool changed = true;
@@ -234,7 +277,6 @@ static int emit_row(cerd__buf *b, dump_ctx *cx, dump_table *d, size_t r)
     }
     for (uint16_t c = 0; c < t->ncolumns && !rc; c++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->rows[r], t->columns[c].name);
-        const cerd_foreign_key *fk = cerd__fx_ref_fk(t, c);
         char *text = NULL;
         long tr = -1;
         dump_table *tt = NULL;
@@ -249,8 +291,7 @@ static int emit_row(cerd__buf *b, dump_ctx *cx, dump_table *d, size_t r)
             rc = put(b, ":");
         if (rc)
             break;
-        if (fk)
-            tt = target_of(cx, d, r, fk, &tr);
+        tt = column_row(cx, d, r, c, &tr);
         if (tt && tt->inc[tr]) {
             snprintf(name, sizeof name, "@%s.%s_%zu", tt->t->name, tt->t->name, tt->ord[tr]);
             rc = put_string(b, name);
@@ -340,9 +381,9 @@ int cerd_fixture_dump(char **out, cerd_conn *conn, const cerd_fixture_dump_optio
         for (size_t r = 0; r < d->n; r++) {
             if (!d->inc[r])
                 continue;
-            for (uint16_t f = 0; f < d->t->nforeign; f++) {
+            for (uint16_t c = 0; c < d->t->ncolumns; c++) {
                 long tr;
-                dump_table *tt = target_of(&cx, d, r, &d->t->foreign_keys[f], &tr);
+                dump_table *tt = column_row(&cx, d, r, c, &tr);
                 if (tt && tt->inc[tr])
                     tt->named[tr] = true;
             }
