@@ -85,6 +85,14 @@ static bool plain_name(const char *s, size_t max)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
+/* Notices of the admin session (DROP DATABASE IF EXISTS ... skipping) are not printed:
+   the library never prints. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 /* Runs one statement on the admin database, retrying while the template is in use. */
 static int admin_exec(const char *admin, const char *sql, const char *what)
 {
@@ -97,6 +105,7 @@ static int admin_exec(const char *admin, const char *sql, const char *what)
             PQfinish(pg);
             return rc;
         }
+        PQsetNoticeProcessor(pg, quiet, NULL);
         res = PQexec(pg, sql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
