@@ -103,7 +103,9 @@ typedef struct cerd_fixture_load_options {
     bool create_parents;      /**< A NOT NULL foreign key that a row leaves out gets a
                                    parent made by the factory (one per referenced table and
                                    load, shared by every such row, with its own parents
-                                   made the same way). false: such a row is an error. */
+                                   made the same way; one with unique keys that an
+                                   earlier load of the same seed inserted is found by
+                                   them and reused). false: such a row is an error. */
     size_t copy_threshold;    /**< Tables with more rows than this are written by binary
                                    COPY, the others by INSERTs; 0 means 1000. */
     cerd_progress_fn progress; /**< Called after each table (and every 10000 COPY rows),

@@ -195,6 +195,7 @@ static int auto_parent_row(load_ctx *cx, const char *table, const void **prow)
     cerd_factory_options fo = CERD_FACTORY_OPTIONS_INIT;
     void *row, *stored;
     auto_parent *g;
+    bool found = false;
     int rc;
 
     for (size_t i = 0; i < cx->nparents; i++)
@@ -219,7 +220,19 @@ static int auto_parent_row(load_ctx *cx, const char *table, const void **prow)
     fo.seed = mix(cx->opts.seed ^ hash_str(table) ^ 0x5041524eULL);
     fo.create_parents = cx->conn;
     rc = cerd_factory_make(row, pt, &fo);
-    if (!rc)
+    /* The same table and seed make the same parent: one that an earlier load inserted is
+       found by its unique keys and shared, as the factory does with its own parents. */
+    for (uint16_t k = 0; !rc && k < pt->nunique && !found; k++) {
+        int g2;
+        if (pt->unique_keys[k].predicate)
+            continue;
+        g2 = cerd_row_get(stored, cx->conn, pt, k, row, CERD_ROW_INCLUDE_DELETED);
+        if (g2 == 0)
+            found = true;
+        else if (g2 != CERD_ENOTFOUND)
+            rc = g2;
+    }
+    if (!rc && !found)
         rc = cerd_row_insert(stored, cx->conn, pt, row);
     cerd_row_clear(pt, row);
     free(row);
@@ -231,7 +244,8 @@ static int auto_parent_row(load_ctx *cx, const char *table, const void **prow)
     g[cx->nparents].table = pt->name;
     g[cx->nparents].row = stored;
     cx->nparents++;
-    cx->res.parents_created++;
+    if (!found)
+        cx->res.parents_created++;
     *prow = stored;
     return 0;
 }
