@@ -201,8 +201,9 @@ static void hand_candle_decode(const PGresult *r, int row, hand_candle *c)
 
 static const char ASSET_SQL_FMT[] = "SELECT %s FROM assets WHERE id = $1";
 static const char CANDLE_SQL_FMT[] =
-    "SELECT %s FROM price_data WHERE asset_id = $1 AND (id, candle_time) > ($2, $3)"
-    " ORDER BY id, candle_time LIMIT $4";
+    "SELECT %s FROM price_data WHERE asset_id = $1"
+    " AND (id, candle_time, asset_id) > ($2, $3, $1)"
+    " ORDER BY id, candle_time, asset_id LIMIT $4";
 
 static void column_list(const cerd_table *t, char *out, size_t size)
 {

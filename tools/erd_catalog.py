@@ -30,15 +30,29 @@ DEPARTURES = {
     # polymorphic ids of rows in bigint-keyed tables
     ('user_activities', 'entity_id'): ('bigint', False),
     ('recommendations', 'target_entity_id'): ('bigint', False),
-    # "NOT NULL" contradicted by "(null for default)" / "(if authenticated)"
-    ('watchlists', 'user_id'): ('bigint', False),
+    # "NOT NULL" contradicted by "(if authenticated)"
     ('api_request_logs', 'user_id'): ('bigint', False),
+    # The ERD's "NOT NULL" holds again since 011_scale_out: default watchlists ("null for
+    # default" in the ERD) belong to the reserved system user 0 instead of NULL (Citus
+    # refuses NULL in the distribution column). docs/schema.md, 011_scale_out.
+    ('watchlists', 'user_id'): ('bigint', True),
 }
 
-# Columns the schema adds where the ERD's own constraints and indexes need them.
+# Columns the schema adds where the ERD's own constraints and indexes need them, or where
+# a later decision needs them (each recorded in docs/schema.md).
 ADDED_COLUMNS = {
     ('model_performance', 'valid_predictions'): ('integer', False),
     ('model_performance', 'evaluation_trigger'): ('character varying(20)', False),
+    # 011_scale_out: the owner on per-user child tables, copied from the parent and
+    # enforced by the composite foreign key (user_id, <parent>_id) -> parent (user_id, id);
+    # the distribution column on Citus, and what the RLS policies compare without a
+    # subquery. Part of the primary key (id, user_id).
+    ('portfolio_assets', 'user_id'): ('bigint', True),
+    ('trade_actions', 'user_id'): ('bigint', True),
+    ('watchlist_assets', 'user_id'): ('bigint', True),
+    ('ai_watchlist_analysis', 'user_id'): ('bigint', True),
+    ('ai_portfolio_analysis', 'user_id'): ('bigint', True),
+    ('ai_portfolio_asset_analysis', 'user_id'): ('bigint', True),
 }
 
 # The audit table of the ERD's security section, written in SQL there; the schema makes

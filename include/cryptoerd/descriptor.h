@@ -42,7 +42,10 @@ typedef enum cerd_type {
 enum cerd_column_flag {
     CERD_COL_NOT_NULL = 1 << 0,    /**< NOT NULL. */
     CERD_COL_HAS_DEFAULT = 1 << 1, /**< Has a server-side default. */
-    CERD_COL_IDENTITY = 1 << 2,    /**< GENERATED ... AS IDENTITY (field is plain int64_t). */
+    CERD_COL_IDENTITY = 1 << 2,    /**< Numbered by the server: GENERATED ... AS IDENTITY, or
+                                        a NOT NULL bigint with DEFAULT nextval(...) (a
+                                        sequence). The field is a plain int64_t and 0 means
+                                        "let the server assign" (the column is absent). */
     CERD_COL_OPTIONAL = 1 << 3,    /**< Field uses the cerd_opt_* wrapper (value types only). */
     CERD_COL_PRIMARY_KEY = 1 << 4  /**< Part of the primary key. */
 };
@@ -66,12 +69,15 @@ typedef struct cerd_key {
     const char *predicate;  /**< WHERE clause of a partial unique index, or NULL. */
 } cerd_key;
 
-/** A single-column foreign key. */
+/** A foreign key of one or more columns: column @c columns[i] references column
+ *  @c ref_columns[i] of @c ref_table (e.g. (user_id, portfolio_id) -> portfolios (user_id,
+ *  id)). */
 typedef struct cerd_foreign_key {
-    const char *name;        /**< Constraint name. */
-    uint16_t column;         /**< Referencing column index. */
-    const char *ref_table;   /**< Referenced table. */
-    const char *ref_column;  /**< Referenced column. */
+    const char *name;           /**< Constraint name. */
+    uint8_t ncolumns;           /**< Number of columns. */
+    uint16_t columns[4];        /**< Referencing column indexes, in key order. */
+    const char *ref_table;      /**< Referenced table. */
+    const char *ref_columns[4]; /**< Referenced column names, in key order. */
 } cerd_foreign_key;
 
 /** A compiled CHECK constraint: opaque (its name: cerd_check_name()). */

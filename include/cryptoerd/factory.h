@@ -38,10 +38,15 @@
 
 CERD_BEGIN_DECLS
 
-/** A parent row to point a foreign key at: the id of a row of table @c table. */
+/** A parent row to point a foreign key at: a row of table @c table. */
 typedef struct cerd_factory_parent {
     const char *table; /**< Referenced table. */
-    int64_t id;        /**< Its row's id. */
+    int64_t id;        /**< Its row's id (its first primary-key column). */
+    const void *row;   /**< The row itself (a row struct of @c table, borrowed), or NULL.
+                            Every column of a foreign key is copied from the parent row (a
+                            portfolio asset's (user_id, portfolio_id) from its portfolio's
+                            (user_id, id)); without the row only @c id is known, which
+                            serves the foreign keys of one column to it. */
 } cerd_factory_parent;
 
 /** Options of cerd_factory_make(); initialise with ::CERD_FACTORY_OPTIONS_INIT. */

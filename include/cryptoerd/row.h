@@ -116,13 +116,14 @@ CERD_EXTERN int cerd_row_delete(cerd_conn *conn, const cerd_table *t, const void
                                 int flags);
 
 /**
- * Lists rows whose column @p column equals that field of @p value_row (@p column -1:
- * every row of the table; @p value_row may then be NULL), in primary-key order, one page
- * at a time (keyset pagination). @p out receives the rows. On a table with deleted_at,
+ * Lists rows whose foreign key @p foreign_key (an index into cerd_table::foreign_keys)
+ * equals those fields of @p value_row, every column of the key (@p foreign_key -1: every
+ * row of the table; @p value_row may then be NULL), in primary-key order, one page at a
+ * time (keyset pagination). @p out receives the rows. On a table with deleted_at,
  * soft-deleted rows are left out unless cerd_page::include_deleted is set.
  */
 CERD_EXTERN int cerd_row_list(cerd_rows *out, cerd_conn *conn, const cerd_table *t,
-                              int column, const void *value_row, const cerd_page *page);
+                              int foreign_key, const void *value_row, const cerd_page *page);
 
 /** Counts the table's rows; soft-deleted rows only with ::CERD_ROW_INCLUDE_DELETED in
  *  @p flags. */

@@ -364,7 +364,8 @@ static val eval(const cerd__fac_row *r, const void *row, const cerd_expr *e)
 /* ================================================================== forcing */
 
 struct run;
-static int create_parent(struct run *ru, const cerd_foreign_key *fk, int64_t *id);
+static int fk_from_parent(struct run *ru, cerd__fac_row *r, const cerd_foreign_key *fk,
+                          bool create);
 
 /* State of one attempt at forcing an expression: the attempt number is read as a
    mixed-radix number, one digit per choice met (which conjunct to break, which side of
@@ -408,16 +409,26 @@ static int make_present(forcer *f, int col)
     if (r->is_fk[col]) {
         if (!r->fk_has[col] && f->may_create && f->ru) {
             /* breaking a rule alone may need a nullable foreign key set (a personal
-               watchlist has its user): create that parent too */
-            for (int k = 0; k < r->t->nforeign; k++)
-                if (r->t->foreign_keys[k].column == col) {
-                    if ((rc = create_parent(f->ru, &r->t->foreign_keys[k], &r->fk_id[col]))) {
-                        f->err = rc;
-                        return -1;
-                    }
-                    r->fk_has[col] = true;
-                    break;
+               watchlist has its user): create that parent too, and take every column of
+               that foreign key from it */
+            for (int k = 0; k < r->t->nforeign; k++) {
+                const cerd_foreign_key *fk = &r->t->foreign_keys[k];
+                bool has = false;
+                for (int i = 0; i < fk->ncolumns; i++)
+                    has = has || fk->columns[i] == col;
+                if (!has)
+                    continue;
+                if ((rc = fk_from_parent(f->ru, r, fk, true))) {
+                    f->err = rc;
+                    return -1;
                 }
+                for (int i = 0; i < fk->ncolumns; i++)
+                    if (fk->columns[i] != col
+                        && cerd__fac_set_int(r->t, fk->columns[i], f->row,
+                                             r->fk_id[fk->columns[i]]))
+                        return -1;
+                break;
+            }
         }
         if (!r->fk_has[col])
             return -1;
@@ -944,6 +955,8 @@ struct run {
     cerd_conn *conn;
     const char **ptable;  /* parents known: given, then created */
     int64_t *pid;
+    const void **prow;    /* their rows: given (borrowed, may be NULL) or created */
+    void **powned;        /* the rows created (owned), else NULL */
     size_t np, cap;
     const char *root_table;
     uint64_t root_seed;
@@ -959,22 +972,23 @@ static const cerd_check *find_check(const cerd_table *t, const char *name)
     return NULL;
 }
 
-static bool known_parent(const run *ru, const char *table, int64_t *id)
+/* Index of the known parent row of table, or -1. */
+static int known_parent(const run *ru, const char *table)
 {
     for (size_t i = 0; i < ru->np; i++)
-        if (!strcmp(ru->ptable[i], table)) {
-            *id = ru->pid[i];
-            return true;
-        }
-    return false;
+        if (!strcmp(ru->ptable[i], table))
+            return (int)i;
+    return -1;
 }
 
-static int add_parent(run *ru, const char *table, int64_t id)
+static int add_parent(run *ru, const char *table, int64_t id, const void *row, void *owned)
 {
     if (ru->np == ru->cap)
         return cerd__error(CERD_ENOMEM, "factory: too many parents");
     ru->ptable[ru->np] = table;
     ru->pid[ru->np] = id;
+    ru->prow[ru->np] = row;
+    ru->powned[ru->np] = owned;
     ru->np++;
     return 0;
 }
@@ -982,21 +996,25 @@ static int add_parent(run *ru, const char *table, int64_t id)
 static int make_row(run *ru, const cerd_table *t, uint64_t seed, const char *violate,
                     void *out);
 
-/* Makes a row of table ref, inserts it through ru->conn and records its id. */
-static int create_parent(struct run *ru, const cerd_foreign_key *fk, int64_t *id)
+/* Makes a row of the table fk references, inserts it through ru->conn (or finds the
+   same row inserted before) and records it as a known parent; *index: its place. */
+static int create_parent(struct run *ru, const cerd_foreign_key *fk, int *index)
 {
     const cerd_table *ref = cerd_table_find(fk->ref_table);
     int idcol, rc;
     void *row, *stored;
     uint64_t seed;
+    int64_t id = 0;
 
     if (!ref)
         return cerd__error(CERD_EMISUSE, "factory: foreign key %s references unknown table %s",
                            fk->name, fk->ref_table);
-    idcol = cerd_table_column(ref, fk->ref_column);
-    if (idcol < 0 || ref->columns[idcol].type != CERD_TYPE_INT64)
-        return cerd__error(CERD_EMISUSE, "factory: foreign key %s references %s.%s, not a bigint",
-                           fk->name, fk->ref_table, fk->ref_column);
+    for (int i = 0; i < fk->ncolumns; i++) {
+        int c = cerd_table_column(ref, fk->ref_columns[i]);
+        if (c < 0 || ref->columns[c].type != CERD_TYPE_INT64)
+            return cerd__error(CERD_EMISUSE, "factory: foreign key %s references %s.%s, not "
+                               "a bigint", fk->name, fk->ref_table, fk->ref_columns[i]);
+    }
     if (ru->depth >= MAX_PARENT_DEPTH)
         return cerd__error(CERD_EMISUSE, "factory: foreign keys nest deeper than %d at %s "
                            "(a cycle of NOT NULL foreign keys?)", MAX_PARENT_DEPTH, fk->name);
@@ -1027,18 +1045,63 @@ static int create_parent(struct run *ru, const cerd_foreign_key *fk, int64_t *id
     if (!rc && (rc = cerd_row_insert(stored, ru->conn, ref, row)))
         cerd__error_prefix("factory: inserting a parent row of %s", ref->name);
 found:
-    if (!rc) {
-        if (!cerd__fac_get_int(ref, idcol, stored, id))
-            rc = cerd__error(CERD_ERROR, "factory: the new %s row has no %s", ref->name,
-                             fk->ref_column);
-        else
-            rc = add_parent(ru, ref->name, *id);
-    }
     cerd_row_clear(ref, row);
-    cerd_row_clear(ref, stored);
     free(row);
-    free(stored);
+    if (!rc) {
+        /* the id known for this parent: its first primary-key column (one-column foreign
+           keys to it take it; others read the row) */
+        idcol = ref->primary_key.ncolumns ? ref->primary_key.columns[0] : -1;
+        if (idcol >= 0 && ref->columns[idcol].type == CERD_TYPE_INT64)
+            cerd__fac_get_int(ref, idcol, stored, &id);
+        *index = (int)ru->np;
+        rc = add_parent(ru, ref->name, id, stored, stored);
+    }
+    if (rc) {
+        cerd_row_clear(ref, stored);
+        free(stored);
+    }
     return rc;
+}
+
+/* Sets every column of fk in r from the known parent row of its table (made first when
+   create is set and there is none): a child's user_id is its parent's. Returns 0 also
+   when there is no parent and create is not set (the columns stay unset). */
+static int fk_from_parent(struct run *ru, cerd__fac_row *r, const cerd_foreign_key *fk,
+                          bool create)
+{
+    const cerd_table *ref = cerd_table_find(fk->ref_table);
+    int pi = known_parent(ru, fk->ref_table), rc;
+    int64_t v[4];
+
+    if (pi < 0) {
+        if (!create)
+            return 0;
+        if ((rc = create_parent(ru, fk, &pi)))
+            return rc;
+    }
+    for (int i = 0; i < fk->ncolumns; i++) {
+        const void *prow = ru->prow[pi];
+        int rc2 = ref ? cerd_table_column(ref, fk->ref_columns[i]) : -1;
+        if (prow) {
+            if (rc2 < 0 || !cerd__fac_get_int(ref, rc2, prow, &v[i]))
+                return cerd__error(CERD_EMISUSE, "factory: foreign key %s: the parent row of "
+                                   "%s has no %s", fk->name, fk->ref_table, fk->ref_columns[i]);
+        } else if (ref && ref->primary_key.ncolumns
+                   && rc2 == (int)ref->primary_key.columns[0]) {
+            v[i] = ru->pid[pi];
+        } else {
+            return cerd__error(CERD_EMISUSE, "factory: foreign key %s takes %s.%s from its "
+                               "parent: give the parent's row (cerd_factory_parent.row), "
+                               "not only its id", fk->name, fk->ref_table, fk->ref_columns[i]);
+        }
+    }
+    for (int i = 0; i < fk->ncolumns; i++) {
+        int col = fk->columns[i];
+        r->is_fk[col] = true;
+        r->fk_has[col] = true;
+        r->fk_id[col] = v[i];
+    }
+    return 0;
 }
 
 /* Fills r's per-row state: hashes, domains, foreign keys (creating parents). */
@@ -1066,29 +1129,40 @@ static int prepare(run *ru, cerd__fac_row *r, const cerd_table *t, uint64_t seed
     for (int i = 0; i < t->primary_key.ncolumns; i++)
         r->unique[t->primary_key.columns[i]] = true;
 
-    /* NOT NULL foreign keys first: the parents they create serve the nullable ones */
+    /* NOT NULL foreign keys first: the parents they create serve the nullable ones. A
+       foreign key is NOT NULL when all its columns are; every column of it is taken from
+       the parent row (so a composite key's user_id is its parent's). */
     for (int pass = 0; pass < 2; pass++)
         for (int k = 0; k < t->nforeign; k++) {
             const cerd_foreign_key *fk = &t->foreign_keys[k];
-            int col = fk->column;
-            bool notnull = t->columns[col].flags & CERD_COL_NOT_NULL;
-            if (col >= t->ncolumns || notnull != (pass == 0))
+            bool notnull = true, bad = false;
+            for (int i = 0; i < fk->ncolumns; i++) {
+                bad = bad || fk->columns[i] >= t->ncolumns;
+                if (!bad && !(t->columns[fk->columns[i]].flags & CERD_COL_NOT_NULL))
+                    notnull = false;
+            }
+            if (bad || fk->ncolumns < 1 || notnull != (pass == 0))
                 continue;
-            r->is_fk[col] = true;
-            if (known_parent(ru, fk->ref_table, &r->fk_id[col])) {
-                r->fk_has[col] = true;
+            if (known_parent(ru, fk->ref_table) >= 0) {
+                if ((rc = fk_from_parent(ru, r, fk, false)))
+                    return rc;
                 continue;
             }
-            if (!notnull)
+            if (!notnull) {
+                /* left NULL (through its nullable columns) unless a parent is made */
+                for (int i = 0; i < fk->ncolumns; i++)
+                    if (!(t->columns[fk->columns[i]].flags & CERD_COL_NOT_NULL))
+                        r->is_fk[fk->columns[i]] = true;
                 continue;
+            }
             if (!ru->conn)
                 return cerd__error(CERD_EMISUSE,
                                    "factory: %s.%s needs a parent row of %s: give one in "
                                    "opts->parents or a connection in opts->create_parents",
-                                   t->name, t->columns[col].name, fk->ref_table);
-            if ((rc = create_parent(ru, fk, &r->fk_id[col])))
+                                   t->name, t->columns[fk->columns[fk->ncolumns - 1]].name,
+                                   fk->ref_table);
+            if ((rc = fk_from_parent(ru, r, fk, true)))
                 return rc;
-            r->fk_has[col] = true;
         }
     return 0;
 }
@@ -1557,21 +1631,30 @@ int cerd_factory_make(void *out, const cerd_table *t, const cerd_factory_options
     ru.cap = opts->nparents + cerd_table_count() + 1;
     ru.ptable = calloc(ru.cap, sizeof *ru.ptable);
     ru.pid = calloc(ru.cap, sizeof *ru.pid);
-    if (!ru.ptable || !ru.pid) {
-        free(ru.ptable);
-        free(ru.pid);
-        return cerd__error(CERD_ENOMEM, "out of memory");
+    ru.prow = calloc(ru.cap, sizeof *ru.prow);
+    ru.powned = calloc(ru.cap, sizeof *ru.powned);
+    if (!ru.ptable || !ru.pid || !ru.prow || !ru.powned) {
+        rc = cerd__error(CERD_ENOMEM, "out of memory");
+        goto done;
     }
     for (size_t i = 0; i < opts->nparents; i++) {
         if (!opts->parents[i].table) {
             rc = cerd__error(CERD_EMISUSE, "factory: parents[%zu].table is NULL", i);
             goto done;
         }
-        add_parent(&ru, opts->parents[i].table, opts->parents[i].id);
+        add_parent(&ru, opts->parents[i].table, opts->parents[i].id, opts->parents[i].row,
+                   NULL);
     }
     rc = make_row(&ru, t, opts->seed, opts->violate, out);
 done:
+    for (size_t i = 0; ru.powned && i < ru.np; i++)
+        if (ru.powned[i]) {
+            cerd_row_clear(cerd_table_find(ru.ptable[i]), ru.powned[i]);
+            free(ru.powned[i]);
+        }
     free(ru.ptable);
     free(ru.pid);
+    free(ru.prow);
+    free(ru.powned);
     return rc;
 }

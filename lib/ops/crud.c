@@ -127,6 +127,25 @@ static int param_field(params *p, const cerd_table *t, const cerd_column *c, con
     return ++p->n;
 }
 
+/* A key column's field as a parameter: as param_field, except that a server-numbered
+   (identity) field is its value, 0 included: in a key it names a row (users.id 0 is the
+   system user of 011_scale_out), it is not "let the server assign". */
+static int param_key_field(params *p, const cerd_table *t, const cerd_column *c,
+                           const void *row)
+{
+    int rc;
+    if (!(c->flags & CERD_COL_IDENTITY))
+        return param_field(p, t, c, row);
+    if (p->n >= MAX_PARAMS)
+        return cerd__error(CERD_EMISUSE, "too many parameters");
+    p->types[p->n] = cerd__type_oid(c->type);
+    p->offsets[p->n] = p->data.len;
+    if ((rc = cerd__encode_field(t, c, row, &p->data)))
+        return rc;
+    p->lengths[p->n] = (int)(p->data.len - p->offsets[p->n]);
+    return ++p->n;
+}
+
 static int param_int64(params *p, int64_t v)
 {
     unsigned char be[8];
@@ -141,7 +160,7 @@ static int param_int64(params *p, int64_t v)
 typedef struct op_args {
     const cerd_table *t;
     int key;                 /* -1: primary key, else a unique key */
-    int column;              /* list: the filtered column */
+    int column;              /* list: the foreign key filtered on (index), or -1 */
     const void *row;         /* input or key row */
     const cerd_colset *cols; /* update: chosen columns, or NULL */
     const cerd_page *page;   /* list */
@@ -273,7 +292,7 @@ static int sql_key_match(sql *q, params *p, const cerd_table *t, const cerd_key 
 {
     for (int i = 0; i < k->ncolumns; i++) {
         const cerd_column *c = &t->columns[k->columns[i]];
-        int n = param_field(p, t, c, row);
+        int n = param_key_field(p, t, c, row);
         if (n < 0)
             return n;
         if (i)
@@ -610,12 +629,16 @@ static int build_list(sql *q, params *p, const op_args *a)
     sql_ident(q, t->name);
     sql_add(q, " WHERE TRUE");
     if (a->column >= 0) {
-        sql_add(q, " AND ");
-        sql_ident(q, t->columns[a->column].name);
-        sql_add(q, " = ");
-        if ((n = param_field(p, t, &t->columns[a->column], a->row)) < 0)
-            return n;
-        sql_param(q, n);
+        const cerd_foreign_key *fk = &t->foreign_keys[a->column];
+        for (int i = 0; i < fk->ncolumns; i++) {
+            const cerd_column *c = &t->columns[fk->columns[i]];
+            sql_add(q, " AND ");
+            sql_ident(q, c->name);
+            sql_add(q, " = ");
+            if ((n = param_field(p, t, c, a->row)) < 0)
+                return n;
+            sql_param(q, n);
+        }
     }
     if (t->soft_delete_column >= 0 && !a->page->include_deleted)
         sql_live_only(q, t);
@@ -784,28 +807,30 @@ int cerd_row_delete(cerd_conn *conn, const cerd_table *t, const void *key_row, i
     return 0;
 }
 
-int cerd_row_list(cerd_rows *out, cerd_conn *conn, const cerd_table *t, int column,
+int cerd_row_list(cerd_rows *out, cerd_conn *conn, const cerd_table *t, int foreign_key,
                   const void *value_row, const cerd_page *page)
 {
     static const cerd_page first_page = {0};
-    op_args a = {.t = t, .column = column, .row = value_row, .page = page};
+    op_args a = {.t = t, .column = foreign_key, .row = value_row, .page = page};
     stmt_key k;
     PGresult *res;
-    char what[128];
+    char what[160];
     int rc = 0, n;
 
-    if ((rc = check_args(t, column < 0 ? (const void *)t : value_row, out, "list")))
+    if ((rc = check_args(t, foreign_key < 0 ? (const void *)t : value_row, out, "list")))
         return rc;
-    if (!out || column < -1 || column >= t->ncolumns)
-        return cerd__error(CERD_EMISUSE, "%s: list: no out or bad column %d", t->name, column);
+    if (!out || foreign_key < -1 || foreign_key >= t->nforeign)
+        return cerd__error(CERD_EMISUSE, "%s: list: no out or bad foreign key %d", t->name,
+                           foreign_key);
     if (!page)
         a.page = page = &first_page;
-    if (column < 0)
+    if (foreign_key < 0)
         snprintf(what, sizeof what, "%s: list", t->name);
     else
-        snprintf(what, sizeof what, "%s: list by %s", t->name, t->columns[column].name);
+        snprintf(what, sizeof what, "%s: list by %s", t->name,
+                 t->foreign_keys[foreign_key].name);
     memset(out, 0, sizeof *out);
-    k = make_key(t, OP_LIST, column,
+    k = make_key(t, OP_LIST, foreign_key,
                  (page->descending ? 1 : 0) | (page->after.valid ? 2 : 0)
                      | (t->soft_delete_column >= 0 && !page->include_deleted ? 4 : 0));
     if ((rc = run_op(conn, &k, build_list, &a, what, &res)))

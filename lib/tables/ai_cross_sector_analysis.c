@@ -600,15 +600,17 @@ static const cerd_factory_hint hints[CERD_AI_CROSS_SECTOR_ANALYSIS__NCOLUMNS] = 
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_cross_sector_analysis_metrics_snapshot_id_fkey",
-        .column = CERD_AI_CROSS_SECTOR_ANALYSIS_METRICS_SNAPSHOT_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_CROSS_SECTOR_ANALYSIS_METRICS_SNAPSHOT_ID},
         .ref_table = "metrics_snapshot",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_cross_sector_analysis_ai_model_id_fkey",
-        .column = CERD_AI_CROSS_SECTOR_ANALYSIS_AI_MODEL_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_CROSS_SECTOR_ANALYSIS_AI_MODEL_ID},
         .ref_table = "ai_models",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -708,8 +710,8 @@ int cerd_ai_cross_sector_analysis_list_by_metrics_snapshot_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_cross_sector_analysis_table,
-                       CERD_AI_CROSS_SECTOR_ANALYSIS_METRICS_SNAPSHOT_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_cross_sector_analysis_table, 0, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -731,8 +733,8 @@ int cerd_ai_cross_sector_analysis_list_by_ai_model_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_cross_sector_analysis_table,
-                       CERD_AI_CROSS_SECTOR_ANALYSIS_AI_MODEL_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_cross_sector_analysis_table, 1, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

@@ -355,6 +355,15 @@ static const cerd_column columns[] = {
         .precision = -1,
         .scale = -1,
     },
+    [CERD_AI_PORTFOLIO_ANALYSIS_USER_ID] = {
+        .name = "user_id",
+        .type = CERD_TYPE_INT64,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
+        .offset = offsetof(cerd_ai_portfolio_analysis, user_id),
+        .max_chars = -1,
+        .precision = -1,
+        .scale = -1,
+    },
 };
 
 /* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
@@ -1182,26 +1191,42 @@ static const cerd_factory_hint hints[CERD_AI_PORTFOLIO_ANALYSIS__NCOLUMNS] = {
         .kind = CERD__HINT_TIME_UPDATED,
         .texts = hint_texts_37, .ntexts = 1,
     },
+    [CERD_AI_PORTFOLIO_ANALYSIS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
+};
+
+/* UNIQUE constraints and unique indexes, in schema order. */
+static const cerd_key unique_keys[] = {
+    {
+        .name = "ai_portfolio_analysis_id_key",
+        .ncolumns = 1,
+        .columns = {CERD_AI_PORTFOLIO_ANALYSIS_ID},
+        .predicate = NULL,
+    },
 };
 
 static const cerd_foreign_key foreign_keys[] = {
     {
-        .name = "ai_portfolio_analysis_portfolio_id_fkey",
-        .column = CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_ID,
-        .ref_table = "portfolios",
-        .ref_column = "id",
-    },
-    {
         .name = "ai_portfolio_analysis_metrics_snapshot_id_fkey",
-        .column = CERD_AI_PORTFOLIO_ANALYSIS_METRICS_SNAPSHOT_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_PORTFOLIO_ANALYSIS_METRICS_SNAPSHOT_ID},
         .ref_table = "metrics_snapshot",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_portfolio_analysis_ai_model_id_fkey",
-        .column = CERD_AI_PORTFOLIO_ANALYSIS_AI_MODEL_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_PORTFOLIO_ANALYSIS_AI_MODEL_ID},
         .ref_table = "ai_models",
-        .ref_column = "id",
+        .ref_columns = {"id"},
+    },
+    {
+        .name = "ai_portfolio_analysis_portfolio_id_fkey",
+        .ncolumns = 2,
+        .columns = {CERD_AI_PORTFOLIO_ANALYSIS_USER_ID, CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_ID},
+        .ref_table = "portfolios",
+        .ref_columns = {"user_id", "id"},
     },
 };
 
@@ -1213,12 +1238,12 @@ const cerd_table cerd_ai_portfolio_analysis_table = {
     .columns = columns,
     .primary_key = {
         .name = "ai_portfolio_analysis_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_AI_PORTFOLIO_ANALYSIS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_AI_PORTFOLIO_ANALYSIS_ID, CERD_AI_PORTFOLIO_ANALYSIS_USER_ID},
         .predicate = NULL,
     },
-    .nunique = 0,
-    .unique_keys = NULL,
+    .nunique = 1,
+    .unique_keys = unique_keys,
     .nforeign = 3,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
@@ -1234,12 +1259,21 @@ int cerd_ai_portfolio_analysis_insert(cerd_ai_portfolio_analysis *out, cerd_conn
     return cerd_row_insert(out, conn, &cerd_ai_portfolio_analysis_table, in);
 }
 
-int cerd_ai_portfolio_analysis_get(cerd_ai_portfolio_analysis *out, cerd_conn *conn,
-                                   int64_t id)
+int cerd_ai_portfolio_analysis_get(cerd_ai_portfolio_analysis *out, cerd_conn *conn, int64_t id,
+                                   int64_t user_id)
 {
     cerd_ai_portfolio_analysis key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_ai_portfolio_analysis_table, -1, &key, 0);
+}
+
+int cerd_ai_portfolio_analysis_get_by_id(cerd_ai_portfolio_analysis *out, cerd_conn *conn,
+                                         int64_t id)
+{
+    cerd_ai_portfolio_analysis key = {0};
+    key.id = id;
+    return cerd_row_get(out, conn, &cerd_ai_portfolio_analysis_table, 0, &key, 0);
 }
 
 int cerd_ai_portfolio_analysis_update(cerd_ai_portfolio_analysis *out, cerd_conn *conn,
@@ -1261,10 +1295,17 @@ int cerd_ai_portfolio_analysis_upsert(cerd_ai_portfolio_analysis *out, cerd_conn
     return cerd_row_upsert(out, conn, &cerd_ai_portfolio_analysis_table, -1, in);
 }
 
-int cerd_ai_portfolio_analysis_delete(cerd_conn *conn, int64_t id)
+int cerd_ai_portfolio_analysis_upsert_by_id(cerd_ai_portfolio_analysis *out, cerd_conn *conn,
+                                            const cerd_ai_portfolio_analysis *in)
+{
+    return cerd_row_upsert(out, conn, &cerd_ai_portfolio_analysis_table, 0, in);
+}
+
+int cerd_ai_portfolio_analysis_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_ai_portfolio_analysis key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_ai_portfolio_analysis_table, &key, 0);
 }
 
@@ -1288,29 +1329,6 @@ int cerd_ai_portfolio_analysis_list(cerd_ai_portfolio_analysis_rows *out, cerd_c
     return rc;
 }
 
-int cerd_ai_portfolio_analysis_list_by_portfolio_id(
-        cerd_ai_portfolio_analysis_rows *out, cerd_conn *conn, int64_t portfolio_id,
-        const cerd_page *page)
-{
-    cerd_ai_portfolio_analysis key = {0};
-    cerd_rows rows = {0};
-    int rc;
-    key.portfolio_id = portfolio_id;
-    if (out) {
-        rows.rows = out->rows;
-        rows.count = out->count;
-        rows.next = out->next;
-    }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_analysis_table,
-                       CERD_AI_PORTFOLIO_ANALYSIS_PORTFOLIO_ID, &key, page);
-    if (out) {
-        out->rows = rows.rows;
-        out->count = rows.count;
-        out->next = rows.next;
-    }
-    return rc;
-}
-
 int cerd_ai_portfolio_analysis_list_by_metrics_snapshot_id(
         cerd_ai_portfolio_analysis_rows *out, cerd_conn *conn, int64_t metrics_snapshot_id,
         const cerd_page *page)
@@ -1324,8 +1342,8 @@ int cerd_ai_portfolio_analysis_list_by_metrics_snapshot_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_analysis_table,
-                       CERD_AI_PORTFOLIO_ANALYSIS_METRICS_SNAPSHOT_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_analysis_table, 0, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1347,8 +1365,32 @@ int cerd_ai_portfolio_analysis_list_by_ai_model_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_analysis_table,
-                       CERD_AI_PORTFOLIO_ANALYSIS_AI_MODEL_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_analysis_table, 1, &key,
+                       page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_ai_portfolio_analysis_list_by_portfolio_id(
+        cerd_ai_portfolio_analysis_rows *out, cerd_conn *conn, int64_t user_id,
+        int64_t portfolio_id, const cerd_page *page)
+{
+    cerd_ai_portfolio_analysis key = {0};
+    cerd_rows rows = {0};
+    int rc;
+    key.user_id = user_id;
+    key.portfolio_id = portfolio_id;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_analysis_table, 2, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1362,10 +1404,12 @@ int cerd_ai_portfolio_analysis_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_ai_portfolio_analysis_table, 0);
 }
 
-int cerd_ai_portfolio_analysis_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_ai_portfolio_analysis_exists(bool *out, cerd_conn *conn, int64_t id,
+                                      int64_t user_id)
 {
     cerd_ai_portfolio_analysis key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_ai_portfolio_analysis_table, &key, 0);
 }
 

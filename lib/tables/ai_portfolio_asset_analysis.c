@@ -274,6 +274,15 @@ static const cerd_column columns[] = {
         .precision = -1,
         .scale = -1,
     },
+    [CERD_AI_PORTFOLIO_ASSET_ANALYSIS_USER_ID] = {
+        .name = "user_id",
+        .type = CERD_TYPE_INT64,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
+        .offset = offsetof(cerd_ai_portfolio_asset_analysis, user_id),
+        .max_chars = -1,
+        .precision = -1,
+        .scale = -1,
+    },
 };
 
 /* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
@@ -1050,26 +1059,32 @@ static const cerd_factory_hint hints[CERD_AI_PORTFOLIO_ASSET_ANALYSIS__NCOLUMNS]
         .kind = CERD__HINT_TIME_UPDATED,
         .texts = hint_texts_28, .ntexts = 1,
     },
+    [CERD_AI_PORTFOLIO_ASSET_ANALYSIS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
 };
 
 static const cerd_foreign_key foreign_keys[] = {
     {
-        .name = "ai_portfolio_asset_analysis_portfolio_asset_id_fkey",
-        .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_PORTFOLIO_ASSET_ID,
-        .ref_table = "portfolio_assets",
-        .ref_column = "id",
-    },
-    {
         .name = "ai_portfolio_asset_analysis_metrics_snapshot_id_fkey",
-        .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_METRICS_SNAPSHOT_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_METRICS_SNAPSHOT_ID},
         .ref_table = "metrics_snapshot",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_portfolio_asset_analysis_ai_model_id_fkey",
-        .column = CERD_AI_PORTFOLIO_ASSET_ANALYSIS_AI_MODEL_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_AI_MODEL_ID},
         .ref_table = "ai_models",
-        .ref_column = "id",
+        .ref_columns = {"id"},
+    },
+    {
+        .name = "ai_portfolio_asset_analysis_portfolio_asset_id_fkey",
+        .ncolumns = 2,
+        .columns = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_USER_ID, CERD_AI_PORTFOLIO_ASSET_ANALYSIS_PORTFOLIO_ASSET_ID},
+        .ref_table = "portfolio_assets",
+        .ref_columns = {"user_id", "id"},
     },
 };
 
@@ -1081,8 +1096,8 @@ const cerd_table cerd_ai_portfolio_asset_analysis_table = {
     .columns = columns,
     .primary_key = {
         .name = "ai_portfolio_asset_analysis_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_AI_PORTFOLIO_ASSET_ANALYSIS_ID, CERD_AI_PORTFOLIO_ASSET_ANALYSIS_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -1104,10 +1119,11 @@ int cerd_ai_portfolio_asset_analysis_insert(cerd_ai_portfolio_asset_analysis *ou
 }
 
 int cerd_ai_portfolio_asset_analysis_get(cerd_ai_portfolio_asset_analysis *out, cerd_conn *conn,
-                                         int64_t id)
+                                         int64_t id, int64_t user_id)
 {
     cerd_ai_portfolio_asset_analysis key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_ai_portfolio_asset_analysis_table, -1, &key, 0);
 }
 
@@ -1132,10 +1148,11 @@ int cerd_ai_portfolio_asset_analysis_upsert(cerd_ai_portfolio_asset_analysis *ou
     return cerd_row_upsert(out, conn, &cerd_ai_portfolio_asset_analysis_table, -1, in);
 }
 
-int cerd_ai_portfolio_asset_analysis_delete(cerd_conn *conn, int64_t id)
+int cerd_ai_portfolio_asset_analysis_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_ai_portfolio_asset_analysis key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_ai_portfolio_asset_analysis_table, &key, 0);
 }
 
@@ -1159,29 +1176,6 @@ int cerd_ai_portfolio_asset_analysis_list(cerd_ai_portfolio_asset_analysis_rows 
     return rc;
 }
 
-int cerd_ai_portfolio_asset_analysis_list_by_portfolio_asset_id(
-        cerd_ai_portfolio_asset_analysis_rows *out, cerd_conn *conn, int64_t portfolio_asset_id,
-        const cerd_page *page)
-{
-    cerd_ai_portfolio_asset_analysis key = {0};
-    cerd_rows rows = {0};
-    int rc;
-    key.portfolio_asset_id = portfolio_asset_id;
-    if (out) {
-        rows.rows = out->rows;
-        rows.count = out->count;
-        rows.next = out->next;
-    }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_asset_analysis_table,
-                       CERD_AI_PORTFOLIO_ASSET_ANALYSIS_PORTFOLIO_ASSET_ID, &key, page);
-    if (out) {
-        out->rows = rows.rows;
-        out->count = rows.count;
-        out->next = rows.next;
-    }
-    return rc;
-}
-
 int cerd_ai_portfolio_asset_analysis_list_by_metrics_snapshot_id(
         cerd_ai_portfolio_asset_analysis_rows *out, cerd_conn *conn,
         int64_t metrics_snapshot_id, const cerd_page *page)
@@ -1195,8 +1189,8 @@ int cerd_ai_portfolio_asset_analysis_list_by_metrics_snapshot_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_asset_analysis_table,
-                       CERD_AI_PORTFOLIO_ASSET_ANALYSIS_METRICS_SNAPSHOT_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_asset_analysis_table, 0,
+                       &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1218,8 +1212,32 @@ int cerd_ai_portfolio_asset_analysis_list_by_ai_model_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_asset_analysis_table,
-                       CERD_AI_PORTFOLIO_ASSET_ANALYSIS_AI_MODEL_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_asset_analysis_table, 1,
+                       &key, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_ai_portfolio_asset_analysis_list_by_portfolio_asset_id(
+        cerd_ai_portfolio_asset_analysis_rows *out, cerd_conn *conn, int64_t user_id,
+        int64_t portfolio_asset_id, const cerd_page *page)
+{
+    cerd_ai_portfolio_asset_analysis key = {0};
+    cerd_rows rows = {0};
+    int rc;
+    key.user_id = user_id;
+    key.portfolio_asset_id = portfolio_asset_id;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_portfolio_asset_analysis_table, 2,
+                       &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1233,10 +1251,12 @@ int cerd_ai_portfolio_asset_analysis_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_ai_portfolio_asset_analysis_table, 0);
 }
 
-int cerd_ai_portfolio_asset_analysis_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_ai_portfolio_asset_analysis_exists(bool *out, cerd_conn *conn, int64_t id,
+                                            int64_t user_id)
 {
     cerd_ai_portfolio_asset_analysis key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_ai_portfolio_asset_analysis_table, &key, 0);
 }
 

@@ -851,21 +851,24 @@ static const cerd_factory_hint hints[CERD_AI_SECTOR_ANALYSIS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_sector_analysis_metrics_snapshot_id_fkey",
-        .column = CERD_AI_SECTOR_ANALYSIS_METRICS_SNAPSHOT_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_SECTOR_ANALYSIS_METRICS_SNAPSHOT_ID},
         .ref_table = "metrics_snapshot",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_sector_analysis_ai_model_id_fkey",
-        .column = CERD_AI_SECTOR_ANALYSIS_AI_MODEL_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_SECTOR_ANALYSIS_AI_MODEL_ID},
         .ref_table = "ai_models",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_sector_analysis_sector_id_fkey",
-        .column = CERD_AI_SECTOR_ANALYSIS_SECTOR_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_SECTOR_ANALYSIS_SECTOR_ID},
         .ref_table = "sectors",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -964,8 +967,8 @@ int cerd_ai_sector_analysis_list_by_metrics_snapshot_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_sector_analysis_table,
-                       CERD_AI_SECTOR_ANALYSIS_METRICS_SNAPSHOT_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_sector_analysis_table, 0, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -987,8 +990,8 @@ int cerd_ai_sector_analysis_list_by_ai_model_id(cerd_ai_sector_analysis_rows *ou
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_sector_analysis_table,
-                       CERD_AI_SECTOR_ANALYSIS_AI_MODEL_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_sector_analysis_table, 1, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1010,8 +1013,8 @@ int cerd_ai_sector_analysis_list_by_sector_id(cerd_ai_sector_analysis_rows *out,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_sector_analysis_table,
-                       CERD_AI_SECTOR_ANALYSIS_SECTOR_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_sector_analysis_table, 2, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

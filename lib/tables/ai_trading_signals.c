@@ -25,7 +25,7 @@ static const cerd_column columns[] = {
     [CERD_AI_TRADING_SIGNALS_ASSET_ID] = {
         .name = "asset_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_NOT_NULL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_ai_trading_signals, asset_id),
         .max_chars = -1,
         .precision = -1,
@@ -1108,36 +1108,51 @@ static const cerd_factory_hint hints[CERD_AI_TRADING_SIGNALS__NCOLUMNS] = {
     },
 };
 
+/* UNIQUE constraints and unique indexes, in schema order. */
+static const cerd_key unique_keys[] = {
+    {
+        .name = "ai_trading_signals_id_key",
+        .ncolumns = 1,
+        .columns = {CERD_AI_TRADING_SIGNALS_ID},
+        .predicate = NULL,
+    },
+};
+
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "ai_trading_signals_asset_id_fkey",
-        .column = CERD_AI_TRADING_SIGNALS_ASSET_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_TRADING_SIGNALS_ASSET_ID},
         .ref_table = "assets",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_trading_signals_ai_model_id_fkey",
-        .column = CERD_AI_TRADING_SIGNALS_AI_MODEL_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_TRADING_SIGNALS_AI_MODEL_ID},
         .ref_table = "ai_models",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_trading_signals_metrics_snapshot_id_fkey",
-        .column = CERD_AI_TRADING_SIGNALS_METRICS_SNAPSHOT_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_TRADING_SIGNALS_METRICS_SNAPSHOT_ID},
         .ref_table = "metrics_snapshot",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_trading_signals_watchlist_analysis_id_fkey",
-        .column = CERD_AI_TRADING_SIGNALS_WATCHLIST_ANALYSIS_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_TRADING_SIGNALS_WATCHLIST_ANALYSIS_ID},
         .ref_table = "ai_watchlist_analysis",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "ai_trading_signals_portfolio_analysis_id_fkey",
-        .column = CERD_AI_TRADING_SIGNALS_PORTFOLIO_ANALYSIS_ID,
+        .ncolumns = 1,
+        .columns = {CERD_AI_TRADING_SIGNALS_PORTFOLIO_ANALYSIS_ID},
         .ref_table = "ai_portfolio_analysis",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -1149,12 +1164,12 @@ const cerd_table cerd_ai_trading_signals_table = {
     .columns = columns,
     .primary_key = {
         .name = "ai_trading_signals_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_AI_TRADING_SIGNALS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_AI_TRADING_SIGNALS_ID, CERD_AI_TRADING_SIGNALS_ASSET_ID},
         .predicate = NULL,
     },
-    .nunique = 0,
-    .unique_keys = NULL,
+    .nunique = 1,
+    .unique_keys = unique_keys,
     .nforeign = 5,
     .foreign_keys = foreign_keys,
     .soft_delete_column = -1,
@@ -1170,11 +1185,21 @@ int cerd_ai_trading_signals_insert(cerd_ai_trading_signals *out, cerd_conn *conn
     return cerd_row_insert(out, conn, &cerd_ai_trading_signals_table, in);
 }
 
-int cerd_ai_trading_signals_get(cerd_ai_trading_signals *out, cerd_conn *conn, int64_t id)
+int cerd_ai_trading_signals_get(cerd_ai_trading_signals *out, cerd_conn *conn, int64_t id,
+                                int64_t asset_id)
 {
     cerd_ai_trading_signals key = {0};
     key.id = id;
+    key.asset_id = asset_id;
     return cerd_row_get(out, conn, &cerd_ai_trading_signals_table, -1, &key, 0);
+}
+
+int cerd_ai_trading_signals_get_by_id(cerd_ai_trading_signals *out, cerd_conn *conn,
+                                      int64_t id)
+{
+    cerd_ai_trading_signals key = {0};
+    key.id = id;
+    return cerd_row_get(out, conn, &cerd_ai_trading_signals_table, 0, &key, 0);
 }
 
 int cerd_ai_trading_signals_update(cerd_ai_trading_signals *out, cerd_conn *conn,
@@ -1196,10 +1221,17 @@ int cerd_ai_trading_signals_upsert(cerd_ai_trading_signals *out, cerd_conn *conn
     return cerd_row_upsert(out, conn, &cerd_ai_trading_signals_table, -1, in);
 }
 
-int cerd_ai_trading_signals_delete(cerd_conn *conn, int64_t id)
+int cerd_ai_trading_signals_upsert_by_id(cerd_ai_trading_signals *out, cerd_conn *conn,
+                                         const cerd_ai_trading_signals *in)
+{
+    return cerd_row_upsert(out, conn, &cerd_ai_trading_signals_table, 0, in);
+}
+
+int cerd_ai_trading_signals_delete(cerd_conn *conn, int64_t id, int64_t asset_id)
 {
     cerd_ai_trading_signals key = {0};
     key.id = id;
+    key.asset_id = asset_id;
     return cerd_row_delete(conn, &cerd_ai_trading_signals_table, &key, 0);
 }
 
@@ -1235,8 +1267,8 @@ int cerd_ai_trading_signals_list_by_asset_id(cerd_ai_trading_signals_rows *out, 
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_ASSET_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table, 0, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1258,8 +1290,8 @@ int cerd_ai_trading_signals_list_by_ai_model_id(cerd_ai_trading_signals_rows *ou
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_AI_MODEL_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table, 1, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1281,8 +1313,8 @@ int cerd_ai_trading_signals_list_by_metrics_snapshot_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_METRICS_SNAPSHOT_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table, 2, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1305,8 +1337,8 @@ int cerd_ai_trading_signals_list_by_watchlist_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_WATCHLIST_ANALYSIS_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table, 3, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1329,8 +1361,8 @@ int cerd_ai_trading_signals_list_by_portfolio_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table,
-                       CERD_AI_TRADING_SIGNALS_PORTFOLIO_ANALYSIS_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_ai_trading_signals_table, 4, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1344,10 +1376,11 @@ int cerd_ai_trading_signals_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_ai_trading_signals_table, 0);
 }
 
-int cerd_ai_trading_signals_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_ai_trading_signals_exists(bool *out, cerd_conn *conn, int64_t id, int64_t asset_id)
 {
     cerd_ai_trading_signals key = {0};
     key.id = id;
+    key.asset_id = asset_id;
     return cerd_row_exists(out, conn, &cerd_ai_trading_signals_table, &key, 0);
 }
 

@@ -157,9 +157,10 @@ static const cerd_factory_hint hints[CERD_API_REQUEST_LOGS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "api_request_logs_user_id_fkey",
-        .column = CERD_API_REQUEST_LOGS_USER_ID,
+        .ncolumns = 1,
+        .columns = {CERD_API_REQUEST_LOGS_USER_ID},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -257,8 +258,7 @@ int cerd_api_request_logs_list_by_user_id(cerd_api_request_logs_rows *out, cerd_
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_api_request_logs_table,
-                       CERD_API_REQUEST_LOGS_USER_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_api_request_logs_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

@@ -233,15 +233,6 @@ static const cerd_factory_hint hints[CERD_AUDIT_LOG__NCOLUMNS] = {
     },
 };
 
-static const cerd_foreign_key foreign_keys[] = {
-    {
-        .name = "audit_log_changed_by_fkey",
-        .column = CERD_AUDIT_LOG_CHANGED_BY,
-        .ref_table = "users",
-        .ref_column = "id",
-    },
-};
-
 const cerd_table cerd_audit_log_table = {
     .abi = CERD_TABLE_ABI,
     .name = "audit_log",
@@ -256,8 +247,8 @@ const cerd_table cerd_audit_log_table = {
     },
     .nunique = 0,
     .unique_keys = NULL,
-    .nforeign = 1,
-    .foreign_keys = foreign_keys,
+    .nforeign = 0,
+    .foreign_keys = NULL,
     .soft_delete_column = -1,
     .nchecks = 1,
     .checks = checks,
@@ -310,29 +301,6 @@ int cerd_audit_log_list(cerd_audit_log_rows *out, cerd_conn *conn, const cerd_pa
         rows.next = out->next;
     }
     rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_audit_log_table, -1, NULL, page);
-    if (out) {
-        out->rows = rows.rows;
-        out->count = rows.count;
-        out->next = rows.next;
-    }
-    return rc;
-}
-
-int cerd_audit_log_list_by_changed_by(cerd_audit_log_rows *out, cerd_conn *conn,
-                                      int64_t changed_by, const cerd_page *page)
-{
-    cerd_audit_log key = {0};
-    cerd_rows rows = {0};
-    int rc;
-    key.changed_by.value = changed_by;
-    key.changed_by.valid = true;
-    if (out) {
-        rows.rows = out->rows;
-        rows.count = out->count;
-        rows.next = out->next;
-    }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_audit_log_table,
-                       CERD_AUDIT_LOG_CHANGED_BY, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

@@ -1006,15 +1006,17 @@ static const cerd_factory_hint hints[CERD_MODEL_JOBS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "model_jobs_model_id_fkey",
-        .column = CERD_MODEL_JOBS_MODEL_ID,
+        .ncolumns = 1,
+        .columns = {CERD_MODEL_JOBS_MODEL_ID},
         .ref_table = "ai_models",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "model_jobs_initiated_by_fkey",
-        .column = CERD_MODEL_JOBS_INITIATED_BY,
+        .ncolumns = 1,
+        .columns = {CERD_MODEL_JOBS_INITIATED_BY},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -1106,8 +1108,7 @@ int cerd_model_jobs_list_by_model_id(cerd_model_jobs_rows *out, cerd_conn *conn,
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_jobs_table,
-                       CERD_MODEL_JOBS_MODEL_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_jobs_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1129,8 +1130,7 @@ int cerd_model_jobs_list_by_initiated_by(cerd_model_jobs_rows *out, cerd_conn *c
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_jobs_table,
-                       CERD_MODEL_JOBS_INITIATED_BY, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_jobs_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

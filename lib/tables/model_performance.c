@@ -2031,15 +2031,17 @@ static const cerd_factory_hint hints[CERD_MODEL_PERFORMANCE__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "model_performance_model_id_fkey",
-        .column = CERD_MODEL_PERFORMANCE_MODEL_ID,
+        .ncolumns = 1,
+        .columns = {CERD_MODEL_PERFORMANCE_MODEL_ID},
         .ref_table = "ai_models",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "model_performance_source_job_id_fkey",
-        .column = CERD_MODEL_PERFORMANCE_SOURCE_JOB_ID,
+        .ncolumns = 1,
+        .columns = {CERD_MODEL_PERFORMANCE_SOURCE_JOB_ID},
         .ref_table = "model_jobs",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -2137,8 +2139,7 @@ int cerd_model_performance_list_by_model_id(cerd_model_performance_rows *out, ce
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_performance_table,
-                       CERD_MODEL_PERFORMANCE_MODEL_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_performance_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -2161,8 +2162,7 @@ int cerd_model_performance_list_by_source_job_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_performance_table,
-                       CERD_MODEL_PERFORMANCE_SOURCE_JOB_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_model_performance_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

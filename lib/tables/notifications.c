@@ -25,7 +25,7 @@ static const cerd_column columns[] = {
     [CERD_NOTIFICATIONS_USER_ID] = {
         .name = "user_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_NOT_NULL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_notifications, user_id),
         .max_chars = -1,
         .precision = -1,
@@ -466,9 +466,10 @@ static const cerd_factory_hint hints[CERD_NOTIFICATIONS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "notifications_user_id_fkey",
-        .column = CERD_NOTIFICATIONS_USER_ID,
+        .ncolumns = 1,
+        .columns = {CERD_NOTIFICATIONS_USER_ID},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -480,8 +481,8 @@ const cerd_table cerd_notifications_table = {
     .columns = columns,
     .primary_key = {
         .name = "notifications_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_NOTIFICATIONS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_NOTIFICATIONS_ID, CERD_NOTIFICATIONS_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -501,10 +502,12 @@ int cerd_notifications_insert(cerd_notifications *out, cerd_conn *conn,
     return cerd_row_insert(out, conn, &cerd_notifications_table, in);
 }
 
-int cerd_notifications_get(cerd_notifications *out, cerd_conn *conn, int64_t id)
+int cerd_notifications_get(cerd_notifications *out, cerd_conn *conn, int64_t id,
+                           int64_t user_id)
 {
     cerd_notifications key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_notifications_table, -1, &key, 0);
 }
 
@@ -526,10 +529,11 @@ int cerd_notifications_upsert(cerd_notifications *out, cerd_conn *conn,
     return cerd_row_upsert(out, conn, &cerd_notifications_table, -1, in);
 }
 
-int cerd_notifications_delete(cerd_conn *conn, int64_t id)
+int cerd_notifications_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_notifications key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_notifications_table, &key, 0);
 }
 
@@ -564,8 +568,7 @@ int cerd_notifications_list_by_user_id(cerd_notifications_rows *out, cerd_conn *
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_notifications_table,
-                       CERD_NOTIFICATIONS_USER_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_notifications_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -579,10 +582,11 @@ int cerd_notifications_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_notifications_table, 0);
 }
 
-int cerd_notifications_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_notifications_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_notifications key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_notifications_table, &key, 0);
 }
 

@@ -229,6 +229,15 @@ static const cerd_column columns[] = {
         .precision = -1,
         .scale = -1,
     },
+    [CERD_PORTFOLIO_ASSETS_USER_ID] = {
+        .name = "user_id",
+        .type = CERD_TYPE_INT64,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
+        .offset = offsetof(cerd_portfolio_assets, user_id),
+        .max_chars = -1,
+        .precision = -1,
+        .scale = -1,
+    },
 };
 
 /* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
@@ -627,32 +636,39 @@ static const cerd_factory_hint hints[CERD_PORTFOLIO_ASSETS__NCOLUMNS] = {
         .kind = CERD__HINT_TIME_UPDATED,
         .texts = hint_texts_23, .ntexts = 1,
     },
+    [CERD_PORTFOLIO_ASSETS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
 };
 
 static const cerd_foreign_key foreign_keys[] = {
     {
-        .name = "portfolio_assets_portfolio_id_fkey",
-        .column = CERD_PORTFOLIO_ASSETS_PORTFOLIO_ID,
-        .ref_table = "portfolios",
-        .ref_column = "id",
-    },
-    {
         .name = "portfolio_assets_asset_id_fkey",
-        .column = CERD_PORTFOLIO_ASSETS_ASSET_ID,
+        .ncolumns = 1,
+        .columns = {CERD_PORTFOLIO_ASSETS_ASSET_ID},
         .ref_table = "assets",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "portfolio_assets_added_by_fkey",
-        .column = CERD_PORTFOLIO_ASSETS_ADDED_BY,
+        .ncolumns = 1,
+        .columns = {CERD_PORTFOLIO_ASSETS_ADDED_BY},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "portfolio_assets_last_modified_by_fkey",
-        .column = CERD_PORTFOLIO_ASSETS_LAST_MODIFIED_BY,
+        .ncolumns = 1,
+        .columns = {CERD_PORTFOLIO_ASSETS_LAST_MODIFIED_BY},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
+    },
+    {
+        .name = "portfolio_assets_portfolio_id_fkey",
+        .ncolumns = 2,
+        .columns = {CERD_PORTFOLIO_ASSETS_USER_ID, CERD_PORTFOLIO_ASSETS_PORTFOLIO_ID},
+        .ref_table = "portfolios",
+        .ref_columns = {"user_id", "id"},
     },
 };
 
@@ -664,8 +680,8 @@ const cerd_table cerd_portfolio_assets_table = {
     .columns = columns,
     .primary_key = {
         .name = "portfolio_assets_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_PORTFOLIO_ASSETS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_PORTFOLIO_ASSETS_ID, CERD_PORTFOLIO_ASSETS_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -685,10 +701,12 @@ int cerd_portfolio_assets_insert(cerd_portfolio_assets *out, cerd_conn *conn,
     return cerd_row_insert(out, conn, &cerd_portfolio_assets_table, in);
 }
 
-int cerd_portfolio_assets_get(cerd_portfolio_assets *out, cerd_conn *conn, int64_t id)
+int cerd_portfolio_assets_get(cerd_portfolio_assets *out, cerd_conn *conn, int64_t id,
+                              int64_t user_id)
 {
     cerd_portfolio_assets key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_portfolio_assets_table, -1, &key, 0);
 }
 
@@ -711,10 +729,11 @@ int cerd_portfolio_assets_upsert(cerd_portfolio_assets *out, cerd_conn *conn,
     return cerd_row_upsert(out, conn, &cerd_portfolio_assets_table, -1, in);
 }
 
-int cerd_portfolio_assets_delete(cerd_conn *conn, int64_t id)
+int cerd_portfolio_assets_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_portfolio_assets key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_portfolio_assets_table, &key, 0);
 }
 
@@ -737,28 +756,6 @@ int cerd_portfolio_assets_list(cerd_portfolio_assets_rows *out, cerd_conn *conn,
     return rc;
 }
 
-int cerd_portfolio_assets_list_by_portfolio_id(cerd_portfolio_assets_rows *out, cerd_conn *conn,
-                                               int64_t portfolio_id, const cerd_page *page)
-{
-    cerd_portfolio_assets key = {0};
-    cerd_rows rows = {0};
-    int rc;
-    key.portfolio_id = portfolio_id;
-    if (out) {
-        rows.rows = out->rows;
-        rows.count = out->count;
-        rows.next = out->next;
-    }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table,
-                       CERD_PORTFOLIO_ASSETS_PORTFOLIO_ID, &key, page);
-    if (out) {
-        out->rows = rows.rows;
-        out->count = rows.count;
-        out->next = rows.next;
-    }
-    return rc;
-}
-
 int cerd_portfolio_assets_list_by_asset_id(cerd_portfolio_assets_rows *out, cerd_conn *conn,
                                            int64_t asset_id, const cerd_page *page)
 {
@@ -771,8 +768,7 @@ int cerd_portfolio_assets_list_by_asset_id(cerd_portfolio_assets_rows *out, cerd
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table,
-                       CERD_PORTFOLIO_ASSETS_ASSET_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -793,8 +789,7 @@ int cerd_portfolio_assets_list_by_added_by(cerd_portfolio_assets_rows *out, cerd
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table,
-                       CERD_PORTFOLIO_ASSETS_ADDED_BY, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -816,8 +811,30 @@ int cerd_portfolio_assets_list_by_last_modified_by(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table,
-                       CERD_PORTFOLIO_ASSETS_LAST_MODIFIED_BY, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table, 2, &key, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_portfolio_assets_list_by_portfolio_id(cerd_portfolio_assets_rows *out, cerd_conn *conn,
+                                               int64_t user_id, int64_t portfolio_id,
+                                               const cerd_page *page)
+{
+    cerd_portfolio_assets key = {0};
+    cerd_rows rows = {0};
+    int rc;
+    key.user_id = user_id;
+    key.portfolio_id = portfolio_id;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolio_assets_table, 3, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -831,10 +848,11 @@ int cerd_portfolio_assets_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_portfolio_assets_table, 0);
 }
 
-int cerd_portfolio_assets_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_portfolio_assets_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_portfolio_assets key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_portfolio_assets_table, &key, 0);
 }
 

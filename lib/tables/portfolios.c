@@ -24,7 +24,7 @@ static const cerd_column columns[] = {
     [CERD_PORTFOLIOS_USER_ID] = {
         .name = "user_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_NOT_NULL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_portfolios, user_id),
         .max_chars = -1,
         .precision = -1,
@@ -102,9 +102,10 @@ static const cerd_factory_hint hints[CERD_PORTFOLIOS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "portfolios_user_id_fkey",
-        .column = CERD_PORTFOLIOS_USER_ID,
+        .ncolumns = 1,
+        .columns = {CERD_PORTFOLIOS_USER_ID},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -116,8 +117,8 @@ const cerd_table cerd_portfolios_table = {
     .columns = columns,
     .primary_key = {
         .name = "portfolios_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_PORTFOLIOS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_PORTFOLIOS_ID, CERD_PORTFOLIOS_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -136,10 +137,11 @@ int cerd_portfolios_insert(cerd_portfolios *out, cerd_conn *conn, const cerd_por
     return cerd_row_insert(out, conn, &cerd_portfolios_table, in);
 }
 
-int cerd_portfolios_get(cerd_portfolios *out, cerd_conn *conn, int64_t id)
+int cerd_portfolios_get(cerd_portfolios *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_portfolios key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_portfolios_table, -1, &key, 0);
 }
 
@@ -159,10 +161,11 @@ int cerd_portfolios_upsert(cerd_portfolios *out, cerd_conn *conn, const cerd_por
     return cerd_row_upsert(out, conn, &cerd_portfolios_table, -1, in);
 }
 
-int cerd_portfolios_delete(cerd_conn *conn, int64_t id)
+int cerd_portfolios_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_portfolios key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_portfolios_table, &key, 0);
 }
 
@@ -196,8 +199,7 @@ int cerd_portfolios_list_by_user_id(cerd_portfolios_rows *out, cerd_conn *conn, 
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolios_table,
-                       CERD_PORTFOLIOS_USER_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_portfolios_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -211,10 +213,11 @@ int cerd_portfolios_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_portfolios_table, 0);
 }
 
-int cerd_portfolios_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_portfolios_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_portfolios key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_portfolios_table, &key, 0);
 }
 

@@ -25,7 +25,7 @@ static const cerd_column columns[] = {
     [CERD_PRICE_DATA_ARCHIVE_ASSET_ID] = {
         .name = "asset_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_NOT_NULL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_price_data_archive, asset_id),
         .max_chars = -1,
         .precision = -1,
@@ -638,9 +638,10 @@ static const cerd_key unique_keys[] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "price_data_archive_asset_id_fkey",
-        .column = CERD_PRICE_DATA_ARCHIVE_ASSET_ID,
+        .ncolumns = 1,
+        .columns = {CERD_PRICE_DATA_ARCHIVE_ASSET_ID},
         .ref_table = "assets",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -652,8 +653,8 @@ const cerd_table cerd_price_data_archive_table = {
     .columns = columns,
     .primary_key = {
         .name = "price_data_archive_pkey",
-        .ncolumns = 2,
-        .columns = {CERD_PRICE_DATA_ARCHIVE_ID, CERD_PRICE_DATA_ARCHIVE_CANDLE_TIME},
+        .ncolumns = 3,
+        .columns = {CERD_PRICE_DATA_ARCHIVE_ID, CERD_PRICE_DATA_ARCHIVE_CANDLE_TIME, CERD_PRICE_DATA_ARCHIVE_ASSET_ID},
         .predicate = NULL,
     },
     .nunique = 1,
@@ -674,11 +675,12 @@ int cerd_price_data_archive_insert(cerd_price_data_archive *out, cerd_conn *conn
 }
 
 int cerd_price_data_archive_get(cerd_price_data_archive *out, cerd_conn *conn, int64_t id,
-                                cerd_timestamp candle_time)
+                                cerd_timestamp candle_time, int64_t asset_id)
 {
     cerd_price_data_archive key = {0};
     key.id = id;
     key.candle_time = candle_time;
+    key.asset_id = asset_id;
     return cerd_row_get(out, conn, &cerd_price_data_archive_table, -1, &key, 0);
 }
 
@@ -719,11 +721,13 @@ int cerd_price_data_archive_upsert_by_candle(cerd_price_data_archive *out, cerd_
     return cerd_row_upsert(out, conn, &cerd_price_data_archive_table, 0, in);
 }
 
-int cerd_price_data_archive_delete(cerd_conn *conn, int64_t id, cerd_timestamp candle_time)
+int cerd_price_data_archive_delete(cerd_conn *conn, int64_t id, cerd_timestamp candle_time,
+                                   int64_t asset_id)
 {
     cerd_price_data_archive key = {0};
     key.id = id;
     key.candle_time = candle_time;
+    key.asset_id = asset_id;
     return cerd_row_delete(conn, &cerd_price_data_archive_table, &key, 0);
 }
 
@@ -759,8 +763,8 @@ int cerd_price_data_archive_list_by_asset_id(cerd_price_data_archive_rows *out, 
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_price_data_archive_table,
-                       CERD_PRICE_DATA_ARCHIVE_ASSET_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_price_data_archive_table, 0, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -775,11 +779,12 @@ int cerd_price_data_archive_count(int64_t *out, cerd_conn *conn)
 }
 
 int cerd_price_data_archive_exists(bool *out, cerd_conn *conn, int64_t id,
-                                   cerd_timestamp candle_time)
+                                   cerd_timestamp candle_time, int64_t asset_id)
 {
     cerd_price_data_archive key = {0};
     key.id = id;
     key.candle_time = candle_time;
+    key.asset_id = asset_id;
     return cerd_row_exists(out, conn, &cerd_price_data_archive_table, &key, 0);
 }
 

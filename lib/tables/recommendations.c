@@ -727,33 +727,38 @@ static const cerd_factory_hint hints[CERD_RECOMMENDATIONS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "recommendations_ai_regime_analysis_id_fkey",
-        .column = CERD_RECOMMENDATIONS_AI_REGIME_ANALYSIS_ID,
+        .ncolumns = 1,
+        .columns = {CERD_RECOMMENDATIONS_AI_REGIME_ANALYSIS_ID},
         .ref_table = "ai_regime_analysis",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "recommendations_ai_sector_analysis_id_fkey",
-        .column = CERD_RECOMMENDATIONS_AI_SECTOR_ANALYSIS_ID,
+        .ncolumns = 1,
+        .columns = {CERD_RECOMMENDATIONS_AI_SECTOR_ANALYSIS_ID},
         .ref_table = "ai_sector_analysis",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "recommendations_ai_cross_sector_analysis_id_fkey",
-        .column = CERD_RECOMMENDATIONS_AI_CROSS_SECTOR_ANALYSIS_ID,
+        .ncolumns = 1,
+        .columns = {CERD_RECOMMENDATIONS_AI_CROSS_SECTOR_ANALYSIS_ID},
         .ref_table = "ai_cross_sector_analysis",
-        .ref_column = "id",
-    },
-    {
-        .name = "recommendations_ai_trading_signal_id_fkey",
-        .column = CERD_RECOMMENDATIONS_AI_TRADING_SIGNAL_ID,
-        .ref_table = "ai_trading_signals",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "recommendations_reviewed_by_fkey",
-        .column = CERD_RECOMMENDATIONS_REVIEWED_BY,
+        .ncolumns = 1,
+        .columns = {CERD_RECOMMENDATIONS_REVIEWED_BY},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
+    },
+    {
+        .name = "recommendations_ai_trading_signal_id_fkey",
+        .ncolumns = 1,
+        .columns = {CERD_RECOMMENDATIONS_AI_TRADING_SIGNAL_ID},
+        .ref_table = "ai_trading_signals",
+        .ref_columns = {"id"},
     },
 };
 
@@ -852,8 +857,7 @@ int cerd_recommendations_list_by_ai_regime_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_AI_REGIME_ANALYSIS_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -876,8 +880,7 @@ int cerd_recommendations_list_by_ai_sector_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_AI_SECTOR_ANALYSIS_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -900,8 +903,29 @@ int cerd_recommendations_list_by_ai_cross_sector_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_AI_CROSS_SECTOR_ANALYSIS_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table, 2, &key, page);
+    if (out) {
+        out->rows = rows.rows;
+        out->count = rows.count;
+        out->next = rows.next;
+    }
+    return rc;
+}
+
+int cerd_recommendations_list_by_reviewed_by(cerd_recommendations_rows *out, cerd_conn *conn,
+                                             int64_t reviewed_by, const cerd_page *page)
+{
+    cerd_recommendations key = {0};
+    cerd_rows rows = {0};
+    int rc;
+    key.reviewed_by.value = reviewed_by;
+    key.reviewed_by.valid = true;
+    if (out) {
+        rows.rows = out->rows;
+        rows.count = out->count;
+        rows.next = out->next;
+    }
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table, 3, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -924,31 +948,7 @@ int cerd_recommendations_list_by_ai_trading_signal_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_AI_TRADING_SIGNAL_ID, &key, page);
-    if (out) {
-        out->rows = rows.rows;
-        out->count = rows.count;
-        out->next = rows.next;
-    }
-    return rc;
-}
-
-int cerd_recommendations_list_by_reviewed_by(cerd_recommendations_rows *out, cerd_conn *conn,
-                                             int64_t reviewed_by, const cerd_page *page)
-{
-    cerd_recommendations key = {0};
-    cerd_rows rows = {0};
-    int rc;
-    key.reviewed_by.value = reviewed_by;
-    key.reviewed_by.valid = true;
-    if (out) {
-        rows.rows = out->rows;
-        rows.count = out->count;
-        rows.next = out->next;
-    }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table,
-                       CERD_RECOMMENDATIONS_REVIEWED_BY, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_recommendations_table, 4, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

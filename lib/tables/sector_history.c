@@ -198,9 +198,10 @@ static const cerd_factory_hint hints[CERD_SECTOR_HISTORY__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "sector_history_sector_id_fkey",
-        .column = CERD_SECTOR_HISTORY_SECTOR_ID,
+        .ncolumns = 1,
+        .columns = {CERD_SECTOR_HISTORY_SECTOR_ID},
         .ref_table = "sectors",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -297,8 +298,7 @@ int cerd_sector_history_list_by_sector_id(cerd_sector_history_rows *out, cerd_co
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_history_table,
-                       CERD_SECTOR_HISTORY_SECTOR_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_history_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

@@ -102,15 +102,17 @@ static const cerd_factory_hint hints[CERD_SECTOR_MAPPING__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "sector_mapping_asset_id_fkey",
-        .column = CERD_SECTOR_MAPPING_ASSET_ID,
+        .ncolumns = 1,
+        .columns = {CERD_SECTOR_MAPPING_ASSET_ID},
         .ref_table = "assets",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "sector_mapping_sector_id_fkey",
-        .column = CERD_SECTOR_MAPPING_SECTOR_ID,
+        .ncolumns = 1,
+        .columns = {CERD_SECTOR_MAPPING_SECTOR_ID},
         .ref_table = "sectors",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -207,8 +209,7 @@ int cerd_sector_mapping_list_by_asset_id(cerd_sector_mapping_rows *out, cerd_con
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_mapping_table,
-                       CERD_SECTOR_MAPPING_ASSET_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_mapping_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -229,8 +230,7 @@ int cerd_sector_mapping_list_by_sector_id(cerd_sector_mapping_rows *out, cerd_co
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_mapping_table,
-                       CERD_SECTOR_MAPPING_SECTOR_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_mapping_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

@@ -160,21 +160,24 @@ static const cerd_factory_hint hints[CERD_SECTOR_ROTATION_FLOWS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "sector_rotation_flows_ai_cross_sector_analysis_id_fkey",
-        .column = CERD_SECTOR_ROTATION_FLOWS_AI_CROSS_SECTOR_ANALYSIS_ID,
+        .ncolumns = 1,
+        .columns = {CERD_SECTOR_ROTATION_FLOWS_AI_CROSS_SECTOR_ANALYSIS_ID},
         .ref_table = "ai_cross_sector_analysis",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "sector_rotation_flows_from_sector_id_fkey",
-        .column = CERD_SECTOR_ROTATION_FLOWS_FROM_SECTOR_ID,
+        .ncolumns = 1,
+        .columns = {CERD_SECTOR_ROTATION_FLOWS_FROM_SECTOR_ID},
         .ref_table = "sectors",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "sector_rotation_flows_to_sector_id_fkey",
-        .column = CERD_SECTOR_ROTATION_FLOWS_TO_SECTOR_ID,
+        .ncolumns = 1,
+        .columns = {CERD_SECTOR_ROTATION_FLOWS_TO_SECTOR_ID},
         .ref_table = "sectors",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -274,8 +277,8 @@ int cerd_sector_rotation_flows_list_by_ai_cross_sector_analysis_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table,
-                       CERD_SECTOR_ROTATION_FLOWS_AI_CROSS_SECTOR_ANALYSIS_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table, 0, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -297,8 +300,8 @@ int cerd_sector_rotation_flows_list_by_from_sector_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table,
-                       CERD_SECTOR_ROTATION_FLOWS_FROM_SECTOR_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table, 1, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -320,8 +323,8 @@ int cerd_sector_rotation_flows_list_by_to_sector_id(
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table,
-                       CERD_SECTOR_ROTATION_FLOWS_TO_SECTOR_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_sector_rotation_flows_table, 2, &key,
+                       page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

@@ -25,7 +25,7 @@ static const cerd_column columns[] = {
     [CERD_SIGNAL_ALERTS_USER_ID] = {
         .name = "user_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_NOT_NULL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_signal_alerts, user_id),
         .max_chars = -1,
         .precision = -1,
@@ -441,15 +441,17 @@ static const cerd_factory_hint hints[CERD_SIGNAL_ALERTS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "signal_alerts_user_id_fkey",
-        .column = CERD_SIGNAL_ALERTS_USER_ID,
+        .ncolumns = 1,
+        .columns = {CERD_SIGNAL_ALERTS_USER_ID},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "signal_alerts_asset_id_fkey",
-        .column = CERD_SIGNAL_ALERTS_ASSET_ID,
+        .ncolumns = 1,
+        .columns = {CERD_SIGNAL_ALERTS_ASSET_ID},
         .ref_table = "assets",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -461,8 +463,8 @@ const cerd_table cerd_signal_alerts_table = {
     .columns = columns,
     .primary_key = {
         .name = "signal_alerts_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_SIGNAL_ALERTS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_SIGNAL_ALERTS_ID, CERD_SIGNAL_ALERTS_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -482,10 +484,12 @@ int cerd_signal_alerts_insert(cerd_signal_alerts *out, cerd_conn *conn,
     return cerd_row_insert(out, conn, &cerd_signal_alerts_table, in);
 }
 
-int cerd_signal_alerts_get(cerd_signal_alerts *out, cerd_conn *conn, int64_t id)
+int cerd_signal_alerts_get(cerd_signal_alerts *out, cerd_conn *conn, int64_t id,
+                           int64_t user_id)
 {
     cerd_signal_alerts key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_signal_alerts_table, -1, &key, 0);
 }
 
@@ -507,10 +511,11 @@ int cerd_signal_alerts_upsert(cerd_signal_alerts *out, cerd_conn *conn,
     return cerd_row_upsert(out, conn, &cerd_signal_alerts_table, -1, in);
 }
 
-int cerd_signal_alerts_delete(cerd_conn *conn, int64_t id)
+int cerd_signal_alerts_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_signal_alerts key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_signal_alerts_table, &key, 0);
 }
 
@@ -545,8 +550,7 @@ int cerd_signal_alerts_list_by_user_id(cerd_signal_alerts_rows *out, cerd_conn *
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_signal_alerts_table,
-                       CERD_SIGNAL_ALERTS_USER_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_signal_alerts_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -567,8 +571,7 @@ int cerd_signal_alerts_list_by_asset_id(cerd_signal_alerts_rows *out, cerd_conn 
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_signal_alerts_table,
-                       CERD_SIGNAL_ALERTS_ASSET_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_signal_alerts_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -582,10 +585,11 @@ int cerd_signal_alerts_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_signal_alerts_table, 0);
 }
 
-int cerd_signal_alerts_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_signal_alerts_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_signal_alerts key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_signal_alerts_table, &key, 0);
 }
 

@@ -274,6 +274,15 @@ static const cerd_column columns[] = {
         .precision = -1,
         .scale = -1,
     },
+    [CERD_TRADE_ACTIONS_USER_ID] = {
+        .name = "user_id",
+        .type = CERD_TYPE_INT64,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
+        .offset = offsetof(cerd_trade_actions, user_id),
+        .max_chars = -1,
+        .precision = -1,
+        .scale = -1,
+    },
 };
 
 /* CHECK constraints, compiled from the parse tree (lib/validate.c evaluates them). */
@@ -1017,20 +1026,25 @@ static const cerd_factory_hint hints[CERD_TRADE_ACTIONS__NCOLUMNS] = {
         .kind = CERD__HINT_TIME_UPDATED,
         .texts = hint_texts_28, .ntexts = 1,
     },
+    [CERD_TRADE_ACTIONS_USER_ID] = {
+        .kind = CERD__HINT_RANGE, .scale = 0, .lo = 1.0, .hi = 100000.0,
+    },
 };
 
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "trade_actions_portfolio_asset_id_fkey",
-        .column = CERD_TRADE_ACTIONS_PORTFOLIO_ASSET_ID,
+        .ncolumns = 2,
+        .columns = {CERD_TRADE_ACTIONS_USER_ID, CERD_TRADE_ACTIONS_PORTFOLIO_ASSET_ID},
         .ref_table = "portfolio_assets",
-        .ref_column = "id",
+        .ref_columns = {"user_id", "id"},
     },
     {
         .name = "trade_actions_ai_signal_id_fkey",
-        .column = CERD_TRADE_ACTIONS_AI_SIGNAL_ID,
+        .ncolumns = 1,
+        .columns = {CERD_TRADE_ACTIONS_AI_SIGNAL_ID},
         .ref_table = "ai_trading_signals",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -1042,8 +1056,8 @@ const cerd_table cerd_trade_actions_table = {
     .columns = columns,
     .primary_key = {
         .name = "trade_actions_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_TRADE_ACTIONS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_TRADE_ACTIONS_ID, CERD_TRADE_ACTIONS_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -1063,10 +1077,12 @@ int cerd_trade_actions_insert(cerd_trade_actions *out, cerd_conn *conn,
     return cerd_row_insert(out, conn, &cerd_trade_actions_table, in);
 }
 
-int cerd_trade_actions_get(cerd_trade_actions *out, cerd_conn *conn, int64_t id)
+int cerd_trade_actions_get(cerd_trade_actions *out, cerd_conn *conn, int64_t id,
+                           int64_t user_id)
 {
     cerd_trade_actions key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_trade_actions_table, -1, &key, 0);
 }
 
@@ -1088,10 +1104,11 @@ int cerd_trade_actions_upsert(cerd_trade_actions *out, cerd_conn *conn,
     return cerd_row_upsert(out, conn, &cerd_trade_actions_table, -1, in);
 }
 
-int cerd_trade_actions_delete(cerd_conn *conn, int64_t id)
+int cerd_trade_actions_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_trade_actions key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_trade_actions_table, &key, 0);
 }
 
@@ -1115,20 +1132,20 @@ int cerd_trade_actions_list(cerd_trade_actions_rows *out, cerd_conn *conn,
 }
 
 int cerd_trade_actions_list_by_portfolio_asset_id(
-        cerd_trade_actions_rows *out, cerd_conn *conn, int64_t portfolio_asset_id,
-        const cerd_page *page)
+        cerd_trade_actions_rows *out, cerd_conn *conn, int64_t user_id,
+        int64_t portfolio_asset_id, const cerd_page *page)
 {
     cerd_trade_actions key = {0};
     cerd_rows rows = {0};
     int rc;
+    key.user_id = user_id;
     key.portfolio_asset_id = portfolio_asset_id;
     if (out) {
         rows.rows = out->rows;
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_trade_actions_table,
-                       CERD_TRADE_ACTIONS_PORTFOLIO_ASSET_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_trade_actions_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1150,8 +1167,7 @@ int cerd_trade_actions_list_by_ai_signal_id(cerd_trade_actions_rows *out, cerd_c
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_trade_actions_table,
-                       CERD_TRADE_ACTIONS_AI_SIGNAL_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_trade_actions_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -1165,10 +1181,11 @@ int cerd_trade_actions_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_trade_actions_table, 0);
 }
 
-int cerd_trade_actions_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_trade_actions_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_trade_actions key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_trade_actions_table, &key, 0);
 }
 

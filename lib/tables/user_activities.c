@@ -25,7 +25,7 @@ static const cerd_column columns[] = {
     [CERD_USER_ACTIVITIES_USER_ID] = {
         .name = "user_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_NOT_NULL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_user_activities, user_id),
         .max_chars = -1,
         .precision = -1,
@@ -383,15 +383,17 @@ static const cerd_factory_hint hints[CERD_USER_ACTIVITIES__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "user_activities_user_id_fkey",
-        .column = CERD_USER_ACTIVITIES_USER_ID,
+        .ncolumns = 1,
+        .columns = {CERD_USER_ACTIVITIES_USER_ID},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "user_activities_session_id_fkey",
-        .column = CERD_USER_ACTIVITIES_SESSION_ID,
+        .ncolumns = 2,
+        .columns = {CERD_USER_ACTIVITIES_USER_ID, CERD_USER_ACTIVITIES_SESSION_ID},
         .ref_table = "user_sessions",
-        .ref_column = "id",
+        .ref_columns = {"user_id", "id"},
     },
 };
 
@@ -403,8 +405,8 @@ const cerd_table cerd_user_activities_table = {
     .columns = columns,
     .primary_key = {
         .name = "user_activities_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_USER_ACTIVITIES_ID},
+        .ncolumns = 2,
+        .columns = {CERD_USER_ACTIVITIES_ID, CERD_USER_ACTIVITIES_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -424,10 +426,12 @@ int cerd_user_activities_insert(cerd_user_activities *out, cerd_conn *conn,
     return cerd_row_insert(out, conn, &cerd_user_activities_table, in);
 }
 
-int cerd_user_activities_get(cerd_user_activities *out, cerd_conn *conn, int64_t id)
+int cerd_user_activities_get(cerd_user_activities *out, cerd_conn *conn, int64_t id,
+                             int64_t user_id)
 {
     cerd_user_activities key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_user_activities_table, -1, &key, 0);
 }
 
@@ -450,10 +454,11 @@ int cerd_user_activities_upsert(cerd_user_activities *out, cerd_conn *conn,
     return cerd_row_upsert(out, conn, &cerd_user_activities_table, -1, in);
 }
 
-int cerd_user_activities_delete(cerd_conn *conn, int64_t id)
+int cerd_user_activities_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_user_activities key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_user_activities_table, &key, 0);
 }
 
@@ -488,8 +493,7 @@ int cerd_user_activities_list_by_user_id(cerd_user_activities_rows *out, cerd_co
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_activities_table,
-                       CERD_USER_ACTIVITIES_USER_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_activities_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -499,19 +503,20 @@ int cerd_user_activities_list_by_user_id(cerd_user_activities_rows *out, cerd_co
 }
 
 int cerd_user_activities_list_by_session_id(cerd_user_activities_rows *out, cerd_conn *conn,
-                                            int64_t session_id, const cerd_page *page)
+                                            int64_t user_id, int64_t session_id,
+                                            const cerd_page *page)
 {
     cerd_user_activities key = {0};
     cerd_rows rows = {0};
     int rc;
+    key.user_id = user_id;
     key.session_id = session_id;
     if (out) {
         rows.rows = out->rows;
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_activities_table,
-                       CERD_USER_ACTIVITIES_SESSION_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_activities_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -525,10 +530,11 @@ int cerd_user_activities_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_user_activities_table, 0);
 }
 
-int cerd_user_activities_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_user_activities_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_user_activities key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_user_activities_table, &key, 0);
 }
 

@@ -25,7 +25,7 @@ static const cerd_column columns[] = {
     [CERD_USER_FEEDBACK_USER_ID] = {
         .name = "user_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_NOT_NULL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_user_feedback, user_id),
         .max_chars = -1,
         .precision = -1,
@@ -432,15 +432,17 @@ static const cerd_factory_hint hints[CERD_USER_FEEDBACK__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "user_feedback_user_id_fkey",
-        .column = CERD_USER_FEEDBACK_USER_ID,
+        .ncolumns = 1,
+        .columns = {CERD_USER_FEEDBACK_USER_ID},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "user_feedback_reviewed_by_fkey",
-        .column = CERD_USER_FEEDBACK_REVIEWED_BY,
+        .ncolumns = 1,
+        .columns = {CERD_USER_FEEDBACK_REVIEWED_BY},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -452,8 +454,8 @@ const cerd_table cerd_user_feedback_table = {
     .columns = columns,
     .primary_key = {
         .name = "user_feedback_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_USER_FEEDBACK_ID},
+        .ncolumns = 2,
+        .columns = {CERD_USER_FEEDBACK_ID, CERD_USER_FEEDBACK_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -473,10 +475,12 @@ int cerd_user_feedback_insert(cerd_user_feedback *out, cerd_conn *conn,
     return cerd_row_insert(out, conn, &cerd_user_feedback_table, in);
 }
 
-int cerd_user_feedback_get(cerd_user_feedback *out, cerd_conn *conn, int64_t id)
+int cerd_user_feedback_get(cerd_user_feedback *out, cerd_conn *conn, int64_t id,
+                           int64_t user_id)
 {
     cerd_user_feedback key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_user_feedback_table, -1, &key, 0);
 }
 
@@ -498,10 +502,11 @@ int cerd_user_feedback_upsert(cerd_user_feedback *out, cerd_conn *conn,
     return cerd_row_upsert(out, conn, &cerd_user_feedback_table, -1, in);
 }
 
-int cerd_user_feedback_delete(cerd_conn *conn, int64_t id)
+int cerd_user_feedback_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_user_feedback key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_user_feedback_table, &key, 0);
 }
 
@@ -536,8 +541,7 @@ int cerd_user_feedback_list_by_user_id(cerd_user_feedback_rows *out, cerd_conn *
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_feedback_table,
-                       CERD_USER_FEEDBACK_USER_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_feedback_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -559,8 +563,7 @@ int cerd_user_feedback_list_by_reviewed_by(cerd_user_feedback_rows *out, cerd_co
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_feedback_table,
-                       CERD_USER_FEEDBACK_REVIEWED_BY, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_feedback_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -574,10 +577,11 @@ int cerd_user_feedback_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_user_feedback_table, 0);
 }
 
-int cerd_user_feedback_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_user_feedback_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_user_feedback key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_user_feedback_table, &key, 0);
 }
 

@@ -24,7 +24,7 @@ static const cerd_column columns[] = {
     [CERD_USER_SESSIONS_USER_ID] = {
         .name = "user_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_NOT_NULL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_user_sessions, user_id),
         .max_chars = -1,
         .precision = -1,
@@ -205,9 +205,10 @@ static const cerd_key unique_keys[] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "user_sessions_user_id_fkey",
-        .column = CERD_USER_SESSIONS_USER_ID,
+        .ncolumns = 1,
+        .columns = {CERD_USER_SESSIONS_USER_ID},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -219,8 +220,8 @@ const cerd_table cerd_user_sessions_table = {
     .columns = columns,
     .primary_key = {
         .name = "user_sessions_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_USER_SESSIONS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_USER_SESSIONS_ID, CERD_USER_SESSIONS_USER_ID},
         .predicate = NULL,
     },
     .nunique = 1,
@@ -240,10 +241,12 @@ int cerd_user_sessions_insert(cerd_user_sessions *out, cerd_conn *conn,
     return cerd_row_insert(out, conn, &cerd_user_sessions_table, in);
 }
 
-int cerd_user_sessions_get(cerd_user_sessions *out, cerd_conn *conn, int64_t id)
+int cerd_user_sessions_get(cerd_user_sessions *out, cerd_conn *conn, int64_t id,
+                           int64_t user_id)
 {
     cerd_user_sessions key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_user_sessions_table, -1, &key, 0);
 }
 
@@ -280,10 +283,11 @@ int cerd_user_sessions_upsert_by_session_token(cerd_user_sessions *out, cerd_con
     return cerd_row_upsert(out, conn, &cerd_user_sessions_table, 0, in);
 }
 
-int cerd_user_sessions_delete(cerd_conn *conn, int64_t id)
+int cerd_user_sessions_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_user_sessions key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_user_sessions_table, &key, 0);
 }
 
@@ -318,8 +322,7 @@ int cerd_user_sessions_list_by_user_id(cerd_user_sessions_rows *out, cerd_conn *
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_sessions_table,
-                       CERD_USER_SESSIONS_USER_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_user_sessions_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -333,10 +336,11 @@ int cerd_user_sessions_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_user_sessions_table, 0);
 }
 
-int cerd_user_sessions_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_user_sessions_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_user_sessions key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_user_sessions_table, &key, 0);
 }
 

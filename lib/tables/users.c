@@ -799,15 +799,17 @@ static const cerd_key unique_keys[] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "users_referred_by_fkey",
-        .column = CERD_USERS_REFERRED_BY,
+        .ncolumns = 1,
+        .columns = {CERD_USERS_REFERRED_BY},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
     {
         .name = "users_deleted_by_fkey",
-        .column = CERD_USERS_DELETED_BY,
+        .ncolumns = 1,
+        .columns = {CERD_USERS_DELETED_BY},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -959,8 +961,7 @@ int cerd_users_list_by_referred_by(cerd_users_rows *out, cerd_conn *conn, int64_
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_users_table, CERD_USERS_REFERRED_BY,
-                       &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_users_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -982,8 +983,7 @@ int cerd_users_list_by_deleted_by(cerd_users_rows *out, cerd_conn *conn, int64_t
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_users_table, CERD_USERS_DELETED_BY, &key,
-                       page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_users_table, 1, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;

@@ -43,7 +43,7 @@ static const cerd_column columns[] = {
     [CERD_WATCHLISTS_USER_ID] = {
         .name = "user_id",
         .type = CERD_TYPE_INT64,
-        .flags = CERD_COL_OPTIONAL,
+        .flags = CERD_COL_NOT_NULL | CERD_COL_PRIMARY_KEY,
         .offset = offsetof(cerd_watchlists, user_id),
         .max_chars = -1,
         .precision = -1,
@@ -179,78 +179,92 @@ static const cerd_expr check1_e3 = {
     .type = CERD_TYPE_INT64,
     .column = CERD_WATCHLISTS_USER_ID,
 };
-static const cerd_expr *const check1_e4_args[] = {&check1_e3};
 static const cerd_expr check1_e4 = {
-    .op = CERD_EXPR_IS_NULL,
-    .type = CERD_TYPE_BOOL,
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
     .column = -1,
-    .nargs = 1,
-    .args = check1_e4_args,
+    .text = "0",
+    .ival = INT64_C(0),
 };
-static const cerd_expr *const check1_e5_args[] = {&check1_e2, &check1_e4};
+static const cerd_expr *const check1_e5_args[] = {&check1_e3, &check1_e4};
 static const cerd_expr check1_e5 = {
-    .op = CERD_EXPR_AND,
+    .op = CERD_EXPR_EQ,
     .type = CERD_TYPE_BOOL,
     .column = -1,
     .nargs = 2,
     .args = check1_e5_args,
 };
+static const cerd_expr *const check1_e6_args[] = {&check1_e2, &check1_e5};
 static const cerd_expr check1_e6 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e6_args,
+};
+static const cerd_expr check1_e7 = {
     .op = CERD_EXPR_COLUMN,
     .type = CERD_TYPE_TEXT,
     .column = CERD_WATCHLISTS_WATCHLIST_TYPE,
 };
-static const cerd_expr check1_e7 = {
+static const cerd_expr check1_e8 = {
     .op = CERD_EXPR_CONST,
     .type = CERD_TYPE_TEXT,
     .column = -1,
     .text = "default",
     .len = 7,
 };
-static const cerd_expr *const check1_e8_args[] = {&check1_e6, &check1_e7};
-static const cerd_expr check1_e8 = {
+static const cerd_expr *const check1_e9_args[] = {&check1_e7, &check1_e8};
+static const cerd_expr check1_e9 = {
     .op = CERD_EXPR_NE,
     .type = CERD_TYPE_BOOL,
     .column = -1,
     .nargs = 2,
-    .args = check1_e8_args,
+    .args = check1_e9_args,
 };
-static const cerd_expr check1_e9 = {
+static const cerd_expr check1_e10 = {
     .op = CERD_EXPR_COLUMN,
     .type = CERD_TYPE_INT64,
     .column = CERD_WATCHLISTS_USER_ID,
 };
-static const cerd_expr *const check1_e10_args[] = {&check1_e9};
-static const cerd_expr check1_e10 = {
-    .op = CERD_EXPR_IS_NOT_NULL,
-    .type = CERD_TYPE_BOOL,
-    .column = -1,
-    .nargs = 1,
-    .args = check1_e10_args,
-};
-static const cerd_expr *const check1_e11_args[] = {&check1_e8, &check1_e10};
 static const cerd_expr check1_e11 = {
-    .op = CERD_EXPR_AND,
-    .type = CERD_TYPE_BOOL,
+    .op = CERD_EXPR_CONST,
+    .type = CERD_TYPE_INT32,
     .column = -1,
-    .nargs = 2,
-    .args = check1_e11_args,
+    .text = "0",
+    .ival = INT64_C(0),
 };
-static const cerd_expr *const check1_e12_args[] = {&check1_e5, &check1_e11};
+static const cerd_expr *const check1_e12_args[] = {&check1_e10, &check1_e11};
 static const cerd_expr check1_e12 = {
-    .op = CERD_EXPR_OR,
+    .op = CERD_EXPR_NE,
     .type = CERD_TYPE_BOOL,
     .column = -1,
     .nargs = 2,
     .args = check1_e12_args,
 };
+static const cerd_expr *const check1_e13_args[] = {&check1_e9, &check1_e12};
+static const cerd_expr check1_e13 = {
+    .op = CERD_EXPR_AND,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e13_args,
+};
+static const cerd_expr *const check1_e14_args[] = {&check1_e6, &check1_e13};
+static const cerd_expr check1_e14 = {
+    .op = CERD_EXPR_OR,
+    .type = CERD_TYPE_BOOL,
+    .column = -1,
+    .nargs = 2,
+    .args = check1_e14_args,
+};
 static const uint16_t check1_columns[] = {CERD_WATCHLISTS_USER_ID, CERD_WATCHLISTS_WATCHLIST_TYPE};
 static const cerd_check check1 = {
     .name = "chk_watchlists_owner",
-    .sql = "(watchlist_type = 'default' AND user_id IS NULL)\n        OR (watchlist_type <> 'default' AND user_id IS NOT NULL)",
+    .sql = "(watchlist_type = 'default' AND user_id = 0)\n    OR (watchlist_type <> 'default' AND user_id <> 0)",
     .ncolumns = 2,
     .columns = check1_columns,
-    .expr = &check1_e12,
+    .expr = &check1_e14,
 };
 
 static const cerd_check *const checks[] = {
@@ -344,9 +358,10 @@ static const cerd_factory_hint hints[CERD_WATCHLISTS__NCOLUMNS] = {
 static const cerd_foreign_key foreign_keys[] = {
     {
         .name = "watchlists_user_id_fkey",
-        .column = CERD_WATCHLISTS_USER_ID,
+        .ncolumns = 1,
+        .columns = {CERD_WATCHLISTS_USER_ID},
         .ref_table = "users",
-        .ref_column = "id",
+        .ref_columns = {"id"},
     },
 };
 
@@ -358,8 +373,8 @@ const cerd_table cerd_watchlists_table = {
     .columns = columns,
     .primary_key = {
         .name = "watchlists_pkey",
-        .ncolumns = 1,
-        .columns = {CERD_WATCHLISTS_ID},
+        .ncolumns = 2,
+        .columns = {CERD_WATCHLISTS_ID, CERD_WATCHLISTS_USER_ID},
         .predicate = NULL,
     },
     .nunique = 0,
@@ -378,10 +393,11 @@ int cerd_watchlists_insert(cerd_watchlists *out, cerd_conn *conn, const cerd_wat
     return cerd_row_insert(out, conn, &cerd_watchlists_table, in);
 }
 
-int cerd_watchlists_get(cerd_watchlists *out, cerd_conn *conn, int64_t id)
+int cerd_watchlists_get(cerd_watchlists *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_watchlists key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_get(out, conn, &cerd_watchlists_table, -1, &key, 0);
 }
 
@@ -401,10 +417,11 @@ int cerd_watchlists_upsert(cerd_watchlists *out, cerd_conn *conn, const cerd_wat
     return cerd_row_upsert(out, conn, &cerd_watchlists_table, -1, in);
 }
 
-int cerd_watchlists_delete(cerd_conn *conn, int64_t id)
+int cerd_watchlists_delete(cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_watchlists key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_delete(conn, &cerd_watchlists_table, &key, 0);
 }
 
@@ -432,15 +449,13 @@ int cerd_watchlists_list_by_user_id(cerd_watchlists_rows *out, cerd_conn *conn, 
     cerd_watchlists key = {0};
     cerd_rows rows = {0};
     int rc;
-    key.user_id.value = user_id;
-    key.user_id.valid = true;
+    key.user_id = user_id;
     if (out) {
         rows.rows = out->rows;
         rows.count = out->count;
         rows.next = out->next;
     }
-    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlists_table,
-                       CERD_WATCHLISTS_USER_ID, &key, page);
+    rc = cerd_row_list(out ? &rows : NULL, conn, &cerd_watchlists_table, 0, &key, page);
     if (out) {
         out->rows = rows.rows;
         out->count = rows.count;
@@ -454,10 +469,11 @@ int cerd_watchlists_count(int64_t *out, cerd_conn *conn)
     return cerd_row_count(out, conn, &cerd_watchlists_table, 0);
 }
 
-int cerd_watchlists_exists(bool *out, cerd_conn *conn, int64_t id)
+int cerd_watchlists_exists(bool *out, cerd_conn *conn, int64_t id, int64_t user_id)
 {
     cerd_watchlists key = {0};
     key.id = id;
+    key.user_id = user_id;
     return cerd_row_exists(out, conn, &cerd_watchlists_table, &key, 0);
 }
 

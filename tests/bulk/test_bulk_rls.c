@@ -55,7 +55,7 @@ static int teardown(void **state)
 static cerd_portfolios *portfolios(size_t n, int u, int64_t first_id)
 {
     cerd_portfolios *rows = calloc(n, sizeof *rows);
-    cerd_factory_parent parent = {"users", users[u]};
+    cerd_factory_parent parent = {.table = "users", .id = users[u]};
     assert_non_null(rows);
     for (size_t i = 0; i < n; i++) {
         cerd_factory_options o = CERD_FACTORY_OPTIONS_INIT;

@@ -36,6 +36,8 @@ static cerd_conn *conn;
 static PGconn *pg;            /* plain libpq, for checks made outside the library */
 static int64_t primary_id[64]; /* per table index: the id of its row R0, for $ref */
 static int64_t users_parent;   /* the users row that users' own $refs point at */
+static cJSON *primary_json[64]; /* per table index: its row R0 as JSON, for $ref with a
+                                   column */
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -66,13 +68,16 @@ static cJSON *load_rows_file(const cerd_table *t)
 }
 
 /* Replaces {"$ref": "table"} values with that table's row id; for users' own
-   references, with users_parent (or null while that row itself is being made). */
+   references, with users_parent (or null while that row itself is being made).
+   {"$ref": "table", "column": "c"} is column c of that table's row R0 instead (a child's
+   user_id is its parent's: {"$ref": "portfolios", "column": "user_id"}). */
 static void resolve_refs(cJSON *obj, const cerd_table *t)
 {
     cJSON *v, *next;
     for (v = obj->child; v; v = next) {
         next = v->next; /* v is replaced below */
         const cJSON *ref = cJSON_GetObjectItemCaseSensitive(v, "$ref");
+        const cJSON *col = cJSON_GetObjectItemCaseSensitive(v, "column");
         const cerd_table *parent;
         int64_t id;
         char buf[32];
@@ -81,6 +86,20 @@ static void resolve_refs(cJSON *obj, const cerd_table *t)
             continue;
         parent = cerd_table_find(ref->valuestring);
         assert_non_null(parent);
+        if (cJSON_IsString(col)) {
+            size_t i;
+            const cJSON *val;
+            for (i = 0; cerd_table_at(i) != parent; i++)
+                ;
+            assert_non_null(primary_json[i]);
+            val = cJSON_GetObjectItemCaseSensitive(primary_json[i], col->valuestring);
+            if (!val)
+                print_error("%s: $ref %s.%s: no such column\n", t->name, parent->name,
+                            col->valuestring);
+            assert_non_null(val);
+            cJSON_ReplaceItemInObjectCaseSensitive(obj, v->string, cJSON_Duplicate(val, 1));
+            continue;
+        }
         if (parent == t)
             id = users_parent;
         else {
@@ -110,8 +129,9 @@ static cJSON *merged(const cJSON *base, const cJSON *patch)
 static bool is_fk(const cerd_table *t, int column)
 {
     for (int i = 0; i < t->nforeign; i++)
-        if (t->foreign_keys[i].column == column)
-            return true;
+        for (int c = 0; c < t->foreign_keys[i].ncolumns; c++)
+            if (t->foreign_keys[i].columns[c] == column)
+                return true;
     return false;
 }
 
@@ -453,14 +473,27 @@ static void step_upsert(const cerd_table *t, const cJSON *row2_json, const cJSON
         check(cerd_row_upsert(r2, conn, t, 0, in), "upsert (insert path)");
         check(cerd_row_count(&after, conn, t, ANY), "count");
         assert_int_equal(after, before + 1);
-        cerd_row_clear(t, in);
-        row_from(t, changed, in);
+        cJSON *stored = NULL;
+        check(cerd_row_to_json(&stored, t, r2), "row to json");
         for (int k = 0; k < t->nunique; k++) {
+            /* the key's columns as R2 stored them (a unique key on the server-numbered
+               id, such as ai_trading_signals_id_key, needs R2's id) */
+            cJSON *with_ukey = cJSON_Duplicate(changed, 1);
+            for (int i = 0; i < t->unique_keys[k].ncolumns; i++) {
+                const char *name = t->columns[t->unique_keys[k].columns[i]].name;
+                cJSON_DeleteItemFromObjectCaseSensitive(with_ukey, name);
+                cJSON_AddItemToObject(with_ukey, name,
+                                      cJSON_Duplicate(cJSON_GetObjectItem(stored, name), 1));
+            }
+            cerd_row_clear(t, in);
+            row_from(t, with_ukey, in);
+            cJSON_Delete(with_ukey);
             cerd_row_clear(t, got);
             check(cerd_row_upsert(got, conn, t, k, in), t->unique_keys[k].name);
             assert_int_equal(id_of(t, got), id_of(t, r2));
             assert_rows_equal(t, in, got, false, false, "upsert update path");
         }
+        cJSON_Delete(stored);
     } else {
         check(cerd_row_upsert(r2, conn, t, -1, in), "upsert on primary key (insert path)");
         check(cerd_row_count(&after, conn, t, ANY), "count");
@@ -499,7 +532,7 @@ static void step_list_by_foreign_keys(const cerd_table *t, const void *r0, const
     const int64_t want[3] = {id_of(t, r0), id_of(t, r1), id_of(t, r2)};
 
     for (int f = 0; f < t->nforeign; f++) {
-        int col = t->foreign_keys[f].column;
+        const cerd_foreign_key *fk = &t->foreign_keys[f];
         for (int desc = 0; desc < 2; desc++) {
             cerd_page page = {.limit = 2, .descending = desc, .include_deleted = true};
             int64_t seen[8];
@@ -507,7 +540,7 @@ static void step_list_by_foreign_keys(const cerd_table *t, const void *r0, const
             int pages = 0;
             do {
                 cerd_rows rows = {0};
-                check(cerd_row_list(&rows, conn, t, col, r0, &page), "list by foreign key");
+                check(cerd_row_list(&rows, conn, t, f, r0, &page), "list by foreign key");
                 for (size_t i = 0; i < rows.count && nseen < 8; i++)
                     seen[nseen++] = id_of(t, (char *)rows.rows + i * t->row_size);
                 page.after = rows.next;
@@ -522,8 +555,8 @@ static void step_list_by_foreign_keys(const cerd_table *t, const void *r0, const
                 for (size_t i = 0; i < nseen; i++)
                     found |= seen[i] == want[w];
                 if (!found)
-                    print_error("%s: list by %s missed id %lld\n", t->name,
-                                t->columns[col].name, (long long)want[w]);
+                    print_error("%s: list by %s missed id %lld\n", t->name, fk->name,
+                                (long long)want[w]);
                 assert_true(found);
             }
             for (size_t i = 1; i < nseen; i++)
@@ -732,6 +765,7 @@ static void test_table(void **state)
 
     step_insert_and_read_back(t, row, r0);
     primary_id[index] = id_of(t, r0);
+    check(cerd_row_to_json(&primary_json[index], t, r0), "R0 as JSON");
     step_nullable_columns(t, row1, cJSON_GetObjectItem(doc, "null_row_keeps"), r1);
     step_update_subset(t, update, r0);
     step_upsert(t, row2, update, r2);
@@ -798,6 +832,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    for (size_t i = 0; i < sizeof primary_json / sizeof primary_json[0]; i++)
+        cJSON_Delete(primary_json[i]);
     PQfinish(pg);
     cerd_conn_free(conn);
     testdb_drop(&db);

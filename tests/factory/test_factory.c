@@ -39,18 +39,53 @@
 static const uint64_t seeds[] = {0, 1, 2, 7, 42, 1000, 123456789, UINT64_MAX};
 #define NSEEDS (sizeof seeds / sizeof seeds[0])
 
-/* A parent id for every table, so any foreign key has one. */
+/* A parent row for every table, so any foreign key has one: its id is 1000 + the
+   table's index, and a parent with a user_id belongs to the users parent (so composite
+   foreign keys (user_id, parent_id) take both from it). */
 static cerd_factory_parent parents[128];
+static void *parent_rows[128];
 static size_t nparents;
+
+static void set_int64(const cerd_table *t, int col, void *row, int64_t v)
+{
+    char *f = (char *)row + t->columns[col].offset;
+    if ((t->columns[col].flags & CERD_COL_OPTIONAL) && !(t->columns[col].flags & CERD_COL_IDENTITY)) {
+        ((cerd_opt_int64 *)f)->valid = true;
+        ((cerd_opt_int64 *)f)->value = v;
+    } else {
+        *(int64_t *)f = v;
+    }
+}
 
 static int setup(void **state)
 {
+    const cerd_table *users = cerd_table_find("users");
+    int64_t user_id = -1;
     (void)state;
     nparents = cerd_table_count();
+    for (size_t i = 0; i < nparents; i++)
+        if (cerd_table_at(i) == users)
+            user_id = 1000 + (int64_t)i;
     for (size_t i = 0; i < nparents; i++) {
-        parents[i].table = cerd_table_at(i)->name;
+        const cerd_table *t = cerd_table_at(i);
+        int uc = cerd_table_column(t, "user_id");
+        parents[i].table = t->name;
         parents[i].id = 1000 + (int64_t)i;
+        parent_rows[i] = calloc(1, t->row_size);
+        assert_non_null(parent_rows[i]);
+        set_int64(t, t->primary_key.columns[0], parent_rows[i], parents[i].id);
+        if (uc >= 0 && t->columns[uc].type == CERD_TYPE_INT64)
+            set_int64(t, uc, parent_rows[i], user_id);
+        parents[i].row = parent_rows[i];
     }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < nparents; i++)
+        free(parent_rows[i]);
     return 0;
 }
 
@@ -192,6 +227,15 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool column_in_fk(const cerd_table *t, int col)
+{
+    for (int k = 0; k < t->nforeign; k++)
+        for (int c = 0; c < t->foreign_keys[k].ncolumns; c++)
+            if (t->foreign_keys[k].columns[c] == col)
+                return true;
+    return false;
+}
+
 static void test_factory__unique_keys_differ_across_seeds_with_shared_parents(void **state)
 {
     enum { N = 400 };
@@ -211,8 +255,17 @@ static void test_factory__unique_keys_differ_across_seeds_with_shared_parents(vo
         }
         for (int k = 0; k < nkeys; k++) {
             const cerd_key *key = k ? &t->unique_keys[k - 1] : &t->primary_key;
-            bool identity_only = key->ncolumns == 1
-                                 && (t->columns[key->columns[0]].flags & CERD_COL_IDENTITY);
+            /* numbered by the server: a key of the id alone, or of the id and foreign
+               keys to the shared parents ((id, user_id) of the per-user tables), is unique
+               once the server gives the id; any other column must differ across seeds */
+            bool has_identity = false, others_fk = true;
+            for (int c = 0; c < key->ncolumns; c++) {
+                if (t->columns[key->columns[c]].flags & CERD_COL_IDENTITY)
+                    has_identity = true;
+                else
+                    others_fk = others_fk && column_in_fk(t, key->columns[c]);
+            }
+            bool identity_only = has_identity && others_fk;
             qsort(keys + k * N, N, sizeof *keys, cmp_str);
             for (int s = 1; s < N && !identity_only; s++)
                 if (!strcmp(keys[k * N + s - 1], keys[k * N + s]))
@@ -288,16 +341,23 @@ static void test_factory__candles_are_realistic(void **state)
 
 static void test_factory__foreign_keys_come_from_the_given_parents(void **state)
 {
+    cerd_portfolio_assets pa = {0};
     cerd_price_data c = {0};
     cerd_model_jobs j = {0};
     cerd_factory_options o = CERD_FACTORY_OPTIONS_INIT;
-    cerd_factory_parent only_models = {"ai_models", 77};
+    cerd_factory_parent only_models = {"ai_models", 77, NULL};
     (void)state;
 
     make_ok(&cerd_price_data_table, 5, NULL, &c);
     assert_int_equal(c.asset_id, parent_id("assets"));
     make_ok(&cerd_model_jobs_table, 5, NULL, &j);
     assert_int_equal(j.model_id, parent_id("ai_models"));
+    /* a composite foreign key takes every column from its parent row: the position's
+       owner is its portfolio's owner */
+    make_ok(&cerd_portfolio_assets_table, 5, NULL, &pa);
+    assert_int_equal(pa.portfolio_id, parent_id("portfolios"));
+    assert_int_equal(pa.user_id, parent_id("users"));
+    cerd_portfolio_assets_clear(&pa);
     assert_true(j.initiated_by.valid);
     assert_int_equal(j.initiated_by.value, parent_id("users"));
 
@@ -315,6 +375,7 @@ static void test_factory__foreign_keys_come_from_the_given_parents(void **state)
 
 static void test_factory__cross_column_rules_hold(void **state)
 {
+    const cerd_factory_parent system_user = {"users", 0, NULL};
     cerd_watchlists w = {0};
     cerd_model_jobs j = {0};
     cerd_users u = {0};
@@ -322,14 +383,16 @@ static void test_factory__cross_column_rules_hold(void **state)
     (void)state;
 
     for (int s = 0; s < 50; s++) {
-        /* owner rule: a personal list has its user, a default one none */
+        /* owner rule: a personal list has its user, a default one the system user 0 */
         make_ok(&cerd_watchlists_table, (uint64_t)s, NULL, &w);
         assert_string_equal(w.watchlist_type, "personal");
-        assert_true(w.user_id.valid);
+        assert_int_equal(w.user_id, parent_id("users"));
         o.seed = (uint64_t)s;
+        o.parents = &system_user;
+        o.nparents = 1;
         CERD_ASSERT_OK(cerd_factory_make(&w, &cerd_watchlists_table, &o));
         assert_string_equal(w.watchlist_type, "default");
-        assert_false(w.user_id.valid);
+        assert_int_equal(w.user_id, 0);
 
         make_ok(&cerd_model_jobs_table, (uint64_t)s, NULL, &j);
         if (j.retry_count.valid && j.max_retries.valid)
@@ -462,22 +525,25 @@ static void test_factory__length_violation_counts_characters_not_bytes(void **st
 
 static void test_factory__a_rule_that_cannot_break_alone_is_einvalid(void **state)
 {
+    const cerd_factory_parent system_user = {"users", 0, NULL};
     cerd_watchlists w = {0};
     cerd_portfolios p = {0};
     cerd_factory_options o = CERD_FACTORY_OPTIONS_INIT;
     (void)state;
 
-    /* without a user (none given, none may be created) a watchlist_type outside its list
-       also breaks the owner rule: (type = 'default' AND user_id IS NULL) OR (type <>
-       'default' AND user_id IS NOT NULL) */
+    /* owned by the system user (0), a watchlist_type outside its list also breaks the
+       owner rule: (type = 'default' AND user_id = 0) OR (type <> 'default' AND user_id
+       <> 0) */
     o.violate = "chk_watchlists_watchlist_type";
+    o.parents = &system_user;
+    o.nparents = 1;
     assert_int_equal(cerd_factory_make(&w, &cerd_watchlists_table, &o), CERD_EINVALID);
     assert_null(w.name); /* out untouched */
     /* with one it can */
     make_ok(&cerd_watchlists_table, 0, "chk_watchlists_watchlist_type", &w);
     assert_exactly(&cerd_watchlists_table, &w, CERD_VIOLATION_CHECK,
                    "chk_watchlists_watchlist_type", 0);
-    assert_true(w.user_id.valid);
+    assert_int_equal(w.user_id, parent_id("users"));
     /* portfolios' NOT NULL columns are a plain bigint and columns with defaults */
     assert_int_equal(make(&cerd_portfolios_table, 0, "not_null", &p), CERD_EINVALID);
     cerd_watchlists_clear(&w);
@@ -686,5 +752,5 @@ int main(void)
         cmocka_unit_test(test_factory__refuses_misuse),
         cmocka_unit_test(test_factory__makes_thousands_of_rows_per_second_per_table),
     };
-    return cmocka_run_group_tests_name("factory", tests, setup, NULL);
+    return cmocka_run_group_tests_name("factory", tests, setup, teardown);
 }

@@ -84,27 +84,71 @@ static void test_factory_pg__rows_with_created_parents_insert_into_every_table(v
     }
 }
 
-/* The foreign keys of row as parents, for rows that share them. */
-static size_t parents_of(const cerd_table *t, const void *row, cerd_factory_parent *out)
+/* A bigint field, plain or optional: false when NULL. */
+static bool get_i64(const cerd_table *t, int col, const void *row, int64_t *v)
+{
+    const cerd_column *c = &t->columns[col];
+    const char *f = (const char *)row + c->offset;
+    if ((c->flags & CERD_COL_OPTIONAL) && !(c->flags & CERD_COL_IDENTITY)) {
+        *v = ((const cerd_opt_int64 *)f)->value;
+        return ((const cerd_opt_int64 *)f)->valid;
+    }
+    *v = *(const int64_t *)f;
+    return true;
+}
+
+static void set_i64(const cerd_table *t, int col, void *row, int64_t v)
+{
+    const cerd_column *c = &t->columns[col];
+    char *f = (char *)row + c->offset;
+    if ((c->flags & CERD_COL_OPTIONAL) && !(c->flags & CERD_COL_IDENTITY)) {
+        ((cerd_opt_int64 *)f)->value = v;
+        ((cerd_opt_int64 *)f)->valid = true;
+    } else {
+        *(int64_t *)f = v;
+    }
+}
+
+/* The foreign keys of row as parents, for rows that share them: the id of each
+   one-column foreign key, and the parent row itself (read back) for a foreign key of
+   several columns. Rows read are kept in prows (freed by free_parents). */
+static size_t parents_of(const cerd_table *t, const void *row, cerd_factory_parent *out,
+                         void **prows)
 {
     size_t n = 0;
     for (int k = 0; k < t->nforeign; k++) {
-        const cerd_column *c = &t->columns[t->foreign_keys[k].column];
-        const char *f = (const char *)row + c->offset;
+        const cerd_foreign_key *fk = &t->foreign_keys[k];
         int64_t id;
-        bool ok = true;
-        if (c->flags & CERD_COL_OPTIONAL) {
-            ok = ((const cerd_opt_int64 *)f)->valid;
-            id = ((const cerd_opt_int64 *)f)->value;
-        } else
-            id = *(const int64_t *)f;
-        if (ok) {
-            out[n].table = t->foreign_keys[k].ref_table;
-            out[n].id = id;
-            n++;
+        prows[n] = NULL;
+        if (!get_i64(t, fk->columns[fk->ncolumns - 1], row, &id))
+            continue;
+        out[n].table = fk->ref_table;
+        out[n].id = id;
+        out[n].row = NULL;
+        if (fk->ncolumns > 1) {
+            /* the parent's key: its columns as the foreign key names them */
+            const cerd_table *ref = cerd_table_find(fk->ref_table);
+            void *key = new_row(ref), *prow = new_row(ref);
+            for (int i = 0; i < fk->ncolumns; i++) {
+                int64_t v = 0;
+                assert_true(get_i64(t, fk->columns[i], row, &v));
+                set_i64(ref, cerd_table_column(ref, fk->ref_columns[i]), key, v);
+            }
+            check(cerd_row_get(prow, conn, ref, -1, key, CERD_ROW_INCLUDE_DELETED), ref, 0,
+                  "get parent");
+            free_row(ref, key);
+            out[n].row = prows[n] = prow;
         }
+        n++;
     }
     return n;
+}
+
+static void free_parents(const cerd_factory_parent *parents, void **prows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (prows[i])
+            free_row(cerd_table_find(parents[i].table), prows[i]);
 }
 
 static void test_factory_pg__many_rows_share_their_parents(void **state)
@@ -115,6 +159,8 @@ static void test_factory_pg__many_rows_share_their_parents(void **state)
         const cerd_table *t = cerd_table_at(i);
         void *row = new_row(t), *stored = new_row(t);
         cerd_factory_parent parents[16];
+        void *prows[16];
+        size_t np;
         cerd_factory_options o = CERD_FACTORY_OPTIONS_INIT;
         int64_t before = 0, after = 0;
 
@@ -124,7 +170,7 @@ static void test_factory_pg__many_rows_share_their_parents(void **state)
         check(cerd_factory_make(row, t, &o), t, o.seed, "make");
         check(cerd_row_insert(stored, conn, t, row), t, o.seed, "insert");
         o.parents = parents;
-        o.nparents = parents_of(t, stored, parents);
+        o.nparents = np = parents_of(t, stored, parents, prows);
         o.create_parents = NULL;
         check(cerd_row_count(&before, conn, t, CERD_ROW_INCLUDE_DELETED), t, 0, "count");
         check(cerd_conn_begin(conn), t, 0, "begin");
@@ -136,6 +182,7 @@ static void test_factory_pg__many_rows_share_their_parents(void **state)
         check(cerd_conn_commit(conn), t, 0, "commit");
         check(cerd_row_count(&after, conn, t, CERD_ROW_INCLUDE_DELETED), t, 0, "count");
         assert_int_equal(after - before, N);
+        free_parents(parents, prows, np);
         free_row(t, row);
         free_row(t, stored);
     }

@@ -58,7 +58,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Opens a transaction acting as `user` through the application role. */
+/* Opens a transaction acting as `user` through the application role. The user is set
+   with SET LOCAL (what reaches Citus workers with citus.propagate_set_commands = 'local';
+   011_scale_out), transaction-local like set_config(..., true). */
 static void act_as(const char *role, const char *user)
 {
     char sql[256];
@@ -66,7 +68,7 @@ static void act_as(const char *role, const char *user)
     snprintf(sql, sizeof sql, "SET LOCAL ROLE %s", role);
     PQclear(testdb_ok(pg, sql));
     if (user) {
-        snprintf(sql, sizeof sql, "SELECT set_config('app.current_user_id', '%s', true)", user);
+        snprintf(sql, sizeof sql, "SET LOCAL app.current_user_id = '%s'", user);
         PQclear(testdb_ok(pg, sql));
     }
 }
@@ -172,6 +174,31 @@ static void test_audit__update_is_recorded_with_actor_and_without_secrets(void *
     free(v);
 }
 
+static void test_audit__changed_by_is_the_claimed_user_unchecked(void **state)
+{
+    char sql[512], *v;
+    (void)state;
+    /* 011_scale_out: changed_by is app.current_user_id as the session claims it, with no
+       foreign key to users (audit_log_changed_by_fkey is gone), so an id no user has is
+       recorded as it is; the row's table is the trigger's argument */
+    v = testdb_scalar(pg, "SELECT count(*) FROM pg_constraint"
+                          " WHERE conname = 'audit_log_changed_by_fkey'");
+    assert_string_equal(v, "0");
+    free(v);
+    PQclear(testdb_ok(pg, "BEGIN"));
+    PQclear(testdb_ok(pg, "SET LOCAL app.current_user_id = '987654321'"));
+    snprintf(sql, sizeof sql, "UPDATE users SET last_name = 'Audited' WHERE id = %s", bob);
+    PQclear(testdb_ok(pg, sql));
+    PQclear(testdb_ok(pg, "COMMIT"));
+    snprintf(sql, sizeof sql,
+             "SELECT concat_ws('|', table_name, operation, changed_by)"
+             " FROM audit_log WHERE (new_values->>'id') = '%s' AND operation = 'UPDATE'"
+             " AND new_values->>'last_name' = 'Audited' ORDER BY id DESC LIMIT 1", bob);
+    v = testdb_scalar(pg, sql);
+    assert_string_equal(v, "users|UPDATE|987654321");
+    free(v);
+}
+
 static void test_audit__application_role_cannot_write_the_log(void **state)
 {
     PGresult *res;
@@ -246,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_rls__admin_role_bypasses),
         cmocka_unit_test(test_rls__user_context_ends_with_the_transaction),
         cmocka_unit_test(test_audit__update_is_recorded_with_actor_and_without_secrets),
+        cmocka_unit_test(test_audit__changed_by_is_the_claimed_user_unchecked),
         cmocka_unit_test(test_audit__application_role_cannot_write_the_log),
         cmocka_unit_test(test_updated_at__is_maintained_by_trigger),
         cmocka_unit_test(test_partitions__candle_lands_in_its_month),

@@ -733,8 +733,9 @@ static void collect_constants(const cerd_table *t, const cerd_expr *e, int col, 
 static bool is_foreign_key(const cerd_table *t, int col)
 {
     for (int k = 0; k < t->nforeign; k++)
-        if (t->foreign_keys[k].column == col)
-            return true;
+        for (int c = 0; c < t->foreign_keys[k].ncolumns; c++)
+            if (t->foreign_keys[k].columns[c] == col)
+                return true;
     return false;
 }
 
@@ -1036,7 +1037,9 @@ static void judge_json(stats *st, const cerd_table *t, const cJSON *obj, int sou
     free_row(t, row);
 }
 
-/* One parent row per foreign key's table (made with create_parents, inserted). */
+/* One parent row per foreign key's table (made with create_parents, inserted); the
+   stored rows go with them (parents[i].row, released by free_parents), so foreign keys
+   of several columns take all of them from the parent. */
 static size_t make_parents(const cerd_table *t, cerd_factory_parent *parents)
 {
     size_t n = 0;
@@ -1059,17 +1062,24 @@ static size_t make_parents(const cerd_table *t, cerd_factory_parent *parents)
         if (cerd_factory_make(row, ref, &o) || cerd_row_insert(stored, conn, ref, row))
             fail_msg("%s: parent %s: %s", t->name, ref->name, cerd_error_last()->message);
         CERD_ASSERT_OK(cerd_row_to_json(&j, ref, stored));
-        id = cJSON_GetObjectItemCaseSensitive(j, fk->ref_column);
+        id = cJSON_GetObjectItemCaseSensitive(
+            j, ref->columns[ref->primary_key.columns[0]].name);
         assert_true(cJSON_IsRaw(id) || cJSON_IsNumber(id));
         parents[n].table = fk->ref_table;
         parents[n].id = cJSON_IsRaw(id) ? strtoll(id->valuestring, NULL, 10)
                                         : (int64_t)id->valuedouble;
+        parents[n].row = stored;
         n++;
         cJSON_Delete(j);
         free_row(ref, row);
-        free_row(ref, stored);
     }
     return n;
+}
+
+static void free_parents(cerd_factory_parent *parents, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free_row(cerd_table_find(parents[i].table), (void *)parents[i].row);
 }
 
 static void differential_table(const cerd_table *t, stats *st)
@@ -1200,6 +1210,7 @@ static void differential_table(const cerd_table *t, stats *st)
         menu_free(&menus[col]);
     for (size_t i = 0; i < nbases; i++)
         cJSON_Delete(bases[i]);
+    free_parents(parents, nparents);
     exec_ok("ROLLBACK");
 }
 

@@ -1165,7 +1165,7 @@ static void test_validate__cardinality_and_owner_checks_of_the_schema(void **sta
     w.name = "Main";
     w.watchlist_type = "default";
     CERD_ASSERT_OK(cerd_row_validate(NULL, &cerd_watchlists_table, &w, CERD_VALIDATE_INSERT));
-    w.user_id = CERD_SOME(cerd_opt_int64, 7);
+    w.user_id = 7; /* a default watchlist belongs to the system user (0) */
     assert_int_equal(cerd_row_validate(NULL, &cerd_watchlists_table, &w, CERD_VALIDATE_INSERT),
                      CERD_EINVALID);
     assert_string_equal(cerd_error_last()->constraint, "chk_watchlists_owner");

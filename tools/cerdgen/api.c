@@ -44,6 +44,20 @@ char *cg_key_api_name(const cg_table *t, const cg_key *k)
     return cg_xstrndup(n, len);
 }
 
+char *cg_fk_api_name(const cg_table *t, const cg_foreign_key *fk)
+{
+    if (fk->ncolumns == 1)
+        return cg_xstrdup(t->columns[fk->columns[0]].name);
+    const char *n = fk->name;
+    size_t tl = strlen(t->name);
+    if (strncmp(n, t->name, tl) == 0 && n[tl] == '_' && n[tl + 1])
+        n += tl + 1;
+    size_t len = strlen(n);
+    if (len > 5 && strcmp(n + len - 5, "_fkey") == 0)
+        len -= 5;
+    return cg_xstrndup(n, len);
+}
+
 /* ------------------------------------------------------------------ descriptions */
 
 /* The key columns as prose: "id" or "(id, candle_time)". */
@@ -74,7 +88,7 @@ static cg_api_op *new_op(cg_api *api, cg_api_kind kind, const char *ret, char *n
     op->ret = ret;
     op->name = name;
     op->key_index = -1;
-    op->list_column = -1;
+    op->list_fk = -1;
     op->flags = "0";
     return op;
 }
@@ -296,31 +310,46 @@ static void build_ops(cg_api *api)
             op->doc = cg_xasprintf("Lists every row of %s, one page at a time in primary-key "
                                    "order (keyset pagination).", tn);
         } else {
-            int ci = api->list_columns[i];
-            const cg_column *c = &t->columns[ci];
-            const cg_foreign_key *fk = NULL;
-            for (int f = 0; f < t->nfks && !fk; f++)
-                if (t->fks[f].column == ci)
-                    fk = &t->fks[f];
+            const cg_foreign_key *fk = &t->fks[api->list_fks[i]];
             char *fkname = cg_doc_text(api->list_fk_names[i]);
             char *ref = cg_doc_text(fk->ref_table);
-            char *refcol = cg_doc_text(fk->ref_column);
-            op = new_op(api, CG_API_LIST, "int", cg_xasprintf("cerd_%s_list_by_%s", tn, c->name));
-            op->list_column = ci;
-            op->doc = cg_xasprintf("Lists the rows of %s whose %s equals @p %s (foreign key %s "
-                                   "to %s.%s), one page at a time in primary-key order.", tn,
-                                   c->name, api->param_names[ci], fkname, ref, refcol);
+            cg_buf cols = {0}, refcols = {0}, params = {0};
+            for (int c = 0; c < fk->ncolumns; c++) {
+                cg_buf_printf(&cols, "%s%s", c ? ", " : "", t->columns[fk->columns[c]].name);
+                cg_buf_printf(&refcols, "%s%s", c ? ", " : "", fk->ref_columns[c]);
+                cg_buf_printf(&params, "%s@p %s", c == 0 ? "" : c + 1 == fk->ncolumns ? " and " : ", ",
+                              api->param_names[fk->columns[c]]);
+            }
+            char *cols_doc = cg_doc_text(cols.data), *refcols_doc = cg_doc_text(refcols.data);
+            op = new_op(api, CG_API_LIST, "int",
+                        cg_xasprintf("cerd_%s_list_by_%s", tn, api->list_suffixes[i]));
+            op->list_fk = api->list_fks[i];
+            if (fk->ncolumns == 1)
+                op->doc = cg_xasprintf("Lists the rows of %s whose %s equals %s (foreign key "
+                                       "%s to %s.%s), one page at a time in primary-key order.",
+                                       tn, cols_doc, params.data, fkname, ref, refcols_doc);
+            else
+                op->doc = cg_xasprintf("Lists the rows of %s whose (%s) equal %s (foreign key "
+                                       "%s to %s (%s)), one page at a time in primary-key "
+                                       "order.", tn, cols_doc, params.data, fkname, ref,
+                                       refcols_doc);
             free(fkname);
             free(ref);
-            free(refcol);
+            free(cols_doc);
+            free(refcols_doc);
+            cg_buf_free(&cols);
+            cg_buf_free(&refcols);
+            cg_buf_free(&params);
         }
         add_param(op, cg_xasprintf("cerd_%s_rows *out", tn),
                   cg_xasprintf("@param[out] out receives the rows and the position of the next "
                                "page. Pass it zero-initialised; the caller owns the result and "
                                "releases it with cerd_%s_list_free().", tn));
         add_conn(op);
-        if (i >= 0)
-            add_key_params(op, api, &api->list_columns[i], 1);
+        if (i >= 0) {
+            const cg_foreign_key *fk = &t->fks[api->list_fks[i]];
+            add_key_params(op, api, fk->columns, fk->ncolumns);
+        }
         add_param(op, cg_xstrdup("const cerd_page *page"), cg_xstrdup(page_doc));
         op->return_doc = cg_xstrdup("@return 0 (also when no row matches); or a connection "
                                     "error.");
@@ -415,23 +444,29 @@ void cg_api_build(cg_api *api, const cg_table *t)
         bk->also = also;
     }
 
-    /* One list_by per foreign-key column. */
+    /* One list_by per foreign-key column list. */
     for (int f = 0; f < t->nfks; f++) {
-        int col = t->fks[f].column;
+        const cg_foreign_key *fk = &t->fks[f];
         int at = -1;
-        for (int i = 0; i < api->nlists; i++)
-            if (api->list_columns[i] == col)
+        for (int i = 0; i < api->nlists; i++) {
+            const cg_foreign_key *o = &t->fks[api->list_fks[i]];
+            if (o->ncolumns == fk->ncolumns &&
+                memcmp(o->columns, fk->columns, (size_t)fk->ncolumns * sizeof *fk->columns) == 0)
                 at = i;
+        }
         if (at < 0) {
             int n = api->nlists;
-            api->list_columns = cg_grow(api->list_columns, &n, sizeof *api->list_columns);
-            api->list_columns[n - 1] = col;
+            api->list_fks = cg_grow(api->list_fks, &n, sizeof *api->list_fks);
+            api->list_fks[n - 1] = f;
             n = api->nlists;
             api->list_fk_names = cg_grow(api->list_fk_names, &n, sizeof *api->list_fk_names);
-            api->list_fk_names[n - 1] = cg_xstrdup(t->fks[f].name);
+            api->list_fk_names[n - 1] = cg_xstrdup(fk->name);
+            n = api->nlists;
+            api->list_suffixes = cg_grow(api->list_suffixes, &n, sizeof *api->list_suffixes);
+            api->list_suffixes[n - 1] = cg_fk_api_name(t, fk);
             api->nlists = n;
         } else {
-            char *names = cg_xasprintf("%s, %s", api->list_fk_names[at], t->fks[f].name);
+            char *names = cg_xasprintf("%s, %s", api->list_fk_names[at], fk->name);
             free(api->list_fk_names[at]);
             api->list_fk_names[at] = names;
         }
@@ -466,10 +501,13 @@ void cg_api_free(cg_api *api)
         }
     }
     free(api->ops);
-    for (int i = 0; i < api->nlists; i++)
+    for (int i = 0; i < api->nlists; i++) {
         free(api->list_fk_names[i]);
+        free(api->list_suffixes[i]);
+    }
     free(api->list_fk_names);
-    free(api->list_columns);
+    free(api->list_suffixes);
+    free(api->list_fks);
     free(api->upper);
     free(api->ncolumns_name);
     memset(api, 0, sizeof *api);

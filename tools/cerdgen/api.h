@@ -18,7 +18,7 @@ typedef enum cg_api_kind {
     CG_API_UPDATE_COLUMNS, /* cerd_row_update(out, conn, &T, in, cols) */
     CG_API_UPSERT,         /* cerd_row_upsert(out, conn, &T, key_index, in) */
     CG_API_DELETE,         /* cerd_row_delete(conn, &T, &key, flags) */
-    CG_API_LIST,           /* cerd_row_list(&rows, conn, &T, list_column, &key, page) */
+    CG_API_LIST,           /* cerd_row_list(&rows, conn, &T, list_fk, &key, page) */
     CG_API_COUNT,          /* cerd_row_count(out, conn, &T, flags) */
     CG_API_EXISTS,         /* cerd_row_exists(out, conn, &T, &key, flags) */
     CG_API_CLEAR,          /* cerd_row_clear(&T, row) */
@@ -45,7 +45,8 @@ typedef struct cg_api_op {
                                             copied into the key row */
     int nkey_columns;
     int key_index;        /* get, upsert: -1 (primary key) or the unique key */
-    int list_column;      /* list: the column filtered on, or -1 (whole table) */
+    int list_fk;          /* list: the foreign key filtered on (index into t->fks), or
+                             -1 (whole table) */
     const char *flags;    /* get, delete, count, exists: the flags argument */
 } cg_api_op;
 
@@ -64,9 +65,12 @@ typedef struct cg_api {
     char **param_names;     /* per column: its name as a function parameter */
     cg_by_key *bykeys;
     int nbykeys;
-    int *list_columns;      /* foreign-key columns (one list_by function each) */
+    int *list_fks;          /* per list_by function: the foreign key it filters on (the
+                               first of those with the same columns; index into t->fks) */
     int nlists;
-    char **list_fk_names;   /* per list: the foreign keys on that column, joined */
+    char **list_fk_names;   /* per list: the foreign keys with those columns, joined */
+    char **list_suffixes;   /* per list: its name, cerd_<t>_list_by_<suffix> (see
+                               cg_fk_api_name) */
     bool soft_delete;
     cg_api_op *ops;         /* every generated function, in header order */
     int nops;
@@ -77,6 +81,13 @@ typedef struct cg_api {
    a "<table>_" prefix, then without a "unique_" or "uq_" prefix and a "_key" suffix.
    Caller frees. */
 char *cg_key_api_name(const cg_table *t, const cg_key *k);
+
+/* The name of foreign key fk in the typed API (cerd_<t>_list_by_<name>): the column's
+   name for a one-column foreign key; for a foreign key of several columns its constraint
+   name without a "<table>_" prefix and a "_fkey" suffix
+   (portfolio_assets_portfolio_id_fkey on (user_id, portfolio_id) -> portfolio_id).
+   Caller frees. */
+char *cg_fk_api_name(const cg_table *t, const cg_foreign_key *fk);
 
 void cg_api_build(cg_api *api, const cg_table *t);
 void cg_api_free(cg_api *api);

@@ -65,12 +65,18 @@ static void emit_descriptor(cg_buf *b, const cg_api *api, const cg_hints *hints)
             const cg_foreign_key *fk = &t->fks[i];
             cg_buf_puts(b, "    {\n        .name = ");
             cg_buf_cstring(b, fk->name);
-            cg_buf_printf(b, ",\n        .column = %s,\n        .ref_table = ",
-                          api->enum_names[fk->column]);
+            cg_buf_printf(b, ",\n        .ncolumns = %d,\n        .columns = {", fk->ncolumns);
+            for (int c = 0; c < fk->ncolumns; c++)
+                cg_buf_printf(b, "%s%s", c ? ", " : "", api->enum_names[fk->columns[c]]);
+            cg_buf_puts(b, "},\n        .ref_table = ");
             cg_buf_cstring(b, fk->ref_table);
-            cg_buf_puts(b, ",\n        .ref_column = ");
-            cg_buf_cstring(b, fk->ref_column);
-            cg_buf_puts(b, ",\n    },\n");
+            cg_buf_puts(b, ",\n        .ref_columns = {");
+            for (int c = 0; c < fk->ncolumns; c++) {
+                if (c)
+                    cg_buf_puts(b, ", ");
+                cg_buf_cstring(b, fk->ref_columns[c]);
+            }
+            cg_buf_puts(b, "},\n    },\n");
         }
         cg_buf_puts(b, "};\n\n");
     }
@@ -155,9 +161,10 @@ static void emit_body(cg_buf *b, const cg_api *api, const cg_api_op *op, const c
         cg_buf_printf(b, "    return cerd_row_delete(conn, %s, &key, %s);\n", desc, op->flags);
         break;
     case CG_API_LIST: {
-        const char *column = op->list_column >= 0 ? api->enum_names[op->list_column] : "-1";
-        const char *args[] = {"out ? &rows : NULL", "conn", desc, column,
-                              op->list_column >= 0 ? "&key" : "NULL", "page"};
+        char fk[16];
+        snprintf(fk, sizeof fk, "%d", op->list_fk);
+        const char *args[] = {"out ? &rows : NULL", "conn", desc, fk,
+                              op->list_fk >= 0 ? "&key" : "NULL", "page"};
         cg_buf_puts(b, "    if (out) {\n"
                        "        rows.rows = out->rows;\n"
                        "        rows.count = out->count;\n"

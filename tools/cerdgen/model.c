@@ -79,11 +79,36 @@ int cg_table_find_column(const cg_table *t, const char *name)
     return -1;
 }
 
-static void key_free(cg_key *k)
+void cg_key_free(cg_key *k)
 {
     free(k->name);
     free(k->predicate);
     free(k->api_name);
+    memset(k, 0, sizeof *k);
+}
+
+void cg_foreign_key_free(cg_foreign_key *fk)
+{
+    free(fk->name);
+    free(fk->ref_table);
+    for (int i = 0; i < CG_MAX_KEY_COLUMNS; i++)
+        free(fk->ref_columns[i]);
+    memset(fk, 0, sizeof *fk);
+}
+
+void cg_check_free(cg_check *ck)
+{
+    free(ck->name);
+    free(ck->columns);
+    cJSON_Delete(ck->expr);
+    free(ck->source);
+    free(ck->origin);
+    free(ck->statement);
+    cg_enode_free(ck->compiled);
+    for (int c = 0; ck->defaults && c < ck->ncolumns; c++)
+        cg_enode_free(ck->defaults[c]);
+    free(ck->defaults);
+    memset(ck, 0, sizeof *ck);
 }
 
 void cg_schema_free(cg_schema *s)
@@ -101,28 +126,15 @@ void cg_schema_free(cg_schema *s)
         }
         free(t->columns);
         if (t->has_pk)
-            key_free(&t->pk);
+            cg_key_free(&t->pk);
         for (int k = 0; k < t->nuniques; k++)
-            key_free(&t->uniques[k]);
+            cg_key_free(&t->uniques[k]);
         free(t->uniques);
-        for (int k = 0; k < t->nfks; k++) {
-            free(t->fks[k].name);
-            free(t->fks[k].ref_table);
-            free(t->fks[k].ref_column);
-        }
+        for (int k = 0; k < t->nfks; k++)
+            cg_foreign_key_free(&t->fks[k]);
         free(t->fks);
-        for (int k = 0; k < t->nchecks; k++) {
-            free(t->checks[k].name);
-            free(t->checks[k].columns);
-            cJSON_Delete(t->checks[k].expr);
-            free(t->checks[k].source);
-            free(t->checks[k].origin);
-            free(t->checks[k].statement);
-            cg_enode_free(t->checks[k].compiled);
-            for (int c = 0; t->checks[k].defaults && c < t->checks[k].ncolumns; c++)
-                cg_enode_free(t->checks[k].defaults[c]);
-            free(t->checks[k].defaults);
-        }
+        for (int k = 0; k < t->nchecks; k++)
+            cg_check_free(&t->checks[k]);
         free(t->checks);
         free(t->name);
         free(t->file);
@@ -149,9 +161,15 @@ static bool is_value_kind(cg_kind k)
     }
 }
 
+bool cg_column_server_numbered(const cg_column *c)
+{
+    return c->identity || c->sequence;
+}
+
 bool cg_column_is_optional(const cg_column *c)
 {
-    return is_value_kind(c->kind) && !c->identity && (!c->not_null || c->default_text);
+    return is_value_kind(c->kind) && !cg_column_server_numbered(c)
+           && (!c->not_null || c->default_text);
 }
 
 const char *cg_column_field_type(const cg_column *c)
@@ -223,7 +241,7 @@ const char *cg_column_flags(const cg_column *c)
         names[n++] = "CERD_COL_NOT_NULL";
     if (c->default_text || c->identity)
         names[n++] = "CERD_COL_HAS_DEFAULT";
-    if (c->identity)
+    if (cg_column_server_numbered(c))
         names[n++] = "CERD_COL_IDENTITY";
     if (cg_column_is_optional(c))
         names[n++] = "CERD_COL_OPTIONAL";
@@ -270,10 +288,16 @@ void cg_schema_dump(const cg_schema *s, FILE *out)
             fprintf(out, "  unique ");
             dump_key(t, &t->uniques[k], out);
         }
-        for (int k = 0; k < t->nfks; k++)
-            fprintf(out, "  foreign key %s (%s) -> %s(%s)\n", t->fks[k].name,
-                    t->columns[t->fks[k].column].name, t->fks[k].ref_table,
-                    t->fks[k].ref_column);
+        for (int k = 0; k < t->nfks; k++) {
+            const cg_foreign_key *fk = &t->fks[k];
+            fprintf(out, "  foreign key %s (", fk->name);
+            for (int c = 0; c < fk->ncolumns; c++)
+                fprintf(out, "%s%s", c ? ", " : "", t->columns[fk->columns[c]].name);
+            fprintf(out, ") -> %s(", fk->ref_table);
+            for (int c = 0; c < fk->ncolumns; c++)
+                fprintf(out, "%s%s", c ? ", " : "", fk->ref_columns[c]);
+            fprintf(out, ")\n");
+        }
         for (int k = 0; k < t->nchecks; k++) {
             const cg_check *ck = &t->checks[k];
             fprintf(out, "  check %s [%s] uses", ck->name, ck->source);

@@ -41,6 +41,10 @@ typedef struct cg_column {
     size_t default_offset;      /* byte offset of default_text in its migration file */
     bool identity;
     char identity_when;  /* 'a' (ALWAYS) or 'd' (BY DEFAULT) */
+    bool sequence;       /* numbered by a sequence: a NOT NULL bigint whose DEFAULT is
+                            nextval(...) (set once all files are read). Treated as an
+                            identity by the API: plain int64_t, 0 = let the server assign,
+                            flag CERD_COL_IDENTITY (see cg_column_server_numbered) */
     bool primary_key;
     char *comment;       /* COMMENT ON COLUMN, or NULL */
 
@@ -62,11 +66,14 @@ typedef struct cg_key {
                             NULL (then derived from name: see api.h) */
 } cg_key;
 
+/* A foreign key of one or more columns: columns[i] references ref_columns[i]. */
 typedef struct cg_foreign_key {
     char *name;
-    int column;
+    int ncolumns;
+    int columns[CG_MAX_KEY_COLUMNS];        /* referencing column indexes, in key order */
     char *ref_table;
-    char *ref_column;    /* NULL until resolved (REFERENCES t without a column list) */
+    char *ref_columns[CG_MAX_KEY_COLUMNS];  /* NULL until resolved (REFERENCES t without a
+                                               column list: its primary key) */
 } cg_foreign_key;
 
 struct cg_enode;
@@ -123,12 +130,19 @@ char *cg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes the model as text (for debugging cerdgen: `cerdgen --dump-model`). */
 void cg_schema_dump(const cg_schema *s, FILE *out);
 
+/* Release one key, foreign key or CHECK (and zero it). */
+void cg_key_free(cg_key *k);
+void cg_foreign_key_free(cg_foreign_key *fk);
+void cg_check_free(cg_check *ck);
+
 cg_table *cg_schema_find_table(const cg_schema *s, const char *name);
 int cg_table_find_column(const cg_table *t, const char *name);
 void cg_schema_free(cg_schema *s);
 
 /* Field type of a column in the row struct ("cerd_opt_int64", "char *", ...). */
 const char *cg_column_field_type(const cg_column *c);
+/* Whether the server numbers the column: an identity, or a sequence DEFAULT (c->sequence). */
+bool cg_column_server_numbered(const cg_column *c);
 /* Whether the field is a cerd_opt_* wrapper. */
 bool cg_column_is_optional(const cg_column *c);
 /* Type of the column as a key parameter ("int64_t", "const char *", ...). */

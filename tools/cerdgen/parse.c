@@ -1,11 +1,13 @@
 /* Migrations -> cg_schema, through libpg_query's JSON parse tree (see parse.h).
 
    What is read: CREATE TABLE (columns, inline and table constraints), ALTER TABLE ...
-   ADD CONSTRAINT, CREATE UNIQUE INDEX, COMMENT ON TABLE / COLUMN. Partitions (CREATE
-   TABLE ... PARTITION OF) are not tables of the schema. Every other statement
-   (functions, DO blocks, triggers, policies, grants, plain indexes, ...) is skipped,
-   except those that would change a table in a way cerdgen cannot follow (DROP, RENAME,
-   ALTER TABLE ... ADD COLUMN, ...): they stop it with a message. */
+   ADD COLUMN / ADD CONSTRAINT / DROP CONSTRAINT / ALTER COLUMN SET NOT NULL, DROP
+   IDENTITY, SET DEFAULT, DROP DEFAULT, CREATE UNIQUE INDEX, COMMENT ON TABLE / COLUMN.
+   Partitions (CREATE TABLE ... PARTITION OF) are not tables of the schema. Every other
+   statement (functions, DO blocks, triggers, policies, grants, sequences, plain indexes,
+   ...) is skipped, except those that would change a table in a way cerdgen cannot follow
+   (DROP TABLE, RENAME, other ALTER TABLE commands, ...): they stop it with a message
+   naming the file and the statement. */
 #include "parse.h"
 
 #include <dirent.h>
@@ -164,6 +166,18 @@ static void use_name(char ***names, int *n, const char *name)
         return;
     *names = cg_grow(*names, n, sizeof **names);
     (*names)[*n - 1] = cg_xstrdup(name);
+}
+
+/* A name freed again (the constraint or index was dropped). */
+static void unuse_name(char **names, int *n, const char *name)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp(names[i], name) == 0) {
+            free(names[i]);
+            names[i] = names[*n - 1];
+            (*n)--;
+            return;
+        }
 }
 
 /* Backs a byte length off to the start of a UTF-8 character. */
@@ -428,27 +442,31 @@ static void add_unique_constraint(ctx *cx, cg_table *t, const cJSON *con, const 
     free(name);
 }
 
-static void add_foreign_key(ctx *cx, cg_table *t, const cJSON *con, int col)
+static void add_foreign_key(ctx *cx, cg_table *t, const cJSON *con, const int *cols, int n)
 {
     const char *ref_table = relation_name(cx, jget(con, "pktable"), true);
     int nref = jcount(con, "pk_attrs");
-    if (nref > 1)
-        fail(cx, "table %s: foreign keys of more than one column are not supported", t->name);
     const char *conname = jstr(con, "conname");
+    if (nref != 0 && nref != n)
+        fail(cx, "table %s: foreign key %s has %d columns but references %d", t->name,
+             conname ? conname : "(unnamed)", n, nref);
 
     t->fks = cg_grow(t->fks, &t->nfks, sizeof *t->fks);
     cg_foreign_key *fk = &t->fks[t->nfks - 1];
+    /* PostgreSQL names an unnamed foreign key after its columns. */
+    char *addition = join_columns(t, cols, n);
     fk->name = conname ? cg_xstrdup(conname)
-                       : choose_name(cx->connames, cx->nconnames, t->name,
-                                     t->columns[col].name, "fkey");
+                       : choose_name(cx->connames, cx->nconnames, t->name, addition, "fkey");
+    free(addition);
     use_name(&cx->connames, &cx->nconnames, fk->name);
-    fk->column = col;
+    fk->ncolumns = n;
+    memcpy(fk->columns, cols, (size_t)n * sizeof *cols);
     fk->ref_table = cg_xstrdup(ref_table);
-    if (nref == 1) {
-        const char *ref_col = string_node(cJSON_GetArrayItem(jget(con, "pk_attrs"), 0));
+    for (int i = 0; i < nref; i++) {
+        const char *ref_col = string_node(cJSON_GetArrayItem(jget(con, "pk_attrs"), i));
         if (!ref_col)
             fail(cx, "table %s: unexpected element in REFERENCES", t->name);
-        fk->ref_column = cg_xstrdup(ref_col);
+        fk->ref_columns[i] = cg_xstrdup(ref_col);
     }
 }
 
@@ -543,13 +561,10 @@ static void table_constraint(ctx *cx, cg_table *t, const cJSON *con)
         int n = key_columns(cx, t, jget(con, "keys"), cols, what);
         add_unique_constraint(cx, t, con, cols, n);
     } else if (strcmp(type, "CONSTR_FOREIGN") == 0) {
-        if (jcount(con, "fk_attrs") != 1)
-            fail(cx, "table %s: foreign keys of more than one column are not supported",
-                 t->name);
-        const char *name = string_node(cJSON_GetArrayItem(jget(con, "fk_attrs"), 0));
         snprintf(what, sizeof what, "FOREIGN KEY %s",
                  jstr(con, "conname") ? jstr(con, "conname") : "(unnamed)");
-        add_foreign_key(cx, t, con, column_index(cx, t, name ? name : "", what));
+        int n = key_columns(cx, t, jget(con, "fk_attrs"), cols, what);
+        add_foreign_key(cx, t, con, cols, n);
     } else if (strcmp(type, "CONSTR_CHECK") == 0) {
         add_check(cx, t, con);
     } else if (strncmp(type, "CONSTR_ATTR_", 12) == 0) {
@@ -613,7 +628,7 @@ static void column_constraints(ctx *cx, cg_table *t, int ci, const cJSON *def)
         } else if (strcmp(type, "CONSTR_UNIQUE") == 0) {
             add_unique_constraint(cx, t, con, &ci, 1);
         } else if (strcmp(type, "CONSTR_FOREIGN") == 0) {
-            add_foreign_key(cx, t, con, ci);
+            add_foreign_key(cx, t, con, &ci, 1);
         } else if (strncmp(type, "CONSTR_ATTR_", 12) == 0) {
             /* DEFERRABLE and friends. */
         } else {
@@ -624,6 +639,25 @@ static void column_constraints(ctx *cx, cg_table *t, int ci, const cJSON *def)
 
 /* ---------------------------------------------------------------------------------- */
 /* Statements */
+
+/* A column of CREATE TABLE or ALTER TABLE ... ADD COLUMN, without its constraints;
+   returns its index. */
+static int add_column(ctx *cx, cg_table *t, const cJSON *def)
+{
+    const char *colname = jstr(def, "colname");
+    if (!colname)
+        fail(cx, "table %s: column without a name", t->name);
+    if (cg_table_find_column(t, colname) >= 0)
+        fail(cx, "table %s: column %s is defined twice", t->name, colname);
+    if (t->ncolumns >= CG_MAX_COLUMNS)
+        fail(cx, "table %s has more than %d columns (CERD_MAX_COLUMNS)", t->name,
+             CG_MAX_COLUMNS);
+    t->columns = cg_grow(t->columns, &t->ncolumns, sizeof *t->columns);
+    cg_column *col = &t->columns[t->ncolumns - 1];
+    col->name = cg_xstrdup(colname);
+    parse_type(cx, col, jget(def, "typeName"));
+    return t->ncolumns - 1;
+}
 
 static void create_table(ctx *cx, const cJSON *stmt)
 {
@@ -663,18 +697,7 @@ static void create_table(ctx *cx, const cJSON *stmt)
                 fail(cx, "table %s: LIKE is not supported", name);
             fail(cx, "table %s: unsupported element (%s)", name, tag ? tag : "?");
         }
-        const char *colname = jstr(def, "colname");
-        if (!colname)
-            fail(cx, "table %s: column without a name", name);
-        if (cg_table_find_column(t, colname) >= 0)
-            fail(cx, "table %s: column %s is defined twice", name, colname);
-        if (t->ncolumns >= CG_MAX_COLUMNS)
-            fail(cx, "table %s has more than %d columns (CERD_MAX_COLUMNS)", name,
-                 CG_MAX_COLUMNS);
-        t->columns = cg_grow(t->columns, &t->ncolumns, sizeof *t->columns);
-        cg_column *col = &t->columns[t->ncolumns - 1];
-        col->name = cg_xstrdup(colname);
-        parse_type(cx, col, jget(def, "typeName"));
+        add_column(cx, t, def);
     }
     if (t->ncolumns == 0)
         fail(cx, "table %s has no columns", name);
@@ -757,6 +780,99 @@ static const char *const HARMLESS_ALTER[] = {
     "AT_SetLogged", "AT_SetUnLogged", "AT_SetAccessMethod",
 };
 
+/* The smallest parse-tree location in n: where an expression's text starts. */
+static int min_location(const cJSON *n, int best)
+{
+    for (const cJSON *c = n ? n->child : NULL; c; c = c->next) {
+        if (c->string && strcmp(c->string, "location") == 0 && cJSON_IsNumber(c) &&
+            c->valueint >= 0 && (best < 0 || c->valueint < best))
+            best = c->valueint;
+        if (cJSON_IsObject(c) || cJSON_IsArray(c))
+            best = min_location(c, best);
+    }
+    return best;
+}
+
+/* ALTER TABLE ... DROP CONSTRAINT name: forgets the key, foreign key or CHECK. */
+static void drop_constraint(ctx *cx, cg_table *t, const cJSON *cmd)
+{
+    const char *name = jstr(cmd, "name");
+    const char *behavior = jstr(cmd, "behavior");
+    if (!name)
+        fail(cx, "ALTER TABLE %s: DROP CONSTRAINT without a name", t->name);
+    if (behavior && strcmp(behavior, "DROP_CASCADE") == 0)
+        fail(cx, "ALTER TABLE %s: DROP CONSTRAINT %s CASCADE is not supported by cerdgen "
+             "(drop what depends on it first)", t->name, name);
+    if (t->has_pk && strcmp(t->pk.name, name) == 0) {
+        for (int i = 0; i < t->pk.ncolumns; i++)
+            t->columns[t->pk.columns[i]].primary_key = false; /* NOT NULL stays */
+        unuse_name(cx->relnames, &cx->nrelnames, name);
+        unuse_name(cx->connames, &cx->nconnames, name);
+        cg_key_free(&t->pk);
+        t->has_pk = false;
+        return;
+    }
+    for (int k = 0; k < t->nuniques; k++)
+        if (!t->uniques[k].from_index && strcmp(t->uniques[k].name, name) == 0) {
+            unuse_name(cx->relnames, &cx->nrelnames, name);
+            unuse_name(cx->connames, &cx->nconnames, name);
+            cg_key_free(&t->uniques[k]);
+            memmove(&t->uniques[k], &t->uniques[k + 1],
+                    (size_t)(t->nuniques - k - 1) * sizeof *t->uniques);
+            t->nuniques--;
+            return;
+        }
+    for (int k = 0; k < t->nfks; k++)
+        if (strcmp(t->fks[k].name, name) == 0) {
+            unuse_name(cx->connames, &cx->nconnames, name);
+            cg_foreign_key_free(&t->fks[k]);
+            memmove(&t->fks[k], &t->fks[k + 1], (size_t)(t->nfks - k - 1) * sizeof *t->fks);
+            t->nfks--;
+            return;
+        }
+    for (int k = 0; k < t->nchecks; k++)
+        if (strcmp(t->checks[k].name, name) == 0) {
+            unuse_name(cx->connames, &cx->nconnames, name);
+            cg_check_free(&t->checks[k]);
+            memmove(&t->checks[k], &t->checks[k + 1],
+                    (size_t)(t->nchecks - k - 1) * sizeof *t->checks);
+            t->nchecks--;
+            return;
+        }
+    if (!jtrue(cmd, "missing_ok"))
+        fail(cx, "ALTER TABLE %s: DROP CONSTRAINT %s: table %s has no such constraint (that "
+             "cerdgen knows of)", t->name, name, t->name);
+}
+
+/* ALTER TABLE ... ALTER COLUMN c SET DEFAULT expr / DROP DEFAULT. */
+static void column_default(ctx *cx, cg_table *t, const cJSON *cmd)
+{
+    char what[160];
+    snprintf(what, sizeof what, "ALTER TABLE %s ... ALTER COLUMN", t->name);
+    int ci = column_index(cx, t, jstr(cmd, "name") ? jstr(cmd, "name") : "", what);
+    cg_column *col = &t->columns[ci];
+    const cJSON *def = jget(cmd, "def");
+    if (col->identity)
+        fail(cx, "ALTER TABLE %s: column %s is an identity column; drop the identity before "
+             "giving it a default", t->name, col->name);
+    free(col->default_text);
+    cJSON_Delete(col->default_expr);
+    col->default_text = NULL;
+    col->default_expr = NULL;
+    col->default_offset = 0;
+    if (!def)
+        return; /* DROP DEFAULT */
+    int loc = min_location(def, -1);
+    size_t a, b;
+    if (loc < 0 || !sql_expr_extent(cx->src, (size_t)loc, cx->stmt_end, &a, &b))
+        fail(cx, "ALTER TABLE %s: cannot find the text of the DEFAULT of %s", t->name,
+             col->name);
+    /* The statement's terminating ';' is outside stmt_end; trailing blanks are trimmed. */
+    col->default_text = cg_xstrndup(cx->src + a, b - a);
+    col->default_expr = cJSON_Duplicate(def, 1);
+    col->default_offset = a;
+}
+
 static void alter_table(ctx *cx, const cJSON *stmt)
 {
     const char *objtype = jstr(stmt, "objtype");
@@ -770,18 +886,43 @@ static void alter_table(ctx *cx, const cJSON *stmt)
     for (const cJSON *c = cmds ? cmds->child : NULL; c; c = c->next) {
         const cJSON *cmd = node_as(c, "AlterTableCmd");
         const char *sub = jstr(cmd, "subtype");
+        char what[160];
         if (!sub)
             fail(cx, "ALTER TABLE %s: unexpected command", t->name);
+        snprintf(what, sizeof what, "ALTER TABLE %s ... ALTER COLUMN", t->name);
         if (strcmp(sub, "AT_AddConstraint") == 0) {
             table_constraint(cx, t, node_as(jget(cmd, "def"), "Constraint"));
-            continue;
+        } else if (strcmp(sub, "AT_AddColumn") == 0) {
+            const cJSON *def = node_as(jget(cmd, "def"), "ColumnDef");
+            if (!def)
+                fail(cx, "ALTER TABLE %s: ADD COLUMN without a column definition", t->name);
+            if (jtrue(cmd, "missing_ok") && jstr(def, "colname") &&
+                cg_table_find_column(t, jstr(def, "colname")) >= 0)
+                continue; /* ADD COLUMN IF NOT EXISTS of a column it has */
+            int ci = add_column(cx, t, def);
+            column_constraints(cx, t, ci, def);
+        } else if (strcmp(sub, "AT_DropConstraint") == 0) {
+            drop_constraint(cx, t, cmd);
+        } else if (strcmp(sub, "AT_SetNotNull") == 0) {
+            int ci = column_index(cx, t, jstr(cmd, "name") ? jstr(cmd, "name") : "", what);
+            t->columns[ci].not_null = true;
+        } else if (strcmp(sub, "AT_DropIdentity") == 0) {
+            int ci = column_index(cx, t, jstr(cmd, "name") ? jstr(cmd, "name") : "", what);
+            cg_column *col = &t->columns[ci];
+            if (!col->identity && !jtrue(cmd, "missing_ok"))
+                fail(cx, "ALTER TABLE %s: column %s is not an identity column", t->name,
+                     col->name);
+            col->identity = false; /* NOT NULL stays */
+        } else if (strcmp(sub, "AT_ColumnDefault") == 0) {
+            column_default(cx, t, cmd);
+        } else {
+            bool harmless = false;
+            for (size_t i = 0; i < sizeof HARMLESS_ALTER / sizeof HARMLESS_ALTER[0]; i++)
+                harmless = harmless || strcmp(sub, HARMLESS_ALTER[i]) == 0;
+            if (!harmless)
+                fail(cx, "ALTER TABLE %s: %s is not supported by cerdgen (change the CREATE "
+                     "TABLE, or teach cerdgen)", t->name, sub);
         }
-        bool harmless = false;
-        for (size_t i = 0; i < sizeof HARMLESS_ALTER / sizeof HARMLESS_ALTER[0]; i++)
-            harmless = harmless || strcmp(sub, HARMLESS_ALTER[i]) == 0;
-        if (!harmless)
-            fail(cx, "ALTER TABLE %s: %s is not supported by cerdgen (change the CREATE "
-                 "TABLE, or teach cerdgen)", t->name, sub);
     }
 }
 
@@ -927,23 +1068,40 @@ static void finish(cg_schema *s)
 
         for (int k = 0; k < t->nfks; k++) {
             cg_foreign_key *fk = &t->fks[k];
-            const cg_column *col = &t->columns[fk->column];
-            if (!cg_column_usable_as_param(col))
-                fail_table(t, "foreign key %s: column %s is %s, which cannot be a parameter",
-                           fk->name, col->name, col->sql_type);
+            for (int c = 0; c < fk->ncolumns; c++) {
+                const cg_column *col = &t->columns[fk->columns[c]];
+                if (!cg_column_usable_as_param(col))
+                    fail_table(t, "foreign key %s: column %s is %s, which cannot be a "
+                               "parameter", fk->name, col->name, col->sql_type);
+            }
             const cg_table *ref = cg_schema_find_table(s, fk->ref_table);
-            if (!fk->ref_column) {
+            if (!fk->ref_columns[0]) {
                 if (!ref)
                     fail_table(t, "foreign key %s references %s, which is not a table of the "
                                "schema", fk->name, fk->ref_table);
-                if (ref->pk.ncolumns != 1)
-                    fail_table(t, "foreign key %s references the primary key of %s, which "
-                               "has more than one column", fk->name, ref->name);
-                fk->ref_column = cg_xstrdup(ref->columns[ref->pk.columns[0]].name);
-            } else if (ref && cg_table_find_column(ref, fk->ref_column) < 0) {
-                fail_table(t, "foreign key %s references %s.%s, which does not exist",
-                           fk->name, ref->name, fk->ref_column);
+                if (!ref->has_pk || ref->pk.ncolumns != fk->ncolumns)
+                    fail_table(t, "foreign key %s has %d columns and references the primary "
+                               "key of %s, which has %d", fk->name, fk->ncolumns, ref->name,
+                               ref->has_pk ? ref->pk.ncolumns : 0);
+                for (int c = 0; c < fk->ncolumns; c++)
+                    fk->ref_columns[c] = cg_xstrdup(ref->columns[ref->pk.columns[c]].name);
+            } else if (ref) {
+                for (int c = 0; c < fk->ncolumns; c++)
+                    if (cg_table_find_column(ref, fk->ref_columns[c]) < 0)
+                        fail_table(t, "foreign key %s references %s.%s, which does not exist",
+                                   fk->name, ref->name, fk->ref_columns[c]);
             }
+        }
+
+        /* A NOT NULL bigint numbered by DEFAULT nextval(...) is handled as an identity. */
+        for (int c = 0; c < t->ncolumns; c++) {
+            cg_column *col = &t->columns[c];
+            const cJSON *fc = node_as(col->default_expr, "FuncCall");
+            const cJSON *fname = jget(fc, "funcname");
+            int nn = cJSON_IsArray(fname) ? cJSON_GetArraySize(fname) : 0;
+            const char *fn = nn ? string_node(cJSON_GetArrayItem(fname, nn - 1)) : NULL;
+            col->sequence = col->kind == CG_INT64 && col->not_null && !col->identity && fn &&
+                            strcmp(fn, "nextval") == 0 && jcount(fc, "args") == 1;
         }
 
         t->soft_delete_column = cg_table_find_column(t, "deleted_at");

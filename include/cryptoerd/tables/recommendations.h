@@ -304,6 +304,22 @@ CERD_EXTERN int cerd_recommendations_list_by_ai_cross_sector_analysis_id(
         const cerd_page *page);
 
 /**
+ * Lists the rows of recommendations whose reviewed_by equals @p reviewed_by (foreign key
+ * recommendations_reviewed_by_fkey to users.id), one page at a time in primary-key order.
+ * @param[out] out receives the rows and the position of the next page. Pass it
+ *        zero-initialised; the caller owns the result and releases it with
+ *        cerd_recommendations_list_free().
+ * @param conn the connection (used by one thread at a time).
+ * @param reviewed_by value of column reviewed_by (bigint).
+ * @param page which page: zero-initialised for the first page (100 rows, ascending); for the
+ *        next one, set its @c after to the @c next of the previous page.
+ * @return 0 (also when no row matches); or a connection error.
+ */
+CERD_EXTERN int cerd_recommendations_list_by_reviewed_by(
+        cerd_recommendations_rows *out, cerd_conn *conn, int64_t reviewed_by,
+        const cerd_page *page);
+
+/**
  * Lists the rows of recommendations whose ai_trading_signal_id equals @p ai_trading_signal_id
  * (foreign key recommendations_ai_trading_signal_id_fkey to ai_trading_signals.id), one page at
  * a time in primary-key order.
@@ -318,22 +334,6 @@ CERD_EXTERN int cerd_recommendations_list_by_ai_cross_sector_analysis_id(
  */
 CERD_EXTERN int cerd_recommendations_list_by_ai_trading_signal_id(
         cerd_recommendations_rows *out, cerd_conn *conn, int64_t ai_trading_signal_id,
-        const cerd_page *page);
-
-/**
- * Lists the rows of recommendations whose reviewed_by equals @p reviewed_by (foreign key
- * recommendations_reviewed_by_fkey to users.id), one page at a time in primary-key order.
- * @param[out] out receives the rows and the position of the next page. Pass it
- *        zero-initialised; the caller owns the result and releases it with
- *        cerd_recommendations_list_free().
- * @param conn the connection (used by one thread at a time).
- * @param reviewed_by value of column reviewed_by (bigint).
- * @param page which page: zero-initialised for the first page (100 rows, ascending); for the
- *        next one, set its @c after to the @c next of the previous page.
- * @return 0 (also when no row matches); or a connection error.
- */
-CERD_EXTERN int cerd_recommendations_list_by_reviewed_by(
-        cerd_recommendations_rows *out, cerd_conn *conn, int64_t reviewed_by,
         const cerd_page *page);
 
 /**
