@@ -41,8 +41,10 @@ typedef long (*cerd_read_fn)(void *arg, char *buf, size_t size);
 typedef int (*cerd_write_fn)(void *arg, const char *data, size_t len);
 
 /**
- * Called by cerd_import_parse() with each row read (borrowed: valid during the call).
+ * Called by cerd_import_parse() with each row read.
+ * @param arg   the @c fn_arg given to cerd_import_parse().
  * @param line  the 1-based line of the input where the row's record starts.
+ * @param row   the row (borrowed: valid during the call).
  * @return 0 to go on, or a negative code to stop (returned by cerd_import_parse()).
  */
 typedef int (*cerd_import_row_fn)(void *arg, int64_t line, const void *row);
