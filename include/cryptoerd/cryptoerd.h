@@ -27,6 +27,8 @@
 #include <cryptoerd/pool.h>
 #include <cryptoerd/bulk.h>
 #include <cryptoerd/fixtures.h>
+#include <cryptoerd/partitions.h>
+#include <cryptoerd/transfer.h>
 #include <cryptoerd/tables.h>
 
 #endif

@@ -178,3 +178,91 @@ int cerd_migrate(int *applied, cerd_conn *conn)
         *applied = count;
     return rc;
 }
+
+static int state_cmp(const void *a, const void *b)
+{
+    return strcmp(((const cerd_migration_state *)a)->name, ((const cerd_migration_state *)b)->name);
+}
+
+int cerd_migration_status(cerd_migration_state **out, size_t *count, cerd_conn *conn)
+{
+    PGresult *res = NULL, *exists = NULL;
+    cerd_migration_state *s;
+    size_t n = cerd__migration_count;
+    int rc, recorded = 0;
+
+    if (!out || !count || !conn)
+        return cerd__error(CERD_EMISUSE, "migration status: NULL argument");
+    *out = NULL;
+    *count = 0;
+    if ((rc = cerd__exec(conn, "SELECT to_regclass('cerd_schema_migrations') IS NOT NULL",
+                         "migration status", &exists)))
+        return rc;
+    if (PQgetvalue(exists, 0, 0)[0] == 't') {
+        rc = cerd__exec(conn,
+                        "SELECT version, checksum, to_char(applied_at AT TIME ZONE 'UTC',"
+                        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM cerd_schema_migrations"
+                        " ORDER BY version",
+                        "migration status: reading history", &res);
+        recorded = rc ? 0 : PQntuples(res);
+    }
+    PQclear(exists);
+    if (rc)
+        return rc;
+    if (!(s = calloc(n + (size_t)recorded + 1, sizeof *s))) {
+        PQclear(res);
+        return cerd__error(CERD_ENOMEM, "migration status");
+    }
+    for (size_t i = 0; i < n; i++) {
+        snprintf(s[i].name, sizeof s[i].name, "%s_%s", cerd__migrations[i].version,
+                 cerd__migrations[i].name);
+        s[i].embedded = true;
+        checksum(&cerd__migrations[i], s[i].checksum);
+    }
+    for (int r = 0; r < recorded; r++) {
+        const char *version = PQgetvalue(res, r, 0);
+        cerd_migration_state *m = NULL;
+        for (size_t i = 0; i < cerd__migration_count; i++)
+            if (!strcmp(cerd__migrations[i].version, version))
+                m = &s[i];
+        if (!m) {
+            m = &s[n++];
+            snprintf(m->name, sizeof m->name, "%s", version);
+        }
+        m->applied = true;
+        snprintf(m->recorded_checksum, sizeof m->recorded_checksum, "%s", PQgetvalue(res, r, 1));
+        snprintf(m->applied_at, sizeof m->applied_at, "%s", PQgetvalue(res, r, 2));
+    }
+    PQclear(res);
+    qsort(s, n, sizeof *s, state_cmp);
+    *out = s;
+    *count = n;
+    return 0;
+}
+
+const char *cerd_distribute_sql(void)
+{
+    return cerd__distribute_sql;
+}
+
+int cerd_distribute(cerd_conn *conn)
+{
+    PGresult *res;
+    int rc;
+
+    if (!conn)
+        return cerd__error(CERD_EMISUSE, "distribute: connection is NULL");
+    if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
+        return cerd__error(CERD_EMISUSE, "distribute: a transaction is open on this connection");
+    if ((rc = cerd__exec(conn, "BEGIN", "distribute", NULL)))
+        return rc;
+    res = PQexec(conn->pg, cerd__distribute_sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = cerd__error_from_pg(conn->pg, res, "distribute (schema/citus/distribute.sql)");
+        PQclear(res);
+        PQclear(PQexec(conn->pg, "ROLLBACK"));
+        return rc;
+    }
+    PQclear(res);
+    return cerd_conn_commit(conn);
+}

@@ -17,6 +17,7 @@
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "wire/violations.h"
+#include "wire/row_json.h"
 #include "util/error_internal.h"
 #include "types/json_internal.h"
 
@@ -373,6 +374,16 @@ static int set_field(const cerd_table *t, const cerd_column *c, const cJSON *v, 
         return set_text_array(t, c, v, (cerd_text_array *)field);
     }
     return cerd__error(CERD_ERROR, "%s.%s: unknown column type", t->name, c->name);
+}
+
+int cerd__row_set_json(void *row, const cerd_table *t, int column, const cJSON *v)
+{
+    if (!row || !t || column < 0 || column >= t->ncolumns)
+        return cerd__error(CERD_EMISUSE, "row set: bad arguments");
+    cerd__field_free(&t->columns[column], row);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    return set_field(t, &t->columns[column], v, row, 0);
 }
 
 int cerd_row_from_json(void *out, const cerd_table *t, const cJSON *obj)

@@ -1,0 +1,13 @@
+/* Rows to and from JSON (row_json.c): what other files of the library share. */
+#ifndef CERD_ROW_JSON_H
+#define CERD_ROW_JSON_H
+
+#include <cJSON.h>
+
+#include "cryptoerd/descriptor.h"
+
+/* Sets field `column` of row from the JSON value v by cerd_row_from_json()'s rules
+   (JSON null: NULL), releasing what the field held first; the other fields are kept. */
+int cerd__row_set_json(void *row, const cerd_table *t, int column, const cJSON *v);
+
+#endif
