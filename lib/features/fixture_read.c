@@ -666,8 +666,8 @@ static int resolve_row(cerd_fixture_set *set, cerd__fx_table *ft, cerd__fx_row *
     for (const cJSON *m = r->obj->child; m; m = m->next) {
         int c = cerd_table_column(t, m->string);
         const cerd_foreign_key *fk;
-        const char *tb, *nm, *target_table;
-        size_t tl, ri;
+        const char *tb = NULL, *nm = NULL, *target_table;
+        size_t tl = 0, ri;
         int ti;
         cerd__fx_table *tt;
         if (c < 0 || !cerd__fx_is_ref(m)
