@@ -126,6 +126,22 @@ CERD_EXTERN int cerd_conn_commit_lsn(cerd_lsn *out, cerd_conn *conn);
 /** Rolls back the open transaction; a no-op returning 0 when none is open. */
 CERD_EXTERN int cerd_conn_rollback(cerd_conn *conn);
 
+/**
+ * Asks the server to cancel the statement @p conn is running (libpq's PQcancel over a
+ * separate, short-lived connection to the server). The one function of a connection that
+ * may be called from another thread while the connection is in use: that is its purpose
+ * (deadlines, a user's interrupt). The interrupted call fails with ::CERD_ETIMEOUT
+ * (SQLSTATE 57014, query_canceled); a transaction it ran in is then aborted. When nothing
+ * is running the request has no effect, except that one sent just as a statement ends may
+ * reach the next statement (PostgreSQL's own race): callers stop sending cancels once the
+ * call they guard has returned.
+ * @param conn  the connection.
+ * @return 0 once the request was delivered (not a promise that a statement was
+ *         interrupted); ::CERD_EMISUSE for NULL; ::CERD_ECONNLOST when the connection has
+ *         no server; ::CERD_ECONNECT when the request could not be sent.
+ */
+CERD_EXTERN int cerd_conn_cancel(cerd_conn *conn);
+
 /** 1 when the connection is usable, 0 when it has been lost. */
 CERD_EXTERN int cerd_conn_ok(const cerd_conn *conn);
 

@@ -352,6 +352,24 @@ int cerd_conn_rollback(cerd_conn *conn)
     return cerd__exec(conn, "ROLLBACK", "rollback", NULL);
 }
 
+int cerd_conn_cancel(cerd_conn *conn)
+{
+    char errbuf[256];
+    if (!conn || !conn->pg)
+        return cerd__error(CERD_EMISUSE, "cerd_conn_cancel: no connection");
+    /* PQgetCancel only reads what the session's startup fixed (backend pid, cancel key,
+       address), so it may run while another thread waits on the connection. */
+    PGcancel *c = PQgetCancel(conn->pg);
+    if (!c)
+        return cerd__error(CERD_ECONNLOST, "cerd_conn_cancel: the connection has no server");
+    int ok = PQcancel(c, errbuf, sizeof errbuf);
+    PQfreeCancel(c);
+    if (!ok)
+        return cerd__error(CERD_ECONNECT, "cerd_conn_cancel: could not send the cancel request: %s",
+                           errbuf);
+    return 0;
+}
+
 int cerd_conn_ok(const cerd_conn *conn)
 {
     return conn && PQstatus(conn->pg) == CONNECTION_OK;
