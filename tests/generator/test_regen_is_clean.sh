@@ -5,7 +5,7 @@
 #
 # Runs cerdgen on SOURCE_DIR/schema into WORK_DIR (emptied first) and compares, file by
 # file, with the committed include/cryptoerd/tables/, include/cryptoerd/tables.h and
-# lib/tables/. Prints a unified diff for every file that differs, and names every file
+# lib/tables/ and bindings/go/cryptoerd/tables_gen.go. Prints a unified diff for every file that differs, and names every file
 # that is generated but not committed (missing) or committed but no longer generated
 # (extra). Exits 0 only when all match; the last line says how many files were compared.
 set -u
@@ -19,9 +19,9 @@ src=$2
 work=$3
 
 rm -rf "$work"
-mkdir -p "$work/include" "$work/lib"
+mkdir -p "$work/include" "$work/lib" "$work/go"
 if ! "$cerdgen" --schema "$src/schema" --include-out "$work/include" \
-        --lib-out "$work/lib" >"$work/cerdgen.log" 2>&1; then
+        --lib-out "$work/lib" --go-out "$work/go" >"$work/cerdgen.log" 2>&1; then
     cat "$work/cerdgen.log"
     echo "regen: cerdgen failed"
     exit 1
@@ -71,6 +71,13 @@ else
     missing=$((missing + 1))
 fi
 compare_dir "$work/lib" "$src/lib/tables" "lib/tables/"
+if [ -f "$src/bindings/go/cryptoerd/tables_gen.go" ]; then
+    compare "$work/go/tables_gen.go" "$src/bindings/go/cryptoerd/tables_gen.go" \
+        "bindings/go/cryptoerd/tables_gen.go"
+else
+    echo "regen: missing (generated, not committed): bindings/go/cryptoerd/tables_gen.go"
+    missing=$((missing + 1))
+fi
 
 # Anything else cerdgen wrote would be a file this test does not know about.
 for f in "$work/include"/*; do

@@ -7,6 +7,7 @@
      <include-out>/tables.h           includes every table header
      <lib-out>/<table>.c              descriptor and typed wrappers
      <lib-out>/registry.c             the registry: every descriptor, in schema order
+     <go-out>/tables_gen.go           the Go binding's typed API (with --go-out only)
    See docs/generated-api.md. Exit status: 0, 1 on an error (message on stderr), 2 on
    bad usage. */
 #include <ctype.h>
@@ -27,11 +28,12 @@
 
 static void usage(void)
 {
-    fputs("usage: cerdgen --schema DIR --include-out DIR --lib-out DIR\n"
+    fputs("usage: cerdgen --schema DIR --include-out DIR --lib-out DIR [--go-out DIR]\n"
           "       cerdgen --schema DIR --dump-model\n"
           "  --schema DIR       the migrations (.sql files)\n"
           "  --include-out DIR  include/cryptoerd: gets tables/<table>.h and tables.h\n"
           "  --lib-out DIR      lib/tables: gets <table>.c and registry.c\n"
+          "  --go-out DIR       bindings/go/cryptoerd: gets tables_gen.go\n"
           "  --dump-model       print what cerdgen read from the schema, write nothing\n",
           stderr);
     exit(2);
@@ -146,7 +148,7 @@ static void add_file(outfile **files, int *n, char *path, char *content)
 
 int main(int argc, char **argv)
 {
-    const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL;
+    const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL, *go_out = NULL;
     bool dump = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dump-model") == 0)
@@ -157,6 +159,8 @@ int main(int argc, char **argv)
             include_out = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--lib-out") == 0)
             lib_out = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--go-out") == 0)
+            go_out = argv[++i];
         else
             usage();
     }
@@ -213,7 +217,12 @@ int main(int argc, char **argv)
     add_file(&files, &nfiles, cg_xasprintf("%s/registry.c", lib_out),
              cg_emit_registry_source(&schema));
 
+    if (go_out)
+        add_file(&files, &nfiles, cg_xasprintf("%s/tables_gen.go", go_out), cg_emit_go(&schema));
+
     cg_mkdirs(tables_dir);
+    if (go_out)
+        cg_mkdirs(go_out);
     cg_mkdirs(lib_out);
     char **keep = cg_xcalloc((size_t)nfiles, sizeof *keep);
     for (int i = 0; i < nfiles; i++)
