@@ -3,11 +3,13 @@
 
 # Debian packages. The library and its examples build with CERD_PACKAGES_BUILD and run
 # against CERD_PACKAGES_SERVER (scripts/demo.sh needs no more); the tests, the generator
-# (tools/cerdgen, libpg_query), the docs and the benchmarks need CERD_PACKAGES_DEV too.
+# (tools/cerdgen, libpg_query), the docs, the Go binding (golang-go) and the benchmarks
+# need CERD_PACKAGES_DEV too; the Go benchmarks also need CERD_PACKAGES_GO_BENCH.
 CERD_PACKAGES_BUILD=(build-essential cmake pkg-config libpq-dev libcjson-dev)
 CERD_PACKAGES_SERVER=(postgresql-15 postgresql-client-15 postgresql-common)
 CERD_PACKAGES_DEV=(python3 libcmocka-dev libpg-query-dev doxygen libzdb-dev valgrind
-                   clang libclang-rt-14-dev)
+                   clang libclang-rt-14-dev golang-go)
+CERD_PACKAGES_GO_BENCH=(golang-github-jackc-pgx-v4-dev)
 CERD_PACKAGES=("${CERD_PACKAGES_BUILD[@]}" "${CERD_PACKAGES_SERVER[@]}" "${CERD_PACKAGES_DEV[@]}")
 
 cerd_log() { printf '\n==> %s\n' "$*"; }
