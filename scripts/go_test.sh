@@ -16,3 +16,11 @@ cd bindings/go
 go vet ./...
 go test -count=1 ./...
 go test -count=1 -race ./internal/pooltest
+# the example program builds and runs against a database of its own
+cd ../../examples/go
+go vet .
+go build -o "$build/go-example" .
+dropdb --if-exists cerd_go_example
+createdb cerd_go_example
+"$build/go-example" "dbname=cerd_go_example"
+dropdb cerd_go_example
