@@ -20,7 +20,7 @@ run() {
     cd "$GO_BENCH_DIR"
     GO111MODULE=off GOPATH="$GO_BENCH_GOPATH:/usr/share/gocode" GOPROXY=off \
         PKG_CONFIG_PATH="$GO_BENCH_PC" GOCACHE="$GO_BENCH_CACHE" \
-        go test -tags pgxbench -run '^$' -bench . -benchtime 1x "$@"
+        go test -tags pgxbench -timeout 0 -run "^$" -bench . -benchtime 1x "$@"
 }
 export -f run
 export GO_BENCH_DIR="$link/go/bench" GO_BENCH_GOPATH="$gopath" \

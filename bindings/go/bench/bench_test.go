@@ -164,7 +164,7 @@ func BenchmarkCopyMillionCandles(b *testing.B) {
 func BenchmarkReadMillionCandles(b *testing.B) {
 	e := setup(b)
 	e.truncate(b)
-	e.copyPgx(b, million)
+	e.copyCerd(b, million)
 	b.Run("cryptoerd-stream", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			rows, err := e.c.PriceData().Stream(e.ctx, nil, 10000)
