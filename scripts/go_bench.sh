@@ -4,7 +4,9 @@
 # (/usr/share/gocode) in GOPATH mode, for the benchmark only: the module of bindings/go
 # has no requirements and nothing is downloaded (GOPROXY=off).
 #
-# usage: scripts/go_bench.sh [BUILD_DIR] [go test flags...]   (default: build, -count=3)
+# usage: scripts/go_bench.sh [BUILD_DIR] [go test flags...]
+#   (default: build, -bench Interleaved: the two sides alternate, medians and ratios are
+#   reported as metrics; -bench . -count=3 also runs the one-side-at-a-time benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/setup.sh
@@ -25,5 +27,5 @@ run() {
 export -f run
 export GO_BENCH_DIR="$link/go/bench" GO_BENCH_GOPATH="$gopath" \
     GO_BENCH_PC="$build/pkgconfig-uninstalled" GO_BENCH_CACHE="$build/go-cache"
-[ $# -gt 0 ] || set -- -count=3
+[ $# -gt 0 ] || set -- -bench Interleaved
 cerd_with_postgres CRYPTOERD_TEST_DSN bash -c 'run "$@"' run "$@"

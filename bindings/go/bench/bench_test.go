@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand"
+	"sort"
 	"testing"
 	"time"
 
@@ -268,3 +269,153 @@ func BenchmarkPKLookups(b *testing.B) {
 }
 
 var _ = big.NewInt
+
+// ---------------------------------------------------------------- interleaved
+
+// The comparisons recorded in docs/benchmarks.md: the two sides alternate (reps times,
+// lookups in 20 chunks each), so load that changes during the run hits both; reported as
+// the medians of each side and their ratio (pgx time / binding time).
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func report(b *testing.B, cerdS, pgxS []float64) {
+	mc, mp := median(cerdS), median(pgxS)
+	b.ReportMetric(mc, "binding-s")
+	b.ReportMetric(mp, "pgx-s")
+	b.ReportMetric(mp/mc, "ratio")
+	b.Logf("binding %v, pgx %v", cerdS, pgxS)
+}
+
+func timeIt(f func()) float64 {
+	t := time.Now()
+	f()
+	return time.Since(t).Seconds()
+}
+
+const reps = 5
+
+func BenchmarkInterleavedCopy(b *testing.B) {
+	e := setup(b)
+	for i := 0; i < b.N; i++ {
+		var c, p []float64
+		for r := 0; r < 3; r++ {
+			e.truncate(b)
+			c = append(c, timeIt(func() { e.copyCerd(b, million) }))
+			e.truncate(b)
+			p = append(p, timeIt(func() { e.copyPgx(b, million) }))
+		}
+		report(b, c, p)
+	}
+}
+
+func BenchmarkInterleavedRead(b *testing.B) {
+	e := setup(b)
+	e.truncate(b)
+	e.copyCerd(b, million)
+	readCerd := func(copyOut bool) {
+		var rows *cerd.Rows[cerd.PriceData]
+		var err error
+		if copyOut {
+			rows, err = e.c.PriceData().CopyOut(e.ctx)
+		} else {
+			rows, err = e.c.PriceData().Stream(e.ctx, nil, 10000)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r cerd.PriceData
+		n := 0
+		for rows.Next() {
+			rows.Scan(&r)
+			n++
+		}
+		if rows.Err() != nil || n != million {
+			b.Fatal(n, rows.Err())
+		}
+		rows.Close()
+	}
+	readPgx := func() {
+		rows, err := e.px.Query(e.ctx, "SELECT "+cols+" FROM price_data ORDER BY id, candle_time")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r pgxCandle
+		d := r.dest()
+		n := 0
+		for rows.Next() {
+			if err := rows.Scan(d...); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if rows.Err() != nil || n != million {
+			b.Fatal(n, rows.Err())
+		}
+		rows.Close()
+	}
+	for i := 0; i < b.N; i++ {
+		var s, co, p []float64
+		for r := 0; r < reps; r++ {
+			s = append(s, timeIt(func() { readCerd(false) }))
+			co = append(co, timeIt(func() { readCerd(true) }))
+			p = append(p, timeIt(readPgx))
+		}
+		b.Run("stream", func(b *testing.B) { report(b, s, p) })
+		b.Run("copyout", func(b *testing.B) { report(b, co, p) })
+	}
+}
+
+func BenchmarkInterleavedLookups(b *testing.B) {
+	e := setup(b)
+	e.truncate(b)
+	const rowsN = 10000
+	e.copyCerd(b, rowsN)
+	all, err := e.c.PriceData().ListAll(e.ctx)
+	if err != nil || len(all) != rowsN {
+		b.Fatal(err)
+	}
+	type key struct {
+		id int64
+		t  time.Time
+	}
+	keys := make([]key, 100000)
+	rng := rand.New(rand.NewSource(1))
+	for i := range keys {
+		r := all[rng.Intn(rowsN)]
+		keys[i] = key{r.ID, r.CandleTime}
+	}
+	q := "SELECT " + cols + " FROM price_data WHERE id = $1 AND candle_time = $2"
+	for i := 0; i < b.N; i++ {
+		var c, p []float64
+		for r := 0; r < 3; r++ {
+			var tc, tp float64
+			const chunks = 20
+			per := len(keys) / chunks
+			for ch := 0; ch < chunks; ch++ {
+				part := keys[ch*per : (ch+1)*per]
+				tc += timeIt(func() {
+					for _, k := range part {
+						r, err := e.c.PriceData().Get(e.ctx, k.id, k.t)
+						if err != nil || r.ID != k.id {
+							b.Fatal(err)
+						}
+					}
+				})
+				tp += timeIt(func() {
+					for _, k := range part {
+						var r pgxCandle
+						if err := e.px.QueryRow(e.ctx, q, k.id, k.t).Scan(r.dest()...); err != nil || r.ID != k.id {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+			c, p = append(c, tc), append(p, tp)
+		}
+		report(b, c, p)
+	}
+}
