@@ -53,6 +53,8 @@ run_suites() {
     cerd_log "pool tests under ThreadSanitizer"
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
         ctest --test-dir build-tsan --output-on-failure -L pool
+    cerd_log "Go binding (go test ./..., the pool's package with -race)"
+    ./scripts/go_test.sh build
 }
 export -f run_suites cerd_log
 cerd_with_postgres CRYPTOERD_TEST_DSN bash -c run_suites

@@ -3,13 +3,14 @@
 
 # Debian packages. The library and its examples build with CERD_PACKAGES_BUILD and run
 # against CERD_PACKAGES_SERVER (scripts/demo.sh needs no more); the tests, the generator
-# (tools/cerdgen, libpg_query), the docs and the benchmarks need CERD_PACKAGES_DEV too.
+# (tools/cerdgen, libpg_query), the docs, the Go binding (golang-go) and the benchmarks
+# need CERD_PACKAGES_DEV too.
 # CERD_PACKAGES_BENCH: the peers of the bulk benchmarks (scripts/bench.sh only): Go with
 # Debian's pgx v4 (used offline from /usr/share/gocode in GOPATH mode), asyncpg, psycopg 3.
 CERD_PACKAGES_BUILD=(build-essential cmake pkg-config libpq-dev libcjson-dev)
 CERD_PACKAGES_SERVER=(postgresql-15 postgresql-client-15 postgresql-common)
 CERD_PACKAGES_DEV=(python3 libcmocka-dev libpg-query-dev doxygen libzdb-dev valgrind
-                   clang libclang-rt-14-dev pgbouncer)
+                   clang libclang-rt-14-dev pgbouncer golang-go)
 CERD_PACKAGES_BENCH=(golang-go golang-github-jackc-pgx-v4-dev python3-asyncpg python3-psycopg)
 CERD_PACKAGES=("${CERD_PACKAGES_BUILD[@]}" "${CERD_PACKAGES_SERVER[@]}" "${CERD_PACKAGES_DEV[@]}")
 

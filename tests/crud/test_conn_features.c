@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -296,6 +297,52 @@ static void test_conn__killed_backend_is_a_lost_connection(void **state)
     PQfinish(admin);
 }
 
+/* cerd_conn_cancel from another thread interrupts the statement the connection runs. */
+typedef struct cancel_arg {
+    cerd_conn *victim;
+    int rc;
+} cancel_arg;
+
+static void *cancel_thread(void *arg)
+{
+    cancel_arg *a = arg;
+    PGconn *admin = testdb_connect(&db);
+    /* wait until the victim's pg_sleep is running (bounded: 60 s of polling) */
+    for (int i = 0; i < 6000; i++) {
+        char *n = testdb_scalar(admin, "SELECT count(*) FROM pg_stat_activity WHERE"
+                                       " application_name = 'cerd_cancel' AND state = 'active'"
+                                       " AND query LIKE '%pg_sleep%'");
+        int active = atoi(n);
+        free(n);
+        if (active)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    a->rc = cerd_conn_cancel(a->victim);
+    PQfinish(admin);
+    return NULL;
+}
+
+static void test_conn__cancel_from_another_thread_interrupts_the_statement(void **state)
+{
+    cancel_arg a = {NULL, -1};
+    pthread_t th;
+    (void)state;
+
+    CERD_ASSERT_OK(cerd_conn_open(&a.victim, db.conninfo));
+    CERD_ASSERT_OK(cerd_conn_exec(a.victim, "SET application_name = 'cerd_cancel'"));
+    assert_int_equal(pthread_create(&th, NULL, cancel_thread, &a), 0);
+    assert_int_equal(cerd_conn_exec(a.victim, "SELECT pg_sleep(60)"), CERD_ETIMEOUT);
+    assert_string_equal(cerd_error_last()->sqlstate, "57014");
+    pthread_join(th, NULL);
+    assert_int_equal(a.rc, 0);
+    /* the connection stays usable */
+    CERD_ASSERT_OK(cerd_conn_exec(a.victim, "SELECT 1"));
+    assert_int_equal(cerd_conn_cancel(NULL), CERD_EMISUSE);
+    cerd_conn_free(a.victim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_conn__commit_lsn_gives_the_position_of_each_commit),
         cmocka_unit_test(test_conn__statements_are_prepared_again_after_discard_all),
         cmocka_unit_test(test_conn__killed_backend_is_a_lost_connection),
+        cmocka_unit_test(test_conn__cancel_from_another_thread_interrupts_the_statement),
     };
     return cmocka_run_group_tests_name("conn_features", tests, setup, teardown);
 }

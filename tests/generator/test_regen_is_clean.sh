@@ -5,7 +5,8 @@
 #
 # Runs cerdgen on SOURCE_DIR/schema and SOURCE_DIR/queries into WORK_DIR (emptied first)
 # and compares, file by file, with the committed include/cryptoerd/tables/,
-# include/cryptoerd/tables.h, lib/tables/, include/cryptoerd/queries/ and lib/queries/. Prints a unified diff for every file that differs, and names every file
+# include/cryptoerd/tables.h, lib/tables/, include/cryptoerd/queries/, lib/queries/ and
+# bindings/go/cryptoerd/tables_gen.go. Prints a unified diff for every file that differs, and names every file
 # that is generated but not committed (missing) or committed but no longer generated
 # (extra). Exits 0 only when all match; the last line says how many files were compared.
 set -u
@@ -19,13 +20,13 @@ src=$2
 work=$3
 
 rm -rf "$work"
-mkdir -p "$work/include" "$work/lib" "$work/qlib"
+mkdir -p "$work/include" "$work/lib" "$work/qlib" "$work/go"
 queries=()
 if [ -d "$src/queries" ]; then
     queries=(--queries "$src/queries" --queries-lib-out "$work/qlib")
 fi
 if ! "$cerdgen" --schema "$src/schema" --include-out "$work/include" \
-        --lib-out "$work/lib" "${queries[@]}" >"$work/cerdgen.log" 2>&1; then
+        --lib-out "$work/lib" --go-out "$work/go" "${queries[@]}" >"$work/cerdgen.log" 2>&1; then
     cat "$work/cerdgen.log"
     echo "regen: cerdgen failed"
     exit 1
@@ -79,6 +80,13 @@ if [ -d "$src/queries" ]; then
     compare_dir "$work/include/queries" "$src/include/cryptoerd/queries" \
         "include/cryptoerd/queries/"
     compare_dir "$work/qlib" "$src/lib/queries" "lib/queries/"
+fi
+if [ -f "$src/bindings/go/cryptoerd/tables_gen.go" ]; then
+    compare "$work/go/tables_gen.go" "$src/bindings/go/cryptoerd/tables_gen.go" \
+        "bindings/go/cryptoerd/tables_gen.go"
+else
+    echo "regen: missing (generated, not committed): bindings/go/cryptoerd/tables_gen.go"
+    missing=$((missing + 1))
 fi
 
 # Anything else cerdgen wrote would be a file this test does not know about.

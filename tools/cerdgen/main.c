@@ -7,6 +7,7 @@
      <include-out>/tables.h           includes every table header
      <lib-out>/<table>.c              descriptor and typed wrappers
      <lib-out>/registry.c             the registry: every descriptor, in schema order
+     <go-out>/tables_gen.go           the Go binding's typed API (with --go-out only)
    See docs/generated-api.md. Exit status: 0, 1 on an error (message on stderr), 2 on
    bad usage. */
 #include <ctype.h>
@@ -28,7 +29,7 @@
 
 static void usage(void)
 {
-    fputs("usage: cerdgen --schema DIR --include-out DIR --lib-out DIR\n"
+    fputs("usage: cerdgen --schema DIR --include-out DIR --lib-out DIR [--go-out DIR]\n"
           "         [--queries DIR --queries-lib-out DIR]\n"
           "       cerdgen --schema DIR --dump-model\n"
           "  --schema DIR       the migrations (.sql files)\n"
@@ -36,6 +37,7 @@ static void usage(void)
           "  --lib-out DIR      lib/tables: gets <table>.c and registry.c\n"
           "  --queries DIR      queries/*.sql: typed queries (docs/queries.md) into\n"
           "                     <include-out>/queries/<file>.h and <queries-lib-out>/<file>.c\n"
+          "  --go-out DIR       bindings/go/cryptoerd: gets tables_gen.go\n"
           "  --dump-model       print what cerdgen read from the schema, write nothing\n",
           stderr);
     exit(2);
@@ -150,7 +152,7 @@ static void add_file(outfile **files, int *n, char *path, char *content)
 
 int main(int argc, char **argv)
 {
-    const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL;
+    const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL, *go_out = NULL;
     const char *queries_dir = NULL, *queries_lib_out = NULL;
     bool dump = false;
     for (int i = 1; i < argc; i++) {
@@ -166,6 +168,8 @@ int main(int argc, char **argv)
             queries_dir = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--queries-lib-out") == 0)
             queries_lib_out = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--go-out") == 0)
+            go_out = argv[++i];
         else
             usage();
     }
@@ -223,6 +227,8 @@ int main(int argc, char **argv)
     add_file(&files, &nfiles, cg_xasprintf("%s/registry.c", lib_out),
              cg_emit_registry_source(&schema));
 
+    if (go_out)
+        add_file(&files, &nfiles, cg_xasprintf("%s/tables_gen.go", go_out), cg_emit_go(&schema));
     /* Typed queries: every query is read and typed before anything is written. */
     cg_query_set qs = {0};
     char *queries_inc = cg_xasprintf("%s/queries", include_out);
@@ -242,6 +248,8 @@ int main(int argc, char **argv)
     }
 
     cg_mkdirs(tables_dir);
+    if (go_out)
+        cg_mkdirs(go_out);
     cg_mkdirs(lib_out);
     char **keep = cg_xcalloc((size_t)nfiles, sizeof *keep);
     for (int i = 0; i < nfiles; i++)

@@ -1,0 +1,3 @@
+module github.com/cryptoerd/libcryptoerd/bindings/go
+
+go 1.19

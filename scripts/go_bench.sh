@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The Go binding against pgx v4 (Debian's golang-github-jackc-pgx-v4-dev), on a
+# throw-away PostgreSQL 15 (or CRYPTOERD_TEST_DSN). pgx is used from Debian's GOPATH
+# (/usr/share/gocode) in GOPATH mode, for the benchmark only: the module of bindings/go
+# has no requirements and nothing is downloaded (GOPROXY=off).
+#
+# usage: scripts/go_bench.sh [BUILD_DIR] [go test flags...]
+#   (default: build, -bench Interleaved: the two sides alternate, medians and ratios are
+#   reported as metrics; -bench . -count=3 also runs the one-side-at-a-time benchmarks)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/setup.sh
+cerd_install_packages golang-go "${CERD_PACKAGES_GO_BENCH[@]}"
+build=$(cd "${1:-build}" && pwd)
+shift || true
+gopath="$build/go-bench-gopath"
+link="$gopath/src/github.com/cryptoerd/libcryptoerd/bindings"
+mkdir -p "$link"
+ln -sfn "$PWD/bindings/go" "$link/go"
+run() {
+    set -euo pipefail
+    cd "$GO_BENCH_DIR"
+    GO111MODULE=off GOPATH="$GO_BENCH_GOPATH:/usr/share/gocode" GOPROXY=off \
+        PKG_CONFIG_PATH="$GO_BENCH_PC" GOCACHE="$GO_BENCH_CACHE" \
+        go test -tags pgxbench -timeout 0 -run "^$" -bench . -benchtime 1x "$@"
+}
+export -f run
+export GO_BENCH_DIR="$link/go/bench" GO_BENCH_GOPATH="$gopath" \
+    GO_BENCH_PC="$build/pkgconfig-uninstalled" GO_BENCH_CACHE="$build/go-cache"
+[ $# -gt 0 ] || set -- -bench Interleaved
+cerd_with_postgres CRYPTOERD_TEST_DSN bash -c 'run "$@"' run "$@"
