@@ -26,6 +26,7 @@
 #include <cryptoerd/factory.h>
 #include <cryptoerd/pool.h>
 #include <cryptoerd/bulk.h>
+#include <cryptoerd/rowtext.h>
 #include <cryptoerd/tables.h>
 
 #endif
