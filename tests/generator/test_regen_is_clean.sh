@@ -4,8 +4,8 @@
 # usage: test_regen_is_clean.sh CERDGEN_BINARY SOURCE_DIR WORK_DIR
 #
 # Runs cerdgen on SOURCE_DIR/schema into WORK_DIR (emptied first) and compares, file by
-# file, with the committed include/cryptoerd/tables/, include/cryptoerd/tables.h and
-# lib/tables/. Prints a unified diff for every file that differs, and names every file
+# file, with the committed include/cryptoerd/tables/, include/cryptoerd/tables.h,
+# lib/tables/ and bindings/python/cryptoerd/_tables.py. Prints a unified diff for every file that differs, and names every file
 # that is generated but not committed (missing) or committed but no longer generated
 # (extra). Exits 0 only when all match; the last line says how many files were compared.
 set -u
@@ -19,9 +19,9 @@ src=$2
 work=$3
 
 rm -rf "$work"
-mkdir -p "$work/include" "$work/lib"
+mkdir -p "$work/include" "$work/lib" "$work/python"
 if ! "$cerdgen" --schema "$src/schema" --include-out "$work/include" \
-        --lib-out "$work/lib" >"$work/cerdgen.log" 2>&1; then
+        --lib-out "$work/lib" --python-out "$work/python/_tables.py" >"$work/cerdgen.log" 2>&1; then
     cat "$work/cerdgen.log"
     echo "regen: cerdgen failed"
     exit 1
@@ -71,6 +71,13 @@ else
     missing=$((missing + 1))
 fi
 compare_dir "$work/lib" "$src/lib/tables" "lib/tables/"
+py=bindings/python/cryptoerd/_tables.py
+if [ -f "$src/$py" ]; then
+    compare "$work/python/_tables.py" "$src/$py" "$py"
+else
+    echo "regen: missing (generated, not committed): $py"
+    missing=$((missing + 1))
+fi
 
 # Anything else cerdgen wrote would be a file this test does not know about.
 for f in "$work/include"/*; do

@@ -2,6 +2,8 @@
 
      cerdgen --schema DIR --include-out DIR --lib-out DIR
 
+     cerdgen ... --python-out FILE   also writes the Python binding's _tables.py
+
    reads the .sql files of the schema directory (in file-name order) and writes
      <include-out>/tables/<table>.h   row struct, column enum, typed functions
      <include-out>/tables.h           includes every table header
@@ -32,6 +34,7 @@ static void usage(void)
           "  --schema DIR       the migrations (.sql files)\n"
           "  --include-out DIR  include/cryptoerd: gets tables/<table>.h and tables.h\n"
           "  --lib-out DIR      lib/tables: gets <table>.c and registry.c\n"
+          "  --python-out FILE  also write the Python binding's typed tables (_tables.py)\n"
           "  --dump-model       print what cerdgen read from the schema, write nothing\n",
           stderr);
     exit(2);
@@ -146,7 +149,7 @@ static void add_file(outfile **files, int *n, char *path, char *content)
 
 int main(int argc, char **argv)
 {
-    const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL;
+    const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL, *python_out = NULL;
     bool dump = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dump-model") == 0)
@@ -157,6 +160,8 @@ int main(int argc, char **argv)
             include_out = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--lib-out") == 0)
             lib_out = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--python-out") == 0)
+            python_out = argv[++i];
         else
             usage();
     }
@@ -212,6 +217,8 @@ int main(int argc, char **argv)
              cg_emit_tables_header(&schema));
     add_file(&files, &nfiles, cg_xasprintf("%s/registry.c", lib_out),
              cg_emit_registry_source(&schema));
+    if (python_out)
+        add_file(&files, &nfiles, cg_xstrdup(python_out), cg_emit_python(&schema));
 
     cg_mkdirs(tables_dir);
     cg_mkdirs(lib_out);
