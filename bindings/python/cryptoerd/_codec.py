@@ -294,7 +294,8 @@ class Codec:
             elif c.type == TEXT:
                 conv = f"(v if v.__class__ is str and '\\x00' not in v else _text(v))"
             elif c.type == TIMESTAMPTZ:
-                conv = f"_ts(v)"
+                # naive datetimes fail the subtraction (TypeError), as enc_ts says
+                conv = f"(str((v - _E) // _U) if v.__class__ is _dt else _ts(v))"
             elif c.type in (INT64, INT32):
                 conv = f"(str(v) if v.__class__ is int else _int(v))"
             else:
