@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/setup.sh
 
 cerd_install_packages
+cerd_install_packages "${CERD_PACKAGES_BENCH[@]}"
 CMAKE_BUILD_TYPE=Release cerd_build build-bench -DBUILD_TESTING=OFF
 
 bench() {
@@ -16,6 +17,9 @@ bench() {
     echo
     echo "Connection pool against libzdb:"
     ./build-bench/bench/bench_pool ${CRYPTOERD_BENCH_DSN:+"$CRYPTOERD_BENCH_DSN"}
+    echo
+    echo "Python binding against psycopg 3 and asyncpg:"
+    CRYPTOERD_LIBRARY="$PWD/build-bench/libcryptoerd.so" /usr/bin/python3 bench/python/bench_python.py
 }
 echo "Validation (no server):"
 ./build-bench/bench/bench_validate

@@ -11,6 +11,12 @@ cerd_build build -DCERD_WERROR=ON -DBUILD_TESTING=ON
 cerd_log "API docs (Doxygen, warnings are errors)"
 cmake --build build --target docs
 
+# The Python binding: Debian's interpreter (whose packages cerd_install_packages installed,
+# not another python3 on the PATH); its examples type-check under mypy --strict.
+CERD_PYTHON=/usr/bin/python3
+cerd_log "Python examples under mypy --strict"
+PYTHONPATH="$PWD/bindings/python" "$CERD_PYTHON" -m mypy --strict --no-incremental examples/python/*.py
+
 # The same tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 cerd_build build-asan -DCERD_WERROR=ON -DBUILD_TESTING=ON -DCERD_BUILD_EXAMPLES=OFF \
     -DCMAKE_BUILD_TYPE=Debug \
@@ -28,6 +34,15 @@ run_suites() {
     set -euo pipefail
     cerd_log "ctest"
     ctest --test-dir build --output-on-failure
+    # pytest's exit status 5 (no tests collected) fails here like any other non-zero one.
+    cerd_log "Python binding (pytest against the real server)"
+    local rc=0
+    CRYPTOERD_LIBRARY="$PWD/build/libcryptoerd.so" PYTHONPATH="$PWD/bindings/python" \
+        "$CERD_PYTHON" -m pytest -q -p no:cacheprovider bindings/python/tests || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        [ "$rc" -ne 5 ] || echo "pytest collected no tests" >&2
+        return "$rc"
+    fi
     # Two small suites of the normal (optimised) build under Valgrind's memcheck: reads
     # of uninitialised memory that the sanitizers do not see, and definite leaks.
     local t
@@ -43,6 +58,7 @@ run_suites() {
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
         ctest --test-dir build-tsan --output-on-failure -L pool
 }
+export CERD_PYTHON
 export -f run_suites cerd_log
 cerd_with_postgres CRYPTOERD_TEST_DSN bash -c run_suites
 

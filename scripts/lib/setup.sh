@@ -7,7 +7,10 @@
 CERD_PACKAGES_BUILD=(build-essential cmake pkg-config libpq-dev libcjson-dev)
 CERD_PACKAGES_SERVER=(postgresql-15 postgresql-client-15 postgresql-common)
 CERD_PACKAGES_DEV=(python3 libcmocka-dev libpg-query-dev doxygen libzdb-dev valgrind
-                   clang libclang-rt-14-dev)
+                   clang libclang-rt-14-dev python3-pytest python3-cffi python3-mypy
+                   python3-setuptools python3-venv)
+# The Python binding's benchmarks (scripts/bench.sh) compare with these.
+CERD_PACKAGES_BENCH=(python3-psycopg python3-asyncpg)
 CERD_PACKAGES=("${CERD_PACKAGES_BUILD[@]}" "${CERD_PACKAGES_SERVER[@]}" "${CERD_PACKAGES_DEV[@]}")
 
 cerd_log() { printf '\n==> %s\n' "$*"; }
