@@ -95,9 +95,10 @@ static int put_field(cerd__buf *b, const cerd_table *t, const cerd_column *c, co
     case CERD_TYPE_TIMESTAMPTZ: {
         char ts[CERD_TIMESTAMP_BUFSIZE];
         if (cerd_timestamp_format(*(const cerd_timestamp *)(const void *)f, ts)) {
+            rc = cerd__error(CERD_ERANGE, "%s.%s: timestamp out of the years 1-9999", t->name,
+                             c->name);
             cerd__error_names(t->name, c->name, "");
-            return cerd__error(CERD_ERANGE, "%s.%s: timestamp out of the years 1-9999", t->name,
-                               c->name);
+            return rc;
         }
         return cerd__buf_append(b, ts, strlen(ts));
     }
@@ -204,8 +205,9 @@ void cerd_text_free(char *text)
 static int bad(const cerd_table *t, const cerd_column *c, int code, const char *why,
                const char *v)
 {
+    int rc = cerd__error(code, "%s.%s: %s: \"%.60s\"", t->name, c->name, why, v);
     cerd__error_names(t->name, c->name, "");
-    return cerd__error(code, "%s.%s: %s: \"%.60s\"", t->name, c->name, why, v);
+    return rc;
 }
 
 static int parse_int(const cerd_table *t, const cerd_column *c, const char *v, int64_t lo,
@@ -326,8 +328,8 @@ static int set_field(const cerd_table *t, int ci, void *row, const char *v, size
         break;
     case CERD_TYPE_NUMERIC:
         if ((rc = cerd_numeric_parse((cerd_numeric *)(void *)f, v))) {
-            cerd__error_names(t->name, c->name, "");
             cerd__error_prefix("%s.%s", t->name, c->name);
+            cerd__error_names(t->name, c->name, "");
             return rc;
         }
         break;
@@ -346,9 +348,10 @@ static int set_field(const cerd_table *t, int ci, void *row, const char *v, size
     }
     case CERD_TYPE_TEXT: {
         if (memchr(v, '\0', n)) {
+            rc = cerd__error(CERD_EENCODING, "%s.%s: text contains a NUL byte", t->name,
+                             c->name);
             cerd__error_names(t->name, c->name, "");
-            return cerd__error(CERD_EENCODING, "%s.%s: text contains a NUL byte", t->name,
-                               c->name);
+            return rc;
         }
         char *s = malloc(n + 1);
         if (!s)
