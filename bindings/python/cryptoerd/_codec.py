@@ -287,7 +287,7 @@ class Codec:
         # encoder: object -> row text (without flag and RS)
         parts = []
         for c in info.columns:
-            fn = _ENCODERS[c.type][0]
+            fname = _ENCODERS[c.type][0]
             a = f"o.{c.name}"
             if c.type == NUMERIC:
                 conv = f"(str(v) if v.__class__ is _Dec else _num(v))"
@@ -299,7 +299,7 @@ class Codec:
             elif c.type in (INT64, INT32):
                 conv = f"(str(v) if v.__class__ is int else _int(v))"
             else:
-                conv = f"{fn}(v)"
+                conv = f"{fname}(v)"
             parts.append(f"('\\x00' if (v := {a}) is None else '\\x00D' if v is _DEF else {conv})")
         src = "def enc(o):\n    return '\\x1f'.join((" + ", ".join(parts) + ",))\n"
         # decoder: fields -> object
@@ -319,12 +319,12 @@ class Codec:
         # slow decoder (infinity timestamps, odd values)
         slow = ["def dec_slow(f):", "    o = _new(_cls)"]
         for i, c in enumerate(info.columns):
-            conv = {TIMESTAMPTZ: "_dts(x)"}.get(c.type)
-            if conv is None:
-                conv = {INT64: "int(x)", INT32: "int(x)", BOOL: "x == 't'", NUMERIC: "_D(x)",
+            sconv = {TIMESTAMPTZ: "_dts(x)"}.get(c.type)
+            if sconv is None:
+                sconv = {INT64: "int(x)", INT32: "int(x)", BOOL: "x == 't'", NUMERIC: "_D(x)",
                         TEXT: "x", INET: "_inetd(x)"}.get(c.type, "_jl(x)")
             slow.append(f"    x = f[{i}]")
-            slow.append(f"    o.{c.name} = None if x == '\\x00' else {conv}")
+            slow.append(f"    o.{c.name} = None if x == '\\x00' else {sconv}")
         slow.append("    return o")
         src += "\n".join(slow) + "\n"
         exec(compile(src, f"<cryptoerd codec {info.name}>", "exec"), g)
@@ -337,7 +337,7 @@ class Codec:
 
     def encode_row(self, obj: Any) -> str:
         """One row's text, flag and RS included."""
-        body = self._enc(obj)
+        body: str = self._enc(obj)
         if body.count(FS) == self.nfields - 1 and RS not in body and ESC not in body:
             return "p" + body + RS
         return "e" + FS.join(self._fields(obj)) + RS
@@ -369,7 +369,7 @@ class Codec:
         rows = s.split(RS)
         rows.pop()  # after the last RS
         dec = self._dec
-        out = []
+        out: List[Any] = []
         append = out.append
         for r in rows:
             if r[0] == "p":

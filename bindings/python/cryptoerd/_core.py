@@ -27,7 +27,7 @@ _ISOLATION = {None: 0, "default": 0, "read committed": 1, "repeatable read": 2,
 
 
 def _s(p: Any) -> str:
-    return ffi.string(p).decode("utf-8", "replace") if p != ffi.NULL else ""
+    return str(ffi.string(p).decode("utf-8", "replace")) if p != ffi.NULL else ""
 
 
 def error_from_record(rc: int, violations: Optional[List[E.Violation]] = None) -> E.Error:
@@ -39,8 +39,8 @@ def error_from_record(rc: int, violations: Optional[List[E.Violation]] = None) -
               column=_s(rec.column), constraint=_s(rec.constraint), detail=_s(rec.detail))
     msg = _s(rec.message) or _s(lib.cerd_strerror(rc))
     if cls is E.ValidationError:
-        return E.ValidationError(msg, violations=violations, **kw)  # type: ignore[arg-type]
-    return cls(msg, **kw)  # type: ignore[arg-type]
+        return E.ValidationError(msg, violations=violations, **kw)
+    return cls(msg, **kw)
 
 
 def check(rc: int) -> int:
@@ -188,7 +188,7 @@ class Table(Generic[T]):
         Fields that are None follow the write rule (a NOT NULL column with a default is
         left to its default, others are NULL); fields set to DEFAULT are written DEFAULT."""
         c = self._cptr()
-        return self._write(lambda out, src: self._lib.cerd_row_insert(out, c, self._t, src),
+        return self._write(lambda out, src: int(self._lib.cerd_row_insert(out, c, self._t, src)),
                            row, VALIDATE_INSERT)
 
     def update(self, row: T, columns: Optional[Iterable[str]] = None) -> T:
@@ -196,7 +196,7 @@ class Table(Generic[T]):
         ``columns``. Returns the stored row; raises NotFound."""
         c = self._cptr()
         cols = self._colset(columns) if columns is not None else ffi.NULL
-        return self._write(lambda out, src: self._lib.cerd_row_update(out, c, self._t, src, cols),
+        return self._write(lambda out, src: int(self._lib.cerd_row_update(out, c, self._t, src, cols)),
                            row, VALIDATE_STORED)
 
     def upsert(self, row: T, key: Optional[str] = None) -> T:
@@ -204,7 +204,7 @@ class Table(Generic[T]):
         constraint name), updates the existing row."""
         c = self._cptr()
         k = -1 if key is None else self.info.unique_key_index(key)
-        return self._write(lambda out, src: self._lib.cerd_row_upsert(out, c, self._t, k, src),
+        return self._write(lambda out, src: int(self._lib.cerd_row_upsert(out, c, self._t, k, src)),
                            row, VALIDATE_INSERT)
 
     def _get(self, key: int, cols: Sequence[int], values: Sequence[Any], flags: int = 0) -> T:
@@ -599,7 +599,7 @@ def _dynamic_class(name: str) -> type:
     info = TableInfo(name)
     return dataclasses.make_dataclass(
         "".join(p.capitalize() for p in name.split("_")),
-        [(c.name, Any, dataclasses.field(default=None)) for c in info.columns],
+        [(c.name, Any, dataclasses.field(default=None)) for c in info.columns],  # type: ignore[misc]
         slots=True, kw_only=True)
 
 
@@ -740,7 +740,7 @@ class Connection:
         result: List[Any] = []
         failure: List[BaseException] = []
 
-        @ffi.callback("int(cerd_conn *, void *)")
+        @ffi.callback("int(cerd_conn *, void *)")  # type: ignore[misc]
         def attempt(_c: Any, _arg: Any) -> int:
             result.clear()
             failure.clear()
@@ -764,7 +764,8 @@ class Connection:
             if failure:
                 raise failure[0]
             raise error_from_record(rc)
-        return result[0]  # type: ignore[no-any-return]
+        value: R = result[0]
+        return value
 
     # -------------------------------------------------------------- lifetime
 
@@ -858,9 +859,10 @@ class Pool:
                  isolation: Optional[str] = None, max_attempts: int = 10) -> R:
         """Runs ``fn(conn)`` in a retried transaction on a borrowed connection (acting as
         ``as_user`` when given)."""
-        with self.connection() as conn:
-            if as_user is None:
-                return conn.transact(fn, isolation=isolation, max_attempts=max_attempts)
+        if as_user is None:
+            with self.connection() as conn:
+                value: R = conn.transact(fn, isolation=isolation, max_attempts=max_attempts)
+                return value
         # as_user: the pool begins the user's transaction; retry around the whole borrow
         def once() -> R:
             with self.connection(as_user=as_user) as c:

@@ -13,7 +13,7 @@ import sys
 import threading
 from typing import Any, List
 
-import cffi
+import cffi  # type: ignore[import]  # Debian's python3-cffi ships no stubs
 
 CDEF = r"""
 typedef struct cerd_conn cerd_conn;
