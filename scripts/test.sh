@@ -14,8 +14,9 @@ cmake --build build --target docs
 # The Python binding: Debian's interpreter (whose packages cerd_install_packages installed,
 # not another python3 on the PATH); its examples type-check under mypy --strict.
 CERD_PYTHON=/usr/bin/python3
-cerd_log "Python examples under mypy --strict"
-PYTHONPATH="$PWD/bindings/python" "$CERD_PYTHON" -m mypy --strict --no-incremental examples/python/*.py
+cerd_log "Python binding and examples under mypy --strict"
+PYTHONPATH="$PWD/bindings/python" "$CERD_PYTHON" -m mypy --strict --no-incremental \
+    bindings/python/cryptoerd examples/python/*.py
 
 # The same tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 cerd_build build-asan -DCERD_WERROR=ON -DBUILD_TESTING=ON -DCERD_BUILD_EXAMPLES=OFF \

@@ -15,7 +15,9 @@ Workloads (the database is emptied and migrated by the binding first):
   psycopg named (server-side) cursor, binary, ``class_row(PriceData)``; asyncpg cursor
   in a transaction, ``PriceData(**record)``.
 Each workload runs ``reps`` times per library, libraries interleaved; medians printed as
-Markdown rows with ratios (>1: cryptoerd faster).
+Markdown rows with ratios (>1: cryptoerd faster), and the median client CPU (this
+process's user+system time: what each library costs on the client; the rest of the wall
+time is the server's, shared by all three).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import resource
 import statistics
 import sys
 import time
@@ -154,8 +157,15 @@ def main() -> None:
     def truncate() -> None:
         db.exec("TRUNCATE price_data")
 
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    cpus: Dict[str, Dict[str, float]] = {}
+
     def measure(fns: Dict[str, Callable[[], None]], before: Callable[[], None] | None) -> Dict[str, float]:
         times: Dict[str, List[float]] = {k: [] for k in fns}
+        ctimes: Dict[str, List[float]] = {k: [] for k in fns}
         for rep in range(args.reps):
             order = list(fns.items())
             if rep % 2:
@@ -163,9 +173,12 @@ def main() -> None:
             for name, fn in order:
                 if before:
                     before()
+                c = cpu()
                 t = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - t)
+                ctimes[name].append(cpu() - c)
+        cpus[str(len(cpus))] = {k: statistics.median(v) for k, v in ctimes.items()}
         return {k: statistics.median(v) for k, v in times.items()}
 
     results = {}
@@ -183,12 +196,15 @@ def main() -> None:
               "read": f"read {args.rows:,} candles (typed objects)"}
     print(f"psycopg {psycopg.__version__} (implementation: {psycopg.pq.__impl__}), "
           f"asyncpg {asyncpg.__version__}, reps {args.reps}")
-    print("| workload | cryptoerd | psycopg 3 | asyncpg | vs psycopg | vs asyncpg |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for k, r in results.items():
+    print("| workload | cryptoerd | psycopg 3 | asyncpg | vs psycopg | vs asyncpg "
+          "| client CPU: cryptoerd / psycopg / asyncpg |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for i, (k, r) in enumerate(results.items()):
+        c = cpus[str(i)]
         print(f"| {labels[k]} | {r['cryptoerd']:.2f} s | {r['psycopg']:.2f} s | "
               f"{r['asyncpg']:.2f} s | {r['psycopg'] / r['cryptoerd']:.2f}x | "
-              f"{r['asyncpg'] / r['cryptoerd']:.2f}x |")
+              f"{r['asyncpg'] / r['cryptoerd']:.2f}x | {c['cryptoerd']:.2f} / "
+              f"{c['psycopg']:.2f} / {c['asyncpg']:.2f} s |")
     pconn.close()
     loop.run_until_complete(aconn.close())
     db.close()

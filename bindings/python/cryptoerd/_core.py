@@ -610,9 +610,10 @@ class Transaction:
 
 
 class Connection:
-    """One connection (cerd_conn). A context manager: on exit an open transaction is
-    committed (or rolled back after an exception) and the connection is closed. Used by
-    one thread at a time; tables are attributes: ``conn.assets.get(1)``."""
+    """One connection (cerd_conn). A context manager that closes it on exit (a
+    transaction still open is rolled back: use ``with conn.transaction():`` to commit).
+    Statements outside a transaction commit one by one. Used by one thread at a time;
+    tables are attributes: ``conn.assets.get(1)``."""
 
     def __init__(self, dsn: Optional[str] = "", *, _ptr: Any = None, _pool: Any = None) -> None:
         self._lib = load()
