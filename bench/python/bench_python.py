@@ -68,6 +68,10 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--lookups", type=int, default=100_000)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--copy-floor", action="store_true",
+                    help="only measure the server's floor for the COPY workload: the same rows "
+                         "as a pre-encoded binary COPY payload (no per-row client work), "
+                         "against cryptoerd's copy")
     args = ap.parse_args()
 
     db = cryptoerd.connect(pg_dsn())
@@ -180,6 +184,25 @@ def main() -> None:
                 ctimes[name].append(cpu() - c)
         cpus[str(len(cpus))] = {k: statistics.median(v) for k, v in ctimes.items()}
         return {k: statistics.median(v) for k, v in times.items()}
+
+    if args.copy_floor:
+        import io
+        truncate()
+        db.price_data.copy(rows)
+        payload = io.BytesIO()
+        loop.run_until_complete(aconn.copy_from_table("price_data", output=payload,
+                                                      columns=COPY_COLS, format="binary"))
+        data = payload.getvalue()
+
+        def floor() -> None:
+            loop.run_until_complete(aconn.copy_to_table("price_data", source=io.BytesIO(data),
+                                                        columns=COPY_COLS, format="binary"))
+        r = measure({"cryptoerd": cp_cerd, "floor": floor}, truncate)
+        c = cpus["0"]
+        print(f"| COPY {args.rows:,} candles: server floor (pre-encoded binary payload) "
+              f"| {r['floor']:.2f} s (client CPU {c['floor']:.2f} s) | cryptoerd "
+              f"{r['cryptoerd']:.2f} s (client CPU {c['cryptoerd']:.2f} s) |")
+        return
 
     results = {}
     results["lookups"] = measure({"cryptoerd": lk_cerd, "psycopg": lk_psycopg,
