@@ -190,8 +190,8 @@ def main() -> None:
         truncate()
         db.price_data.copy(rows)
         payload = io.BytesIO()
-        loop.run_until_complete(aconn.copy_from_table("price_data", output=payload,
-                                                      columns=COPY_COLS, format="binary"))
+        loop.run_until_complete(aconn.copy_from_query(
+            f"SELECT {', '.join(COPY_COLS)} FROM price_data", output=payload, format="binary"))
         data = payload.getvalue()
 
         def floor() -> None:
