@@ -50,6 +50,9 @@ bench() {
     echo
     echo "Bulk and streaming paths:"
     bulk
+    echo
+    echo "Python binding against psycopg 3 and asyncpg:"
+    CRYPTOERD_LIBRARY="$PWD/build-bench/libcryptoerd.so" /usr/bin/python3 bench/python/bench_python.py
 }
 export -f bench bulk
 if [ -n "${CERD_BENCH_BULK_ONLY:-}" ]; then

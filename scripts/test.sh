@@ -11,6 +11,13 @@ cerd_build build -DCERD_WERROR=ON -DBUILD_TESTING=ON
 cerd_log "API docs (Doxygen, warnings are errors)"
 cmake --build build --target docs
 
+# The Python binding: Debian's interpreter (whose packages cerd_install_packages installed,
+# not another python3 on the PATH); its examples type-check under mypy --strict.
+CERD_PYTHON=/usr/bin/python3
+cerd_log "Python binding and examples under mypy --strict"
+PYTHONPATH="$PWD/bindings/python" "$CERD_PYTHON" -m mypy --strict --no-incremental \
+    bindings/python/cryptoerd examples/python/*.py
+
 # The same tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 cerd_build build-asan -DCERD_WERROR=ON -DBUILD_TESTING=ON -DCERD_BUILD_EXAMPLES=OFF \
     -DCMAKE_BUILD_TYPE=Debug \
@@ -33,6 +40,15 @@ run_suites() {
     cerd_pgbouncer_start
     cerd_log "ctest"
     ctest --test-dir build --output-on-failure
+    # pytest's exit status 5 (no tests collected) fails here like any other non-zero one.
+    cerd_log "Python binding (pytest against the real server)"
+    local rc=0
+    CRYPTOERD_LIBRARY="$PWD/build/libcryptoerd.so" PYTHONPATH="$PWD/bindings/python" \
+        "$CERD_PYTHON" -m pytest -q -p no:cacheprovider bindings/python/tests || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        [ "$rc" -ne 5 ] || echo "pytest collected no tests" >&2
+        return "$rc"
+    fi
     # Two small suites of the normal (optimised) build under Valgrind's memcheck: reads
     # of uninitialised memory that the sanitizers do not see, and definite leaks.
     local t
@@ -56,6 +72,7 @@ run_suites() {
     cerd_log "Go binding (go test ./..., the pool's package with -race)"
     ./scripts/go_test.sh build
 }
+export CERD_PYTHON
 export -f run_suites cerd_log
 cerd_with_postgres CRYPTOERD_TEST_DSN bash -c run_suites
 

@@ -29,6 +29,7 @@
 #include <cryptoerd/fixtures.h>
 #include <cryptoerd/partitions.h>
 #include <cryptoerd/transfer.h>
+#include <cryptoerd/rowtext.h>
 #include <cryptoerd/tables.h>
 
 #endif

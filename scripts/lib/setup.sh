@@ -10,7 +10,8 @@
 CERD_PACKAGES_BUILD=(build-essential cmake pkg-config libpq-dev libcjson-dev)
 CERD_PACKAGES_SERVER=(postgresql-15 postgresql-client-15 postgresql-common)
 CERD_PACKAGES_DEV=(python3 libcmocka-dev libpg-query-dev doxygen libzdb-dev valgrind
-                   clang libclang-rt-14-dev pgbouncer golang-go)
+                   clang libclang-rt-14-dev pgbouncer golang-go python3-pytest python3-cffi
+                   python3-mypy python3-setuptools python3-venv)
 CERD_PACKAGES_BENCH=(golang-go golang-github-jackc-pgx-v4-dev python3-asyncpg python3-psycopg)
 CERD_PACKAGES=("${CERD_PACKAGES_BUILD[@]}" "${CERD_PACKAGES_SERVER[@]}" "${CERD_PACKAGES_DEV[@]}")
 

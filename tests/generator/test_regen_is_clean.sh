@@ -5,8 +5,8 @@
 #
 # Runs cerdgen on SOURCE_DIR/schema and SOURCE_DIR/queries into WORK_DIR (emptied first)
 # and compares, file by file, with the committed include/cryptoerd/tables/,
-# include/cryptoerd/tables.h, lib/tables/, include/cryptoerd/queries/, lib/queries/ and
-# bindings/go/cryptoerd/tables_gen.go. Prints a unified diff for every file that differs, and names every file
+# include/cryptoerd/tables.h, lib/tables/, include/cryptoerd/queries/, lib/queries/,
+# bindings/go/cryptoerd/tables_gen.go and bindings/python/cryptoerd/_tables.py. Prints a unified diff for every file that differs, and names every file
 # that is generated but not committed (missing) or committed but no longer generated
 # (extra). Exits 0 only when all match; the last line says how many files were compared.
 set -u
@@ -20,13 +20,13 @@ src=$2
 work=$3
 
 rm -rf "$work"
-mkdir -p "$work/include" "$work/lib" "$work/qlib" "$work/go"
+mkdir -p "$work/include" "$work/lib" "$work/qlib" "$work/go" "$work/python"
 queries=()
 if [ -d "$src/queries" ]; then
     queries=(--queries "$src/queries" --queries-lib-out "$work/qlib")
 fi
 if ! "$cerdgen" --schema "$src/schema" --include-out "$work/include" \
-        --lib-out "$work/lib" --go-out "$work/go" "${queries[@]}" >"$work/cerdgen.log" 2>&1; then
+        --lib-out "$work/lib" --go-out "$work/go" --python-out "$work/python/_tables.py" "${queries[@]}" >"$work/cerdgen.log" 2>&1; then
     cat "$work/cerdgen.log"
     echo "regen: cerdgen failed"
     exit 1
@@ -86,6 +86,13 @@ if [ -f "$src/bindings/go/cryptoerd/tables_gen.go" ]; then
         "bindings/go/cryptoerd/tables_gen.go"
 else
     echo "regen: missing (generated, not committed): bindings/go/cryptoerd/tables_gen.go"
+    missing=$((missing + 1))
+fi
+py=bindings/python/cryptoerd/_tables.py
+if [ -f "$src/$py" ]; then
+    compare "$work/python/_tables.py" "$src/$py" "$py"
+else
+    echo "regen: missing (generated, not committed): $py"
     missing=$((missing + 1))
 fi
 

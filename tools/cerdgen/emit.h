@@ -32,6 +32,9 @@ char *cg_emit_registry_source(const cg_schema *s);
 /* bindings/go/cryptoerd/tables_gen.go: the Go binding's typed API (emit_go.c). */
 char *cg_emit_go(const cg_schema *s);
 
+/* bindings/python/cryptoerd/_tables.py: one dataclass and one accessor class per table. */
+char *cg_emit_python(const cg_schema *s);
+
 /* First line of every generated file; cerdgen only ever removes files starting so. */
 /* The CERD_TABLE_ABI (include/cryptoerd/descriptor.h) the emitted code is written for. */
 #define CG_TABLE_ABI 3

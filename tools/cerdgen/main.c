@@ -2,6 +2,8 @@
 
      cerdgen --schema DIR --include-out DIR --lib-out DIR
 
+     cerdgen ... --python-out FILE   also writes the Python binding's _tables.py
+
    reads the .sql files of the schema directory (in file-name order) and writes
      <include-out>/tables/<table>.h   row struct, column enum, typed functions
      <include-out>/tables.h           includes every table header
@@ -30,6 +32,7 @@
 static void usage(void)
 {
     fputs("usage: cerdgen --schema DIR --include-out DIR --lib-out DIR [--go-out DIR]\n"
+          "         [--python-out FILE]\n"
           "         [--queries DIR --queries-lib-out DIR]\n"
           "       cerdgen --schema DIR --dump-model\n"
           "  --schema DIR       the migrations (.sql files)\n"
@@ -38,6 +41,7 @@ static void usage(void)
           "  --queries DIR      queries/*.sql: typed queries (docs/queries.md) into\n"
           "                     <include-out>/queries/<file>.h and <queries-lib-out>/<file>.c\n"
           "  --go-out DIR       bindings/go/cryptoerd: gets tables_gen.go\n"
+          "  --python-out FILE  also write the Python binding's typed tables (_tables.py)\n"
           "  --dump-model       print what cerdgen read from the schema, write nothing\n",
           stderr);
     exit(2);
@@ -153,6 +157,7 @@ static void add_file(outfile **files, int *n, char *path, char *content)
 int main(int argc, char **argv)
 {
     const char *schema_dir = NULL, *include_out = NULL, *lib_out = NULL, *go_out = NULL;
+    const char *python_out = NULL;
     const char *queries_dir = NULL, *queries_lib_out = NULL;
     bool dump = false;
     for (int i = 1; i < argc; i++) {
@@ -170,6 +175,8 @@ int main(int argc, char **argv)
             queries_lib_out = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--go-out") == 0)
             go_out = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--python-out") == 0)
+            python_out = argv[++i];
         else
             usage();
     }
@@ -226,6 +233,8 @@ int main(int argc, char **argv)
              cg_emit_tables_header(&schema));
     add_file(&files, &nfiles, cg_xasprintf("%s/registry.c", lib_out),
              cg_emit_registry_source(&schema));
+    if (python_out)
+        add_file(&files, &nfiles, cg_xstrdup(python_out), cg_emit_python(&schema));
 
     if (go_out)
         add_file(&files, &nfiles, cg_xasprintf("%s/tables_gen.go", go_out), cg_emit_go(&schema));

@@ -1,0 +1,38 @@
+"""cryptoerd: the Python binding of libcryptoerd, the data layer of the crypto-market
+analytics platform.
+
+    import cryptoerd
+    with cryptoerd.connect("dbname=app") as db:
+        asset = db.assets.get_by_symbol("BTC")
+
+Every call goes through the library's public C API (cffi, ABI mode): the same
+validation, exact numerics, pool and row-level security as C programs get. The library
+is found through CRYPTOERD_LIBRARY (path of libcryptoerd.so), else the install prefix
+and pkg-config.
+"""
+from __future__ import annotations
+
+from ._codec import DEFAULT, UTC, ColumnInfo, IPAddress, Json, TableInfo
+from ._core import (BulkResult, Connection, CopyResult, Pool, RowStream, Table, connect,
+                    retry)
+from ._tables import *  # noqa: F401,F403 - the generated row and accessor classes
+from ._tables import Database
+from .errors import (CheckViolation, ConnectError, ConnectionLost, DatabaseError, DataError,
+                     EncodingError, Error, ForeignKeyViolation, InsufficientPrivilege,
+                     IntegrityError, InterfaceError, InternalError, MigrationError, NotFound,
+                     NotNullViolation, OperationalError, ProgrammingError, RangeError,
+                     SerializationFailure, ServerError, Timeout, UniqueViolation,
+                     ValidationError, Violation)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT", "UTC", "ColumnInfo", "IPAddress", "Json", "TableInfo", "BulkResult",
+    "Connection", "CopyResult", "Database", "Pool", "RowStream", "Table", "connect", "retry",
+    "CheckViolation", "ConnectError", "ConnectionLost", "DatabaseError", "DataError",
+    "EncodingError", "Error", "ForeignKeyViolation", "InsufficientPrivilege",
+    "IntegrityError", "InterfaceError", "InternalError", "MigrationError", "NotFound",
+    "NotNullViolation", "OperationalError", "ProgrammingError", "RangeError",
+    "SerializationFailure", "ServerError", "Timeout", "UniqueViolation", "ValidationError",
+    "Violation",
+]
