@@ -1288,6 +1288,10 @@ static void pop_ctes(qctx *cx, int keep)
         free(cx->ctes[cx->nctes].name);
         free_cols(cx->ctes[cx->nctes].cols, cx->ctes[cx->nctes].ncols);
     }
+    if (cx->nctes == 0) { /* cg_grow keeps no spare room: nothing else points into it */
+        free(cx->ctes);
+        cx->ctes = NULL;
+    }
 }
 
 static void eval_bool(qctx *cx, scope *sc, const cJSON *node)
