@@ -204,6 +204,20 @@ int cerd_pool_acquire_as(cerd_conn **out, cerd_pool *pool, int64_t user_id);
 void cerd_pool_release(cerd_pool *pool, cerd_conn *conn);
 int cerd_pool_stats(cerd_pool_statistics *out, cerd_pool *pool);
 void cerd_pool_free(cerd_pool *pool);
+typedef struct cerd_fixture_set cerd_fixture_set;
+int cerd_fixture_set_new(cerd_fixture_set **out);
+void cerd_fixture_set_free(cerd_fixture_set *set);
+int cerd_fixture_set_add_path(cerd_fixture_set *set, const char *path);
+typedef void (*cerd_progress_fn)(void *arg, int64_t done, int64_t total);
+typedef struct cerd_fixture_load_options {
+    unsigned version; uint64_t seed; bool create_parents; size_t copy_threshold;
+    cerd_progress_fn progress; void *progress_arg;
+} cerd_fixture_load_options;
+typedef struct cerd_fixture_result {
+    int64_t rows; int64_t parents_created; int64_t copied; int64_t deferred;
+} cerd_fixture_result;
+int cerd_fixture_load(cerd_fixture_result *out, cerd_conn *conn, cerd_fixture_set *set,
+                      const cerd_fixture_load_options *opts);
 """
 
 ffi = cffi.FFI()

@@ -1,7 +1,6 @@
-"""Test helpers: rows from the library's factories, and (see pytest_plugin) databases
-cloned per test from a migrated template.
-
-``load_fixtures`` is not offered: the library has no fixtures API yet (only factories).
+"""Test helpers: rows from the library's factories, fixture files (``load_fixtures``,
+docs/fixtures.md), and (see pytest_plugin) databases cloned per test from a migrated
+template.
 """
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from .._tables import ROW_CLASSES
 
 T = TypeVar("T")
 
-__all__ = ["make", "dsn_for", "table_name"]
+__all__ = ["make", "load_fixtures", "dsn_for", "table_name"]
 
 
 def table_name(table: Union[str, type]) -> str:
@@ -95,3 +94,26 @@ def dsn_for(dsn: str, dbname: str) -> str:
 
 def default_dsn() -> str:
     return os.environ.get("CRYPTOERD_TEST_DSN", "")
+
+
+def load_fixtures(conn: Any, *paths: Union[str, "os.PathLike[str]"], seed: int = 0,
+                  create_parents: bool = False) -> int:
+    """Loads fixture files or folders (docs/fixtures.md) through ``conn`` with the
+    library's cerd_fixture_load: rows in foreign-key order, references resolved, the
+    columns a row leaves out filled by the factories (deterministic per ``seed``), all or
+    nothing. Returns the number of rows written; a refused set raises the library's
+    error, whose message names the file, line, table, row and constraint."""
+    lib = load()
+    setp = ffi.new("cerd_fixture_set **")
+    check(lib.cerd_fixture_set_new(setp))
+    try:
+        for p in paths:
+            check(lib.cerd_fixture_set_add_path(setp[0], os.fsencode(p)))
+        opts = ffi.new("cerd_fixture_load_options *", {
+            "version": 1, "seed": seed, "create_parents": create_parents,
+            "copy_threshold": 0, "progress": ffi.NULL, "progress_arg": ffi.NULL})
+        out = ffi.new("cerd_fixture_result *")
+        check(lib.cerd_fixture_load(out, conn._ptr(), setp[0], opts))
+        return int(out.rows)
+    finally:
+        lib.cerd_fixture_set_free(setp[0])
