@@ -6,8 +6,8 @@
 // them), or CRYPTOERD_TEST_DSN (key=value form). Use Main in TestMain so that the
 // template is dropped at the end.
 //
-// Fixtures: the C library has no fixtures API in this tree yet, so LoadFixtures is not
-// provided; build data with Make and Create.
+// Fixture files (docs/fixtures.md) load with LoadFixtures; single rows come from Make and
+// Create.
 package cryptoerdtest
 
 import (
@@ -117,6 +117,18 @@ func Conn(tb testing.TB) (*cryptoerd.Conn, string) {
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c, dsn
+}
+
+// LoadFixtures loads fixture files or folders into c's database (Conn.LoadFixtures, seed
+// 0, parents made by the factories where a row leaves them out), failing the test when the
+// set is refused. It returns the rows written.
+func LoadFixtures(tb testing.TB, c *cryptoerd.Conn, paths ...string) int64 {
+	tb.Helper()
+	n, err := c.LoadFixtures(context.Background(), 0, true, paths...)
+	if err != nil {
+		tb.Fatalf("cryptoerdtest: load fixtures: %v", err)
+	}
+	return n
 }
 
 // Make makes a realistic row of T's table from seed (cerd_factory_make), creating the
