@@ -38,7 +38,7 @@ def main(dsn: str) -> None:
             written = db.price_data.copy(candles(btc.id, t0, 48), create_partitions=True)
         print("copied", written.rows, "candles")
 
-        day = db.price_data.range_by_candle(asset_id=btc.id, timeframe="1h", start=t0,
+        day = db.price_data.range_by_asset_timeframe_time(asset_id=btc.id, timeframe="1h", start=t0,
                                             end=t0 + timedelta(days=1))
         closes = [c.close_price for c in day]
         print("first day:", len(day), "candles, max close", max(closes))
@@ -49,7 +49,7 @@ def main(dsn: str) -> None:
         for v in db.price_data.validate(bad):
             print("invalid:", v.constraint, v.columns)
 
-        with db.price_data.stream_by_candle(asset_id=btc.id, timeframe="1h") as stream:
+        with db.price_data.stream_by_asset_timeframe_time(asset_id=btc.id, timeframe="1h") as stream:
             total = sum((c.volume or Decimal(0)) for c in stream)
         print("total volume", total)
 

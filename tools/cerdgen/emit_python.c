@@ -169,37 +169,44 @@ static void emit_accessor(cg_buf *b, const cg_api *api, const char *cls)
         cg_buf_printf(b, "        \"\"\"Inserts row, or updates the row with its %s.\"\"\"\n",
                       bk->suffix);
         cg_buf_printf(b, "        return self.upsert(row, key=\"%s\")\n", key->name);
-        if (key->ncolumns >= 2) {
-            cg_buf rd = {0}, ra = {0};
-            key_params(t, key->columns, key->ncolumns - 1, &rd, &ra);
-            const cg_column *last = &t->columns[key->columns[key->ncolumns - 1]];
-            const char *lt = py_type(last);
-            cg_buf names = {0};
-            for (int i = 0; i < key->ncolumns; i++)
-                cg_buf_printf(&names, "%s\"%s\"", i ? ", " : "", t->columns[key->columns[i]].name);
-            const char *rdecl = rd.data + 2; /* without the leading ", " */
-            cg_buf_printf(b, "\n    def range_by_%s(self, *, %s, start: Optional[%s] = None, "
-                          "end: Optional[%s] = None,\n                 descending: bool = False, "
-                          "limit: Optional[int] = None) -> List[%s]:\n",
-                          bk->suffix, rdecl, lt, lt, cls);
-            cg_buf_printf(b, "        \"\"\"Rows with these %s and %s in [start, end), in order of "
-                          "%s.\"\"\"\n", ra.data, last->name, last->name);
-            cg_buf_printf(b, "        return self.range((%s), (%s,), start, end, descending=descending, "
-                          "limit=limit)\n", names.data, ra.data);
-            cg_buf_printf(b, "\n    def stream_by_%s(self, *, %s, start: Optional[%s] = None, "
-                          "end: Optional[%s] = None,\n                  descending: bool = False, "
-                          "fetch_rows: int = 5000) -> RowStream[%s]:\n",
-                          bk->suffix, rdecl, lt, lt, cls);
-            cg_buf_printf(b, "        \"\"\"As range_by_%s, through a server-side cursor.\"\"\"\n",
-                          bk->suffix);
-            cg_buf_printf(b, "        return self.stream((%s), (%s,), start, end, descending=descending, "
-                          "fetch_rows=fetch_rows)\n", names.data, ra.data);
-            cg_buf_free(&rd);
-            cg_buf_free(&ra);
-            cg_buf_free(&names);
-        }
         cg_buf_free(&d);
         cg_buf_free(&a);
+    }
+    /* Range reads and streams on every b-tree index and key (the C side's
+       cerd_<t>_range_by_<suffix>): equality on the leading columns, [start, end) on the
+       last one, in the index's order. */
+    for (int r = 0; r < api->nranges; r++) {
+        const cg_range *rg = &api->ranges[r];
+        const cg_key *key = rg->key;
+        cg_buf rd = {0}, ra = {0}, names = {0};
+        key_params(t, key->columns, key->ncolumns - 1, &rd, &ra);
+        const cg_column *last = &t->columns[key->columns[key->ncolumns - 1]];
+        const char *lt = py_type(last);
+        for (int i = 0; i < key->ncolumns; i++)
+            cg_buf_printf(&names, "\"%s\", ", t->columns[key->columns[i]].name);
+        const char *eq_decl = rd.data ? rd.data : "";
+        const char *eq_args = ra.data ? ra.data : "";
+        cg_buf_printf(b, "\n    def range_by_%s(self%s%s, start: Optional[%s] = None, "
+                      "end: Optional[%s] = None,\n                 descending: bool = False, "
+                      "limit: Optional[int] = None) -> List[%s]:\n",
+                      rg->suffix, eq_decl, rd.data ? "" : ", *", lt, lt, cls);
+        cg_buf_printf(b, "        \"\"\"Rows in index %s order: %s%s[start, end).\"\"\"\n",
+                      key->name, rd.data ? "these leading values, then " : "", last->name);
+        cg_buf_printf(b, "        return self.range((%s), (%s%s), start, end, "
+                      "descending=descending, limit=limit)\n",
+                      names.data, eq_args, ra.data ? "," : "");
+        cg_buf_printf(b, "\n    def stream_by_%s(self%s%s, start: Optional[%s] = None, "
+                      "end: Optional[%s] = None,\n                  descending: bool = False, "
+                      "fetch_rows: int = 5000) -> RowStream[%s]:\n",
+                      rg->suffix, eq_decl, rd.data ? "" : ", *", lt, lt, cls);
+        cg_buf_printf(b, "        \"\"\"As range_by_%s, through a server-side cursor.\"\"\"\n",
+                      rg->suffix);
+        cg_buf_printf(b, "        return self.stream((%s), (%s%s), start, end, "
+                      "descending=descending, fetch_rows=fetch_rows)\n",
+                      names.data, eq_args, ra.data ? "," : "");
+        cg_buf_free(&rd);
+        cg_buf_free(&ra);
+        cg_buf_free(&names);
     }
     for (int l = 0; l < api->nlists; l++) {
         const cg_foreign_key *fk = &t->fks[api->list_fks[l]];

@@ -87,6 +87,26 @@ class UsersTable(Table[Users]):
         """Inserts row, or updates the row with its referral_code."""
         return self.upsert(row, key="users_referral_code_key")
 
+    def range_by_email(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[Users]:
+        """Rows in index users_email_key order: email[start, end)."""
+        return self.range(("email", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_email(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[Users]:
+        """As range_by_email, through a server-side cursor."""
+        return self.stream(("email", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_referral_code(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[Users]:
+        """Rows in index users_referral_code_key order: referral_code[start, end)."""
+        return self.range(("referral_code", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_referral_code(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[Users]:
+        """As range_by_referral_code, through a server-side cursor."""
+        return self.stream(("referral_code", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
     def list_by_referred_by(self, referred_by: int, *, limit: Optional[int] = None, descending: bool = False, include_deleted: bool = False) -> List[Users]:
         """Rows with these values of foreign key users_referred_by_fkey, in primary-key order."""
         return self.list_by("users_referred_by_fkey", referred_by, limit=limit, descending=descending, include_deleted=include_deleted)
@@ -137,6 +157,16 @@ class UserSessionsTable(Table[UserSessions]):
     def upsert_by_session_token(self, row: UserSessions) -> UserSessions:
         """Inserts row, or updates the row with its session_token."""
         return self.upsert(row, key="user_sessions_session_token_key")
+
+    def range_by_session_token(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[UserSessions]:
+        """Rows in index user_sessions_session_token_key order: session_token[start, end)."""
+        return self.range(("session_token", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_session_token(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[UserSessions]:
+        """As range_by_session_token, through a server-side cursor."""
+        return self.stream(("session_token", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
 
     def list_by_user_id(self, user_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[UserSessions]:
         """Rows with these values of foreign key user_sessions_user_id_fkey, in primary-key order."""
@@ -251,6 +281,26 @@ class AssetsTable(Table[Assets]):
         """Inserts row, or updates the row with its symbol."""
         return self.upsert(row, key="assets_symbol_key")
 
+    def range_by_symbol(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[Assets]:
+        """Rows in index idx_assets_symbol order: symbol[start, end)."""
+        return self.range(("symbol", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_symbol(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[Assets]:
+        """As range_by_symbol, through a server-side cursor."""
+        return self.stream(("symbol", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_type_active(self, asset_type: str, start: Optional[bool] = None, end: Optional[bool] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[Assets]:
+        """Rows in index idx_assets_type_active order: these leading values, then is_active[start, end)."""
+        return self.range(("asset_type", "is_active", ), (asset_type,), start, end, descending=descending, limit=limit)
+
+    def stream_by_type_active(self, asset_type: str, start: Optional[bool] = None, end: Optional[bool] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[Assets]:
+        """As range_by_type_active, through a server-side cursor."""
+        return self.stream(("asset_type", "is_active", ), (asset_type,), start, end, descending=descending, fetch_rows=fetch_rows)
+
 
 @dataclass(slots=True, kw_only=True)
 class PriceData:
@@ -299,15 +349,45 @@ class PriceDataTable(Table[PriceData]):
         """Inserts row, or updates the row with its candle."""
         return self.upsert(row, key="unique_asset_timeframe_candle")
 
-    def range_by_candle(self, *, asset_id: int, timeframe: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+    def range_by_asset_timeframe_time(self, asset_id: int, timeframe: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
                  descending: bool = False, limit: Optional[int] = None) -> List[PriceData]:
-        """Rows with these asset_id, timeframe and candle_time in [start, end), in order of candle_time."""
-        return self.range(("asset_id", "timeframe", "candle_time"), (asset_id, timeframe,), start, end, descending=descending, limit=limit)
+        """Rows in index idx_price_data_asset_timeframe_time order: these leading values, then candle_time[start, end)."""
+        return self.range(("asset_id", "timeframe", "candle_time", ), (asset_id, timeframe,), start, end, descending=descending, limit=limit)
 
-    def stream_by_candle(self, *, asset_id: int, timeframe: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+    def stream_by_asset_timeframe_time(self, asset_id: int, timeframe: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
                   descending: bool = False, fetch_rows: int = 5000) -> RowStream[PriceData]:
-        """As range_by_candle, through a server-side cursor."""
-        return self.stream(("asset_id", "timeframe", "candle_time"), (asset_id, timeframe,), start, end, descending=descending, fetch_rows=fetch_rows)
+        """As range_by_asset_timeframe_time, through a server-side cursor."""
+        return self.stream(("asset_id", "timeframe", "candle_time", ), (asset_id, timeframe,), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_candle_time(self, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[PriceData]:
+        """Rows in index idx_price_data_candle_time order: candle_time[start, end)."""
+        return self.range(("candle_time", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_candle_time(self, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[PriceData]:
+        """As range_by_candle_time, through a server-side cursor."""
+        return self.stream(("candle_time", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_timeframe(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[PriceData]:
+        """Rows in index idx_price_data_timeframe order: timeframe[start, end)."""
+        return self.range(("timeframe", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_timeframe(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[PriceData]:
+        """As range_by_timeframe, through a server-side cursor."""
+        return self.stream(("timeframe", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_asset_time(self, asset_id: int, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[PriceData]:
+        """Rows in index idx_price_data_asset_time order: these leading values, then candle_time[start, end)."""
+        return self.range(("asset_id", "candle_time", ), (asset_id,), start, end, descending=descending, limit=limit)
+
+    def stream_by_asset_time(self, asset_id: int, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[PriceData]:
+        """As range_by_asset_time, through a server-side cursor."""
+        return self.stream(("asset_id", "candle_time", ), (asset_id,), start, end, descending=descending, fetch_rows=fetch_rows)
 
     def list_by_asset_id(self, asset_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[PriceData]:
         """Rows with these values of foreign key price_data_asset_id_fkey, in primary-key order."""
@@ -361,15 +441,35 @@ class PriceDataArchiveTable(Table[PriceDataArchive]):
         """Inserts row, or updates the row with its candle."""
         return self.upsert(row, key="unique_asset_timeframe_candle_archive")
 
-    def range_by_candle(self, *, asset_id: int, timeframe: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+    def range_by_asset_timeframe_time(self, asset_id: int, timeframe: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
                  descending: bool = False, limit: Optional[int] = None) -> List[PriceDataArchive]:
-        """Rows with these asset_id, timeframe and candle_time in [start, end), in order of candle_time."""
-        return self.range(("asset_id", "timeframe", "candle_time"), (asset_id, timeframe,), start, end, descending=descending, limit=limit)
+        """Rows in index idx_price_data_archive_asset_timeframe_time order: these leading values, then candle_time[start, end)."""
+        return self.range(("asset_id", "timeframe", "candle_time", ), (asset_id, timeframe,), start, end, descending=descending, limit=limit)
 
-    def stream_by_candle(self, *, asset_id: int, timeframe: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+    def stream_by_asset_timeframe_time(self, asset_id: int, timeframe: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
                   descending: bool = False, fetch_rows: int = 5000) -> RowStream[PriceDataArchive]:
-        """As range_by_candle, through a server-side cursor."""
-        return self.stream(("asset_id", "timeframe", "candle_time"), (asset_id, timeframe,), start, end, descending=descending, fetch_rows=fetch_rows)
+        """As range_by_asset_timeframe_time, through a server-side cursor."""
+        return self.stream(("asset_id", "timeframe", "candle_time", ), (asset_id, timeframe,), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_candle_time(self, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[PriceDataArchive]:
+        """Rows in index idx_price_data_archive_candle_time order: candle_time[start, end)."""
+        return self.range(("candle_time", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_candle_time(self, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[PriceDataArchive]:
+        """As range_by_candle_time, through a server-side cursor."""
+        return self.stream(("candle_time", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_timeframe(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[PriceDataArchive]:
+        """Rows in index idx_price_data_archive_timeframe order: timeframe[start, end)."""
+        return self.range(("timeframe", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_timeframe(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[PriceDataArchive]:
+        """As range_by_timeframe, through a server-side cursor."""
+        return self.stream(("timeframe", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
 
     def list_by_asset_id(self, asset_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[PriceDataArchive]:
         """Rows with these values of foreign key price_data_archive_asset_id_fkey, in primary-key order."""
@@ -439,16 +539,6 @@ class AiModelsTable(Table[AiModels]):
         """Inserts row, or updates the row with its active_model."""
         return self.upsert(row, key="unique_active_model")
 
-    def range_by_active_model(self, *, name: str, start: Optional[str] = None, end: Optional[str] = None,
-                 descending: bool = False, limit: Optional[int] = None) -> List[AiModels]:
-        """Rows with these name and model_type in [start, end), in order of model_type."""
-        return self.range(("name", "model_type"), (name,), start, end, descending=descending, limit=limit)
-
-    def stream_by_active_model(self, *, name: str, start: Optional[str] = None, end: Optional[str] = None,
-                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[AiModels]:
-        """As range_by_active_model, through a server-side cursor."""
-        return self.stream(("name", "model_type"), (name,), start, end, descending=descending, fetch_rows=fetch_rows)
-
 
 @dataclass(slots=True, kw_only=True)
 class ModelJobs:
@@ -501,6 +591,26 @@ class ModelJobsTable(Table[ModelJobs]):
 
     def exists(self, id: int) -> bool:
         return self.exists_pk(id)
+
+    def range_by_status_category(self, job_status: str, job_category: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[ModelJobs]:
+        """Rows in index idx_model_jobs_status_category order: these leading values, then created_at[start, end)."""
+        return self.range(("job_status", "job_category", "created_at", ), (job_status, job_category,), start, end, descending=descending, limit=limit)
+
+    def stream_by_status_category(self, job_status: str, job_category: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[ModelJobs]:
+        """As range_by_status_category, through a server-side cursor."""
+        return self.stream(("job_status", "job_category", "created_at", ), (job_status, job_category,), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_model_type(self, model_id: int, job_category: str, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[ModelJobs]:
+        """Rows in index idx_model_jobs_model_type order: these leading values, then job_status[start, end)."""
+        return self.range(("model_id", "job_category", "job_status", ), (model_id, job_category,), start, end, descending=descending, limit=limit)
+
+    def stream_by_model_type(self, model_id: int, job_category: str, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[ModelJobs]:
+        """As range_by_model_type, through a server-side cursor."""
+        return self.stream(("model_id", "job_category", "job_status", ), (model_id, job_category,), start, end, descending=descending, fetch_rows=fetch_rows)
 
     def list_by_model_id(self, model_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[ModelJobs]:
         """Rows with these values of foreign key model_jobs_model_id_fkey, in primary-key order."""
@@ -571,6 +681,36 @@ class ModelPerformanceTable(Table[ModelPerformance]):
 
     def exists(self, id: int) -> bool:
         return self.exists_pk(id)
+
+    def range_by_perf_model_recent(self, model_id: int, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[ModelPerformance]:
+        """Rows in index idx_perf_model_recent order: these leading values, then evaluation_date[start, end)."""
+        return self.range(("model_id", "evaluation_date", ), (model_id,), start, end, descending=descending, limit=limit)
+
+    def stream_by_perf_model_recent(self, model_id: int, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[ModelPerformance]:
+        """As range_by_perf_model_recent, through a server-side cursor."""
+        return self.stream(("model_id", "evaluation_date", ), (model_id,), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_perf_grade_threshold(self, performance_grade: str, meets_threshold: bool, start: Optional[Decimal] = None, end: Optional[Decimal] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[ModelPerformance]:
+        """Rows in index idx_perf_grade_threshold order: these leading values, then overall_score[start, end)."""
+        return self.range(("performance_grade", "meets_threshold", "overall_score", ), (performance_grade, meets_threshold,), start, end, descending=descending, limit=limit)
+
+    def stream_by_perf_grade_threshold(self, performance_grade: str, meets_threshold: bool, start: Optional[Decimal] = None, end: Optional[Decimal] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[ModelPerformance]:
+        """As range_by_perf_grade_threshold, through a server-side cursor."""
+        return self.stream(("performance_grade", "meets_threshold", "overall_score", ), (performance_grade, meets_threshold,), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_perf_trigger_status(self, evaluation_trigger: str, evaluation_status: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[ModelPerformance]:
+        """Rows in index idx_perf_trigger_status order: these leading values, then evaluation_date[start, end)."""
+        return self.range(("evaluation_trigger", "evaluation_status", "evaluation_date", ), (evaluation_trigger, evaluation_status,), start, end, descending=descending, limit=limit)
+
+    def stream_by_perf_trigger_status(self, evaluation_trigger: str, evaluation_status: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[ModelPerformance]:
+        """As range_by_perf_trigger_status, through a server-side cursor."""
+        return self.stream(("evaluation_trigger", "evaluation_status", "evaluation_date", ), (evaluation_trigger, evaluation_status,), start, end, descending=descending, fetch_rows=fetch_rows)
 
     def list_by_model_id(self, model_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[ModelPerformance]:
         """Rows with these values of foreign key model_performance_model_id_fkey, in primary-key order."""
@@ -659,15 +799,25 @@ class MetricsSnapshotTable(Table[MetricsSnapshot]):
         """Inserts row, or updates the row with its time."""
         return self.upsert(row, key="unique_snapshot_time_timeframe")
 
-    def range_by_time(self, *, snapshot_time: datetime, start: Optional[str] = None, end: Optional[str] = None,
+    def range_by_time(self, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
                  descending: bool = False, limit: Optional[int] = None) -> List[MetricsSnapshot]:
-        """Rows with these snapshot_time and timeframe in [start, end), in order of timeframe."""
-        return self.range(("snapshot_time", "timeframe"), (snapshot_time,), start, end, descending=descending, limit=limit)
+        """Rows in index idx_metrics_snapshot_time order: snapshot_time[start, end)."""
+        return self.range(("snapshot_time", ), (), start, end, descending=descending, limit=limit)
 
-    def stream_by_time(self, *, snapshot_time: datetime, start: Optional[str] = None, end: Optional[str] = None,
+    def stream_by_time(self, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
                   descending: bool = False, fetch_rows: int = 5000) -> RowStream[MetricsSnapshot]:
         """As range_by_time, through a server-side cursor."""
-        return self.stream(("snapshot_time", "timeframe"), (snapshot_time,), start, end, descending=descending, fetch_rows=fetch_rows)
+        return self.stream(("snapshot_time", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_snapshot_time_timeframe(self, snapshot_time: datetime, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[MetricsSnapshot]:
+        """Rows in index unique_snapshot_time_timeframe order: these leading values, then timeframe[start, end)."""
+        return self.range(("snapshot_time", "timeframe", ), (snapshot_time,), start, end, descending=descending, limit=limit)
+
+    def stream_by_snapshot_time_timeframe(self, snapshot_time: datetime, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[MetricsSnapshot]:
+        """As range_by_snapshot_time_timeframe, through a server-side cursor."""
+        return self.stream(("snapshot_time", "timeframe", ), (snapshot_time,), start, end, descending=descending, fetch_rows=fetch_rows)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -814,6 +964,26 @@ class SectorsTable(Table[Sectors]):
     def upsert_by_name(self, row: Sectors) -> Sectors:
         """Inserts row, or updates the row with its name."""
         return self.upsert(row, key="sectors_name_key")
+
+    def range_by_coingecko_id(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[Sectors]:
+        """Rows in index sectors_coingecko_id_key order: coingecko_id[start, end)."""
+        return self.range(("coingecko_id", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_coingecko_id(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[Sectors]:
+        """As range_by_coingecko_id, through a server-side cursor."""
+        return self.stream(("coingecko_id", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_name(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[Sectors]:
+        """Rows in index sectors_name_key order: name[start, end)."""
+        return self.range(("name", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_name(self, *, start: Optional[str] = None, end: Optional[str] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[Sectors]:
+        """As range_by_name, through a server-side cursor."""
+        return self.stream(("name", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -1196,6 +1366,16 @@ class AiWatchlistAnalysisTable(Table[AiWatchlistAnalysis]):
         """Inserts row, or updates the row with its id."""
         return self.upsert(row, key="ai_watchlist_analysis_id_key")
 
+    def range_by_id(self, *, start: Optional[int] = None, end: Optional[int] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[AiWatchlistAnalysis]:
+        """Rows in index ai_watchlist_analysis_id_key order: id[start, end)."""
+        return self.range(("id", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_id(self, *, start: Optional[int] = None, end: Optional[int] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[AiWatchlistAnalysis]:
+        """As range_by_id, through a server-side cursor."""
+        return self.stream(("id", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
+
     def list_by_metrics_snapshot_id(self, metrics_snapshot_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[AiWatchlistAnalysis]:
         """Rows with these values of foreign key ai_watchlist_analysis_metrics_snapshot_id_fkey, in primary-key order."""
         return self.list_by("ai_watchlist_analysis_metrics_snapshot_id_fkey", metrics_snapshot_id, limit=limit, descending=descending)
@@ -1291,6 +1471,16 @@ class PortfolioAssetsTable(Table[PortfolioAssets]):
     def exists(self, id: int, user_id: int) -> bool:
         return self.exists_pk(id, user_id)
 
+    def range_by_portfolio(self, portfolio_id: int, start: Optional[bool] = None, end: Optional[bool] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[PortfolioAssets]:
+        """Rows in index idx_portfolio_assets_portfolio order: these leading values, then is_active[start, end)."""
+        return self.range(("portfolio_id", "is_active", ), (portfolio_id,), start, end, descending=descending, limit=limit)
+
+    def stream_by_portfolio(self, portfolio_id: int, start: Optional[bool] = None, end: Optional[bool] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[PortfolioAssets]:
+        """As range_by_portfolio, through a server-side cursor."""
+        return self.stream(("portfolio_id", "is_active", ), (portfolio_id,), start, end, descending=descending, fetch_rows=fetch_rows)
+
     def list_by_asset_id(self, asset_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[PortfolioAssets]:
         """Rows with these values of foreign key portfolio_assets_asset_id_fkey, in primary-key order."""
         return self.list_by("portfolio_assets_asset_id_fkey", asset_id, limit=limit, descending=descending)
@@ -1377,6 +1567,16 @@ class AiPortfolioAnalysisTable(Table[AiPortfolioAnalysis]):
     def upsert_by_id(self, row: AiPortfolioAnalysis) -> AiPortfolioAnalysis:
         """Inserts row, or updates the row with its id."""
         return self.upsert(row, key="ai_portfolio_analysis_id_key")
+
+    def range_by_id(self, *, start: Optional[int] = None, end: Optional[int] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[AiPortfolioAnalysis]:
+        """Rows in index ai_portfolio_analysis_id_key order: id[start, end)."""
+        return self.range(("id", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_id(self, *, start: Optional[int] = None, end: Optional[int] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[AiPortfolioAnalysis]:
+        """As range_by_id, through a server-side cursor."""
+        return self.stream(("id", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
 
     def list_by_metrics_snapshot_id(self, metrics_snapshot_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[AiPortfolioAnalysis]:
         """Rows with these values of foreign key ai_portfolio_analysis_metrics_snapshot_id_fkey, in primary-key order."""
@@ -1522,6 +1722,26 @@ class AiTradingSignalsTable(Table[AiTradingSignals]):
     def upsert_by_id(self, row: AiTradingSignals) -> AiTradingSignals:
         """Inserts row, or updates the row with its id."""
         return self.upsert(row, key="ai_trading_signals_id_key")
+
+    def range_by_ai_signals_asset_status(self, asset_id: int, status: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[AiTradingSignals]:
+        """Rows in index idx_ai_signals_asset_status order: these leading values, then created_at[start, end)."""
+        return self.range(("asset_id", "status", "created_at", ), (asset_id, status,), start, end, descending=descending, limit=limit)
+
+    def stream_by_ai_signals_asset_status(self, asset_id: int, status: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[AiTradingSignals]:
+        """As range_by_ai_signals_asset_status, through a server-side cursor."""
+        return self.stream(("asset_id", "status", "created_at", ), (asset_id, status,), start, end, descending=descending, fetch_rows=fetch_rows)
+
+    def range_by_id(self, *, start: Optional[int] = None, end: Optional[int] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[AiTradingSignals]:
+        """Rows in index ai_trading_signals_id_key order: id[start, end)."""
+        return self.range(("id", ), (), start, end, descending=descending, limit=limit)
+
+    def stream_by_id(self, *, start: Optional[int] = None, end: Optional[int] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[AiTradingSignals]:
+        """As range_by_id, through a server-side cursor."""
+        return self.stream(("id", ), (), start, end, descending=descending, fetch_rows=fetch_rows)
 
     def list_by_asset_id(self, asset_id: int, *, limit: Optional[int] = None, descending: bool = False) -> List[AiTradingSignals]:
         """Rows with these values of foreign key ai_trading_signals_asset_id_fkey, in primary-key order."""
@@ -2006,6 +2226,16 @@ class AuditLogTable(Table[AuditLog]):
 
     def exists(self, id: int) -> bool:
         return self.exists_pk(id)
+
+    def range_by_table_time(self, table_name: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                 descending: bool = False, limit: Optional[int] = None) -> List[AuditLog]:
+        """Rows in index idx_audit_log_table_time order: these leading values, then changed_at[start, end)."""
+        return self.range(("table_name", "changed_at", ), (table_name,), start, end, descending=descending, limit=limit)
+
+    def stream_by_table_time(self, table_name: str, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  descending: bool = False, fetch_rows: int = 5000) -> RowStream[AuditLog]:
+        """As range_by_table_time, through a server-side cursor."""
+        return self.stream(("table_name", "changed_at", ), (table_name,), start, end, descending=descending, fetch_rows=fetch_rows)
 
 
 ROW_CLASSES: Dict[str, type] = {

@@ -74,7 +74,7 @@ def test_copy_100000_candles_from_a_generator(cryptoerd_db: Any) -> None:
     res = db.price_data.copy(candles(a.id, 100_000), create_partitions=True)
     assert res.rows == 100_000 and not res.rejects
     assert db.price_data.count() == 100_000
-    got = db.price_data.range_by_candle(asset_id=a.id, timeframe="1m", start=T0,
+    got = db.price_data.range_by_asset_timeframe_time(asset_id=a.id, timeframe="1m", start=T0,
                                         end=T0 + timedelta(minutes=3))
     want = list(candles(a.id, 3))
     assert [(g.open_price, g.candle_time) for g in got] == [
@@ -104,7 +104,7 @@ def test_stream_1000000_rows_with_bounded_memory(cryptoerd_db: Any) -> None:
     tracemalloc.start()
     count = 0
     last = None
-    with db.price_data.stream_by_candle(asset_id=a.id, timeframe="1m", fetch_rows=5000) as s:
+    with db.price_data.stream_by_asset_timeframe_time(asset_id=a.id, timeframe="1m", fetch_rows=5000) as s:
         for row in s:
             if last is not None:
                 assert row.candle_time > last
