@@ -333,7 +333,7 @@ static void test_conn__cancel_from_another_thread_interrupts_the_statement(void 
     CERD_ASSERT_OK(cerd_conn_open(&a.victim, db.conninfo));
     CERD_ASSERT_OK(cerd_conn_exec(a.victim, "SET application_name = 'cerd_cancel'"));
     assert_int_equal(pthread_create(&th, NULL, cancel_thread, &a), 0);
-    assert_int_equal(cerd_conn_exec(a.victim, "SELECT pg_sleep(60)"), CERD_ETIMEOUT);
+    assert_int_equal(cerd_conn_exec(a.victim, "SELECT pg_sleep(60)"), CERD_ECANCELED);
     assert_string_equal(cerd_error_last()->sqlstate, "57014");
     pthread_join(th, NULL);
     assert_int_equal(a.rc, 0);
