@@ -11,6 +11,6 @@ if [ -z "${CRYPTOERD_CITUS_DSN:-}" ]; then
     echo "citus: CRYPTOERD_CITUS_DSN is not set: skipped"
     exit 77
 fi
-export CRYPTOERD_TEST_DSN=$CRYPTOERD_CITUS_DSN CRYPTOERD_TEST_REUSE_DB=1
+export CRYPTOERD_TEST_DSN=$CRYPTOERD_CITUS_DSN CRYPTOERD_TEST_REUSE_DB=fresh
 "$prepare" || exit $?
 exec "$suite"
