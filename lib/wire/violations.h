@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cryptoerd/validate.h"
+#include <cryptoerd/validate.h>
 
 /* cerd__column_index[i] == i: a violation of one column points its `columns` here (the
    list's column arrays are static, never allocated per violation). */
