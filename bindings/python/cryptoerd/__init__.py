@@ -12,9 +12,11 @@ and pkg-config.
 """
 from __future__ import annotations
 
+from ._batch import Batch, BatchResult, BatchResults
 from ._codec import DEFAULT, UTC, ColumnInfo, IPAddress, Json, TableInfo
 from ._core import (BulkResult, Connection, CopyResult, Pool, RowStream, Table, connect,
                     retry)
+from ._replica import LSN
 from ._tables import *  # noqa: F401,F403 - the generated row and accessor classes
 from ._tables import Database
 from .errors import (CheckViolation, ConnectError, ConnectionLost, DatabaseError, DataError,
@@ -28,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT", "UTC", "ColumnInfo", "IPAddress", "Json", "TableInfo", "BulkResult",
+    "Batch", "BatchResult", "BatchResults", "LSN",
     "Connection", "CopyResult", "Database", "Pool", "RowStream", "Table", "connect", "retry",
     "CheckViolation", "ConnectError", "ConnectionLost", "DatabaseError", "DataError",
     "EncodingError", "Error", "ForeignKeyViolation", "InsufficientPrivilege",

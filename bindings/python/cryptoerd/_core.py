@@ -7,12 +7,16 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import (Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional,
-                    Sequence, Tuple, Type, TypeVar)
+from typing import (TYPE_CHECKING, Any, Callable, ContextManager, Dict, Generic, Iterable,
+                    Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union)
 
 from . import errors as E
 from ._codec import Codec, TableInfo, json_loads
 from ._ffi import ffi, load
+
+if TYPE_CHECKING:
+    from ._batch import Batch
+    from ._replica import LSN
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -622,6 +626,7 @@ class Connection:
         self._tables: Dict[str, Table[Any]] = {}
         self._depth = 0
         self._sp = 0
+        self._ended = False  # commit_lsn() ended the outermost transaction
         self._pool = _pool
         if _ptr is not None:
             self._c: Any = _ptr
@@ -701,6 +706,21 @@ class Connection:
     def rollback(self) -> None:
         check(self._lib.cerd_conn_rollback(self._ptr()))
 
+    def commit_lsn(self) -> "LSN":
+        """Commits the open transaction and returns the write-ahead-log position that
+        covers the commit (cerd_conn_commit_lsn): the token for
+        ``pool.read_connection(after=...)``. Inside ``with conn.transaction():`` (or a
+        connection from ``pool.connection(as_user=...)``) call it last: the block's end
+        then has nothing left to commit."""
+        from ._replica import commit_lsn
+        return commit_lsn(self)
+
+    def batch(self, *, atomic: bool = False) -> "Batch":
+        """A pipelined batch of operations on rows of any tables (cerd_batch_*): see
+        cryptoerd.Batch. ``atomic``: all or nothing."""
+        from ._batch import Batch
+        return Batch(self, atomic=atomic)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Connection"]:
         """``with conn.transaction():`` commits on exit, rolls back on an exception;
@@ -715,9 +735,13 @@ class Connection:
                 yield self
             except BaseException:
                 self._depth -= 1
+                self._ended = False
                 lib.cerd_conn_rollback(c)
                 raise
             self._depth -= 1
+            if self._ended:  # committed inside the block by commit_lsn()
+                self._ended = False
+                return
             check(lib.cerd_conn_commit(c))
             return
         self._sp += 1
@@ -808,14 +832,33 @@ def retry(fn: Callable[[], R], *, attempts: int = 10, base_delay: float = 0.005)
     raise AssertionError("unreachable")
 
 
+_TARGETS = {"read-write": 0, "prefer-standby": 1, "any": 2}
+
+
 class Pool:
     """A thread-safe pool (cerd_pool). ``with Pool(dsn, max_size=8) as pool:``;
-    ``with pool.connection(as_user=42) as conn:``."""
+    ``with pool.connection(as_user=42) as conn:``.
+
+    Read replicas: ``target`` is which servers the pool uses ("read-write", the default:
+    only a primary; "prefer-standby": a standby among the hosts while there is one;
+    "any"); ``fallback`` is the pool (of the primary) whose connections
+    ``read_connection`` lends when this pool's standby has not replayed a token within
+    ``replay_timeout`` seconds (it must outlive this pool). ``standby`` (a connection
+    string of the standbys) makes both at once: a read pool on it with this pool as its
+    fallback, used by ``read_connection`` and closed with this pool."""
 
     def __init__(self, dsn: Optional[str] = "", *, min_size: int = 1, max_size: int = 10,
                  acquire_timeout: float = 5.0, connect_timeout: float = 5.0,
-                 statement_timeout: float = 0.0, named_statements: bool = True) -> None:
+                 statement_timeout: float = 0.0, named_statements: bool = True,
+                 target: str = "read-write", fallback: Optional["Pool"] = None,
+                 standby: Optional[str] = None, replay_timeout: float = 1.0) -> None:
         self._lib = load()
+        self._p: Any = None
+        self._reads: Optional[Pool] = None
+        if target not in _TARGETS:
+            raise ValueError(f"target must be one of {sorted(_TARGETS)}, not {target!r}")
+        self._fallback = fallback  # kept alive: the C pool borrows it
+        self.replay_timeout = replay_timeout
         self._dsn = ffi.new("char[]", (dsn or "").encode())
         opts = ffi.new("cerd_pool_options *", {
             "version": 2, "conninfo": self._dsn, "min_size": min_size, "max_size": max_size,
@@ -824,11 +867,23 @@ class Pool:
             "max_lifetime_ms": 1800000, "lifetime_jitter_ms": 60000,
             "health_check_period_ms": 5000, "idle_check_ms": 500,
             "statement_timeout_ms": int(statement_timeout * 1000),
-            "idle_in_transaction_timeout_ms": 0, "target": 0,
-            "named_statements": 1 if named_statements else 0})
+            "idle_in_transaction_timeout_ms": 0, "target": _TARGETS[target],
+            "named_statements": 1 if named_statements else 0,
+            "fallback": fallback._ptr() if fallback is not None else ffi.NULL})
         out = ffi.new("cerd_pool **")
         check(self._lib.cerd_pool_new(out, opts))
-        self._p: Any = out[0]
+        self._p = out[0]
+        if standby is not None:
+            try:
+                self._reads = Pool(standby, min_size=min_size, max_size=max_size,
+                                   acquire_timeout=acquire_timeout,
+                                   connect_timeout=connect_timeout,
+                                   statement_timeout=statement_timeout,
+                                   named_statements=named_statements, target="prefer-standby",
+                                   fallback=self, replay_timeout=replay_timeout)
+            except BaseException:
+                self.close()
+                raise
 
     def _ptr(self) -> Any:
         if self._p is None:
@@ -853,10 +908,27 @@ class Pool:
             yield conn
             if as_user is not None:
                 conn._depth = 0
-                check(self._lib.cerd_conn_commit(out[0]))
+                if conn._ended:  # committed by commit_lsn()
+                    conn._ended = False
+                else:
+                    check(self._lib.cerd_conn_commit(out[0]))
         finally:
             conn._c = None
             self._lib.cerd_pool_release(self._p, out[0])
+
+    def read_connection(self, after: Union["LSN", int, str, None] = None,
+                        as_user: Optional[int] = None,
+                        timeout: Optional[float] = None) -> ContextManager[Any]:
+        """Borrows a connection for reading on which the write of token ``after`` (an LSN
+        from ``conn.commit_lsn()``) is visible (cerd_pool_acquire_read): from the read pool
+        (``standby=``) or this pool, once its server is a primary or a standby that has
+        replayed ``after``; waits at most ``timeout`` seconds (default
+        ``replay_timeout``), then lends a connection of the fallback pool, or raises
+        Timeout when there is none. ``after=None``: any connection, no condition. With
+        ``as_user``, a transaction acting as that user is open (committed on exit, as in
+        ``connection``). Released on exit."""
+        from ._replica import read_connection
+        return read_connection(self, after, as_user, timeout)
 
     def transact(self, fn: Callable[[Any], R], *, as_user: Optional[int] = None,
                  isolation: Optional[str] = None, max_attempts: int = 10) -> R:
@@ -872,6 +944,12 @@ class Pool:
                 return fn(c)
         return retry(once, attempts=max_attempts)
 
+    @property
+    def read_pool(self) -> Optional["Pool"]:
+        """The read pool made by ``standby=`` (for its ``stats()``: replay_waits,
+        replay_fallbacks, replay_timeouts), or None."""
+        return self._reads
+
     def stats(self) -> Dict[str, int]:
         st = ffi.new("cerd_pool_statistics *", {"version": 2})
         check(self._lib.cerd_pool_stats(st, self._ptr()))
@@ -879,6 +957,9 @@ class Pool:
                 if f != "version"}
 
     def close(self) -> None:
+        if self._reads is not None:  # before the pool it falls back on
+            reads, self._reads = self._reads, None
+            reads.close()
         if self._p is not None:
             p, self._p = self._p, None
             self._lib.cerd_pool_free(p)

@@ -220,8 +220,41 @@ int cerd_fixture_load(cerd_fixture_result *out, cerd_conn *conn, cerd_fixture_se
                       const cerd_fixture_load_options *opts);
 """
 
+# ------------------------------------------------------------------ batches and read replicas
+# Pipelined batches (bulk.h cerd_batch_*), read-your-writes on standbys (pool.h
+# cerd_pool_acquire_read/_read_as, conn.h cerd_conn_commit_lsn): used by _batch.py and
+# _replica.py.
+CDEF_BATCH_REPLICA = r"""
+typedef struct cerd_batch cerd_batch;
+typedef struct cerd_batch_options { unsigned version; bool atomic; } cerd_batch_options;
+typedef struct cerd_batch_result {
+    int code; bool rolled_back; const cerd_table *table; void *row; int64_t affected;
+    char sqlstate[6]; const char *message; const char *column; const char *constraint;
+    const char *detail;
+} cerd_batch_result;
+int cerd_batch_new(cerd_batch **out, const cerd_batch_options *opts);
+int cerd_batch_insert(cerd_batch *b, const cerd_table *t, const void *row);
+int cerd_batch_update(cerd_batch *b, const cerd_table *t, const void *row,
+                      const cerd_colset *columns);
+int cerd_batch_upsert(cerd_batch *b, const cerd_table *t, int key, const void *row);
+int cerd_batch_delete(cerd_batch *b, const cerd_table *t, const void *key_row, int flags);
+int cerd_batch_get(cerd_batch *b, const cerd_table *t, int key, const void *key_row);
+size_t cerd_batch_count(const cerd_batch *b);
+int cerd_batch_run(cerd_batch *b, cerd_conn *conn);
+const cerd_batch_result *cerd_batch_result_at(const cerd_batch *b, size_t index);
+void cerd_batch_free(cerd_batch *b);
+
+typedef struct cerd_lsn { uint64_t value; } cerd_lsn;
+int cerd_conn_commit_lsn(cerd_lsn *out, cerd_conn *conn);
+int cerd_pool_acquire_read(cerd_conn **out, cerd_pool *pool, const cerd_lsn *after,
+                           unsigned timeout_ms);
+int cerd_pool_acquire_read_as(cerd_conn **out, cerd_pool *pool, const cerd_lsn *after,
+                              unsigned timeout_ms, int64_t user_id);
+"""
+
 ffi = cffi.FFI()
 ffi.cdef(CDEF)
+ffi.cdef(CDEF_BATCH_REPLICA)
 
 _lock = threading.Lock()
 _lib: Any = None
