@@ -224,10 +224,27 @@ type PoolOptions struct {
 	ConnectTimeout           time.Duration // default 5 s
 	StatementTimeout         time.Duration // server-side statement_timeout; 0: the server's
 	IdleInTransactionTimeout time.Duration
+
+	// Read replicas (replica.go). Target: which servers the pool uses (default
+	// TargetReadWrite). Fallback: for a read pool, the pool (of the primary) whose
+	// connections AcquireRead lends when the standby has not replayed the token in
+	// time; it must outlive this pool. Standby: a connection string of the standbys;
+	// when set, NewPool also opens a read pool on it (TargetPreferStandby) falling back
+	// on this pool, which AcquireRead uses and Close closes. ReplayTimeout: how long
+	// AcquireRead waits for a standby's replay (default 1 s).
+	Target        PoolTarget
+	Fallback      *Pool
+	Standby       string
+	ReplayTimeout time.Duration
 }
 
 // Pool is a thread-safe pool of connections (cerd_pool): use it from any goroutine.
-type Pool struct{ p *C.cerd_pool }
+type Pool struct {
+	p             *C.cerd_pool
+	read          *Pool // the read pool of PoolOptions.Standby, or nil
+	fallback      *Pool // PoolOptions.Fallback, kept reachable
+	replayTimeout time.Duration
+}
 
 func ms(d time.Duration) C.unsigned { return C.unsigned(d / time.Millisecond) }
 
@@ -261,15 +278,34 @@ func NewPool(ctx context.Context, o PoolOptions) (*Pool, error) {
 	}
 	opts.statement_timeout_ms = ms(o.StatementTimeout)
 	opts.idle_in_transaction_timeout_ms = ms(o.IdleInTransactionTimeout)
+	opts.target = C.cerd_pool_target(o.Target)
+	if o.Fallback != nil {
+		opts.fallback = o.Fallback.p
+	}
 	var p *C.cerd_pool
 	if err := withError(func() C.int { return C.cerd_pool_new(&p, &opts) }); err != nil {
 		return nil, err
 	}
-	return &Pool{p: p}, nil
+	pool := &Pool{p: p, fallback: o.Fallback, replayTimeout: o.ReplayTimeout}
+	if pool.replayTimeout <= 0 {
+		pool.replayTimeout = defaultReplayTimeout
+	}
+	if o.Standby != "" {
+		if err := pool.openStandby(ctx, o); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return pool, nil
 }
 
-// Close closes the pool (connections still borrowed are closed when released).
+// Close closes the pool (connections still borrowed are closed when released), and the
+// read pool of PoolOptions.Standby first.
 func (p *Pool) Close() {
+	if p.read != nil {
+		p.read.Close()
+		p.read = nil
+	}
 	if p.p != nil {
 		C.cerd_pool_free(p.p)
 		p.p = nil
@@ -302,11 +338,14 @@ func (p *Pool) AcquireAs(ctx context.Context, userID int64) (*Conn, error) {
 	return &Conn{c: c, pool: p}, nil
 }
 
-// PoolStats are the pool's counters (a subset of cerd_pool_statistics).
+// PoolStats are the pool's counters (a subset of cerd_pool_statistics). The Replay
+// counters are AcquireRead's on a read pool: waits for a standby's replay, connections of
+// the fallback lent, and timeouts without fallback.
 type PoolStats struct {
-	Total, Idle, InUse, Waiting int
-	Acquires, Waits, Timeouts   uint64
-	Created                     uint64
+	Total, Idle, InUse, Waiting                  int
+	Acquires, Waits, Timeouts                    uint64
+	Created                                      uint64
+	ReplayWaits, ReplayFallbacks, ReplayTimeouts uint64
 }
 
 // Stats reads the pool's counters.
@@ -315,7 +354,8 @@ func (p *Pool) Stats() PoolStats {
 	s.version = 2
 	C.cerd_pool_stats(&s, p.p)
 	return PoolStats{Total: int(s.total), Idle: int(s.idle), InUse: int(s.in_use), Waiting: int(s.waiting),
-		Acquires: uint64(s.acquires), Waits: uint64(s.waits), Timeouts: uint64(s.timeouts), Created: uint64(s.created)}
+		Acquires: uint64(s.acquires), Waits: uint64(s.waits), Timeouts: uint64(s.timeouts), Created: uint64(s.created),
+		ReplayWaits: uint64(s.replay_waits), ReplayFallbacks: uint64(s.replay_fallbacks), ReplayTimeouts: uint64(s.replay_timeouts)}
 }
 
 // TxOptions configure TransactWith.
