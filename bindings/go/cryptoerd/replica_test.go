@@ -5,16 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	cerd "github.com/cryptoerd/libcryptoerd/bindings/go/cryptoerd"
+	"github.com/cryptoerd/libcryptoerd/bindings/go/cryptoerdtest"
 )
 
 func TestLSNIsAPlainValue(t *testing.T) {
@@ -35,56 +31,6 @@ func TestLSNIsAPlainValue(t *testing.T) {
 			t.Errorf("ParseLSN(%q) accepted", bad)
 		}
 	}
-}
-
-// pair starts a primary and a streaming standby of the test's own with
-// scripts/pg_pair.sh (initdb, pg_basebackup -R: the shell twin of the C tests'
-// pt_pair_start), the schema migrated on the primary; stopped when the test ends.
-func pair(t *testing.T) (primary, standby string, primaryPort, standbyPort int) {
-	t.Helper()
-	pgbin := os.Getenv("PGBIN")
-	if pgbin == "" {
-		pgbin = "/usr/lib/postgresql/15/bin"
-	}
-	if _, err := os.Stat(filepath.Join(pgbin, "initdb")); err != nil {
-		t.Skipf("no PostgreSQL server binaries in %s to make a primary and a standby of the test's own (set PGBIN)", pgbin)
-	}
-	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "..", "scripts", "pg_pair.sh")
-	base := fmt.Sprintf("/tmp/cerd_gopair_%d", os.Getpid())
-	_ = exec.Command(script, "stop", base).Run()
-	var stderr strings.Builder
-	cmd := exec.Command(script, "start", base)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	t.Cleanup(func() { _ = exec.Command(script, "stop", base).Run() })
-	if err != nil {
-		t.Fatalf("scripts/pg_pair.sh could not start a primary and a standby: %v\n%s", err, stderr.String())
-	}
-	for _, line := range strings.Fields(string(out)) {
-		k, v, _ := strings.Cut(line, "=")
-		n, _ := strconv.Atoi(v)
-		switch k {
-		case "PRIMARY_PORT":
-			primaryPort = n
-		case "STANDBY_PORT":
-			standbyPort = n
-		}
-	}
-	dsn := func(port int) string {
-		return fmt.Sprintf("host=127.0.0.1 port=%d user=postgres dbname=postgres", port)
-	}
-	primary, standby = dsn(primaryPort), dsn(standbyPort)
-	ctx := context.Background()
-	c, err := cerd.Open(ctx, primary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return
 }
 
 // serverOf is (in recovery, port) of the server c is on.
@@ -195,8 +141,8 @@ func waitReplay(t *testing.T, standby string, token cerd.LSN) {
 }
 
 func TestReadReplicas(t *testing.T) {
-	primary, standby, primaryPort, standbyPort := pair(t)
-	both := fmt.Sprintf("host=127.0.0.1,127.0.0.1 port=%d,%d user=postgres dbname=postgres", primaryPort, standbyPort)
+	p := cryptoerdtest.StandbyPair(t)
+	primary, standby, both, primaryPort, standbyPort := p.Primary, p.Standby, p.Both, p.PrimaryPort, p.StandbyPort
 	ctx := context.Background()
 
 	t.Run("a read with the token sees the write on the standby", func(t *testing.T) {
