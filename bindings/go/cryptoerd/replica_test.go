@@ -217,7 +217,9 @@ func TestReadReplicas(t *testing.T) {
 		if !errors.Is(err, cerd.ErrTimeout) {
 			t.Errorf("deadline: %v", err)
 		}
-		if _, err := reads.AcquireRead(dctx, &token); !errors.Is(err, context.DeadlineExceeded) {
+		pctx, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+		defer cancel()
+		if _, err := reads.AcquireRead(pctx, &token); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("past deadline: %v", err)
 		}
 		if st := reads.Stats(); st.ReplayTimeouts != 2 || st.ReplayFallbacks != 0 || st.InUse != 0 {
