@@ -70,7 +70,7 @@ def write(pool: cryptoerd.Pool, symbol: str) -> LSN:
         assert server(conn)[0] is False
         with conn.transaction():
             conn.assets.insert(Assets(symbol=symbol, name="Read your writes", asset_type="crypto"))
-            token = conn.commit_lsn()  # commits; the block's end has nothing left to do
+            token: LSN = conn.commit_lsn()  # commits; the block's end has nothing left to do
     assert token
     return token
 
@@ -110,7 +110,8 @@ def test_a_read_with_the_token_sees_the_write_on_the_standby(pair: Tuple[str, st
             token = write(pool, symbol)
             assert token > previous  # each commit's position is past the one before
             previous = token
-            after = str(token) if i % 3 == 1 else (int(token) if i % 3 == 2 else token)
+            after: "LSN | int | str" = (str(token) if i % 3 == 1
+                                        else int(token) if i % 3 == 2 else token)
             with pool.read_connection(after=after) as r:
                 assert server(r) == (True, standby_port)  # a read on the standby...
                 assert sees(r, symbol)                    # ...that sees the write
