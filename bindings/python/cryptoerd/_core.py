@@ -7,12 +7,15 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import (Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional,
-                    Sequence, Tuple, Type, TypeVar)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Iterator, List,
+                    Optional, Sequence, Tuple, Type, TypeVar)
 
 from . import errors as E
 from ._codec import Codec, TableInfo, json_loads
 from ._ffi import ffi, load
+
+if TYPE_CHECKING:
+    from ._queries import Queries
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -644,6 +647,13 @@ class Connection:
             t = cls(self, codec_for(name))
             self._tables[name] = t
         return t
+
+    @property
+    def queries(self) -> "Queries":
+        """The typed queries of queries/*.sql through this connection:
+        ``conn.queries.latest_close(asset_id=1, timeframe="1h")`` (cryptoerd._queries)."""
+        from ._queries import Queries
+        return Queries(self)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
