@@ -535,6 +535,13 @@ char *cg_emit_query_go(const cg_query_set *qs)
     for (int fi = 0; fi < qs->nfiles; fi++)
         for (int i = 0; i < qs->files[fi].nqueries; i++)
             go_query(&b, &qs->files[fi].queries[i]);
+    cg_buf_puts(&b, "// ---------------------------------------------------------------- every "
+                    "query\n\nfunc init() {\n");
+    for (int fi = 0; fi < qs->nfiles; fi++)
+        for (int i = 0; i < qs->files[fi].nqueries; i++)
+            cg_buf_printf(&b, "\tregisterQuery(&C.cerd_q_%s_query)\n",
+                          qs->files[fi].queries[i].name);
+    cg_buf_puts(&b, "}\n");
     /* no trailing blank line */
     while (b.len > 1 && b.data[b.len - 1] == '\n' && b.data[b.len - 2] == '\n')
         b.data[--b.len] = '\0';
