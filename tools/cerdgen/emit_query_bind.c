@@ -89,9 +89,11 @@ static const char *PY_RESERVED[] = {
     "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise",
     "return", "try", "while", "with", "yield", "self", "fetch_rows", "params", NULL};
 
-static void py_check_name(const cg_query *q, const char *what, const char *name)
+/* A parameter is a keyword argument of the method: none of PY_RESERVED; a column is a
+   dataclass field: no Python keyword (the first 35 entries). */
+static void py_check_name(const cg_query *q, const char *what, const char *name, bool param)
 {
-    for (int i = 0; PY_RESERVED[i]; i++)
+    for (int i = 0; PY_RESERVED[i] && (param || i < 35); i++)
         if (strcmp(name, PY_RESERVED[i]) == 0)
             die(q, what, name);
 }
@@ -157,7 +159,7 @@ static void py_dataclass(cg_buf *b, const cg_query *q, const char *cls, bool par
     cg_buf_printf(b, "    \"\"\"%s of query %s (%s).\"\"\"\n\n",
                   param ? "The parameters" : "A result row", q->name, q->origin);
     for (int i = 0; i < n; i++) {
-        py_check_name(q, param ? "parameter" : "column", fs[i].name);
+        py_check_name(q, param ? "parameter" : "column", fs[i].name, param);
         py_field_comment(b, q, &fs[i], param, i);
         cg_buf_printf(b, "    %s: %s\n", fs[i].name, py_type(&fs[i], param));
     }
