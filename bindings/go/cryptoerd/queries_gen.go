@@ -734,10 +734,46 @@ func (q Queries) ExpireStaleSignals(ctx context.Context, p ExpireStaleSignalsPar
 	return int64(n), err
 }
 
-// ---------------------------------------------------------------- model_performance_history (queries/signals.sql:27, :many)
+// ---------------------------------------------------------------- set_signal_status (queries/signals.sql:27, :exec)
+
+// SetSignalStatusParams are the parameters of query set_signal_status (queries/signals.sql:27).
+type SetSignalStatusParams struct {
+	// $1: varchar. Checked against the rules of ai_trading_signals.status.
+	Status string
+	// $2: timestamptz.
+	Now time.Time
+	// $3: bigint.
+	SignalID int64
+}
+
+func (p *SetSignalStatusParams) toC(c *C.cerd_q_set_signal_status_params, a *arena) (err error) {
+	if err = plainTextToC(&c.status, p.Status, a); err != nil {
+		return columnError("set_signal_status", "status", err)
+	}
+	plainTimeToC(&c.now, p.Now, a)
+	plainInt64ToC(&c.signal_id, p.SignalID, a)
+	return nil
+}
+
+// SetSignalStatus runs query set_signal_status (queries/signals.sql:27, :exec): Sets the status
+// of one signal (active, executed, expired, cancelled or invalidated) as of @now; with
+// cerd_q_set_signal_status_many() many signals in one round trip.
+func (q Queries) SetSignalStatus(ctx context.Context, p SetSignalStatusParams) (int64, error) {
+	a := q.c.arena()
+	defer a.reset()
+	var cp C.cerd_q_set_signal_status_params
+	if err := p.toC(&cp, a); err != nil {
+		return 0, err
+	}
+	var n C.int64_t
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_set_signal_status(&n, conn, &cp) })
+	return int64(n), err
+}
+
+// ---------------------------------------------------------------- model_performance_history (queries/signals.sql:34, :many)
 
 // ModelPerformanceHistoryParams are the parameters of query model_performance_history
-// (queries/signals.sql:27).
+// (queries/signals.sql:34).
 type ModelPerformanceHistoryParams struct {
 	// $1: timestamptz.
 	Since time.Time
@@ -749,7 +785,7 @@ func (p *ModelPerformanceHistoryParams) toC(c *C.cerd_q_model_performance_histor
 }
 
 // ModelPerformanceHistoryRow is one result row of query model_performance_history
-// (queries/signals.sql:27).
+// (queries/signals.sql:34).
 type ModelPerformanceHistoryRow struct {
 	// bigint NOT NULL; from ai_models.id.
 	ModelID int64
@@ -792,7 +828,7 @@ var modelPerformanceHistoryResult = &tableInfo{
 	load: func(dst, src unsafe.Pointer) error { return (*ModelPerformanceHistoryRow)(dst).fromC((*C.cerd_q_model_performance_history_row)(src)) },
 }
 
-// ModelPerformanceHistory runs query model_performance_history (queries/signals.sql:27, :many):
+// ModelPerformanceHistory runs query model_performance_history (queries/signals.sql:34, :many):
 // Every evaluation since @since of every model, with the previous score of the same model and
 // whether the model is the best of its category (model_type) by average score.
 func (q Queries) ModelPerformanceHistory(ctx context.Context, p ModelPerformanceHistoryParams) ([]ModelPerformanceHistoryRow, error) {
@@ -1197,6 +1233,7 @@ func init() {
 	registerQuery(&C.cerd_q_portfolio_positions_valued_query)
 	registerQuery(&C.cerd_q_active_signals_with_regime_query)
 	registerQuery(&C.cerd_q_expire_stale_signals_query)
+	registerQuery(&C.cerd_q_set_signal_status_query)
 	registerQuery(&C.cerd_q_model_performance_history_query)
 	registerQuery(&C.cerd_q_unread_notifications_query)
 	registerQuery(&C.cerd_q_triggered_signal_alerts_query)

@@ -29,6 +29,7 @@ extern cerd_query cerd_q_endpoint_latency_hourly_query;
 extern cerd_query cerd_q_portfolio_positions_valued_query;
 extern cerd_query cerd_q_active_signals_with_regime_query;
 extern cerd_query cerd_q_expire_stale_signals_query;
+extern cerd_query cerd_q_set_signal_status_query;
 extern cerd_query cerd_q_model_performance_history_query;
 extern cerd_query cerd_q_unread_notifications_query;
 extern cerd_query cerd_q_triggered_signal_alerts_query;
@@ -262,8 +263,20 @@ class ExpireStaleSignalsParams:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SetSignalStatusParams:
+    """The parameters of query set_signal_status (queries/signals.sql:27)."""
+
+    #: $1: varchar. Checked against the rules of ai_trading_signals.status.
+    status: str
+    #: $2: timestamptz.
+    now: datetime
+    #: $3: bigint.
+    signal_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelPerformanceHistoryParams:
-    """The parameters of query model_performance_history (queries/signals.sql:27)."""
+    """The parameters of query model_performance_history (queries/signals.sql:34)."""
 
     #: $1: timestamptz.
     since: datetime
@@ -271,7 +284,7 @@ class ModelPerformanceHistoryParams:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelPerformanceHistoryRow:
-    """A result row of query model_performance_history (queries/signals.sql:27)."""
+    """A result row of query model_performance_history (queries/signals.sql:34)."""
 
     #: bigint NOT NULL; from ai_models.id.
     model_id: int
@@ -411,7 +424,8 @@ _ENDPOINT_LATENCY_HOURLY: QuerySpec[EndpointLatencyHourlyRow] = QuerySpec("endpo
 _PORTFOLIO_POSITIONS_VALUED: QuerySpec[PortfolioPositionsValuedRow] = QuerySpec("portfolio_positions_valued", "many", "queries/portfolio.sql:3", PortfolioPositionsValuedParams, PortfolioPositionsValuedRow)
 _ACTIVE_SIGNALS_WITH_REGIME: QuerySpec[ActiveSignalsWithRegimeRow] = QuerySpec("active_signals_with_regime", "many", "queries/signals.sql:3", ActiveSignalsWithRegimeParams, ActiveSignalsWithRegimeRow)
 _EXPIRE_STALE_SIGNALS: QuerySpec[None] = QuerySpec("expire_stale_signals", "exec", "queries/signals.sql:21", ExpireStaleSignalsParams, None)
-_MODEL_PERFORMANCE_HISTORY: QuerySpec[ModelPerformanceHistoryRow] = QuerySpec("model_performance_history", "many", "queries/signals.sql:27", ModelPerformanceHistoryParams, ModelPerformanceHistoryRow)
+_SET_SIGNAL_STATUS: QuerySpec[None] = QuerySpec("set_signal_status", "exec", "queries/signals.sql:27", SetSignalStatusParams, None)
+_MODEL_PERFORMANCE_HISTORY: QuerySpec[ModelPerformanceHistoryRow] = QuerySpec("model_performance_history", "many", "queries/signals.sql:34", ModelPerformanceHistoryParams, ModelPerformanceHistoryRow)
 _UNREAD_NOTIFICATIONS: QuerySpec[UnreadNotificationsRow] = QuerySpec("unread_notifications", "many", "queries/users.sql:3", UnreadNotificationsParams, UnreadNotificationsRow)
 _TRIGGERED_SIGNAL_ALERTS: QuerySpec[TriggeredSignalAlertsRow] = QuerySpec("triggered_signal_alerts", "many", "queries/users.sql:11", TriggeredSignalAlertsParams, TriggeredSignalAlertsRow)
 _ACTIVITY_FEED_PAGE: QuerySpec[ActivityFeedPageRow] = QuerySpec("activity_feed_page", "many", "queries/users.sql:20", ActivityFeedPageParams, ActivityFeedPageRow)
@@ -477,8 +491,12 @@ class Queries(QueriesBase):
         """Marks active signals whose expiry is at or before @now as expired. (queries/signals.sql:21, :exec; returns the number of rows affected)"""
         return self._exec(_EXPIRE_STALE_SIGNALS, ExpireStaleSignalsParams(now=now))
 
+    def set_signal_status(self, *, status: str, now: datetime, signal_id: int) -> int:
+        """Sets the status of one signal (active, executed, expired, cancelled or invalidated) as of @now; with cerd_q_set_signal_status_many() many signals in one round trip. (queries/signals.sql:27, :exec; returns the number of rows affected)"""
+        return self._exec(_SET_SIGNAL_STATUS, SetSignalStatusParams(status=status, now=now, signal_id=signal_id))
+
     def model_performance_history(self, *, since: datetime) -> List[ModelPerformanceHistoryRow]:
-        """Every evaluation since @since of every model, with the previous score of the same model and whether the model is the best of its category (model_type) by average score. (queries/signals.sql:27, :many)"""
+        """Every evaluation since @since of every model, with the previous score of the same model and whether the model is the best of its category (model_type) by average score. (queries/signals.sql:34, :many)"""
         return self._many(_MODEL_PERFORMANCE_HISTORY, ModelPerformanceHistoryParams(since=since))
 
     def model_performance_history_stream(self, *, since: datetime, fetch_rows: int = 1000) -> QueryStream[ModelPerformanceHistoryRow]:
@@ -531,6 +549,7 @@ __all__ = [
     "ActiveSignalsWithRegimeParams",
     "ActiveSignalsWithRegimeRow",
     "ExpireStaleSignalsParams",
+    "SetSignalStatusParams",
     "ModelPerformanceHistoryParams",
     "ModelPerformanceHistoryRow",
     "UnreadNotificationsParams",
