@@ -183,7 +183,7 @@ char *cg_emit_query_python(const cg_query_set *qs)
         "from dataclasses import dataclass\n"
         "from datetime import datetime\n"
         "from decimal import Decimal\n"
-        "from typing import Any, List, Optional\n\n"
+        "from typing import Any, List, Optional, Sequence\n\n"
         "from ._codec import IPAddress, Json\n"
         "from ._query_core import QueriesBase, QuerySpec, QueryStream\n\n"
         "# The descriptors the methods run (declared for cffi by _query_core).\n"
@@ -192,7 +192,7 @@ char *cg_emit_query_python(const cg_query_set *qs)
         for (int i = 0; i < qs->files[fi].nqueries; i++)
             cg_buf_printf(&b, "extern cerd_query cerd_q_%s_query;\n",
                           qs->files[fi].queries[i].name);
-    cg_buf_puts(&b, "\"\"\"\n\n_unused = (Any, Decimal, datetime, IPAddress, Json, List, Optional)\n");
+    cg_buf_puts(&b, "\"\"\"\n\n_unused = (Any, Decimal, datetime, IPAddress, Json, List, Optional, Sequence)\n");
 
     cg_buf methods = {0}, specs = {0}, names = {0};
     cg_buf_puts(&methods, "");
@@ -258,6 +258,20 @@ char *cg_emit_query_python(const cg_query_set *qs)
                               "context manager that closes it).\"\"\"\n", q->name);
                 cg_buf_printf(&methods, "        return self._stream(_%s, %s, fetch_rows)\n", up,
                               build.data);
+            }
+            if (q->shape == CG_Q_EXEC) {
+                if (q->nparams)
+                    cg_buf_printf(&methods, "\n    def %s_many(self, params: Sequence[%s]) -> int:\n",
+                                  q->name, pcls);
+                else
+                    cg_buf_printf(&methods, "\n    def %s_many(self, times: int) -> int:\n",
+                                  q->name);
+                cg_buf_printf(&methods, "        \"\"\"Runs %s once per parameter set, all in one "
+                              "pipelined round trip and one transaction (nothing is written when "
+                              "one fails; a refused set raises before anything is sent). Returns "
+                              "the rows affected, summed.\"\"\"\n", q->name);
+                cg_buf_printf(&methods, "        return self._execmany(_%s, %s)\n", up,
+                              q->nparams ? "params" : "[None] * times");
             }
             free(many);
             cg_buf_free(&decl);
@@ -515,6 +529,40 @@ static void go_query(cg_buf *b, const cg_query *q)
                          "return C.cerd_q_%s(&n, conn%s) })\n"
                          "\treturn int64(n), err\n}\n\n",
                       g, parg, ptype, prep, conv, n, cparg);
+        {
+            char *mdoc = cg_xasprintf("%sMany runs query %s once per parameter set, all in one "
+                                      "pipelined round trip and one transaction (nothing is "
+                                      "written when one fails; a refused set is an error "
+                                      "before anything is sent), and returns the rows "
+                                      "affected, summed (C: cerd_q_%s_many).", g, n, n);
+            go_comment(b, "", mdoc);
+            free(mdoc);
+        }
+        if (q->nparams)
+            cg_buf_printf(b, "func (q Queries) %sMany(ctx context.Context, ps []%sParams) (int64, "
+                             "error) {\n"
+                             "\tif len(ps) == 0 {\n\t\treturn 0, nil\n\t}\n"
+                             "\ta := q.c.arena()\n\tdefer a.reset()\n"
+                             "\tcps := (*C.cerd_q_%s_params)(C.calloc(C.size_t(len(ps)), "
+                             "C.sizeof_cerd_q_%s_params))\n"
+                             "\tdefer C.free(unsafe.Pointer(cps))\n"
+                             "\tcs := unsafe.Slice(cps, len(ps))\n"
+                             "\tfor i := range ps {\n"
+                             "\t\tif err := ps[i].toC(&cs[i], a); err != nil {\n"
+                             "\t\t\treturn 0, err\n\t\t}\n\t}\n"
+                             "\tvar n C.int64_t\n"
+                             "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { "
+                             "return C.cerd_q_%s_many(&n, conn, cps, C.size_t(len(ps))) })\n"
+                             "\treturn int64(n), err\n}\n\n",
+                          g, g, n, n, n);
+        else
+            cg_buf_printf(b, "func (q Queries) %sMany(ctx context.Context, times int) (int64, "
+                             "error) {\n"
+                             "\tvar n C.int64_t\n"
+                             "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { "
+                             "return C.cerd_q_%s_many(&n, conn, C.size_t(times)) })\n"
+                             "\treturn int64(n), err\n}\n\n",
+                          g, n);
         break;
     }
     free(conv);
@@ -527,7 +575,7 @@ char *cg_emit_query_go(const cg_query_set *qs)
 {
     cg_buf b = {0};
     cg_buf_puts(&b, "// Code generated by cerdgen from queries/*.sql. DO NOT EDIT.\n\n"
-                    "package cryptoerd\n\n/*\n#include <cryptoerd/cryptoerd.h>\n");
+                    "package cryptoerd\n\n/*\n#include <stdlib.h>\n#include <cryptoerd/cryptoerd.h>\n");
     for (int fi = 0; fi < qs->nfiles; fi++)
         cg_buf_printf(&b, "#include <cryptoerd/queries/%s.h>\n", qs->files[fi].name);
     cg_buf_puts(&b, "*/\nimport \"C\"\n\nimport (\n\t\"context\"\n\t\"encoding/json\"\n"

@@ -3,6 +3,7 @@
 package cryptoerd
 
 /*
+#include <stdlib.h>
 #include <cryptoerd/cryptoerd.h>
 #include <cryptoerd/queries/market.h>
 #include <cryptoerd/queries/operations.h>
@@ -734,6 +735,29 @@ func (q Queries) ExpireStaleSignals(ctx context.Context, p ExpireStaleSignalsPar
 	return int64(n), err
 }
 
+// ExpireStaleSignalsMany runs query expire_stale_signals once per parameter set, all in one
+// pipelined round trip and one transaction (nothing is written when one fails; a refused set is
+// an error before anything is sent), and returns the rows affected, summed (C:
+// cerd_q_expire_stale_signals_many).
+func (q Queries) ExpireStaleSignalsMany(ctx context.Context, ps []ExpireStaleSignalsParams) (int64, error) {
+	if len(ps) == 0 {
+		return 0, nil
+	}
+	a := q.c.arena()
+	defer a.reset()
+	cps := (*C.cerd_q_expire_stale_signals_params)(C.calloc(C.size_t(len(ps)), C.sizeof_cerd_q_expire_stale_signals_params))
+	defer C.free(unsafe.Pointer(cps))
+	cs := unsafe.Slice(cps, len(ps))
+	for i := range ps {
+		if err := ps[i].toC(&cs[i], a); err != nil {
+			return 0, err
+		}
+	}
+	var n C.int64_t
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_expire_stale_signals_many(&n, conn, cps, C.size_t(len(ps))) })
+	return int64(n), err
+}
+
 // ---------------------------------------------------------------- set_signal_status (queries/signals.sql:27, :exec)
 
 // SetSignalStatusParams are the parameters of query set_signal_status (queries/signals.sql:27).
@@ -767,6 +791,29 @@ func (q Queries) SetSignalStatus(ctx context.Context, p SetSignalStatusParams) (
 	}
 	var n C.int64_t
 	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_set_signal_status(&n, conn, &cp) })
+	return int64(n), err
+}
+
+// SetSignalStatusMany runs query set_signal_status once per parameter set, all in one pipelined
+// round trip and one transaction (nothing is written when one fails; a refused set is an error
+// before anything is sent), and returns the rows affected, summed (C:
+// cerd_q_set_signal_status_many).
+func (q Queries) SetSignalStatusMany(ctx context.Context, ps []SetSignalStatusParams) (int64, error) {
+	if len(ps) == 0 {
+		return 0, nil
+	}
+	a := q.c.arena()
+	defer a.reset()
+	cps := (*C.cerd_q_set_signal_status_params)(C.calloc(C.size_t(len(ps)), C.sizeof_cerd_q_set_signal_status_params))
+	defer C.free(unsafe.Pointer(cps))
+	cs := unsafe.Slice(cps, len(ps))
+	for i := range ps {
+		if err := ps[i].toC(&cs[i], a); err != nil {
+			return 0, err
+		}
+	}
+	var n C.int64_t
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_set_signal_status_many(&n, conn, cps, C.size_t(len(ps))) })
 	return int64(n), err
 }
 

@@ -387,3 +387,53 @@ func TestQueryNames(t *testing.T) {
 		t.Fatalf("%+v", q)
 	}
 }
+
+func statuses(t *testing.T, c *cerd.Conn) string {
+	t.Helper()
+	raw, err := c.QueryJSON(context.Background(), "SELECT string_agg(id || ':' || status, ',' ORDER BY id) AS s FROM ai_trading_signals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v []struct{ S string }
+	if err := json.Unmarshal(raw, &v); err != nil || len(v) != 1 {
+		t.Fatalf("%s %v", raw, err)
+	}
+	return v[0].S
+}
+
+func TestQueriesExecManyIsOneAtomicBatch(t *testing.T) {
+	c := seededConn(t)
+	ctx := context.Background()
+	q := c.Queries()
+	at := utc("2026-01-03T00:00:00Z")
+	before := statuses(t, c)
+	if before != "1:active,2:active,3:active,4:executed,5:active" {
+		t.Fatal(before)
+	}
+	_, err := q.SetSignalStatusMany(ctx, []cerd.SetSignalStatusParams{
+		{Status: "executed", Now: at, SignalID: 1}, {Status: "bogus", Now: at, SignalID: 2}})
+	var ve *cerd.ValidationError
+	if !errors.As(err, &ve) || ve.Column != "status" || ve.Constraint != "chk_ai_trading_signals_status" ||
+		!strings.Contains(ve.Message, "batch operation 1 (query set_signal_status)") {
+		t.Fatalf("%T %v", err, err)
+	}
+	if s := statuses(t, c); s != before {
+		t.Fatalf("written after a refusal: %s", s)
+	}
+	n, err := q.SetSignalStatusMany(ctx, []cerd.SetSignalStatusParams{
+		{Status: "executed", Now: at, SignalID: 1}, {Status: "cancelled", Now: at, SignalID: 2},
+		{Status: "active", Now: at, SignalID: 99}})
+	if err != nil || n != 2 {
+		t.Fatalf("%d %v", n, err)
+	}
+	now := cerd.ExpireStaleSignalsParams{Now: utc("2026-01-02T12:00:00Z")}
+	if n, err = q.ExpireStaleSignalsMany(ctx, []cerd.ExpireStaleSignalsParams{now, now}); err != nil || n != 2 {
+		t.Fatalf("%d %v", n, err)
+	}
+	if s := statuses(t, c); s != "1:executed,2:cancelled,3:expired,4:executed,5:expired" {
+		t.Fatal(s)
+	}
+	if n, err = q.SetSignalStatusMany(ctx, nil); err != nil || n != 0 {
+		t.Fatalf("%d %v", n, err)
+	}
+}

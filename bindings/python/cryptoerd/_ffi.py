@@ -299,5 +299,7 @@ int cerd_query_many(cerd_rows *out, cerd_conn *conn, const cerd_query *q, const 
 int cerd_query_exec(int64_t *out, cerd_conn *conn, const cerd_query *q, const void *params);
 int cerd_query_stream(cerd_stream **out, cerd_conn *conn, const cerd_query *q,
                       const void *params, size_t fetch_rows);
+int cerd_query_execmany(int64_t *out, cerd_conn *conn, const cerd_query *q,
+                        const void *params, size_t n);
 """
 ffi.cdef(QUERY_CDEF)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Sequence
 
 from ._codec import IPAddress, Json
 from ._query_core import QueriesBase, QuerySpec, QueryStream
@@ -37,7 +37,7 @@ extern cerd_query cerd_q_activity_feed_page_query;
 extern cerd_query cerd_q_user_activity_count_query;
 """
 
-_unused = (Any, Decimal, datetime, IPAddress, Json, List, Optional)
+_unused = (Any, Decimal, datetime, IPAddress, Json, List, Optional, Sequence)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -491,9 +491,17 @@ class Queries(QueriesBase):
         """Marks active signals whose expiry is at or before @now as expired. (queries/signals.sql:21, :exec; returns the number of rows affected)"""
         return self._exec(_EXPIRE_STALE_SIGNALS, ExpireStaleSignalsParams(now=now))
 
+    def expire_stale_signals_many(self, params: Sequence[ExpireStaleSignalsParams]) -> int:
+        """Runs expire_stale_signals once per parameter set, all in one pipelined round trip and one transaction (nothing is written when one fails; a refused set raises before anything is sent). Returns the rows affected, summed."""
+        return self._execmany(_EXPIRE_STALE_SIGNALS, params)
+
     def set_signal_status(self, *, status: str, now: datetime, signal_id: int) -> int:
         """Sets the status of one signal (active, executed, expired, cancelled or invalidated) as of @now; with cerd_q_set_signal_status_many() many signals in one round trip. (queries/signals.sql:27, :exec; returns the number of rows affected)"""
         return self._exec(_SET_SIGNAL_STATUS, SetSignalStatusParams(status=status, now=now, signal_id=signal_id))
+
+    def set_signal_status_many(self, params: Sequence[SetSignalStatusParams]) -> int:
+        """Runs set_signal_status once per parameter set, all in one pipelined round trip and one transaction (nothing is written when one fails; a refused set raises before anything is sent). Returns the rows affected, summed."""
+        return self._execmany(_SET_SIGNAL_STATUS, params)
 
     def model_performance_history(self, *, since: datetime) -> List[ModelPerformanceHistoryRow]:
         """Every evaluation since @since of every model, with the previous score of the same model and whether the model is the best of its category (model_type) by average score. (queries/signals.sql:34, :many)"""

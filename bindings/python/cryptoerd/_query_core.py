@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Dict, Generic, Iterator, List, Optional, Type, TypeVar
+from typing import Any, Dict, Generic, Iterator, List, Optional, Sequence, Type, TypeVar
 
 from . import errors as E
 from ._codec import (BOOL, COL_IDENTITY, COL_NOT_NULL, COL_PRIMARY_KEY, DEFAULT, INET, INT32,
@@ -141,7 +141,7 @@ class _Params:
 
     __slots__ = ("buf", "t", "lib")
 
-    def __init__(self, spec: QuerySpec[Any], obj: Any) -> None:
+    def __init__(self, spec: QuerySpec[Any], obj: Any, into: Any = None) -> None:
         self.lib = load()
         self.t: Any = None
         self.buf: Any = ffi.NULL
@@ -157,7 +157,7 @@ class _Params:
                                 f"({c.type_name} parameters need a value)")
         text = codec.encode_row(obj).encode("utf-8")
         self.t = codec.info.c
-        self.buf = ffi.new("char[]", codec.info.row_size)
+        self.buf = ffi.new("char[]", codec.info.row_size) if into is None else into
         rc = self.lib.cerd_row_parse_text(self.buf, self.t, text, len(text))
         if rc < 0:
             self.clear()
@@ -250,6 +250,33 @@ class QueriesBase:
             return int(n[0])
         finally:
             p.clear()
+
+    def _execmany(self, spec: QuerySpec[Any], params: Sequence[Any]) -> int:
+        """Every parameter set in one pipelined, atomic batch (cerd_query_execmany)."""
+        spec.ready()
+        n = len(params)
+        if n == 0:
+            return 0
+        codec = spec.params
+        out = ffi.new("int64_t *")
+        if codec is None:
+            rc = self._lib.cerd_query_execmany(out, self._conn._ptr(), spec.q, ffi.NULL, n)
+            if rc < 0:
+                _raise(rc)
+            return int(out[0])
+        size = codec.info.row_size
+        buf = ffi.new("char[]", size * n)
+        done: List[_Params] = []
+        try:
+            for i, obj in enumerate(params):
+                done.append(_Params(spec, obj, into=buf + i * size))
+            rc = self._lib.cerd_query_execmany(out, self._conn._ptr(), spec.q, buf, n)
+            if rc < 0:
+                _raise(rc)
+            return int(out[0])
+        finally:
+            for p in done:
+                p.clear()
 
     def _stream(self, spec: QuerySpec[R], params: Any, fetch_rows: int) -> "QueryStream[R]":
         return QueryStream(self._conn, spec.ready(), params, fetch_rows)

@@ -186,3 +186,33 @@ def test_exported_from_the_package() -> None:
     assert issubclass(cryptoerd.Queries, object)
     opt: Optional[Decimal] = None
     assert opt is None
+
+
+def statuses(db: Database) -> str:
+    rows = db.query("SELECT string_agg(id || ':' || status, ',' ORDER BY id) AS s "
+                    "FROM ai_trading_signals")
+    return str(rows[0]["s"])
+
+
+def test_exec_many_is_one_atomic_batch(db: Database) -> None:
+    from cryptoerd import ExpireStaleSignalsParams, SetSignalStatusParams
+    t = ts("2026-01-03T00:00:00")
+    before = statuses(db)
+    assert before == "1:active,2:active,3:active,4:executed,5:active"
+    bad = [SetSignalStatusParams(status="executed", now=t, signal_id=1),
+           SetSignalStatusParams(status="bogus", now=t, signal_id=2)]
+    with pytest.raises(ValidationError) as ei:
+        db.queries.set_signal_status_many(bad)
+    assert "batch operation 1 (query set_signal_status)" in str(ei.value)
+    assert ei.value.constraint == "chk_ai_trading_signals_status"
+    assert ei.value.column == "status"
+    assert statuses(db) == before  # nothing was written
+    ok = [SetSignalStatusParams(status="executed", now=t, signal_id=1),
+          SetSignalStatusParams(status="cancelled", now=t, signal_id=2),
+          SetSignalStatusParams(status="active", now=t, signal_id=99)]
+    assert db.queries.set_signal_status_many(ok) == 2
+    assert statuses(db) == "1:executed,2:cancelled,3:active,4:executed,5:active"
+    now = ts("2026-01-02T12:00:00")
+    assert db.queries.expire_stale_signals_many([ExpireStaleSignalsParams(now=now)] * 2) == 2
+    assert statuses(db) == "1:executed,2:cancelled,3:expired,4:executed,5:expired"
+    assert db.queries.set_signal_status_many([]) == 0
