@@ -24,6 +24,13 @@ UPDATE ai_trading_signals
 SET status = 'expired', updated_at = @now
 WHERE status = 'active' AND expires_at IS NOT NULL AND expires_at <= @now;
 
+-- name: set_signal_status :exec
+-- Sets the status of one signal (active, executed, expired, cancelled or invalidated) as
+-- of @now; with cerd_q_set_signal_status_many() many signals in one round trip.
+UPDATE ai_trading_signals
+SET status = @status, updated_at = @now
+WHERE id = @signal_id;
+
 -- name: model_performance_history :many
 -- Every evaluation since @since of every model, with the previous score of the same model
 -- and whether the model is the best of its category (model_type) by average score.

@@ -103,6 +103,32 @@ CERD_EXTERN int cerd_query_exec(int64_t *out, cerd_conn *conn, const cerd_query 
 CERD_EXTERN int cerd_query_stream(cerd_stream **out, cerd_conn *conn, const cerd_query *q,
                                   const void *params, size_t fetch_rows);
 
+/**
+ * Runs an `:exec` query once per parameter struct, all in one pipelined round trip (a
+ * ::cerd_batch in atomic mode: one transaction, or a savepoint of the caller's): every
+ * parameter set is checked first (a refused one sends nothing), and on any failure
+ * nothing is written. The bulk variant of the generated `cerd_q_<name>_many()`.
+ * @param[out] out  the rows affected, summed (may be NULL).
+ * @param params    @p n consecutive parameter structs of cerd_query::params (ignored for
+ *                  a query without parameters: it runs @p n times).
+ * @return 0; ::CERD_EINVALID for a refused parameter, its message starting with
+ *         "batch operation N (query <name>)", N the 0-based index of the struct; server
+ *         errors likewise; ::CERD_EMISUSE for another shape.
+ */
+CERD_EXTERN int cerd_query_execmany(int64_t *out, cerd_conn *conn, const cerd_query *q,
+                                    const void *params, size_t n);
+
+/**
+ * Queues query @p q with @p params in a pipelined batch (bulk.h), next to table
+ * operations: its parameters are checked and encoded now (borrowed only during the call;
+ * a refused set takes its place in the results with ::CERD_EINVALID and is not sent), and
+ * it runs as the connection's prepared statement of @p q, as cerd_query_exec() runs it.
+ * Its ::cerd_batch_result has @c affected (the rows affected, or returned), no row, and
+ * a NULL @c table.
+ * @return 0 (queued); ::CERD_EMISUSE, ::CERD_ENOMEM (nothing queued).
+ */
+CERD_EXTERN int cerd_batch_query(cerd_batch *b, const cerd_query *q, const void *params);
+
 CERD_END_DECLS
 
 #endif

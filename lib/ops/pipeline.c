@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "cryptoerd/bulk.h"
+#include "cryptoerd/query.h"
 #include "ops/crud_internal.h"
+#include "ops/query_internal.h"
 #include "ops/sql.h"
 #include "wire/codec.h"
 #include "wire/field.h"
@@ -19,7 +21,8 @@
 #include "util/error_internal.h"
 
 typedef struct bop {
-    cerd__op_kind kind;
+    cerd__op_kind kind;             /* 0 for a query */
+    const cerd_query *query;        /* a typed query (cerd_batch_query), or NULL */
     unsigned char key[CERD__STMT_KEY_MAX]; /* its shape (cerd__op_key) */
     unsigned shape;    /* the batch's id of that shape: shape_sql[shape - 1] */
     cerd__params p;
@@ -216,6 +219,86 @@ int cerd_batch_get(cerd_batch *b, const cerd_table *t, int key, const void *key_
     return queue(b, CERD__OP_GET, t, key, key_row, NULL, 0);
 }
 
+/* Room for one more operation. */
+static bop *grow(cerd_batch *b)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        bop *ops = realloc(b->ops, cap * sizeof *ops);
+        if (!ops)
+            return NULL;
+        b->ops = ops;
+        b->cap = cap;
+    }
+    return &b->ops[b->n];
+}
+
+static int need_formats(cerd_batch *b, int n)
+{
+    if (n > b->nformats) {
+        int *f = realloc(b->formats, (size_t)n * sizeof *f);
+        if (!f)
+            return cerd__error(CERD_ENOMEM, "batch: out of memory");
+        for (int i = b->nformats; i < n; i++)
+            f[i] = 1;
+        b->formats = f;
+        b->nformats = n;
+    }
+    return 0;
+}
+
+int cerd_batch_query(cerd_batch *b, const cerd_query *q, const void *params)
+{
+    bop *o;
+    int rc;
+
+    if (!b)
+        return cerd__error(CERD_EMISUSE, "batch: batch is NULL");
+    if (b->ran)
+        return cerd__error(CERD_EMISUSE, "batch: already run");
+    if ((rc = cerd__query_check(q, params, q ? q->shape : CERD_QUERY_EXEC, "cerd_batch_query")))
+        return rc;
+    if (!(o = grow(b)))
+        return cerd__error(CERD_ENOMEM, "batch: out of memory");
+    memset(o, 0, sizeof *o);
+    o->query = q;
+    o->r.message = o->r.column = o->r.constraint = o->r.detail = EMPTY;
+    cerd__query_key(o->key, q);
+    if (!(o->shape = cerd__stmt_cache_find(&b->shapes, o->key))) {
+        char **more = realloc(b->shape_sql, (b->nshape_sql + 1) * sizeof *more);
+        if (!more)
+            return cerd__error(CERD_ENOMEM, "batch: out of memory");
+        b->shape_sql = more;
+        if (!(b->shape_sql[b->nshape_sql] = strdup(q->sql)))
+            return cerd__error(CERD_ENOMEM, "batch: out of memory");
+        if (!(o->shape = cerd__stmt_cache_add(&b->shapes, o->key))) {
+            free(b->shape_sql[b->nshape_sql]);
+            return cerd__error(CERD_ENOMEM, "batch: out of memory");
+        }
+        b->nshape_sql++;
+    }
+    /* Client-side checks of the parameters, as a single call makes them. */
+    rc = q->nchecks ? cerd_query_validate(q, params) : 0;
+    if (!rc)
+        rc = cerd__query_params(&o->p, q, params);
+    if (rc == CERD_ENOMEM || rc == CERD_EMISUSE) {
+        cerd__params_free(&o->p);
+        return rc;
+    }
+    if (rc) {
+        cerd__error_prefix("batch operation %zu (query %s)", b->n, q->name);
+        snapshot(&o->r, rc);
+        o->answered = true;
+        cerd__params_free(&o->p);
+    } else if ((rc = need_formats(b, o->p.n))) {
+        cerd__params_free(&o->p);
+        return rc;
+    } else
+        o->sent = true;
+    b->n++;
+    return 0;
+}
+
 size_t cerd_batch_count(const cerd_batch *b)
 {
     return b ? b->n : 0;
@@ -255,7 +338,11 @@ static void take_result(runner *x, bop *o, PGresult *res, size_t index)
 
     if (o->answered) /* its prepare failed: that is its result */
         return;
-    snprintf(what, sizeof what, "batch operation %zu (%s %s)", index, names[o->kind], t->name);
+    if (o->query)
+        snprintf(what, sizeof what, "batch operation %zu (query %s)", index, o->query->name);
+    else
+        snprintf(what, sizeof what, "batch operation %zu (%s %s)", index, names[o->kind],
+                 t->name);
     o->answered = true;
     if (st == PGRES_PIPELINE_ABORTED) {
         rc = cerd__error(CERD_ESERVER, "%s: not run: an earlier operation failed in the "
@@ -271,6 +358,8 @@ static void take_result(runner *x, bop *o, PGresult *res, size_t index)
         return;
     }
     o->r.affected = st == PGRES_TUPLES_OK ? PQntuples(res) : strtoll(PQcmdTuples(res), NULL, 10);
+    if (o->query) /* a query: the number of rows, never a row */
+        return;
     if (o->r.affected == 0 && o->kind != CERD__OP_INSERT && o->kind != CERD__OP_UPSERT) {
         snapshot(&o->r, cerd__error(CERD_ENOTFOUND, "%s: no such row", what));
         return;
@@ -300,8 +389,11 @@ static void take_prepare(runner *x, bop *o, PGresult *res, size_t index)
     cerd__stmt_cache_remove(&x->conn->stmts, o->key);
     if (o->answered)
         return;
-    snprintf(what, sizeof what, "batch operation %zu (%s %s)", index, names[o->kind],
-             o->r.table->name);
+    if (o->query)
+        snprintf(what, sizeof what, "batch operation %zu (query %s)", index, o->query->name);
+    else
+        snprintf(what, sizeof what, "batch operation %zu (%s %s)", index, names[o->kind],
+                 o->r.table->name);
     o->answered = true;
     if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED)
         snapshot(&o->r, cerd__error(CERD_ESERVER, "%s: not run: an earlier operation failed "
@@ -524,7 +616,7 @@ report:
     {
         const cerd_batch_result *r = &b->ops[first_fail].r;
         cerd__error(r->code, "%s", r->message);
-        cerd__error_names(r->table->name, *r->column ? r->column : NULL,
+        cerd__error_names(r->table ? r->table->name : NULL, *r->column ? r->column : NULL,
                           *r->constraint ? r->constraint : NULL);
         return r->code;
     }

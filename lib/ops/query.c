@@ -9,6 +9,7 @@
 
 #include "cryptoerd/query.h"
 #include "ops/bulk_internal.h"
+#include "ops/query_internal.h"
 #include "ops/validate_internal.h"
 #include "wire/codec.h"
 #include "wire/field.h"
@@ -16,8 +17,8 @@
 #include "conn/conn_internal.h"
 #include "util/error_internal.h"
 
-static int check_query(const cerd_query *q, const void *params, cerd_query_shape shape,
-                       const char *what)
+int cerd__query_check(const cerd_query *q, const void *params, cerd_query_shape shape,
+                      const char *what)
 {
     if (!q)
         return cerd__error(CERD_EMISUSE, "query: descriptor is NULL");
@@ -72,7 +73,7 @@ int cerd_query_validate(const cerd_query *q, const void *params)
 }
 
 /* The parameters as binary values, typed as the query was prepared with. */
-static int build_params(cerd__params *p, const cerd_query *q, const void *params)
+int cerd__query_params(cerd__params *p, const cerd_query *q, const void *params)
 {
     int n;
     if (!q->params)
@@ -83,6 +84,14 @@ static int build_params(cerd__params *p, const cerd_query *q, const void *params
         p->types[n - 1] = q->param_oids[i];
     }
     return cerd__params_values(p);
+}
+
+void cerd__query_key(unsigned char key[CERD__STMT_KEY_MAX], const cerd_query *q)
+{
+    /* a marker no table operation uses, then the descriptor's address */
+    memset(key, 0, CERD__STMT_KEY_MAX);
+    key[0] = 'Q';
+    memcpy(key + 8, &q, sizeof q);
 }
 
 /* Validates, prepares once per connection and runs q; the result goes to *res. */
@@ -96,14 +105,11 @@ static int run(cerd_conn *conn, const cerd_query *q, const void *params, const c
         return cerd__error(CERD_EMISUSE, "%s: connection is NULL", what);
     if (!conn->validation_off && q->nchecks && (rc = cerd_query_validate(q, params)))
         return rc;
-    /* the key: a marker no table operation uses, then the descriptor's address */
-    memset(key, 0, sizeof key);
-    key[0] = 'Q';
-    memcpy(key + 8, &q, sizeof q);
+    cerd__query_key(key, q);
     for (int attempt = 0;; attempt++) {
         cerd__params p = {0};
         unsigned id = cerd__stmt_find(conn, key);
-        rc = build_params(&p, q, params);
+        rc = cerd__query_params(&p, q, params);
         if (!rc)
             rc = cerd__stmt_run(conn, key, id, q->sql, p.n, p.types, p.values, p.lengths, what,
                                 res);
@@ -124,7 +130,7 @@ int cerd_query_one(void *out, cerd_conn *conn, const cerd_query *q, const void *
 
     if (!out)
         return cerd__error(CERD_EMISUSE, "query: out is NULL");
-    if ((rc = check_query(q, params, CERD_QUERY_ONE, "cerd_query_one")))
+    if ((rc = cerd__query_check(q, params, CERD_QUERY_ONE, "cerd_query_one")))
         return rc;
     snprintf(what, sizeof what, "query %s", q->name);
     if ((rc = run(conn, q, params, what, &res)))
@@ -150,7 +156,7 @@ int cerd_query_many(cerd_rows *out, cerd_conn *conn, const cerd_query *q, const 
 
     if (!out)
         return cerd__error(CERD_EMISUSE, "query: out is NULL");
-    if ((rc = check_query(q, params, CERD_QUERY_MANY, "cerd_query_many")))
+    if ((rc = cerd__query_check(q, params, CERD_QUERY_MANY, "cerd_query_many")))
         return rc;
     t = q->result;
     cerd_rows_free(t, out);
@@ -177,7 +183,7 @@ int cerd_query_exec(int64_t *out, cerd_conn *conn, const cerd_query *q, const vo
 
     if (out)
         *out = 0;
-    if ((rc = check_query(q, params, CERD_QUERY_EXEC, "cerd_query_exec")))
+    if ((rc = cerd__query_check(q, params, CERD_QUERY_EXEC, "cerd_query_exec")))
         return rc;
     snprintf(what, sizeof what, "query %s", q->name);
     if ((rc = run(conn, q, params, what, &res)))
@@ -198,15 +204,46 @@ int cerd_query_stream(cerd_stream **out, cerd_conn *conn, const cerd_query *q,
     if (!out)
         return cerd__error(CERD_EMISUSE, "query stream: out is NULL");
     *out = NULL;
-    if ((rc = check_query(q, params, CERD_QUERY_MANY, "cerd_query_stream")))
+    if ((rc = cerd__query_check(q, params, CERD_QUERY_MANY, "cerd_query_stream")))
         return rc;
     if (!conn)
         return cerd__error(CERD_EMISUSE, "query %s: connection is NULL", q->name);
     snprintf(what, sizeof what, "query %s: stream", q->name);
     if (!conn->validation_off && q->nchecks && (rc = cerd_query_validate(q, params)))
         return rc;
-    if (!(rc = build_params(&p, q, params)))
+    if (!(rc = cerd__query_params(&p, q, params)))
         rc = cerd__stream_open_sql(out, conn, q->result, q->sql, &p, fetch_rows, what);
     cerd__params_free(&p);
+    return rc;
+}
+
+int cerd_query_execmany(int64_t *out, cerd_conn *conn, const cerd_query *q,
+                        const void *params, size_t n)
+{
+    static const cerd_batch_options atomic = {1, true};
+    cerd_batch *b = NULL;
+    int rc;
+
+    if (out)
+        *out = 0;
+    /* no parameter set (n = 0) may come as NULL */
+    if ((rc = cerd__query_check(q, n ? params : (const void *)q, CERD_QUERY_EXEC,
+                                "cerd_query_execmany")))
+        return rc;
+    if (!conn)
+        return cerd__error(CERD_EMISUSE, "query %s: connection is NULL", q->name);
+    if (n == 0)
+        return 0;
+    if ((rc = cerd_batch_new(&b, &atomic)))
+        return rc;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = cerd_batch_query(b, q, q->params ? (const char *)params + i * q->params->row_size
+                                              : NULL);
+    if (!rc)
+        rc = cerd_batch_run(b, conn);
+    if (!rc && out)
+        for (size_t i = 0; i < n; i++)
+            *out += cerd_batch_result_at(b, i)->affected;
+    cerd_batch_free(b);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <cryptoerd/queries/signals.h>
 #include <cryptoerd/tables/ai_regime_analysis.h>
+#include <cryptoerd/tables/ai_trading_signals.h>
 
 /* ---- query active_signals_with_regime (queries/signals.sql:3) */
 
@@ -265,7 +266,83 @@ int cerd_q_expire_stale_signals(int64_t *out, cerd_conn *conn, const cerd_q_expi
     return cerd_query_exec(out, conn, &cerd_q_expire_stale_signals_query, params);
 }
 
-/* ---- query model_performance_history (queries/signals.sql:27) */
+int cerd_q_expire_stale_signals_many(int64_t *out, cerd_conn *conn, const cerd_q_expire_stale_signals_params *params, size_t n)
+{
+    return cerd_query_execmany(out, conn, &cerd_q_expire_stale_signals_query, params, n);
+}
+
+/* ---- query set_signal_status (queries/signals.sql:27) */
+
+static const cerd_column set_signal_status_param_columns[] = {
+    {
+        .name = "status",
+        .type = CERD_TYPE_TEXT,
+        .flags = 0,
+        .offset = offsetof(cerd_q_set_signal_status_params, status),
+        .max_chars = -1,
+        .precision = -1,
+        .scale = -1,
+    },
+    {
+        .name = "now",
+        .type = CERD_TYPE_TIMESTAMPTZ,
+        .flags = CERD_COL_NOT_NULL,
+        .offset = offsetof(cerd_q_set_signal_status_params, now),
+        .max_chars = -1,
+        .precision = -1,
+        .scale = -1,
+    },
+    {
+        .name = "signal_id",
+        .type = CERD_TYPE_INT64,
+        .flags = CERD_COL_NOT_NULL,
+        .offset = offsetof(cerd_q_set_signal_status_params, signal_id),
+        .max_chars = -1,
+        .precision = -1,
+        .scale = -1,
+    },
+};
+
+static const cerd_table set_signal_status_params = {
+    .abi = CERD_TABLE_ABI,
+    .name = "set_signal_status: parameters",
+    .row_size = sizeof(cerd_q_set_signal_status_params),
+    .ncolumns = 3,
+    .columns = set_signal_status_param_columns,
+    .soft_delete_column = -1,
+};
+
+static const uint32_t set_signal_status_param_oids[] = {1043, 1184, 20};
+
+static const cerd_query_check set_signal_status_checks[] = {
+    {.param = 0, .table = &cerd_ai_trading_signals_table, .column = CERD_AI_TRADING_SIGNALS_STATUS},
+};
+
+const cerd_query cerd_q_set_signal_status_query = {
+    .abi = CERD_QUERY_ABI,
+    .name = "set_signal_status",
+    .origin = "queries/signals.sql:27",
+    .sql = "UPDATE ai_trading_signals\n"
+           "SET status = $1, updated_at = $2\n"
+           "WHERE id = $3",
+    .shape = CERD_QUERY_EXEC,
+    .params = &set_signal_status_params,
+    .param_oids = set_signal_status_param_oids,
+    .nchecks = 1,
+    .checks = set_signal_status_checks,
+};
+
+int cerd_q_set_signal_status(int64_t *out, cerd_conn *conn, const cerd_q_set_signal_status_params *params)
+{
+    return cerd_query_exec(out, conn, &cerd_q_set_signal_status_query, params);
+}
+
+int cerd_q_set_signal_status_many(int64_t *out, cerd_conn *conn, const cerd_q_set_signal_status_params *params, size_t n)
+{
+    return cerd_query_execmany(out, conn, &cerd_q_set_signal_status_query, params, n);
+}
+
+/* ---- query model_performance_history (queries/signals.sql:34) */
 
 static const cerd_column model_performance_history_param_columns[] = {
     {
@@ -392,7 +469,7 @@ static const int32_t model_performance_history_result_typmods[] = {-1, 104, 24, 
 const cerd_query cerd_q_model_performance_history_query = {
     .abi = CERD_QUERY_ABI,
     .name = "model_performance_history",
-    .origin = "queries/signals.sql:27",
+    .origin = "queries/signals.sql:34",
     .sql = "WITH scores AS (\n"
            "    SELECT mp.model_id, avg(mp.overall_score) AS avg_score\n"
            "    FROM model_performance mp\n"

@@ -6,7 +6,8 @@
 # Runs cerdgen on SOURCE_DIR/schema and SOURCE_DIR/queries into WORK_DIR (emptied first)
 # and compares, file by file, with the committed include/cryptoerd/tables/,
 # include/cryptoerd/tables.h, lib/tables/, include/cryptoerd/queries/, lib/queries/,
-# bindings/go/cryptoerd/tables_gen.go and bindings/python/cryptoerd/_tables.py. Prints a unified diff for every file that differs, and names every file
+# bindings/go/cryptoerd/tables_gen.go and queries_gen.go, bindings/python/cryptoerd/_tables.py
+# and _queries.py. Prints a unified diff for every file that differs, and names every file
 # that is generated but not committed (missing) or committed but no longer generated
 # (extra). Exits 0 only when all match; the last line says how many files were compared.
 set -u
@@ -95,6 +96,26 @@ else
     echo "regen: missing (generated, not committed): $py"
     missing=$((missing + 1))
 fi
+# the typed queries of the bindings (with --queries: queries_gen.go next to tables_gen.go,
+# _queries.py next to _tables.py)
+if [ -d "$src/queries" ]; then
+    for gen in go/queries_gen.go:bindings/go/cryptoerd/queries_gen.go \
+               python/_queries.py:bindings/python/cryptoerd/_queries.py; do
+        if [ -f "$src/${gen#*:}" ]; then
+            compare "$work/${gen%%:*}" "$src/${gen#*:}" "${gen#*:}"
+        else
+            echo "regen: missing (generated, not committed): ${gen#*:}"
+            missing=$((missing + 1))
+        fi
+    done
+fi
+# anything else cerdgen wrote into the bindings' directories
+for f in "$work/go"/* "$work/python"/*; do
+    case ${f##*/} in
+        tables_gen.go | queries_gen.go | _tables.py | _queries.py) ;;
+        *) echo "regen: cerdgen wrote an unexpected file: $f"; extra=$((extra + 1)) ;;
+    esac
+done
 
 # Anything else cerdgen wrote would be a file this test does not know about.
 for f in "$work/include"/*; do

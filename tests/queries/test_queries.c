@@ -60,7 +60,7 @@ static const cerd_query *const ALL[] = {
     &cerd_q_expire_stale_signals_query,     &cerd_q_model_performance_history_query,
     &cerd_q_unread_notifications_query,     &cerd_q_triggered_signal_alerts_query,
     &cerd_q_activity_feed_page_query,       &cerd_q_user_activity_count_query,
-    &cerd_q_endpoint_latency_hourly_query,
+    &cerd_q_endpoint_latency_hourly_query,  &cerd_q_set_signal_status_query,
 };
 
 static int setup(void **state)
@@ -612,6 +612,61 @@ static void test_expire_stale_signals__counts_and_updates_as_psql_sees(void **st
     CERD_ASSERT_OK(cerd_q_expire_stale_signals(NULL, conn, &p));
 }
 
+static void assert_statuses(const char *want)
+{
+    char *got = psql("SELECT string_agg(id || ':' || status, ',' ORDER BY id) FROM "
+                     "ai_trading_signals WHERE $1::int = 1", "(1)");
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* The bulk variant of an :exec query: every parameter set in one pipelined, atomic batch. */
+static void test_exec_many__one_round_trip_all_or_nothing(void **state)
+{
+    int64_t n = -1;
+    (void)state;
+    assert_statuses("1:active,2:active,3:expired,4:executed,5:expired\n");
+    /* a refused parameter set: nothing is sent, nothing written, its index named */
+    cerd_q_set_signal_status_params bad[] = {
+        {.status = "executed", .now = ts("2026-01-03T00:00:00Z"), .signal_id = 1},
+        {.status = "bogus", .now = ts("2026-01-03T00:00:00Z"), .signal_id = 2},
+    };
+    assert_int_equal(cerd_q_set_signal_status_many(&n, conn, bad, 2), CERD_EINVALID);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(cerd_error_last()->message, "batch operation 1 (query set_signal_status)"));
+    assert_string_equal(cerd_error_last()->constraint, "chk_ai_trading_signals_status");
+    assert_statuses("1:active,2:active,3:expired,4:executed,5:expired\n");
+    /* three sets, one matching no row: the affected rows are summed */
+    cerd_q_set_signal_status_params ok[] = {
+        {.status = "executed", .now = ts("2026-01-03T00:00:00Z"), .signal_id = 1},
+        {.status = "cancelled", .now = ts("2026-01-03T00:00:00Z"), .signal_id = 2},
+        {.status = "active", .now = ts("2026-01-03T00:00:00Z"), .signal_id = 99},
+        {.status = "active", .now = ts("2026-01-03T00:00:00Z"), .signal_id = 3},
+        {.status = "active", .now = ts("2026-01-03T00:00:00Z"), .signal_id = 5},
+    };
+    CERD_ASSERT_OK(cerd_q_set_signal_status_many(&n, conn, ok, 5));
+    assert_int_equal(n, 4);
+    assert_statuses("1:executed,2:cancelled,3:active,4:executed,5:active\n");
+    /* the same statement as the single call: it runs again, prepared or not */
+    cerd_q_expire_stale_signals_params e[] = {{.now = ts("2026-01-02T12:00:00Z")},
+                                              {.now = ts("2026-01-02T12:00:00Z")}};
+    CERD_ASSERT_OK(cerd_q_expire_stale_signals_many(&n, conn, e, 2));
+    assert_int_equal(n, 2); /* 3 and 5 by the first set, none by the second */
+    assert_statuses("1:executed,2:cancelled,3:expired,4:executed,5:expired\n");
+    CERD_ASSERT_OK(cerd_q_expire_stale_signals(&n, conn, &e[0]));
+    assert_int_equal(n, 0);
+    /* inside a transaction of the caller: a savepoint; nothing (n = 0) is nothing */
+    CERD_ASSERT_OK(cerd_conn_begin(conn));
+    CERD_ASSERT_OK(cerd_q_set_signal_status_many(&n, conn, ok, 1));
+    assert_int_equal(n, 1);
+    assert_int_equal(cerd_q_set_signal_status_many(&n, conn, bad, 2), CERD_EINVALID);
+    CERD_ASSERT_OK(cerd_conn_rollback(conn));
+    CERD_ASSERT_OK(cerd_q_set_signal_status_many(&n, conn, NULL, 0));
+    assert_int_equal(n, 0);
+    assert_int_equal(cerd_query_execmany(&n, conn, &cerd_q_latest_close_query, NULL, 1),
+                     CERD_EMISUSE);
+}
+
 static void test_misuse__wrong_shape_and_null_params(void **state)
 {
     cerd_rows rows = {0};
@@ -641,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_misuse__wrong_shape_and_null_params),
         /* last: it changes the signals the queries above read */
         cmocka_unit_test(test_expire_stale_signals__counts_and_updates_as_psql_sees),
+        cmocka_unit_test(test_exec_many__one_round_trip_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -506,3 +506,13 @@ char *cg_emit_go(const cg_schema *s)
         emit_table(&b, &s->tables[i]);
     return b.data;
 }
+
+char *cg_go_name(const char *snake, bool exported)
+{
+    return go_camel(snake, exported);
+}
+
+char *cg_go_cfield(const char *name)
+{
+    return cgo_field(name);
+}

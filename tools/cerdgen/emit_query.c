@@ -143,6 +143,24 @@ static void emit_query_decl(cg_buf *b, const cg_query *q)
         cg_buf_call(b, fn, (const char *const *)params, np, ";\n\n");
         free(fn);
     }
+    if (q->shape == CG_Q_EXEC) {
+        /* the bulk variant: every parameter set in one pipelined, atomic batch */
+        params[np++] = cg_xstrdup("size_t n");
+        cg_buf_printf(b, "/**\n * Runs query %s once per parameter set, all in one pipelined "
+                         "round trip and one\n * transaction (cerd_query_execmany()): nothing "
+                         "is written when one fails.\n"
+                         " * @param[out] out receives the rows affected, summed (may be NULL).\n"
+                         " * @param conn the connection (used by one thread at a time).\n%s"
+                         " * @param n number of %s.\n"
+                         " * @return 0; ::CERD_EINVALID for a parameter its column's rules "
+                         "refuse (\"batch operation N\":\n *         the 0-based index); "
+                         "server and connection errors.\n */\n", n,
+                      q->nparams ? " * @param params @p n parameter structs (borrowed).\n" : "",
+                      q->nparams ? "parameter structs" : "runs");
+        fn = cg_xasprintf("CERD_EXTERN int cerd_q_%s_many", n);
+        cg_buf_call(b, fn, (const char *const *)params, np, ";\n\n");
+        free(fn);
+    }
     for (int i = 0; i < np; i++)
         free(params[i]);
     if (q->shape != CG_Q_EXEC)
@@ -303,6 +321,9 @@ static void emit_query_def(cg_buf *b, const cg_query *q)
     } else if (q->shape == CG_Q_EXEC) {
         cg_buf_printf(b, "int cerd_q_%s(int64_t *out, cerd_conn *conn%s)\n{\n"
                          "    return cerd_query_exec(out, conn, &cerd_q_%s_query%s);\n}\n\n",
+                      n, pdecl, n, pargs);
+        cg_buf_printf(b, "int cerd_q_%s_many(int64_t *out, cerd_conn *conn%s, size_t n)\n{\n"
+                         "    return cerd_query_execmany(out, conn, &cerd_q_%s_query%s, n);\n}\n\n",
                       n, pdecl, n, pargs);
     } else {
         cg_buf_printf(b,

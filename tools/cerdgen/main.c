@@ -10,6 +10,8 @@
      <lib-out>/<table>.c              descriptor and typed wrappers
      <lib-out>/registry.c             the registry: every descriptor, in schema order
      <go-out>/tables_gen.go           the Go binding's typed API (with --go-out only)
+     <go-out>/queries_gen.go          the Go binding's typed queries (--go-out and --queries)
+     _queries.py next to --python-out the Python binding's typed queries (with --queries)
    See docs/generated-api.md. Exit status: 0, 1 on an error (message on stderr), 2 on
    bad usage. */
 #include <ctype.h>
@@ -252,6 +254,18 @@ int main(int argc, char **argv)
                      cg_emit_query_source(&qs.files[i]));
         }
         nquery_files = 2 * qs.nfiles;
+        /* the same queries in the bindings, next to their typed tables */
+        if (go_out)
+            add_file(&files, &nfiles, cg_xasprintf("%s/queries_gen.go", go_out),
+                     cg_emit_query_go(&qs));
+        if (python_out) {
+            const char *slash = strrchr(python_out, '/');
+            char *dir = slash ? cg_xstrndup(python_out, (size_t)(slash - python_out))
+                              : cg_xstrdup(".");
+            add_file(&files, &nfiles, cg_xasprintf("%s/_queries.py", dir),
+                     cg_emit_query_python(&qs));
+            free(dir);
+        }
         cg_mkdirs(queries_inc);
         cg_mkdirs(queries_lib_out);
     }

@@ -78,4 +78,14 @@ const char *cg_qtype_sql(const cg_qtype *t);
 char *cg_emit_query_header(const cg_query_file *f);
 char *cg_emit_query_source(const cg_query_file *f);
 
+/* The typed queries of every file in the bindings (emit_query_bind.c, caller frees):
+   bindings/python/cryptoerd/_queries.py and bindings/go/cryptoerd/queries_gen.go. */
+char *cg_emit_query_python(const cg_query_set *qs);
+char *cg_emit_query_go(const cg_query_set *qs);
+
+/* Go names (emit_go.c): snake_case to CamelCase with Go's initialisms, and a C field as
+   cgo names it. Caller frees. */
+char *cg_go_name(const char *snake, bool exported);
+char *cg_go_cfield(const char *name);
+
 #endif

@@ -19,6 +19,9 @@ from ._core import (BulkResult, Connection, CopyResult, Pool, RowStream, Table, 
 from ._replica import LSN
 from ._tables import *  # noqa: F401,F403 - the generated row and accessor classes
 from ._tables import Database
+from ._query_core import QueryStream
+from ._queries import *  # noqa: F401,F403 - the generated query dataclasses
+from ._queries import Queries
 from .errors import (CheckViolation, ConnectError, ConnectionLost, DatabaseError, DataError,
                      EncodingError, Error, ForeignKeyViolation, InsufficientPrivilege,
                      IntegrityError, InterfaceError, InternalError, MigrationError, NotFound,
@@ -31,7 +34,8 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT", "UTC", "ColumnInfo", "IPAddress", "Json", "TableInfo", "BulkResult",
     "Batch", "BatchResult", "BatchResults", "LSN",
-    "Connection", "CopyResult", "Database", "Pool", "RowStream", "Table", "connect", "retry",
+    "Connection", "CopyResult", "Database", "Queries", "QueryStream", "Pool", "RowStream", "Table",
+    "connect", "retry",
     "CheckViolation", "ConnectError", "ConnectionLost", "DatabaseError", "DataError",
     "EncodingError", "Error", "ForeignKeyViolation", "InsufficientPrivilege",
     "IntegrityError", "InterfaceError", "InternalError", "MigrationError", "NotFound",

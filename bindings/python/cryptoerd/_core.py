@@ -17,6 +17,7 @@ from ._ffi import ffi, load
 if TYPE_CHECKING:
     from ._batch import Batch
     from ._replica import LSN
+    from ._queries import Queries
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -649,6 +650,13 @@ class Connection:
             t = cls(self, codec_for(name))
             self._tables[name] = t
         return t
+
+    @property
+    def queries(self) -> "Queries":
+        """The typed queries of queries/*.sql through this connection:
+        ``conn.queries.latest_close(asset_id=1, timeframe="1h")`` (cryptoerd._queries)."""
+        from ._queries import Queries
+        return Queries(self)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -309,3 +309,30 @@ def load() -> Any:
             "(cmake --install) so that pkg-config finds it. Tried:\n  "
             + "\n  ".join(errors or ["(nothing to try)"])
         )
+
+
+# ---------------------------------------------------------------- typed queries
+# cryptoerd/query.h: the descriptor of a query of queries/*.sql and the generic functions
+# that run one (used by _query_core.py). The per-query descriptors themselves
+# (extern const cerd_query cerd_q_<name>_query) are declared by _query_core from the
+# generated _queries.CDEF. Kept apart from CDEF above so that other additions merge cleanly.
+QUERY_CDEF = r"""
+typedef struct cerd_query_check {
+    uint16_t param; const cerd_table *table; uint16_t column;
+} cerd_query_check;
+typedef struct cerd_query {
+    uint32_t abi; const char *name; const char *origin; const char *sql; int shape;
+    const cerd_table *params; const uint32_t *param_oids; const cerd_table *result;
+    const uint32_t *result_oids; const int32_t *result_typmods; uint16_t nchecks;
+    const cerd_query_check *checks;
+} cerd_query;
+int cerd_query_validate(const cerd_query *q, const void *params);
+int cerd_query_one(void *out, cerd_conn *conn, const cerd_query *q, const void *params);
+int cerd_query_many(cerd_rows *out, cerd_conn *conn, const cerd_query *q, const void *params);
+int cerd_query_exec(int64_t *out, cerd_conn *conn, const cerd_query *q, const void *params);
+int cerd_query_stream(cerd_stream **out, cerd_conn *conn, const cerd_query *q,
+                      const void *params, size_t fetch_rows);
+int cerd_query_execmany(int64_t *out, cerd_conn *conn, const cerd_query *q,
+                        const void *params, size_t n);
+"""
+ffi.cdef(QUERY_CDEF)

@@ -117,7 +117,60 @@ CERD_EXTERN const cerd_query cerd_q_expire_stale_signals_query;
 CERD_EXTERN int cerd_q_expire_stale_signals(int64_t *out, cerd_conn *conn,
                                             const cerd_q_expire_stale_signals_params *params);
 
-/* ---- query model_performance_history (queries/signals.sql:27, :many) */
+/**
+ * Runs query expire_stale_signals once per parameter set, all in one pipelined round trip and one
+ * transaction (cerd_query_execmany()): nothing is written when one fails.
+ * @param[out] out receives the rows affected, summed (may be NULL).
+ * @param conn the connection (used by one thread at a time).
+ * @param params @p n parameter structs (borrowed).
+ * @param n number of parameter structs.
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse ("batch operation N":
+ *         the 0-based index); server and connection errors.
+ */
+CERD_EXTERN int cerd_q_expire_stale_signals_many(
+        int64_t *out, cerd_conn *conn, const cerd_q_expire_stale_signals_params *params,
+        size_t n);
+
+/* ---- query set_signal_status (queries/signals.sql:27, :exec) */
+
+/** Parameters of query set_signal_status. */
+typedef struct cerd_q_set_signal_status_params {
+    const char *status;            /**< \$1: varchar. Checked against the rules of
+                                  ai_trading_signals.status. */
+    cerd_timestamp now;            /**< \$2: timestamptz. */
+    int64_t signal_id;             /**< \$3: bigint. */
+} cerd_q_set_signal_status_params;
+
+/** Descriptor of query set_signal_status (for the generic functions of query.h). */
+CERD_EXTERN const cerd_query cerd_q_set_signal_status_query;
+
+/**
+ * Query set_signal_status of queries/signals.sql:27: Sets the status of one signal (active,
+ * executed, expired, cancelled or invalidated) as of \@now; with
+ * cerd_q_set_signal_status_many() many signals in one round trip.
+ * @param[out] out receives the number of rows affected (may be NULL).
+ * @param conn the connection (used by one thread at a time).
+ * @param params the parameters (borrowed).
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse; server and connection errors.
+ */
+CERD_EXTERN int cerd_q_set_signal_status(int64_t *out, cerd_conn *conn,
+                                         const cerd_q_set_signal_status_params *params);
+
+/**
+ * Runs query set_signal_status once per parameter set, all in one pipelined round trip and one
+ * transaction (cerd_query_execmany()): nothing is written when one fails.
+ * @param[out] out receives the rows affected, summed (may be NULL).
+ * @param conn the connection (used by one thread at a time).
+ * @param params @p n parameter structs (borrowed).
+ * @param n number of parameter structs.
+ * @return 0; ::CERD_EINVALID for a parameter its column's rules refuse ("batch operation N":
+ *         the 0-based index); server and connection errors.
+ */
+CERD_EXTERN int cerd_q_set_signal_status_many(int64_t *out, cerd_conn *conn,
+                                              const cerd_q_set_signal_status_params *params,
+                                              size_t n);
+
+/* ---- query model_performance_history (queries/signals.sql:34, :many) */
 
 /** Parameters of query model_performance_history. */
 typedef struct cerd_q_model_performance_history_params {
@@ -152,7 +205,7 @@ typedef struct cerd_q_model_performance_history_rows {
 CERD_EXTERN const cerd_query cerd_q_model_performance_history_query;
 
 /**
- * Query model_performance_history of queries/signals.sql:27: Every evaluation since \@since of
+ * Query model_performance_history of queries/signals.sql:34: Every evaluation since \@since of
  * every model, with the previous score of the same model and whether the model is the best of
  * its category (model_type) by average score.
  * @param[out] out receives every row; release with cerd_q_model_performance_history_rows_free().
