@@ -1114,7 +1114,7 @@ void cerd_pool_free(cerd_pool *p)
         pthread_join(p->maintainer, NULL);
 
     pthread_mutex_lock(&p->mu);
-    unpark_all_locked(p); /* parked by the background threads' last round */
+    unpark_all_locked(p); /* none should be left (park() sees closing): to be sure */
     idle = p->idle;
     p->idle = NULL;
     for (slot *s = idle; s; s = s->next) {
