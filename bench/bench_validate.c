@@ -8,7 +8,7 @@
  *    small technical_indicators object and a timeframe from the CHECK's list: every
  *    column rule and the 4 CHECKs (OHLC comparisons, positive prices, volume, timeframe
  *    IN list), as cerd_price_data_insert() runs them.
- * 2. ai_regime_analysis rows (the row of tests/crud/rows with its scores varied): 74
+ * 2. ai_regime_analysis rows (the row of tests/crud/rows with its scores varied): 62
  *    columns, 36 CHECKs, several jsonb documents.
  * Both workloads' rows are made first; then 7 rounds (CERD_BENCH_ROUNDS, at most 31),
  * each validating every workload for at least 0.3 s of this thread's CPU time over its
