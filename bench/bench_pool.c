@@ -13,17 +13,26 @@
  *     EXISTS (... FROM assets WHERE id = $1) (libcryptoerd: cerd_assets_exists(), a
  *     prepared statement, binary result; libzdb: Connection_executeQuery() of the same
  *     EXISTS as an integer, ResultSet_next(), ResultSet_getInt()).
- * Each (cycle, threads, pool) runs 1 second (CERD_BENCH_SECONDS), 5 times, alternating the pools; the
- * median of cycles per second is printed, with the ratio, as a Markdown table.
+ * Each (cycle, threads, pool) runs 1 second (CERD_BENCH_SECONDS), 7 times
+ * (CERD_BENCH_ROUNDS, at most 31), the pools taking turns and the one going first
+ * alternating from round to round; printed as a Markdown table: the median of cycles per
+ * second of each pool with its spread (min-max over the rounds), and the ratio of the
+ * medians. CERD_BENCH_CYCLE=bare (or query) runs only that cycle. The load average at
+ * the start and at the end goes to stderr.
  *
  * What each pool does per cycle: libzdb locks its mutex, scans its vector for an
  * available connection checking PQstatus(), unlocks; on return rolls back an open
- * transaction, clears the connection's statements, locks, marks it available. cerd_pool
- * locks, pops its idle stack (or queues the caller FIFO), unlocks, polls the socket (a
- * killed backend is found here), and checks the connection with a query when it was
- * idle longer than idle_check_ms; on release reads the transaction status (rolls back,
- * resets or closes as needed), locks, hands the connection to the longest waiter or
- * pushes it, unlocks.
+ * transaction, clears the connection's statements, locks, marks it available (reading
+ * the time of day). cerd_pool, when nobody waits, takes the connection its thread parked
+ * with one atomic exchange (else: locks, pops its idle stack or takes another thread's
+ * parked connection, or queues the caller FIFO, unlocks); checks the connection's status
+ * and transaction status, polls its socket (a killed backend is found here) unless it
+ * was released less than 0.1 ms before (measured in TSC ticks: no clock read), and
+ * checks it with a query when it was idle longer than idle_check_ms; on release reads
+ * the connection's status, pipeline and transaction status (rolls back, resets or closes
+ * as needed), reads the coarse clock (lifetime, last use) and, when nobody waits, parks
+ * it in the thread's cell with a compare-and-swap (else: locks, hands it to the longest
+ * waiter or pushes it, unlocks). docs/reliability.md, "The pool's fast path".
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -38,10 +47,11 @@
 
 #include <cryptoerd/cryptoerd.h>
 
-#define ROUNDS 5
+#define MAX_ROUNDS 31
 #define MAX_THREADS 32
 
 static double SECONDS = 1.0;
+static int ROUNDS = 7;
 static const char *conninfo;
 static char zdb_url[1024];
 static int64_t asset_id;
@@ -53,8 +63,9 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* one cache line each: a thread's counters are not shared with another's */
 typedef struct job {
-    int with_query;
+    _Alignas(64) int with_query;
     atomic_int *go, *stop;
     cerd_pool *cerd;
     ConnectionPool_T zdb;
@@ -213,30 +224,58 @@ static void prepare(void)
     cerd_conn_free(conn);
 }
 
+static void print_load(const char *when)
+{
+    char line[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            snprintf(line, sizeof line, "?\n");
+        fclose(f);
+    }
+    fprintf(stderr, "bench_pool: load average at the %s: %s", when, line);
+}
+
 int main(int argc, char **argv)
 {
     static const int threads[] = {2, 8, 32};
     static const char *cycles[] = {"acquire/release", "acquire/query/release"};
+    const char *only = getenv("CERD_BENCH_CYCLE");
 
     conninfo = argc > 1 ? argv[1] : NULL;
     if (getenv("CERD_BENCH_SECONDS"))
         SECONDS = atof(getenv("CERD_BENCH_SECONDS"));
+    if (getenv("CERD_BENCH_ROUNDS"))
+        ROUNDS = atoi(getenv("CERD_BENCH_ROUNDS"));
+    if (ROUNDS < 1 || ROUNDS > MAX_ROUNDS)
+        ROUNDS = 7;
     prepare();
-    printf("| cycle | threads | cerd_pool (cycles/s) | libzdb ConnectionPool (cycles/s) | "
-           "ratio |\n|---|---:|---:|---:|---:|\n");
+    print_load("start");
+    printf("| cycle | threads | cerd_pool median (min-max), cycles/s | "
+           "libzdb ConnectionPool median (min-max), cycles/s | ratio of medians |\n"
+           "|---|---:|---:|---:|---:|\n");
     for (int q = 0; q < 2; q++) {
+        if (only && strcmp(only, q ? "query" : "bare") != 0)
+            continue;
         for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
-            double cerd[ROUNDS], zdb[ROUNDS];
+            double cerd[MAX_ROUNDS], zdb[MAX_ROUNDS];
             for (int r = 0; r < ROUNDS; r++) {
-                cerd[r] = run(0, q, threads[t]);
-                zdb[r] = run(1, q, threads[t]);
+                if (r % 2 == 0) {
+                    cerd[r] = run(0, q, threads[t]);
+                    zdb[r] = run(1, q, threads[t]);
+                } else {
+                    zdb[r] = run(1, q, threads[t]);
+                    cerd[r] = run(0, q, threads[t]);
+                }
             }
-            qsort(cerd, ROUNDS, sizeof *cerd, cmp_double);
-            qsort(zdb, ROUNDS, sizeof *zdb, cmp_double);
-            printf("| %s | %d | %.0f | %.0f | %.2f |\n", cycles[q], threads[t],
-                   cerd[ROUNDS / 2], zdb[ROUNDS / 2], cerd[ROUNDS / 2] / zdb[ROUNDS / 2]);
+            qsort(cerd, (size_t)ROUNDS, sizeof *cerd, cmp_double);
+            qsort(zdb, (size_t)ROUNDS, sizeof *zdb, cmp_double);
+            printf("| %s | %d | %.0f (%.0f-%.0f) | %.0f (%.0f-%.0f) | %.2f |\n", cycles[q],
+                   threads[t], cerd[ROUNDS / 2], cerd[0], cerd[ROUNDS - 1], zdb[ROUNDS / 2],
+                   zdb[0], zdb[ROUNDS - 1], cerd[ROUNDS / 2] / zdb[ROUNDS / 2]);
             fflush(stdout);
         }
     }
+    print_load("end");
     return 0;
 }

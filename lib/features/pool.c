@@ -9,6 +9,13 @@
  * past their lifetime or idle timeout and health-checks the others. No network I/O is
  * done with the mutex held: a connection being checked, cleaned or opened is owned by
  * one thread and counted, not locked.
+ *
+ * The fast path (see "parking" below): a thread releasing a clean connection while
+ * nobody waits parks it in its own cell, an atomic pointer on a cache line of its own;
+ * its next acquire takes it back with one atomic exchange, without the mutex. A parked
+ * connection stays counted in use under the mutex; whoever empties a cell (the thread
+ * itself, a thread that would otherwise wait, the maintainer, cerd_pool_free()) owns
+ * the connection. Lending still goes through validate(), release through clean().
  */
 /* PTHREAD_MUTEX_ADAPTIVE_NP (glibc): spin briefly before sleeping on the mutex, whose
    critical sections are a few dozen instructions. */
@@ -16,6 +23,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__x86_64__) && defined(__linux__)
+#include <x86intrin.h>
+#define HAVE_TICKS 1
+#endif
 
 #include "conn/conn_internal.h"
 #include "util/error_internal.h"
@@ -51,10 +63,18 @@ typedef struct slot {
     int64_t expires;      /* monotonic ns; INT64_MAX: never */
     int64_t last_used;    /* when last released (or opened) */
     int64_t last_checked; /* when last verified with a query (or opened) */
+    uint64_t parked_ticks; /* ticks() when last parked (when ticks are usable) */
     unsigned generation;  /* pool generation when last verified */
     int why;              /* result of a check, on the maintainer's lists */
     bool lent;
 } slot;
+
+/* A thread's parking place for one idle connection (threads share cells when there are
+   more threads than cells). acquires: connections lent from the cell. */
+typedef struct cell {
+    _Alignas(64) _Atomic(struct slot *) parked;
+    _Atomic uint64_t acquires;
+} cell;
 
 typedef struct waiter {
     pthread_cond_t cond;
@@ -69,6 +89,8 @@ struct cerd_pool {
     char *conninfo;
     int64_t acquire_ns, connect_ns, idle_ns, lifetime_ns, jitter_ns, period_ns, idle_check_ns,
         tick_ns;
+    cell *cells; /* n_cells of them; the cells' contents change without the mutex */
+    unsigned n_cells; /* a power of 2 */
 
     /* Everything above is read-only once the pool exists and is read without the
        mutex; what follows changes under it: apart, they share no cache line. */
@@ -80,10 +102,13 @@ struct cerd_pool {
 
     slot *idle;
     waiter *head, *tail;
-    unsigned n_idle, n_total, n_in_use, n_checking, n_connecting, n_waiting;
+    unsigned n_idle, n_total, n_in_use, n_checking, n_connecting;
+    /* changed under the mutex, read without it by the fast path (atomic for that) */
+    _Atomic unsigned n_waiting;
+    _Atomic bool closing;
+    _Atomic unsigned generation; /* bumped when a server is found read-only: re-verify */
     unsigned n_inside; /* threads inside cerd_pool_acquire() */
-    bool closing, orphaned;
-    unsigned generation; /* bumped when a server is found read-only: re-verify everything */
+    bool orphaned;
 
     bool connect_failing;
     int64_t retry_at;
@@ -109,6 +134,76 @@ static int64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* CLOCK_MONOTONIC at the kernel tick's granularity (late by a few ms at most), at a
+   quarter of the cost: for release's stamps, compared with limits of milliseconds. A
+   stamp that is late makes a connection look idle longer, never shorter. */
+static int64_t coarse_ns(void)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+#else
+    return now_ns();
+#endif
+}
+
+/* "Parked a moment ago" in time-stamp counter ticks, so that the fast path lends a
+   connection its thread has just released without reading the clock. Only where the
+   kernel keeps time with the TSC itself (then it is constant and the same on every CPU),
+   and once it has been calibrated against CLOCK_MONOTONIC over at least 10 ms (by the
+   maintainers); until then quiet_ticks is 0 and the fast path reads the clock. */
+#ifdef HAVE_TICKS
+static uint64_t ticks(void)
+{
+    return __rdtsc();
+}
+#else
+static uint64_t ticks(void)
+{
+    return 0;
+}
+#endif
+
+static pthread_once_t ticks_once = PTHREAD_ONCE_INIT;
+static bool ticks_usable;        /* set once, before any pool's threads start */
+static uint64_t ticks_anchor;
+static int64_t ticks_anchor_ns;
+static _Atomic uint64_t quiet_ticks; /* ticks in QUIET_NS; 0: not known (yet) */
+
+static void ticks_init(void)
+{
+#ifdef HAVE_TICKS
+    char name[32] = "";
+    FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+
+    if (f) {
+        if (!fgets(name, sizeof name, f))
+            name[0] = '\0';
+        fclose(f);
+    }
+    if (strcmp(name, "tsc\n") == 0) {
+        ticks_anchor_ns = now_ns();
+        ticks_anchor = ticks();
+        ticks_usable = true;
+    }
+#endif
+}
+
+static void ticks_calibrate(void)
+{
+    int64_t ns;
+    uint64_t t;
+
+    if (!ticks_usable || atomic_load_explicit(&quiet_ticks, memory_order_relaxed))
+        return;
+    t = ticks() - ticks_anchor;
+    ns = now_ns() - ticks_anchor_ns;
+    if (ns >= 10000000 && t > 0) /* ratio of two counts, not money: a double is exact enough */
+        atomic_store_explicit(&quiet_ticks, (uint64_t)((double)t / (double)ns * 100000.0),
+                              memory_order_relaxed);
 }
 
 static int64_t ms_ns(unsigned ms)
@@ -402,7 +497,8 @@ static int check_slot(cerd_pool *p, slot *s, unsigned generation)
 }
 
 /* A connection released less than this ago was working then: lent without even a look
-   at its socket (the hot path of a busy pool costs no system call). */
+   at its socket (the hot path of a busy pool costs no system call). quiet_ticks is
+   this in ticks. */
 #define QUIET_NS 100000
 
 /* Before lending (no mutex held): R_OK or why to close it. */
@@ -425,6 +521,22 @@ static int validate(cerd_pool *p, slot *s, unsigned generation)
     if ((sock = socket_state(pg)) < 0)
         return R_BROKEN;
     return sock > 0 ? check_slot(p, s, generation) : R_OK;
+}
+
+/* validate() for a connection parked by the fast path less than QUIET_NS ago (by the
+   ticks): its release checked its lifetime and stamped last_used a moment ago (coarse:
+   at most a tick late), and a socket so recently working is not looked at, as in
+   validate(). No clock read. */
+static int validate_quiet(cerd_pool *p, slot *s, unsigned generation)
+{
+    PGconn *pg = s->conn->pg;
+
+    if (PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE)
+        return R_BROKEN;
+    if (s->generation != generation || p->idle_check_ns == 0
+        || s->last_used - s->last_checked >= p->period_ns)
+        return check_slot(p, s, generation);
+    return R_OK;
 }
 
 /* On release (no mutex held): makes the connection clean, or says why to close it. */
@@ -562,12 +674,93 @@ static bool unused_locked(const cerd_pool *p)
 
 static void destroy_pool(cerd_pool *p)
 {
+    free(p->cells);
     pthread_cond_destroy(&p->connector_cv);
     pthread_cond_destroy(&p->maint_cv);
     pthread_condattr_destroy(&p->cond_attr);
     pthread_mutex_destroy(&p->mu);
     free(p->conninfo);
     free(p);
+}
+
+/* --- parking: the fast path ------------------------------------------------------ */
+
+/* Threads are numbered on first use; a thread's cell in any pool is its number modulo
+   the pool's cell count (a power of 2: no division), so the threads started together
+   for a pool get a cell each. */
+static _Atomic unsigned thread_count;
+static _Thread_local unsigned thread_number; /* the number + 1; 0: not numbered yet */
+
+static cell *my_cell(cerd_pool *p)
+{
+    if (!thread_number)
+        thread_number = atomic_fetch_add_explicit(&thread_count, 1, memory_order_relaxed) + 1;
+    return &p->cells[(thread_number - 1) & (p->n_cells - 1)];
+}
+
+/* Empties a cell: the connection that was parked there (the caller owns it now; it is
+   still counted in use), or NULL. The exchange synchronises with the park, so the
+   slot's fields written before parking are seen. */
+static slot *unpark(cell *c)
+{
+    if (!atomic_load(&c->parked))
+        return NULL;
+    return atomic_exchange(&c->parked, NULL);
+}
+
+/* Any parked connection, looking at this thread's cell first (mutex held). */
+static slot *unpark_any_locked(cerd_pool *p)
+{
+    unsigned first = (unsigned)(my_cell(p) - p->cells);
+
+    for (unsigned i = 0; i < p->n_cells; i++) {
+        slot *s = unpark(&p->cells[(first + i) & (p->n_cells - 1)]);
+        if (s)
+            return s;
+    }
+    return NULL;
+}
+
+/* Every parked connection back to the pool: to the longest waiters first, the others
+   on the idle stack (mutex held). */
+static void unpark_all_locked(cerd_pool *p)
+{
+    for (unsigned i = 0; i < p->n_cells; i++) {
+        slot *s = unpark(&p->cells[i]);
+        if (s) {
+            p->n_in_use--; /* give_locked() counts it again if a waiter gets it */
+            give_locked(p, s);
+        }
+    }
+}
+
+/* Release's fast path, for a clean connection: parks it in this thread's cell when
+   nobody waits and the pool is not being freed. true: done (parked, or taken from the
+   cell by another thread meanwhile); false: the caller still owns it. */
+static bool park(cerd_pool *p, slot *s, int64_t now)
+{
+    slot *expected = NULL;
+    cell *c;
+
+    if (atomic_load(&p->n_waiting) || atomic_load(&p->closing))
+        return false;
+    c = my_cell(p);
+    if (atomic_load(&c->parked))
+        return false; /* a connection of a thread sharing the cell is there */
+    s->last_used = now;
+    if (atomic_load_explicit(&quiet_ticks, memory_order_relaxed))
+        s->parked_ticks = ticks();
+    if (!atomic_compare_exchange_strong(&c->parked, &expected, s))
+        return false;
+    /* A thread queueing (or cerd_pool_free()) counts itself in n_waiting (sets closing)
+       before it looks at the cells, and this thread filled the cell before looking at
+       n_waiting and closing (all sequentially consistent): one of the two sees the
+       other. A waiter may have come: take the connection back for the slow path, which
+       hands it to the longest waiter, unless somebody has already taken it. */
+    if (!atomic_load(&p->n_waiting) && !atomic_load(&p->closing))
+        return true;
+    expected = s;
+    return !atomic_compare_exchange_strong(&c->parked, &expected, NULL);
 }
 
 /* --- background threads ------------------------------------------------------ */
@@ -647,9 +840,13 @@ static void *connector_main(void *arg)
 static void maintain_locked(cerd_pool *p)
 {
     int64_t now = now_ns();
-    slot *retire = NULL, *check = NULL, *closing = NULL, **pp = &p->idle;
+    slot *retire = NULL, *check = NULL, *closing = NULL, **pp;
     unsigned generation = p->generation;
 
+    /* parked connections are looked after like the idle ones (their threads take the
+       slow path once, then park again) */
+    unpark_all_locked(p);
+    pp = &p->idle;
     while (*pp) {
         slot *s = *pp;
         int why = R_OK;
@@ -709,6 +906,7 @@ static void *maintainer_main(void *arg)
     pthread_mutex_lock(&p->mu);
     seen = p->generation;
     while (!p->closing) {
+        ticks_calibrate();
         if (seen == p->generation) { /* a failover found: go round again at once */
             struct timespec ts = to_timespec(now_ns() + p->tick_ns);
             pthread_cond_timedwait(&p->maint_cv, &p->mu, &ts);
@@ -812,6 +1010,7 @@ int cerd_pool_new(cerd_pool **out, const cerd_pool_options *opts)
     if (opts->target != CERD_POOL_READ_WRITE && opts->target != CERD_POOL_PREFER_STANDBY
         && opts->target != CERD_POOL_ANY)
         return cerd__error(CERD_EMISUSE, "pool: unknown target %d", (int)opts->target);
+    pthread_once(&ticks_once, ticks_init);
     if (!(p = calloc(1, sizeof *p)))
         return cerd__error(CERD_ENOMEM, "pool: out of memory");
     p->opts = *opts;
@@ -841,6 +1040,20 @@ int cerd_pool_new(cerd_pool **out, const cerd_pool_options *opts)
     p->rng = (uint64_t)now_ns() ^ ((uint64_t)(uintptr_t)p << 17) ^ 0x9E3779B97F4A7C15ULL;
     if (!p->rng)
         p->rng = 1;
+    /* a cell per connection (rounded up to a power of 2), at most 64: threads beyond
+       share them */
+    p->n_cells = 1;
+    while (p->n_cells < opts->max_size && p->n_cells < 64)
+        p->n_cells *= 2;
+    if (!(p->cells = aligned_alloc(_Alignof(cell), p->n_cells * sizeof *p->cells))) {
+        free(p->conninfo);
+        free(p);
+        return cerd__error(CERD_ENOMEM, "pool: out of memory");
+    }
+    for (unsigned i = 0; i < p->n_cells; i++) {
+        atomic_init(&p->cells[i].parked, NULL);
+        atomic_init(&p->cells[i].acquires, 0);
+    }
 
     {
         pthread_mutexattr_t attr;
@@ -891,6 +1104,7 @@ void cerd_pool_free(cerd_pool *p)
     pthread_mutex_lock(&p->mu);
     p->closing = true;
     fail_waiters_locked(p, CERD_EMISUSE);
+    unpark_all_locked(p); /* onto the idle stack, closed below */
     pthread_cond_broadcast(&p->connector_cv);
     pthread_cond_broadcast(&p->maint_cv);
     pthread_mutex_unlock(&p->mu);
@@ -900,6 +1114,7 @@ void cerd_pool_free(cerd_pool *p)
         pthread_join(p->maintainer, NULL);
 
     pthread_mutex_lock(&p->mu);
+    unpark_all_locked(p); /* none should be left (park() sees closing): to be sure */
     idle = p->idle;
     p->idle = NULL;
     for (slot *s = idle; s; s = s->next) {
@@ -921,18 +1136,41 @@ int cerd_pool_acquire(cerd_conn **out, cerd_pool *p)
     int64_t deadline = 0;
     bool retry = false, free_now;
     char message[sizeof p->connect_error + 64];
-    int rc = 0;
+    slot *parked = NULL;
+    int rc = 0, why = R_OK;
 
     if (!p || !out)
         return cerd__error(CERD_EMISUSE, "pool: acquire: pool or out is NULL");
     *out = NULL;
+    /* The fast path: the connection this thread parked, unless somebody waits (who
+       came first); checked like any other before it is lent. */
+    if (!atomic_load(&p->n_waiting) && !atomic_load(&p->closing)) {
+        cell *c = my_cell(p);
+        if ((parked = unpark(c))) {
+            uint64_t quiet = atomic_load_explicit(&quiet_ticks, memory_order_relaxed);
+            why = quiet && ticks() - parked->parked_ticks < quiet
+                      ? validate_quiet(p, parked, p->generation)
+                      : validate(p, parked, p->generation);
+            if (why == R_OK) {
+                atomic_fetch_add_explicit(&c->acquires, 1, memory_order_relaxed);
+                parked->lent = true;
+                *out = parked->conn;
+                return 0;
+            }
+        }
+    }
     message[0] = '\0';
     pthread_mutex_lock(&p->mu);
     p->n_inside++;
+    if (parked) { /* it failed the check: closed, and this thread goes on to the slow path */
+        remove_locked(p, parked, why, true);
+        pthread_mutex_unlock(&p->mu);
+        close_slot(parked, why);
+        pthread_mutex_lock(&p->mu);
+    }
     for (;;) {
         slot *s = NULL;
         unsigned generation;
-        int why;
 
         if (p->closing) {
             rc = CERD_EMISUSE;
@@ -944,6 +1182,8 @@ int cerd_pool_acquire(cerd_conn **out, cerd_pool *p)
             p->idle = s->next;
             p->n_idle--;
             p->n_in_use++;
+        } else if ((retry || !p->head) && (s = unpark_any_locked(p))) {
+            /* parked by another thread (counted in use) */
         } else if (p->n_total == 0 && p->connect_failing && now_ns() < p->retry_at) {
             rc = CERD_ECONNECT;
             snprintf(message, sizeof message, "pool: cannot connect: %s", p->connect_error);
@@ -958,6 +1198,9 @@ int cerd_pool_acquire(cerd_conn **out, cerd_pool *p)
             ts = to_timespec(deadline);
             pthread_cond_init(&w.cond, &p->cond_attr);
             enqueue_locked(p, &w, retry);
+            /* a connection parked before this thread counted itself in n_waiting goes to
+               the longest waiter (see park()) */
+            unpark_all_locked(p);
             if (want_connection_locked(p))
                 pthread_cond_signal(&p->connector_cv);
             while (!w.done)
@@ -1033,7 +1276,12 @@ void cerd_pool_release(cerd_pool *p, cerd_conn *conn)
     }
     s->lent = false;
     why = clean(p, s);
-    now = now_ns();
+    now = coarse_ns();
+    if (why == R_OK && now >= s->expires)
+        why = R_LIFETIME;
+    if (why == R_OK && park(p, s, now))
+        return;
+    now = now_ns(); /* the slow path's stamps are exact: QUIET_NS is 0.1 ms */
     if (why == R_OK && now >= s->expires)
         why = R_LIFETIME;
     pthread_mutex_lock(&p->mu);
@@ -1230,15 +1478,23 @@ int cerd_pool_transact_as(cerd_pool *p, int64_t user_id, const cerd_txn_options 
 
 int cerd_pool_stats(cerd_pool_statistics *out, cerd_pool *p)
 {
+    unsigned parked = 0;
+    uint64_t fast = 0;
+
     if (!p || !out || out->version < 1)
         return cerd__error(CERD_EMISUSE, "pool: stats: NULL argument or unknown version");
     pthread_mutex_lock(&p->mu);
+    /* a parked connection is idle (counted in use until unparked: never below 0) */
+    for (unsigned i = 0; i < p->n_cells; i++) {
+        parked += atomic_load(&p->cells[i].parked) != NULL;
+        fast += atomic_load_explicit(&p->cells[i].acquires, memory_order_relaxed);
+    }
     out->total = p->n_total;
-    out->idle = p->n_idle;
-    out->in_use = p->n_in_use;
+    out->idle = p->n_idle + parked;
+    out->in_use = p->n_in_use - parked;
     out->waiting = p->n_waiting;
     out->connecting = p->n_connecting;
-    out->acquires = p->acquires;
+    out->acquires = p->acquires + fast;
     out->waits = p->waits;
     out->wait_us = p->wait_ns / 1000;
     out->timeouts = p->timeouts;
