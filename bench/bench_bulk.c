@@ -9,6 +9,7 @@
  *   bench_bulk load-insert FILE [N]    cerd_row_insert() of the first N rows, one transaction
  *   bench_bulk upsert-batch FILE N C   cerd_batch_upsert() of the first N rows, batches of C
  *   bench_bulk upsert-single FILE N    cerd_row_upsert() of the first N rows, one at a time
+ *   bench_bulk upsert-bulk FILE N      cerd_bulk_upsert() of the first N rows, one call
  *   bench_bulk range ROUNDS            range read of asset 1 into structs, library and libpq
  *                                      alternating, ROUNDS times each
  *   bench_bulk stream-lib|stream-libpq [N]
@@ -335,6 +336,27 @@ static int upsert_batch(const char *path, size_t n, size_t chunk)
     return 0;
 }
 
+static int upsert_bulk(const char *path, size_t n)
+{
+    cerd_price_data *rows = corrections(path, &n);
+    cerd_conn *conn = connect_lib();
+    cerd_bulk_result r;
+    double t0, c0;
+
+    t0 = now_s();
+    c0 = cpu_s();
+    if (cerd_bulk_upsert(&r, conn, T, candle_key(), rows, n, NULL))
+        die("bulk upsert");
+    report("upsert-bulk", (int64_t)n, now_s() - t0, cpu_s() - c0);
+    if ((size_t)(r.inserted + r.updated + r.skipped) != n) {
+        fprintf(stderr, "bench_bulk: upsert-bulk counted %lld + %lld + %lld of %zu rows\n",
+                (long long)r.inserted, (long long)r.updated, (long long)r.skipped, n);
+        return 1;
+    }
+    cerd_conn_free(conn);
+    return 0;
+}
+
 static int upsert_single(const char *path, size_t n)
 {
     cerd_price_data *rows = corrections(path, &n);
@@ -609,6 +631,8 @@ int main(int argc, char **argv)
         return load_insert(argv[2], argc > 3 ? atol(argv[3]) : 0);
     if (!strcmp(cmd, "upsert-batch") && argc == 5)
         return upsert_batch(argv[2], (size_t)atol(argv[3]), (size_t)atol(argv[4]));
+    if (!strcmp(cmd, "upsert-bulk") && argc == 4)
+        return upsert_bulk(argv[2], (size_t)atol(argv[3]));
     if (!strcmp(cmd, "upsert-single") && argc == 4)
         return upsert_single(argv[2], (size_t)atol(argv[3]));
     if (!strcmp(cmd, "range") && argc == 3)

@@ -202,12 +202,30 @@ int cerd_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_table *t
 
     /* Rows whose key exists already are the ones the INSERT will update. (RETURNING
        xmax = 0 cannot tell on a partitioned table: no system columns there.) The count is
-       exact unless another session inserts or deletes the same keys meanwhile. */
+       exact unless another session inserts or deletes the same keys meanwhile: the key is
+       unique in the table (the key's predicate selects the rows its index holds) and in
+       the staging table (duplicates were removed above), so the join counts each staged
+       row that will update at most once. A plain join, not a correlated EXISTS: Citus
+       plans a join of a distributed table with a local (here temporary) one by moving the
+       local rows to the workers, but refuses the correlated subquery (0A000). The key's
+       predicate names the table's columns unqualified, so it stays inside the table's own
+       subquery (the staging table has the same column names). */
     cerd__sql_add(&q, "SELECT count(*) FROM ");
     cerd__sql_add(&q, qstage);
-    cerd__sql_add(&q, " s WHERE EXISTS (SELECT 1 FROM ");
+    cerd__sql_add(&q, " s JOIN (SELECT ");
+    for (int j = 0; j < k->ncolumns; j++) {
+        if (j)
+            cerd__sql_add(&q, ", ");
+        cerd__sql_ident(&q, t->columns[k->columns[j]].name);
+    }
+    cerd__sql_add(&q, " FROM ");
     cerd__sql_ident(&q, t->name);
-    cerd__sql_add(&q, " d WHERE ");
+    if (k->predicate) {
+        cerd__sql_add(&q, " WHERE (");
+        cerd__sql_add(&q, k->predicate);
+        cerd__sql_add(&q, ")");
+    }
+    cerd__sql_add(&q, ") d ON ");
     for (int j = 0; j < k->ncolumns; j++) {
         if (j)
             cerd__sql_add(&q, " AND ");
@@ -216,12 +234,6 @@ int cerd_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_table *t
         cerd__sql_add(&q, " = s.");
         cerd__sql_ident(&q, t->columns[k->columns[j]].name);
     }
-    if (k->predicate) {
-        cerd__sql_add(&q, " AND (");
-        cerd__sql_add(&q, k->predicate);
-        cerd__sql_add(&q, ")");
-    }
-    cerd__sql_add(&q, ")");
     if (!cerd__sql_text(&q)) {
         rc = CERD_ENOMEM;
         goto done;
@@ -229,6 +241,7 @@ int cerd_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_table *t
     res = PQexecParams(conn->pg, q.b.data, 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rc = cerd__error_from_pg(conn->pg, res, what);
+        cerd__error_logical_names(t);
         goto done;
     }
     result.updated = be64(PQgetvalue(res, 0, 0));
@@ -281,6 +294,7 @@ int cerd_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_table *t
     res = PQexec(conn->pg, q.b.data);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = cerd__error_from_pg(conn->pg, res, what);
+        cerd__error_logical_names(t);
         goto done;
     }
     result.inserted = strtoll(PQcmdTuples(res), NULL, 10) - result.updated;

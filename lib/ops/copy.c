@@ -38,6 +38,15 @@ struct cerd_copy {
 
 /* ------------------------------------------------------------------ statements */
 
+/* Records the failed result res of a statement of w, in the table's own names (not a
+   Citus shard's). */
+static int server_error(cerd_copy *w, const PGresult *res)
+{
+    int rc = cerd__error_from_pg(w->conn->pg, res, w->what);
+    cerd__error_logical_names(w->t);
+    return rc;
+}
+
 static int flush(cerd_copy *w)
 {
     if (w->buf.len == 0)
@@ -67,7 +76,7 @@ static int start_copy(cerd_copy *w)
     res = PQexec(w->conn->pg, text);
     cerd__sql_free(&q);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        rc = cerd__error_from_pg(w->conn->pg, res, w->what);
+        rc = server_error(w, res);
         PQclear(res);
         while ((res = PQgetResult(w->conn->pg)))
             PQclear(res);
@@ -98,7 +107,7 @@ static int copy_result(cerd_copy *w, int64_t *rows)
         if (!seen++ && st == PGRES_COMMAND_OK && rows)
             *rows = strtoll(PQcmdTuples(res), NULL, 10);
         else if (st != PGRES_COMMAND_OK && !rc)
-            rc = cerd__error_from_pg(w->conn->pg, res, w->what);
+            rc = server_error(w, res);
         PQclear(res);
     }
     if (!rc && !seen)
@@ -220,7 +229,7 @@ static int find_partition_column(cerd_copy *w)
                        "AND p.partnatts = 1",
                        1, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        int rc = cerd__error_from_pg(w->conn->pg, res, w->what);
+        int rc = server_error(w, res);
         PQclear(res);
         return rc;
     }
@@ -271,7 +280,7 @@ static int ensure_month(cerd_copy *w, int32_t month)
                        "SELECT create_monthly_partitions($1::regclass, $2::date, $3::date)",
                        3, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        cerd__error_from_pg(w->conn->pg, res, w->what);
+        server_error(w, res);
         PQclear(res);
         return cerd__error_prefix("creating the partition of %s", from);
     }
@@ -349,8 +358,16 @@ int cerd__copy_begin_into(cerd_copy **out, cerd_conn *conn, const cerd_table *t,
             cerd_copy_abort(w);
             return rc;
         }
+        /* On Citus, creating a partition of a distributed table in a transaction that
+           also writes to it must use one connection per worker (Citus refuses the
+           parallel DDL there, or the transaction's own connections deadlock on the
+           parent's shards): the transaction switches to sequential mode first, in the
+           same round trip. Without Citus the setting is an unused placeholder, as
+           citus.propagate_set_commands in cerd__conn_begin. */
+        static const char begin_sql[] =
+            "BEGIN; SET LOCAL citus.multi_shard_modify_mode = 'sequential'";
         if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
-            if ((rc = cerd__conn_begin(conn, "BEGIN", w->what))) {
+            if ((rc = cerd__conn_begin(conn, begin_sql, w->what))) {
                 cerd_copy_abort(w);
                 return rc;
             }
@@ -522,7 +539,7 @@ int cerd_copy_end(int64_t *rows_out, cerd_copy *w)
     else if (w->own_txn) {
         PGresult *res = PQexec(w->conn->pg, "COMMIT");
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = fail(w, cerd__error_from_pg(w->conn->pg, res, w->what));
+            rc = fail(w, server_error(w, res));
         PQclear(res);
         w->own_txn = false;
     }

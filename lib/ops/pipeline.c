@@ -15,6 +15,7 @@
 #include "ops/crud_internal.h"
 #include "ops/query_internal.h"
 #include "ops/sql.h"
+#include "ops/validate_internal.h"
 #include "wire/codec.h"
 #include "wire/field.h"
 #include "conn/conn_internal.h"
@@ -354,7 +355,9 @@ static void take_result(runner *x, bop *o, PGresult *res, size_t index)
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         if (state && !strcmp(state, "26000")) /* the session lost its statements */
             cerd__stmt_cache_clear(&x->conn->stmts);
-        snapshot(&o->r, cerd__error_from_pg(x->conn->pg, res, what));
+        rc = cerd__error_from_pg(x->conn->pg, res, what);
+        cerd__error_logical_names(o->r.table); /* a Citus shard's names -> the table's */
+        snapshot(&o->r, rc);
         return;
     }
     o->r.affected = st == PGRES_TUPLES_OK ? PQntuples(res) : strtoll(PQcmdTuples(res), NULL, 10);
@@ -398,8 +401,11 @@ static void take_prepare(runner *x, bop *o, PGresult *res, size_t index)
     if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED)
         snapshot(&o->r, cerd__error(CERD_ESERVER, "%s: not run: an earlier operation failed "
                                     "in the same transaction", what));
-    else
-        snapshot(&o->r, cerd__error_from_pg(x->conn->pg, res, what));
+    else {
+        int rc = cerd__error_from_pg(x->conn->pg, res, what);
+        cerd__error_logical_names(o->r.table); /* a Citus shard's names -> the table's */
+        snapshot(&o->r, rc);
+    }
 }
 
 /* Reads every result that is available without blocking. */

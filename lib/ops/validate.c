@@ -623,3 +623,20 @@ const char *cerd_check_name(const cerd_check *check)
 {
     return check ? check->name : NULL;
 }
+
+void cerd__error_logical_names(const cerd_table *t)
+{
+    const char *names[256];
+    size_t n = 0;
+
+    if (!t)
+        return;
+    names[n++] = t->primary_key.name;
+    for (int i = 0; i < t->nunique && n < sizeof names / sizeof names[0]; i++)
+        names[n++] = t->unique_keys[i].name;
+    for (int i = 0; i < t->nforeign && n < sizeof names / sizeof names[0]; i++)
+        names[n++] = t->foreign_keys[i].name;
+    for (int i = 0; i < t->nchecks && n < sizeof names / sizeof names[0]; i++)
+        names[n++] = cerd_check_name(t->checks[i]);
+    cerd__error_unshard(t->name, names, n);
+}

@@ -1,6 +1,7 @@
 /* The per-thread error record: fixed-size thread-local buffers, so recording an error
    never allocates and nothing needs freeing when a thread ends. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@ static _Thread_local struct {
     char table[NAME_MAX_LEN + 1];
     char column[NAME_MAX_LEN + 1];
     char constraint[NAME_MAX_LEN + 1];
+    bool from_message; /* table and constraint read from the message (names_from_message) */
 } tls;
 
 static void reset(int code)
@@ -23,6 +25,7 @@ static void reset(int code)
     tls.pub.code = code;
     tls.pub.sqlstate[0] = '\0';
     tls.message[0] = tls.detail[0] = tls.table[0] = tls.column[0] = tls.constraint[0] = '\0';
+    tls.from_message = false;
     tls.pub.message = tls.message;
     tls.pub.detail = tls.detail;
     tls.pub.table = tls.table;
@@ -183,6 +186,115 @@ static void chomp(char *s)
         s[--n] = '\0';
 }
 
+/* The quoted name after the first `key` in msg (`constraint "x"` -> x), into out: up to
+   the next quote (messages quote names without escaping). False when there is none. */
+static bool quoted_after(char *out, size_t size, const char *msg, const char *key)
+{
+    const char *p = msg ? strstr(msg, key) : NULL, *end;
+    if (!p)
+        return false;
+    p += strlen(key);
+    if (!(end = strchr(p, '"')) || end == p || (size_t)(end - p) >= size)
+        return false;
+    memcpy(out, p, (size_t)(end - p));
+    out[end - p] = '\0';
+    return true;
+}
+
+/* Integrity violations whose constraint or table field is empty (Citus passes a worker's
+   error on with the message only): the names come from the primary message, as
+   PostgreSQL words it for each kind. */
+static void names_from_message(const char *msg)
+{
+    tls.from_message = !tls.constraint[0] || !tls.table[0];
+    if (!tls.constraint[0])
+        quoted_after(tls.constraint, sizeof tls.constraint, msg, "constraint \"");
+    if (!tls.table[0]) {
+        /* "update or delete on table "parent" violates foreign key constraint "c" on
+           table "child"": the constraint is the child's, as the server's field says */
+        const char *child = msg ? strstr(msg, "\" on table \"") : NULL;
+        if (!(child && quoted_after(tls.table, sizeof tls.table, child + 1, "table \""))
+            && !quoted_after(tls.table, sizeof tls.table, msg, "relation \""))
+            quoted_after(tls.table, sizeof tls.table, msg, "table \"");
+    }
+    if (!tls.column[0])
+        quoted_after(tls.column, sizeof tls.column, msg, "null value in column \"");
+}
+
+void cerd__error_server(int code, const char *sqlstate, const char *msg, const char *detail,
+                        const char *table, const char *column, const char *constraint,
+                        const char *what)
+{
+    reset(code);
+    if (!msg)
+        msg = "";
+    if (what && *what)
+        snprintf(tls.message, sizeof tls.message, "%s: %s", what, msg);
+    else
+        copy(tls.message, sizeof tls.message, msg);
+    chomp(tls.message);
+    if (sqlstate)
+        copy(tls.pub.sqlstate, sizeof tls.pub.sqlstate, sqlstate);
+    copy(tls.detail, sizeof tls.detail, detail);
+    copy(tls.table, sizeof tls.table, table);
+    copy(tls.column, sizeof tls.column, column);
+    copy(tls.constraint, sizeof tls.constraint, constraint);
+    if (sqlstate && !strncmp(sqlstate, "23", 2))
+        names_from_message(msg);
+}
+
+/* The length of name without a Citus shard suffix "_<digits>", or 0 when it has none. */
+static size_t unsuffixed_len(const char *name)
+{
+    size_t n = strlen(name), i = n;
+    while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+        i--;
+    return i < n && i > 1 && name[i - 1] == '_' ? i - 1 : 0;
+}
+
+static bool is_known(const char *name, size_t len, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (names[i] && strlen(names[i]) == len && !strncmp(names[i], name, len))
+            return true;
+    return false;
+}
+
+void cerd__error_unshard(const char *table, const char *const *names, size_t n)
+{
+    size_t len;
+
+    cerd_error_last(); /* initialises the record if this thread has none yet */
+    if (strncmp(tls.pub.sqlstate, "23", 2))
+        return;
+    /* "users_email_key_102008": not the table's own constraint, and without the shard
+       suffix it is */
+    if (tls.constraint[0] && !is_known(tls.constraint, strlen(tls.constraint), names, n)
+        && (len = unsuffixed_len(tls.constraint)) && is_known(tls.constraint, len, names, n))
+        tls.constraint[len] = '\0';
+    /* "... on table "portfolio_assets_102087"" with "portfolio_assets_..._fkey_102087":
+       another table's constraint, both names read from a worker's message with the same
+       shard id */
+    if (tls.from_message && (len = unsuffixed_len(tls.table)) && strlen(tls.table) > len) {
+        const char *suffix = tls.table + len;
+        size_t cl = strlen(tls.constraint), sl = strlen(suffix);
+        if (cl > sl && !strcmp(tls.constraint + cl - sl, suffix)) {
+            tls.constraint[cl - sl] = '\0';
+            tls.table[len] = '\0';
+        }
+    }
+    if (!table)
+        return;
+    /* "watchlists_102040", the shard of the table */
+    if (tls.table[0] && strcmp(tls.table, table) && (len = unsuffixed_len(tls.table))
+        && strlen(table) == len && !strncmp(tls.table, table, len))
+        tls.table[len] = '\0';
+    /* a unique violation's message names no table: the constraint is the table's own */
+    if (!tls.table[0] && tls.constraint[0]
+        && is_known(tls.constraint, strlen(tls.constraint), names, n))
+        copy(tls.table, sizeof tls.table, table);
+}
+
 int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -198,20 +310,12 @@ int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what)
     else if (!strcmp(state, "57014") && pg && cancel_take(pg))
         code = CERD_ECANCELED; /* the cancel cerd_conn_cancel() asked for */
 
-    reset(code);
-    if (what && *what)
-        snprintf(tls.message, sizeof tls.message, "%s: %s", what, msg);
+    if (res)
+        cerd__error_server(code, state, msg, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL),
+                           PQresultErrorField(res, PG_DIAG_TABLE_NAME),
+                           PQresultErrorField(res, PG_DIAG_COLUMN_NAME),
+                           PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME), what);
     else
-        copy(tls.message, sizeof tls.message, msg);
-    chomp(tls.message);
-    if (state)
-        copy(tls.pub.sqlstate, sizeof tls.pub.sqlstate, state);
-    if (res) {
-        copy(tls.detail, sizeof tls.detail, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
-        copy(tls.table, sizeof tls.table, PQresultErrorField(res, PG_DIAG_TABLE_NAME));
-        copy(tls.column, sizeof tls.column, PQresultErrorField(res, PG_DIAG_COLUMN_NAME));
-        copy(tls.constraint, sizeof tls.constraint,
-             PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
-    }
+        cerd__error_server(code, state, msg, NULL, NULL, NULL, NULL, what);
     return code;
 }

@@ -2,6 +2,8 @@
 #ifndef CERD_ERROR_INTERNAL_H
 #define CERD_ERROR_INTERNAL_H
 
+#include <stddef.h>
+
 #include <libpq-fe.h>
 
 #include "cryptoerd/error.h"
@@ -21,6 +23,26 @@ int cerd__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* Records a failed PGresult (or, when res is NULL, the connection's error) and returns
    the code its SQLSTATE maps to. `what` prefixes the message ("migration 002_users"). */
 int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what);
+
+/* Records a server error with `code` from its fields (what cerd__error_from_pg reads from
+   a PGresult; NULL fields are empty), `what` prefixing the message. When an
+   integrity violation (SQLSTATE class 23) comes without its constraint, table or column
+   field, as Citus passes on an error raised on a worker, they are taken from the primary
+   message ("... violates foreign key constraint "x_fkey_102087"", "relation "t_102040"",
+   "null value in column "c""): they may then carry a shard suffix (cerd__error_unshard). */
+void cerd__error_server(int code, const char *sqlstate, const char *msg, const char *detail,
+                        const char *table, const char *column, const char *constraint,
+                        const char *what);
+
+/* For an operation on `table`, whose own constraints are names[0..n): when the recorded
+   integrity violation names a constraint that is none of them but is one of them plus a
+   Citus shard suffix ("users_email_key_102008"), the suffix is removed; so it is from a
+   table name that is `table` plus a suffix ("users_102008"); and an empty table name
+   becomes `table` when the constraint is one of its own. Names read from the message of
+   another table's constraint lose the suffix when table and constraint end in the same
+   one ("child_102087", "child_fkey_102087"). Any other record is left as it is (on a
+   single node the server's names are already the logical ones). */
+void cerd__error_unshard(const char *table, const char *const *names, size_t n);
 
 /* Cancel marks: cerd_conn_cancel() marks a connection before it sends the cancel request,
    so that the SQLSTATE 57014 it causes is reported as CERD_ECANCELED rather than as a

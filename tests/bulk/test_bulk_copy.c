@@ -185,14 +185,32 @@ static void test_copy__a_killed_backend_is_connlost_and_nothing_is_written(void 
     free(rows);
 }
 
-/* The partition each candle of these months landed in, as "month:partition" lines. */
+/* The partition each candle of these months landed in, as "month:partition" lines. On
+   Citus (label citus) tableoid names the partition's shard on its worker
+   ("price_data_y2025m03_102345", one of the partition's shards): the shard id maps it
+   back to its partition through pg_dist_shard, so the check is the same on both. */
 static char *partitions_of(const char *from, const char *to)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT string_agg(DISTINCT to_char(candle_time AT TIME ZONE 'UTC', 'YYYY-MM') "
-             "|| ':' || tableoid::regclass::text, ',') FROM price_data "
-             "WHERE candle_time >= '%s' AND candle_time < '%s'", from, to);
+    static int citus = -1;
+    char sql[1024];
+    if (citus < 0) {
+        char *v = testdb_scalar(pg, "SELECT to_regclass('pg_catalog.pg_dist_shard') IS NOT NULL");
+        citus = v && !strcmp(v, "t");
+        free(v);
+    }
+    if (!citus)
+        snprintf(sql, sizeof sql,
+                 "SELECT string_agg(DISTINCT to_char(candle_time AT TIME ZONE 'UTC', 'YYYY-MM') "
+                 "|| ':' || tableoid::regclass::text, ',') FROM price_data "
+                 "WHERE candle_time >= '%s' AND candle_time < '%s'", from, to);
+    else
+        snprintf(sql, sizeof sql,
+                 "WITH c AS (SELECT DISTINCT to_char(candle_time AT TIME ZONE 'UTC', 'YYYY-MM') "
+                 "AS m, tableoid::regclass::text AS rel FROM price_data "
+                 "WHERE candle_time >= '%s' AND candle_time < '%s') "
+                 "SELECT string_agg(DISTINCT c.m || ':' || coalesce(s.logicalrelid::regclass"
+                 "::text, c.rel), ',') FROM c LEFT JOIN pg_dist_shard s "
+                 "ON s.shardid = substring(c.rel from '_([0-9]+)$')::bigint", from, to);
     return testdb_scalar(pg, sql);
 }
 
