@@ -240,10 +240,11 @@ CERD_EXTERN void cerd_conn_set_unnamed_statements(cerd_conn *conn, bool on);
  * connection's I/O timeout passed — or ::CERD_ECOMMITUNKNOWN when COMMIT had been sent
  * (see cerd_conn_commit()). This is the client-side deadline against a server or a
  * proxy that stops answering while TCP still looks healthy (its kernel acknowledges, so
- * neither keepalives nor tcp_user_timeout fire). It covers every call of the library on
- * the connection: statements, COPY in (sending the data too) and out, pipelined
- * batches, streams, commits; docs/reliability.md lists what it does not cover (opening,
- * the pool's own checks, calls made through cerd_conn_pgconn()).
+ * neither keepalives nor tcp_user_timeout fire). It covers the calls of the library on
+ * the connection: statements and typed operations, transactions and commits, COPY in
+ * (sending the data too) and out, pipelined batches, streams; docs/reliability.md lists
+ * what it does not cover yet (opening, the pool's own checks, cerd_migrate(), the
+ * partition helpers, the bulk upsert, and calls made through cerd_conn_pgconn()).
  *
  * Each wait restarts the clock whenever data arrives, so a long result or COPY that keeps
  * flowing is not cut; a single statement that legitimately runs longer than @p ms before
