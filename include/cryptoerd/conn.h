@@ -233,6 +233,36 @@ CERD_EXTERN void cerd_conn_set_validation(cerd_conn *conn, bool on);
 CERD_EXTERN void cerd_conn_set_unnamed_statements(cerd_conn *conn, bool on);
 
 /**
+ * Bounds every wait of a call on @p conn for the server: when the server sends nothing
+ * (and, while the library sends, accepts nothing) for @p ms milliseconds, the call gives
+ * up, the connection is closed (cerd_conn_ok() is 0 afterwards; a pool discards it when
+ * it is released) and the call returns ::CERD_ETIMEOUT, with a message saying that the
+ * connection's I/O timeout passed — or ::CERD_ECOMMITUNKNOWN when COMMIT had been sent
+ * (see cerd_conn_commit()). This is the client-side deadline against a server or a
+ * proxy that stops answering while TCP still looks healthy (its kernel acknowledges, so
+ * neither keepalives nor tcp_user_timeout fire). It covers the calls of the library on
+ * the connection: statements and typed operations, transactions and commits, COPY in
+ * (sending the data too) and out, pipelined batches, streams; docs/reliability.md lists
+ * what it does not cover yet (opening, the pool's own checks, cerd_migrate(), the
+ * partition helpers, the bulk upsert, and calls made through cerd_conn_pgconn()).
+ *
+ * Each wait restarts the clock whenever data arrives, so a long result or COPY that keeps
+ * flowing is not cut; a single statement that legitimately runs longer than @p ms before
+ * its first byte is. Default: when the session has a statement_timeout at open (from
+ * the connection string's `options=-c statement_timeout=...`, the role, the database or
+ * the server), that plus 5 s — the server's own error then always comes first when the
+ * server is there; otherwise 0 (off: a statement may legitimately run for any time, and
+ * libpq waits as long as it takes). A session reset (pool) derives it again unless this
+ * function was called.
+ * @param conn  the connection (used by one thread at a time).
+ * @param ms    the bound in milliseconds; 0 turns it off.
+ */
+CERD_EXTERN void cerd_conn_set_io_timeout(cerd_conn *conn, unsigned ms);
+
+/** The connection's I/O timeout in milliseconds (cerd_conn_set_io_timeout()); 0: off. */
+CERD_EXTERN unsigned cerd_conn_io_timeout(const cerd_conn *conn);
+
+/**
  * Asks the server to cancel the statement running on @p conn (libpq's PQcancel()). The
  * one function of a connection that any thread may call while another thread uses the
  * connection; @p conn must stay open (not freed, not released to a pool) during the call.

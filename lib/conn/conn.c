@@ -1,15 +1,66 @@
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "conn/conn_internal.h"
 #include "util/error_internal.h"
 
-/* Session settings every connection gets: timestamps travel and print in UTC. */
-#define SESSION_SETUP_SQL "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'"
+/* Session settings every connection gets: timestamps travel and print in UTC. The last
+   statement reads the session's statement_timeout (from the connection string's options,
+   the role, the database or the server), from which the I/O timeout is derived. */
+#define SESSION_SETUP_SQL                                                              \
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD';"                                \
+    " SELECT pg_catalog.current_setting('statement_timeout')"
 static const char SESSION_SETUP[] = SESSION_SETUP_SQL;
+
+/* Margin of the derived I/O timeout over the statement timeout: the server's error
+   reaches the client well within it (round trips, a busy server) whenever the server
+   and the network are there. */
+#define IO_TIMEOUT_MARGIN_MS 5000u
+
+/* statement_timeout as current_setting() prints it ("0", "500ms", "5s", "2min", "1h",
+   "1d") in milliseconds; 0 when off or unreadable. */
+static unsigned long long setting_ms(const char *text)
+{
+    static const struct { const char *unit; unsigned long long ms; } units[] = {
+        {"", 1}, {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000}};
+    char *end;
+    unsigned long long v;
+
+    if (!text || *text < '0' || *text > '9')
+        return 0;
+    v = strtoull(text, &end, 10);
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(end, units[i].unit))
+            return v > ULLONG_MAX / units[i].ms ? 0 : v * units[i].ms;
+    return 0;
+}
+
+/* Runs the session setup; unless the caller set the I/O timeout, derives it from the
+   session's statement_timeout: that plus IO_TIMEOUT_MARGIN_MS, off when it is 0. */
+static int session_setup(cerd_conn *conn, const char *what)
+{
+    PGresult *res = NULL;
+    int rc = cerd__exec(conn, SESSION_SETUP, what, &res);
+
+    if (rc == 0 && !conn->io_timeout_set) {
+        unsigned long long st = 0;
+        if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+            st = setting_ms(PQgetvalue(res, 0, 0));
+        conn->io_timeout_ms = st == 0 ? 0
+                              : st >= UINT_MAX - IO_TIMEOUT_MARGIN_MS
+                                  ? UINT_MAX
+                                  : (unsigned)st + IO_TIMEOUT_MARGIN_MS;
+    }
+    PQclear(res);
+    return rc;
+}
 
 /* A library does not write to stderr: server notices ("already exists, skipping") are
    dropped. */
@@ -65,7 +116,7 @@ int cerd_conn_open(cerd_conn **out, const char *conninfo)
         cerd_conn_free(conn);
         return cerd__error(CERD_ENOMEM, "cerd_conn_open: out of memory");
     }
-    rc = cerd__exec(conn, SESSION_SETUP, "session setup", NULL);
+    rc = session_setup(conn, "session setup");
     if (rc) {
         cerd_conn_free(conn);
         return rc;
@@ -83,6 +134,263 @@ void cerd_conn_free(cerd_conn *conn)
     PQfinish(conn->pg);
     cerd__stmt_cache_free(&conn->stmts);
     free(conn);
+}
+
+/* ------------------------------------------------------------------ waiting, bounded */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Closes the connection under libpq's feet: after shutdown() the socket reads as
+   end-of-file, so libpq's next read marks the connection CONNECTION_BAD and closes its
+   socket; nothing can block on it any more, and a pool discards it. */
+static void break_connection(cerd_conn *conn)
+{
+    int fd = PQsocket(conn->pg);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
+    for (int i = 0; i < 3 && PQstatus(conn->pg) == CONNECTION_OK; i++)
+        PQconsumeInput(conn->pg);
+}
+
+int cerd__conn_poll(cerd_conn *conn, bool want_write)
+{
+    struct pollfd pfd = {.fd = PQsocket(conn->pg),
+                         .events = (short)(POLLIN | (want_write ? POLLOUT : 0))};
+    int timeout = conn->io_timeout_ms > INT_MAX ? INT_MAX
+                  : conn->io_timeout_ms ? (int)conn->io_timeout_ms : -1;
+    int64_t deadline = timeout >= 0 ? now_ms() + timeout : 0;
+
+    if (pfd.fd < 0)
+        return -1;
+    for (;;) {
+        int r = poll(&pfd, 1, timeout);
+        if (r > 0)
+            return pfd.revents;
+        if (r == 0) {
+            conn->io_expired = true;
+            break_connection(conn);
+            return 0;
+        }
+        if (errno != EINTR) {
+            break_connection(conn);
+            return -1;
+        }
+        if (timeout >= 0) {
+            int64_t left = deadline - now_ms();
+            timeout = left > 0 ? (int)left : 0;
+        }
+    }
+}
+
+void cerd__conn_io_begin(cerd_conn *conn)
+{
+    conn->io_expired = false;
+    if (conn->io_timeout_ms)
+        PQsetnonblocking(conn->pg, 1);
+}
+
+void cerd__conn_io_end(cerd_conn *conn)
+{
+    /* libpq refuses to leave non-blocking mode while output is queued; the await that
+       ended the command has sent it all, or the connection is closed */
+    if (conn->io_timeout_ms)
+        PQsetnonblocking(conn->pg, 0);
+}
+
+/* Sends everything libpq has queued, reading what arrives meanwhile (a server that
+   answers while the client sends must not deadlock). 0, or -1 (connection closed). */
+static int send_all(cerd_conn *conn)
+{
+    int f;
+    while ((f = PQflush(conn->pg)) == 1) {
+        int ev = cerd__conn_poll(conn, true);
+        if (ev <= 0)
+            return -1;
+        if ((ev & (POLLIN | POLLHUP | POLLERR)) && !PQconsumeInput(conn->pg))
+            return -1;
+    }
+    return f < 0 ? -1 : 0;
+}
+
+int cerd__conn_await(cerd_conn *conn)
+{
+    if (!conn->io_timeout_ms)
+        return 0; /* PQgetResult blocks as long as it takes */
+    if (send_all(conn))
+        return -1;
+    while (PQisBusy(conn->pg)) {
+        if (cerd__conn_poll(conn, false) <= 0 || !PQconsumeInput(conn->pg))
+            return -1;
+    }
+    return 0;
+}
+
+PGresult *cerd__pq_result(cerd_conn *conn)
+{
+    /* after a failed wait the connection is closed: PQgetResult returns at once */
+    (void)cerd__conn_await(conn);
+    return PQgetResult(conn->pg);
+}
+
+/* The results of the command just sent, as PQexec gives them: the last one, or the first
+   error; a COPY start ends the collection (the caller goes on with the COPY). */
+static PGresult *collect(cerd_conn *conn)
+{
+    PGresult *last = NULL, *res;
+
+    while ((res = cerd__pq_result(conn))) {
+        ExecStatusType st = PQresultStatus(res);
+        if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+            PQclear(res);
+            continue;
+        }
+        PQclear(last);
+        last = res;
+        if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+            break;
+    }
+    cerd__conn_io_end(conn);
+    return last;
+}
+
+/* What PQexec does first: results of an earlier command nobody read are dropped. */
+static void drop_pending(cerd_conn *conn)
+{
+    PGresult *res;
+    while (!PQisBusy(conn->pg) && (res = PQgetResult(conn->pg))) {
+        ExecStatusType st = PQresultStatus(res);
+        PQclear(res);
+        if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+            break; /* PQsendQuery refuses, as PQexec would */
+    }
+}
+
+PGresult *cerd__pq_exec(cerd_conn *conn, const char *sql)
+{
+    conn->io_expired = false;
+    if (!conn->io_timeout_ms)
+        return PQexec(conn->pg, sql);
+    drop_pending(conn);
+    cerd__conn_io_begin(conn);
+    if (!PQsendQuery(conn->pg, sql)) {
+        cerd__conn_io_end(conn);
+        return NULL;
+    }
+    return collect(conn);
+}
+
+PGresult *cerd__pq_exec_params(cerd_conn *conn, const char *sql, int nparams,
+                               const Oid *types, const char *const *values,
+                               const int *lengths, const int *formats, int result_format)
+{
+    conn->io_expired = false;
+    if (!conn->io_timeout_ms)
+        return PQexecParams(conn->pg, sql, nparams, types, values, lengths, formats,
+                            result_format);
+    drop_pending(conn);
+    cerd__conn_io_begin(conn);
+    if (!PQsendQueryParams(conn->pg, sql, nparams, types, values, lengths, formats,
+                           result_format)) {
+        cerd__conn_io_end(conn);
+        return NULL;
+    }
+    return collect(conn);
+}
+
+PGresult *cerd__pq_exec_prepared(cerd_conn *conn, const char *name, int nparams,
+                                 const char *const *values, const int *lengths,
+                                 const int *formats, int result_format)
+{
+    conn->io_expired = false;
+    if (!conn->io_timeout_ms)
+        return PQexecPrepared(conn->pg, name, nparams, values, lengths, formats,
+                              result_format);
+    drop_pending(conn);
+    cerd__conn_io_begin(conn);
+    if (!PQsendQueryPrepared(conn->pg, name, nparams, values, lengths, formats,
+                             result_format)) {
+        cerd__conn_io_end(conn);
+        return NULL;
+    }
+    return collect(conn);
+}
+
+int cerd__pq_put_copy(cerd_conn *conn, const char *buf, int len)
+{
+    int r;
+
+    if (!conn->io_timeout_ms)
+        return PQputCopyData(conn->pg, buf, len) == 1 ? 1 : -1;
+    cerd__conn_io_begin(conn);
+    /* 0: libpq's buffer is full and could not grow: send some, then again */
+    while ((r = PQputCopyData(conn->pg, buf, len)) == 0)
+        if (cerd__conn_poll(conn, true) <= 0 || PQflush(conn->pg) < 0) {
+            r = -1;
+            break;
+        }
+    if (r == 1 && send_all(conn))
+        r = -1;
+    cerd__conn_io_end(conn);
+    return r == 1 ? 1 : -1;
+}
+
+int cerd__pq_put_copy_end(cerd_conn *conn, const char *errormsg)
+{
+    int r;
+
+    if (!conn->io_timeout_ms)
+        return PQputCopyEnd(conn->pg, errormsg) == 1 ? 1 : -1;
+    cerd__conn_io_begin(conn);
+    while ((r = PQputCopyEnd(conn->pg, errormsg)) == 0)
+        if (cerd__conn_poll(conn, true) <= 0 || PQflush(conn->pg) < 0) {
+            r = -1;
+            break;
+        }
+    if (r == 1 && send_all(conn))
+        r = -1;
+    cerd__conn_io_end(conn);
+    return r == 1 ? 1 : -1;
+}
+
+int cerd__pq_get_copy(cerd_conn *conn, char **buf)
+{
+    int n;
+
+    if (!conn->io_timeout_ms)
+        return PQgetCopyData(conn->pg, buf, 0);
+    /* async: 0 means no complete row yet */
+    while ((n = PQgetCopyData(conn->pg, buf, 1)) == 0)
+        if (cerd__conn_poll(conn, false) <= 0 || !PQconsumeInput(conn->pg))
+            return -2;
+    return n;
+}
+
+int cerd__conn_error(cerd_conn *conn, const PGresult *res, const char *what)
+{
+    if (conn && conn->io_expired)
+        return cerd__error(CERD_ETIMEOUT,
+                           "%s%sthe server sent nothing for %u ms (the connection's I/O "
+                           "timeout): the connection was closed",
+                           what ? what : "", what && *what ? ": " : "", conn->io_timeout_ms);
+    return cerd__error_from_pg(conn ? conn->pg : NULL, res, what);
+}
+
+void cerd_conn_set_io_timeout(cerd_conn *conn, unsigned ms)
+{
+    if (!conn)
+        return;
+    conn->io_timeout_ms = ms;
+    conn->io_timeout_set = true;
+}
+
+unsigned cerd_conn_io_timeout(const cerd_conn *conn)
+{
+    return conn ? conn->io_timeout_ms : 0;
 }
 
 #define MAX_PARAMS 256
@@ -108,12 +416,12 @@ static int is_missing_statement(const PGresult *res)
 
 /* The results of one query sent in pipeline mode: the first, the rest up to the NULL that
    ends them released. NULL when the connection broke. */
-static PGresult *one_result(PGconn *pg)
+static PGresult *one_result(cerd_conn *conn)
 {
-    PGresult *first = PQgetResult(pg), *more;
+    PGresult *first = cerd__pq_result(conn), *more;
     if (!first)
         return NULL;
-    while ((more = PQgetResult(pg)))
+    while ((more = cerd__pq_result(conn)))
         PQclear(more);
     return first;
 }
@@ -131,13 +439,14 @@ static int prepare_and_exec(cerd_conn *conn, const void *key, const char *name,
 
     if (!PQenterPipelineMode(pg))
         return cerd__error_from_pg(pg, NULL, what);
+    cerd__conn_io_begin(conn);
     if (PQsendPrepare(pg, name, sql, nparams, oids)
         && PQsendQueryPrepared(pg, name, nparams, values, lengths, binary, 1)
         && PQpipelineSync(pg)) {
-        prep = one_result(pg);
-        exec = prep ? one_result(pg) : NULL;
+        prep = one_result(conn);
+        exec = prep ? one_result(conn) : NULL;
         if (exec) {
-            sync = PQgetResult(pg);
+            sync = cerd__pq_result(conn);
             if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
                 PQclear(exec);
                 exec = NULL; /* the connection broke: reported below */
@@ -146,10 +455,10 @@ static int prepare_and_exec(cerd_conn *conn, const void *key, const char *name,
         }
     }
     if (prep && PQresultStatus(prep) != PGRES_COMMAND_OK) {
-        rc = cerd__error_from_pg(pg, prep, what);
+        rc = cerd__conn_error(conn, prep, what);
         cerd__stmt_cache_remove(&conn->stmts, key); /* keep cache and server in step */
     } else if (!prep || !exec) {
-        rc = cerd__error_from_pg(pg, NULL, what);
+        rc = cerd__conn_error(conn, NULL, what);
         cerd__stmt_cache_remove(&conn->stmts, key);
     } else {
         ExecStatusType st = PQresultStatus(exec);
@@ -157,12 +466,13 @@ static int prepare_and_exec(cerd_conn *conn, const void *key, const char *name,
             *res_out = exec;
             exec = NULL;
         } else {
-            rc = cerd__error_from_pg(pg, exec, what);
+            rc = cerd__conn_error(conn, exec, what);
         }
     }
     PQclear(prep);
     PQclear(exec);
     PQexitPipelineMode(pg);
+    cerd__conn_io_end(conn);
     return rc;
 }
 
@@ -189,7 +499,7 @@ int cerd__stmt_run(cerd_conn *conn, const void *key, unsigned id, const char *sq
     }
     if (!id && conn->unnamed_statements) {
         /* Nothing is kept on the server: the unnamed statement, one round trip. */
-        res = PQexecParams(conn->pg, sql, nparams, oids, values, lengths, binary, 1);
+        res = cerd__pq_exec_params(conn, sql, nparams, oids, values, lengths, binary, 1);
     } else if (!id) {
         if (!(id = cerd__stmt_cache_add(&conn->stmts, key)))
             return cerd__error(CERD_ENOMEM, "%s: out of memory", what);
@@ -198,7 +508,7 @@ int cerd__stmt_run(cerd_conn *conn, const void *key, unsigned id, const char *sq
                                 what, res_out);
     } else {
         cerd__stmt_name(name, sizeof name, id);
-        res = PQexecPrepared(conn->pg, name, nparams, values, lengths, binary, 1);
+        res = cerd__pq_exec_prepared(conn, name, nparams, values, lengths, binary, 1);
     }
     st = PQresultStatus(res);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
@@ -211,7 +521,7 @@ int cerd__stmt_run(cerd_conn *conn, const void *key, unsigned id, const char *sq
         cerd__stmt_cache_clear(&conn->stmts);
         return CERD__ESTMT_LOST;
     }
-    rc = cerd__error_from_pg(conn->pg, res, what);
+    rc = cerd__conn_error(conn, res, what);
     PQclear(res);
     return rc;
 }
@@ -223,10 +533,10 @@ int cerd__exec(cerd_conn *conn, const char *sql, const char *what, PGresult **re
 
     if (!conn || !sql)
         return cerd__error(CERD_EMISUSE, "%s: connection or SQL is NULL", what);
-    res = PQexec(conn->pg, sql);
+    res = cerd__pq_exec(conn, sql);
     st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        int rc = cerd__error_from_pg(conn->pg, res, what);
+        int rc = cerd__conn_error(conn, res, what);
         PQclear(res);
         return rc;
     }
@@ -271,7 +581,7 @@ int cerd__conn_begin(cerd_conn *conn, const char *begin_sql, const char *what)
        so that a failed begin leaves no transaction behind */
     if (rc && PQstatus(conn->pg) == CONNECTION_OK
         && PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
-        PQclear(PQexec(conn->pg, "ROLLBACK"));
+        PQclear(cerd__pq_exec(conn, "ROLLBACK"));
     return rc;
 }
 
@@ -281,7 +591,7 @@ int cerd__conn_reset_session(cerd_conn *conn)
     int rc = cerd__exec(conn, "DISCARD ALL", "session reset", NULL);
 
     if (rc == 0)
-        rc = cerd__exec(conn, SESSION_SETUP, "session reset", NULL);
+        rc = session_setup(conn, "session reset");
 
     cerd__stmt_cache_clear(&conn->stmts); /* DISCARD ALL dropped them */
     if (rc == 0)
@@ -363,7 +673,7 @@ static uint64_t record_end(uint64_t lsn, uint64_t block, uint64_t segment)
 
 int cerd_conn_commit_lsn(cerd_lsn *out, cerd_conn *conn)
 {
-    bool rolled_back = false, have = false;
+    bool rolled_back = false, have = false, commit_failed = false;
     PGresult *res;
     int rc = 0;
 
@@ -372,14 +682,22 @@ int cerd_conn_commit_lsn(cerd_lsn *out, cerd_conn *conn)
     out->value = 0;
     if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE)
         return cerd__error(CERD_EMISUSE, "commit: no transaction is open");
+    if (PQstatus(conn->pg) != CONNECTION_OK)
+        return cerd__error(CERD_ECONNLOST, "commit: the connection was lost before COMMIT "
+                                           "was sent: the transaction was not committed");
     /* one simple query: its results arrive one statement after the other */
-    if (!PQsendQuery(conn->pg, COMMIT_LSN_SQL))
+    cerd__conn_io_begin(conn);
+    if (!PQsendQuery(conn->pg, COMMIT_LSN_SQL)) {
+        cerd__conn_io_end(conn);
         return cerd__error_from_pg(conn->pg, NULL, "commit");
-    for (int n = 0; (res = PQgetResult(conn->pg)); n++) {
+    }
+    for (int n = 0; (res = cerd__pq_result(conn)); n++) {
         ExecStatusType st = PQresultStatus(res);
 
-        if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-            rc = cerd__error_from_pg(conn->pg, res, n == 0 ? "commit" : "commit: position");
+        if (rc == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            rc = cerd__conn_error(conn, res, n == 0 ? "commit" : "commit: position");
+            commit_failed = n == 0;
+        }
         else if (n == 0)
             rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
         else if (st == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) == 3) {
@@ -389,6 +707,14 @@ int cerd_conn_commit_lsn(cerd_lsn *out, cerd_conn *conn)
             have = lsn != 0;
         }
         PQclear(res);
+    }
+    cerd__conn_io_end(conn);
+    if (rc && commit_failed && PQstatus(conn->pg) != CONNECTION_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", cerd_error_last()->message);
+        rc = cerd__error(CERD_ECOMMITUNKNOWN,
+                         "commit: the connection was lost after COMMIT was sent; the "
+                         "transaction may or may not have been committed (%s)", why);
     }
     if (rc == 0 && rolled_back)
         rc = cerd__error(CERD_EMISUSE, "commit: the transaction had failed and was rolled back");
@@ -495,7 +821,7 @@ int cerd_conn_transact(cerd_conn *conn, const cerd_txn_options *opts, cerd_txn_f
         if (rc == 0)
             return 0;
         if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE)
-            PQclear(PQexec(conn->pg, "ROLLBACK"));
+            PQclear(cerd__pq_exec(conn, "ROLLBACK"));
         if (rc != CERD_ESERIALIZATION)
             return rc;
     }

@@ -30,7 +30,63 @@ struct cerd_conn {
     /* cerd_conn_set_validation(conn, false). Zero (calloc) means rows are validated
        before insert, update and upsert (lib/validate.c). */
     bool validation_off;
+    /* cerd_conn_set_io_timeout(): the longest one wait for the server may last (nothing
+       received and nothing sendable for that long); 0: no bound, libpq's blocking calls.
+       Derived at open from the session's statement_timeout unless io_timeout_set. */
+    unsigned io_timeout_ms;
+    bool io_timeout_set;
+    /* The last command's wait hit io_timeout_ms: the connection was closed (PQstatus is
+       CONNECTION_BAD) and cerd__conn_error() reports CERD_ETIMEOUT. Cleared when the next
+       command starts. */
+    bool io_expired;
 };
+
+/* ---- Every wait for the server goes through these (lib/conn/conn.c). Without an I/O
+   timeout they are libpq's blocking calls; with one, libpq is switched to non-blocking
+   mode for the command and every wait is the poll() of cerd__conn_poll(), which closes
+   the connection when the timeout passes. */
+
+/* Waits until PQsocket is readable (or writable too, when want_write) for at most the
+   I/O timeout (no bound when it is 0). Returns poll()'s revents (> 0); 0 when the
+   timeout passed, or -1 when poll failed: the connection has then been closed
+   (PQstatus CONNECTION_BAD, so that nothing blocks on it any more and a pool discards
+   it; on expiry io_expired is set). The one place the library waits on the socket. */
+int cerd__conn_poll(cerd_conn *conn, bool want_write);
+
+/* Starts / ends a command sent with PQsend* (or COPY data) under the I/O timeout: clears
+   io_expired and, with a timeout, puts libpq into non-blocking mode until io_end.
+   cerd__pq_* below do this themselves; callers that send with PQsend* use them. */
+void cerd__conn_io_begin(cerd_conn *conn);
+void cerd__conn_io_end(cerd_conn *conn);
+
+/* Sends what libpq has queued and reads until PQgetResult() will not block (PQisBusy
+   false), within the I/O timeout per wait. 0, or -1 when the connection was lost or the
+   timeout passed (the connection is closed: PQgetResult() then returns at once). */
+int cerd__conn_await(cerd_conn *conn);
+
+/* Bounded PQgetResult(). */
+PGresult *cerd__pq_result(cerd_conn *conn);
+
+/* Bounded PQexec / PQexecParams / PQexecPrepared: same results (the last one of a
+   multi-statement string, the first error; a COPY start is returned as PQexec does). */
+PGresult *cerd__pq_exec(cerd_conn *conn, const char *sql);
+PGresult *cerd__pq_exec_params(cerd_conn *conn, const char *sql, int nparams,
+                               const Oid *types, const char *const *values,
+                               const int *lengths, const int *formats, int result_format);
+PGresult *cerd__pq_exec_prepared(cerd_conn *conn, const char *name, int nparams,
+                                 const char *const *values, const int *lengths,
+                                 const int *formats, int result_format);
+
+/* Bounded PQputCopyData / PQputCopyEnd (everything is sent before they return: 1, or -1
+   on failure) and PQgetCopyData(..., async = 0) (the length, -1 at the end, -2 on
+   failure). */
+int cerd__pq_put_copy(cerd_conn *conn, const char *buf, int len);
+int cerd__pq_put_copy_end(cerd_conn *conn, const char *errormsg);
+int cerd__pq_get_copy(cerd_conn *conn, char **buf);
+
+/* Records the failure of the last command, as cerd__error_from_pg(); when its wait hit
+   the I/O timeout, CERD_ETIMEOUT saying so. */
+int cerd__conn_error(cerd_conn *conn, const PGresult *res, const char *what);
 
 /* Begins a transaction with begin_sql ("BEGIN", "BEGIN ISOLATION LEVEL ..."); when the
    connection acts for a user, sets app.current_user_id for this transaction with SET LOCAL

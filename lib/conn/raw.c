@@ -42,9 +42,9 @@ int cerd_conn_query_json(struct cJSON **out, cerd_conn *conn, const char *sql, i
         (rc = cerd__buf_append(&q, sql, strlen(sql))) ||
         (rc = cerd__buf_append(&q, tail, sizeof tail)))
         goto done;
-    res = PQexecParams(conn->pg, q.data, nparams, NULL, params, NULL, NULL, 0);
+    res = cerd__pq_exec_params(conn, q.data, nparams, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = cerd__error_from_pg(conn->pg, res, "query");
+        rc = cerd__conn_error(conn, res, "query");
         goto done;
     }
     if (!(rows = cJSON_CreateArray())) {

@@ -42,7 +42,7 @@ struct cerd_copy {
    Citus shard's). */
 static int server_error(cerd_copy *w, const PGresult *res)
 {
-    int rc = cerd__error_from_pg(w->conn->pg, res, w->what);
+    int rc = cerd__conn_error(w->conn, res, w->what);
     cerd__error_logical_names(w->t);
     return rc;
 }
@@ -51,8 +51,8 @@ static int flush(cerd_copy *w)
 {
     if (w->buf.len == 0)
         return 0;
-    if (PQputCopyData(w->conn->pg, w->buf.data, (int)w->buf.len) != 1)
-        return cerd__error_from_pg(w->conn->pg, NULL, w->what);
+    if (cerd__pq_put_copy(w->conn, w->buf.data, (int)w->buf.len) != 1)
+        return cerd__conn_error(w->conn, NULL, w->what);
     w->buf.len = 0;
     return 0;
 }
@@ -73,12 +73,12 @@ static int start_copy(cerd_copy *w)
         cerd__sql_free(&q);
         return CERD_ENOMEM;
     }
-    res = PQexec(w->conn->pg, text);
+    res = cerd__pq_exec(w->conn, text);
     cerd__sql_free(&q);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         rc = server_error(w, res);
         PQclear(res);
-        while ((res = PQgetResult(w->conn->pg)))
+        while ((res = cerd__pq_result(w->conn)))
             PQclear(res);
         return rc ? rc : CERD_ESERVER;
     }
@@ -95,13 +95,14 @@ static int copy_result(cerd_copy *w, int64_t *rows)
 {
     PGresult *res;
     int rc = 0, seen = 0;
-    while ((res = PQgetResult(w->conn->pg))) {
+    while ((res = cerd__pq_result(w->conn))) {
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_COPY_IN) { /* still in COPY: the end did not go through */
             PQclear(res);
             if (!rc)
-                rc = cerd__error_from_pg(w->conn->pg, NULL, w->what);
-            PQputCopyEnd(w->conn->pg, "copy ended after a failure");
+                rc = cerd__conn_error(w->conn, NULL, w->what);
+            if (cerd__pq_put_copy_end(w->conn, "copy ended after a failure") != 1)
+                break; /* the connection is gone */
             continue;
         }
         if (!seen++ && st == PGRES_COMMAND_OK && rows)
@@ -111,7 +112,7 @@ static int copy_result(cerd_copy *w, int64_t *rows)
         PQclear(res);
     }
     if (!rc && !seen)
-        rc = cerd__error_from_pg(w->conn->pg, NULL, w->what);
+        rc = cerd__conn_error(w->conn, NULL, w->what);
     return rc;
 }
 
@@ -125,11 +126,11 @@ static int finish_copy(cerd_copy *w)
         rc = cerd__error(CERD_ENOMEM, "%s: out of memory", w->what);
     if (!rc)
         rc = flush(w);
-    if (!rc && PQputCopyEnd(w->conn->pg, NULL) != 1)
-        rc = cerd__error_from_pg(w->conn->pg, NULL, w->what);
+    if (!rc && cerd__pq_put_copy_end(w->conn, NULL) != 1)
+        rc = cerd__conn_error(w->conn, NULL, w->what);
     if (rc) {
         PGresult *res;
-        while ((res = PQgetResult(w->conn->pg)))
+        while ((res = cerd__pq_result(w->conn)))
             PQclear(res);
         return rc;
     }
@@ -147,8 +148,8 @@ static void abort_copy(cerd_copy *w, const char *why)
     if (!w->in_copy)
         return;
     w->in_copy = false;
-    if (PQputCopyEnd(w->conn->pg, why) == 1)
-        while ((res = PQgetResult(w->conn->pg)))
+    if (cerd__pq_put_copy_end(w->conn, why) == 1)
+        while ((res = cerd__pq_result(w->conn)))
             PQclear(res);
 }
 
@@ -156,10 +157,25 @@ static void rollback_own(cerd_copy *w)
 {
     if (w->own_txn && PQstatus(w->conn->pg) == CONNECTION_OK
         && PQtransactionStatus(w->conn->pg) != PQTRANS_IDLE) {
-        PGresult *res = PQexec(w->conn->pg, "ROLLBACK");
+        PGresult *res = cerd__pq_exec(w->conn, "ROLLBACK");
         PQclear(res);
     }
     w->own_txn = false;
+}
+
+/* The failure of the writer's own COMMIT: when the connection was lost (or its I/O
+   timeout passed) after COMMIT was sent, the outcome is unknown (CERD_ECOMMITUNKNOWN). */
+static int commit_error(cerd_copy *w, const PGresult *res)
+{
+    char why[512];
+    int rc = server_error(w, res);
+
+    if (PQstatus(w->conn->pg) == CONNECTION_OK)
+        return rc;
+    snprintf(why, sizeof why, "%s", cerd_error_last()->message);
+    return cerd__error(CERD_ECOMMITUNKNOWN,
+                       "%s: the connection was lost after COMMIT was sent; the rows may or "
+                       "may not have been committed (%s)", w->what, why);
 }
 
 static void copy_field(char *dst, size_t size, const char *src)
@@ -221,7 +237,7 @@ static int find_partition_column(cerd_copy *w)
 
     snprintf(name, sizeof name, "\"%s\"", w->t->name);
     values[0] = name;
-    res = PQexecParams(w->conn->pg,
+    res = cerd__pq_exec_params(w->conn,
                        "SELECT a.attname FROM pg_catalog.pg_partitioned_table p "
                        "JOIN pg_catalog.pg_attribute a ON a.attrelid = p.partrelid "
                        "AND a.attnum = p.partattrs[0] "
@@ -276,7 +292,7 @@ static int ensure_month(cerd_copy *w, int32_t month)
     snprintf(from, sizeof from, "%04d-%02d-01", (int)(month / 12), (int)(month % 12 + 1));
     snprintf(to, sizeof to, "%04d-%02d-01", (int)((month + 1) / 12),
              (int)((month + 1) % 12 + 1));
-    res = PQexecParams(w->conn->pg,
+    res = cerd__pq_exec_params(w->conn,
                        "SELECT create_monthly_partitions($1::regclass, $2::date, $3::date)",
                        3, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -537,9 +553,9 @@ int cerd_copy_end(int64_t *rows_out, cerd_copy *w)
     else if (w->in_copy && (rc = finish_copy(w)))
         rc = fail(w, rc);
     else if (w->own_txn) {
-        PGresult *res = PQexec(w->conn->pg, "COMMIT");
+        PGresult *res = cerd__pq_exec(w->conn, "COMMIT");
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            rc = fail(w, server_error(w, res));
+            rc = fail(w, commit_error(w, res));
         PQclear(res);
         w->own_txn = false;
     }
@@ -597,10 +613,10 @@ int cerd_copy_out_open(cerd_copy_out **out, cerd_conn *conn, const cerd_table *t
         free(r);
         return CERD_ENOMEM;
     }
-    res = PQexec(conn->pg, text);
+    res = cerd__pq_exec(conn, text);
     cerd__sql_free(&q);
     if (PQresultStatus(res) != PGRES_COPY_OUT) {
-        rc = cerd__error_from_pg(conn->pg, res, r->what);
+        rc = cerd__conn_error(conn, res, r->what);
         PQclear(res);
         free(r);
         return rc ? rc : CERD_ESERVER;
@@ -625,9 +641,9 @@ static int end_result(cerd_copy_out *r)
     PGresult *res;
     int rc = 0;
     r->done = true;
-    while ((res = PQgetResult(r->conn->pg))) {
+    while ((res = cerd__pq_result(r->conn))) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK && !rc)
-            rc = cerd__error_from_pg(r->conn->pg, res, r->what);
+            rc = cerd__conn_error(r->conn, res, r->what);
         PQclear(res);
     }
     return rc;
@@ -647,7 +663,7 @@ int cerd_copy_out_next(cerd_copy_out *r, void *row_out)
             if (r->msg)
                 PQfreemem(r->msg);
             r->msg = NULL;
-            r->len = PQgetCopyData(r->conn->pg, &r->msg, 0);
+            r->len = cerd__pq_get_copy(r->conn, &r->msg);
             r->pos = 0;
             if (r->len == -1) {
                 r->msg = NULL;
@@ -656,7 +672,7 @@ int cerd_copy_out_next(cerd_copy_out *r, void *row_out)
             if (r->len < 0) {
                 r->msg = NULL;
                 r->done = true;
-                return cerd__error_from_pg(r->conn->pg, NULL, r->what);
+                return cerd__conn_error(r->conn, NULL, r->what);
             }
             continue;
         }
@@ -724,13 +740,14 @@ int cerd_copy_out_close(cerd_copy_out *r)
             PQcancel(c, err, sizeof err);
             PQfreeCancel(c);
         }
-        while ((n = PQgetCopyData(r->conn->pg, &m, 0)) > 0)
+        r->conn->io_expired = false;
+        while ((n = cerd__pq_get_copy(r->conn, &m)) > 0)
             PQfreemem(m);
         PGresult *res;
-        while ((res = PQgetResult(r->conn->pg)))
+        while ((res = cerd__pq_result(r->conn)))
             PQclear(res);
         if (PQstatus(r->conn->pg) != CONNECTION_OK)
-            rc = cerd__error_from_pg(r->conn->pg, NULL, r->what);
+            rc = cerd__conn_error(r->conn, NULL, r->what);
     }
     free(r);
     return rc;

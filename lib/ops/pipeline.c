@@ -444,16 +444,17 @@ static void drain_ready(runner *x)
     }
 }
 
-/* Waits for the socket, reads what came and takes the results; also flushes. */
+/* Waits for the socket (within the connection's I/O timeout: cerd__conn_poll), reads
+   what came and takes the results; also flushes. */
 static void wait_and_read(runner *x, bool want_write)
 {
     PGconn *pg = x->conn->pg;
-    struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN | (want_write ? POLLOUT : 0)};
-    if (pfd.fd < 0 || poll(&pfd, 1, -1) < 0) {
+    int ev = cerd__conn_poll(x->conn, want_write);
+    if (ev <= 0) {
         x->lost = true;
         return;
     }
-    if (pfd.revents & (POLLIN | POLLERR | POLLHUP)) {
+    if (ev & (POLLIN | POLLERR | POLLHUP)) {
         if (!PQconsumeInput(pg)) {
             x->lost = true;
             return;
@@ -494,6 +495,7 @@ int cerd_batch_run(cerd_batch *b, cerd_conn *conn)
         return cerd__error(CERD_EMISUSE, "batch: the connection is busy");
     x.b = b;
     x.conn = conn;
+    conn->io_expired = false;
 
     if (b->opts.atomic) {
         for (size_t i = 0; i < b->n; i++)
@@ -586,9 +588,14 @@ int cerd_batch_run(cerd_batch *b, cerd_conn *conn)
         const char *msg = PQerrorMessage(conn->pg);
         for (size_t i = 0; i < b->n; i++)
             if (!b->ops[i].answered) {
-                cerd__error(CERD_ECONNLOST, "batch operation %zu: the connection was lost "
-                            "before its result came: %s", i, msg);
-                snapshot(&b->ops[i].r, CERD_ECONNLOST);
+                if (conn->io_expired)
+                    cerd__error(CERD_ETIMEOUT, "batch operation %zu: the server sent nothing "
+                                "for %u ms (the connection's I/O timeout) before its result "
+                                "came: the connection was closed", i, conn->io_timeout_ms);
+                else
+                    cerd__error(CERD_ECONNLOST, "batch operation %zu: the connection was "
+                                "lost before its result came: %s", i, msg);
+                snapshot(&b->ops[i].r, conn->io_expired ? CERD_ETIMEOUT : CERD_ECONNLOST);
                 b->ops[i].answered = true;
             }
     }
@@ -610,7 +617,8 @@ int cerd_batch_run(cerd_batch *b, cerd_conn *conn)
                 if (b->ops[i].r.code == 0)
                     b->ops[i].r.rolled_back = true;
             (void)rc2;
-        } else if ((rc2 = exec_cmd(conn, own_txn ? "COMMIT" : "RELEASE SAVEPOINT cerd_batch"))) {
+        } else if ((rc2 = own_txn ? cerd_conn_commit(conn)
+                                  : exec_cmd(conn, "RELEASE SAVEPOINT cerd_batch"))) {
             for (size_t i = 0; i < b->n; i++)
                 b->ops[i].r.rolled_back = true;
             return rc2;

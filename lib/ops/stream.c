@@ -152,7 +152,7 @@ static PGresult *exec_binary(cerd_conn *conn, const char *sql, const cerd__param
         return NULL;
     for (int i = 0; i < p->n; i++)
         formats[i] = 1;
-    res = PQexecParams(conn->pg, sql, p->n, (const Oid *)p->types, p->values, p->lengths,
+    res = cerd__pq_exec_params(conn, sql, p->n, (const Oid *)p->types, p->values, p->lengths,
                        formats, 1);
     free(formats);
     return res;
@@ -297,11 +297,13 @@ static int stream_open(cerd_stream **out, cerd_conn *conn, const cerd_table *t,
         s->own_txn = true;
     }
     if (!(res = exec_binary(conn, q.b.data, pp))) {
-        rc = cerd__error(CERD_ENOMEM, "%s: out of memory", s->what);
+        rc = PQstatus(conn->pg) != CONNECTION_OK
+                 ? cerd__conn_error(conn, NULL, s->what)
+                 : cerd__error(CERD_ENOMEM, "%s: out of memory", s->what);
         goto fail;
     }
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = cerd__error_from_pg(conn->pg, res, s->what);
+        rc = cerd__conn_error(conn, res, s->what);
         goto fail;
     }
     PQclear(res);
@@ -315,7 +317,7 @@ fail:
     cerd__sql_free(&q);
     cerd__params_free(&p);
     if (s->own_txn && PQstatus(conn->pg) == CONNECTION_OK)
-        PQclear(PQexec(conn->pg, "ROLLBACK"));
+        PQclear(cerd__pq_exec(conn, "ROLLBACK"));
     free(s);
     return rc;
 }
@@ -347,9 +349,9 @@ int cerd_stream_next(cerd_stream *s, void *row_out)
         }
         if (s->exhausted)
             return 0;
-        s->res = PQexecParams(s->conn->pg, s->fetch, 0, NULL, NULL, NULL, NULL, 1);
+        s->res = cerd__pq_exec_params(s->conn, s->fetch, 0, NULL, NULL, NULL, NULL, 1);
         if (PQresultStatus(s->res) != PGRES_TUPLES_OK) {
-            rc = cerd__error_from_pg(s->conn->pg, s->res, s->what);
+            rc = cerd__conn_error(s->conn, s->res, s->what);
             PQclear(s->res);
             s->res = NULL;
             s->failed = true;
@@ -378,17 +380,17 @@ int cerd_stream_close(cerd_stream *s)
         PQclear(s->res);
     if (PQstatus(s->conn->pg) == CONNECTION_OK) {
         if (s->own_txn) {
-            PGresult *res = PQexec(s->conn->pg, s->failed ? "ROLLBACK" : "COMMIT");
+            PGresult *res = cerd__pq_exec(s->conn, s->failed ? "ROLLBACK" : "COMMIT");
             if (PQresultStatus(res) != PGRES_COMMAND_OK)
-                rc = cerd__error_from_pg(s->conn->pg, res, s->what);
+                rc = cerd__conn_error(s->conn, res, s->what);
             PQclear(res);
         } else if (PQtransactionStatus(s->conn->pg) == PQTRANS_INTRANS) {
             char sql[80];
             PGresult *res;
             snprintf(sql, sizeof sql, "CLOSE \"%s\"", s->cursor);
-            res = PQexec(s->conn->pg, sql);
+            res = cerd__pq_exec(s->conn, sql);
             if (PQresultStatus(res) != PGRES_COMMAND_OK)
-                rc = cerd__error_from_pg(s->conn->pg, res, s->what);
+                rc = cerd__conn_error(s->conn, res, s->what);
             PQclear(res);
         }
     }

@@ -7,6 +7,11 @@
      written (checked on a direct connection) and a pool discards the connection;
    - a blackholed server: connect_timeout, the pool's connect/acquire timeouts and
      statement timeouts bound every call (a watchdog ends the program on a hang);
+   - an established connection whose server goes silent while TCP stays healthy
+     (blackholed, stalled, or only its answers lost): the connection's I/O timeout ends
+     a query, a typed read, a COPY (sending and waiting), a pipelined batch and a COMMIT
+     with CERD_ETIMEOUT (COMMIT: CERD_ECOMMITUNKNOWN), closes the connection (a pool
+     discards it) and leaves nothing half written;
    - cerd_conn_cancel() from another thread: CERD_ECANCELED, within the watchdog's 5 s. */
 #include <pthread.h>
 
@@ -41,6 +46,7 @@ static int reset_proxy(void **state)
     fproxy_set_latency(px, 0);
     fproxy_stall(px, false);
     fproxy_blackhole(px, false);
+    fproxy_mute_server(px, false);
     fproxy_cut_after_server_bytes(px, -1);
     fproxy_cut_after_client_bytes(px, -1);
     fproxy_cut_on_client_text(px, "", false);
@@ -436,6 +442,305 @@ static void test_blackhole__connections_carry_tcp_keepalives_and_user_timeout(vo
     cerd_conn_free(c);
 }
 
+/* ------------------------------------------------------------------ I/O timeout */
+
+#define IO_MS 400 /* the connections' I/O timeout in these tests */
+
+static cerd_conn *open_bounded(void)
+{
+    cerd_conn *c = open_proxied();
+    cerd_conn_set_io_timeout(c, IO_MS);
+    return c;
+}
+
+/* The call ended by the I/O timeout left the connection closed: unusable, the next call
+   fails at once as lost. */
+static void assert_closed_by_io_timeout(cerd_conn *c)
+{
+    assert_false(cerd_conn_ok(c));
+    assert_int_equal(PQstatus(cerd_conn_pgconn(c)), CONNECTION_BAD);
+    watchdog_arm(10, "a call on a connection the I/O timeout closed");
+    assert_int_equal(cerd_conn_exec(c, "SELECT 1"), CERD_ECONNLOST);
+    watchdog_disarm();
+}
+
+static void assert_io_timeout_message(void)
+{
+    assert_non_null(strstr(cerd_error_last()->message, "I/O timeout"));
+}
+
+static void test_io_timeout__default_follows_the_session_statement_timeout(void **state)
+{
+    cerd_conn *c = NULL;
+    (void)state;
+
+    c = open_proxied();
+    assert_int_equal(cerd_conn_io_timeout(c), 0); /* no statement_timeout: off */
+    cerd_conn_set_io_timeout(c, 1234);
+    assert_int_equal(cerd_conn_io_timeout(c), 1234);
+    cerd_conn_free(c);
+
+    check(cerd_conn_open(&c, proxied("options='-c statement_timeout=1500'")), "open");
+    assert_int_equal(cerd_conn_io_timeout(c), 1500 + 5000);
+    cerd_conn_free(c);
+    check(cerd_conn_open(&c, proxied("options='-c statement_timeout=2min'")), "open");
+    assert_int_equal(cerd_conn_io_timeout(c), 120000 + 5000);
+    cerd_conn_free(c);
+
+    /* the derived bound ends a blackholed call by itself */
+    check(cerd_conn_open(&c, proxied("options='-c statement_timeout=200'")), "open");
+    assert_int_equal(cerd_conn_io_timeout(c), 5200);
+    fproxy_blackhole(px, true);
+    watchdog_arm(30, "a query on a blackholed connection, default I/O timeout");
+    assert_int_equal(cerd_conn_exec(c, "SELECT 1"), CERD_ETIMEOUT);
+    watchdog_disarm();
+    assert_io_timeout_message();
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+}
+
+static void test_io_timeout__a_query_on_a_blackholed_connection(void **state)
+{
+    cerd_price_data row = {0}, got = {0}, *rows = candles(2, ts_of("2041-01-01 00:00:00+00"), HOUR);
+    cJSON *j = NULL;
+    cerd_conn *c;
+    (void)state;
+
+    /* caller SQL */
+    c = open_bounded();
+    check(cerd_conn_query_json(&j, c, "SELECT 1 AS one", 0, NULL), "query before");
+    cJSON_Delete(j);
+    j = NULL;
+    fproxy_blackhole(px, true);
+    watchdog_arm(20, "cerd_conn_query_json on a blackholed connection");
+    assert_int_equal(cerd_conn_query_json(&j, c, "SELECT 1 AS one", 0, NULL), CERD_ETIMEOUT);
+    watchdog_disarm();
+    assert_null(j);
+    assert_io_timeout_message();
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    fproxy_blackhole(px, false);
+
+    /* typed API: first use of a shape (prepare and execute in one round trip), then a
+       prepared statement's execution */
+    c = open_bounded();
+    check(cerd_price_data_insert(&got, c, &rows[0]), "insert before");
+    fproxy_blackhole(px, true);
+    watchdog_arm(20, "a prepared insert on a blackholed connection");
+    assert_int_equal(cerd_price_data_insert(NULL, c, &rows[1]), CERD_ETIMEOUT);
+    watchdog_disarm();
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    fproxy_blackhole(px, false);
+
+    c = open_bounded();
+    fproxy_blackhole(px, true);
+    watchdog_arm(20, "a first get on a blackholed connection");
+    assert_int_equal(cerd_price_data_get(&row, c, got.id, got.candle_time, got.asset_id),
+                     CERD_ETIMEOUT);
+    watchdog_disarm();
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    assert_int_equal(count_between("2041-01-01", "2041-01-02"), 1);
+    cerd_row_clear(&cerd_price_data_table, &row);
+    cerd_row_clear(&cerd_price_data_table, &got);
+    free(rows);
+}
+
+static void test_io_timeout__a_copy_on_a_silent_connection_writes_nothing(void **state)
+{
+    enum { N = 100000, SMALL = 1000 };
+    cerd_price_data *rows = candles(N, ts_of("2042-01-01 00:00:00+00"), HOUR);
+    cerd_copy *w = NULL;
+    int64_t copied = 0;
+    long long stored;
+    cerd_conn *c;
+    int rc;
+    (void)state;
+
+    /* sending: the proxy reads nothing, the kernel's buffers fill, the send waits */
+    c = open_bounded();
+    check(cerd_copy_begin(&w, c, &cerd_price_data_table, NULL, NULL), "copy");
+    fproxy_stall(px, true);
+    watchdog_arm(30, "COPY data sent to a stalled connection");
+    rc = cerd_copy_put_rows(w, rows, N);
+    if (rc == 0)
+        rc = cerd_copy_end(&copied, w);
+    else {
+        assert_io_timeout_message();
+        cerd_copy_abort(w);
+    }
+    watchdog_disarm();
+    assert_int_equal(rc, CERD_ETIMEOUT);
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    fproxy_stall(px, false);
+    assert_int_equal(count_between("2042-01-01", "2060-01-01"), 0);
+
+    /* waiting for the COPY's result: blackholed before its end is sent */
+    c = open_bounded();
+    check(cerd_copy_begin(&w, c, &cerd_price_data_table, NULL, NULL), "copy");
+    check(cerd_copy_put_rows(w, rows, SMALL), "copy put");
+    fproxy_blackhole(px, true);
+    watchdog_arm(20, "the end of a COPY on a blackholed connection");
+    assert_int_equal(cerd_copy_end(&copied, w), CERD_ETIMEOUT);
+    watchdog_disarm();
+    assert_io_timeout_message();
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    fproxy_blackhole(px, false);
+    assert_int_equal(count_between("2042-01-01", "2060-01-01"), 0);
+
+    /* the end reaches the server, its answer is lost: all rows or none */
+    c = open_bounded();
+    check(cerd_copy_begin(&w, c, &cerd_price_data_table, NULL, NULL), "copy");
+    check(cerd_copy_put_rows(w, rows, SMALL), "copy put");
+    fproxy_mute_server(px, true);
+    watchdog_arm(20, "the end of a COPY whose answer is lost");
+    assert_int_equal(cerd_copy_end(&copied, w), CERD_ETIMEOUT);
+    watchdog_disarm();
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    stored = count_between("2042-01-01", "2060-01-01");
+    assert_true(stored == 0 || stored == SMALL);
+    free(rows);
+}
+
+static void test_io_timeout__a_pipeline_batch_on_a_silent_connection(void **state)
+{
+    enum { N = 500 };
+    cerd_batch_options o = CERD_BATCH_OPTIONS_INIT;
+    cerd_price_data *rows = candles(N, ts_of("2061-01-01 00:00:00+00"), HOUR);
+    cerd_batch *b = NULL;
+    cerd_conn *c;
+    (void)state;
+
+    o.atomic = true;
+    for (int round = 0; round < 2; round++) {
+        c = open_bounded();
+        if (round == 1) /* the shapes are prepared: only executions travel */
+            check(cerd_price_data_insert(NULL, c, &rows[0]), "prepare");
+        check(cerd_batch_new(&b, &o), "batch");
+        for (int i = 1; i < N; i++)
+            check(cerd_batch_insert(b, &cerd_price_data_table, &rows[i]), "queue");
+        /* BEGIN is answered; the pipeline reaches the server, which runs it inside the
+           transaction, and its results are lost */
+        fproxy_mute_server_on_client_text(px, "cerd_");
+        watchdog_arm(20, "a pipelined batch whose results are lost");
+        assert_int_equal(cerd_batch_run(b, c), CERD_ETIMEOUT);
+        watchdog_disarm();
+        assert_io_timeout_message();
+        assert_int_equal(cerd_batch_result_at(b, N - 2)->code, CERD_ETIMEOUT);
+        cerd_batch_free(b);
+        assert_closed_by_io_timeout(c);
+        cerd_conn_free(c);
+        fproxy_mute_server(px, false);
+        /* COMMIT was never sent: none of the batch (row 0 was inserted on its own) */
+        assert_int_equal(count_between("2061-01-01", "2062-01-01"), round);
+    }
+
+    /* blackholed before BEGIN: the batch ends there */
+    c = open_bounded();
+    check(cerd_batch_new(&b, &o), "batch");
+    for (int i = 1; i < N; i++)
+        check(cerd_batch_insert(b, &cerd_price_data_table, &rows[i]), "queue");
+    fproxy_blackhole(px, true);
+    watchdog_arm(20, "an atomic batch on a blackholed connection");
+    assert_int_equal(cerd_batch_run(b, c), CERD_ETIMEOUT);
+    watchdog_disarm();
+    cerd_batch_free(b);
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    assert_int_equal(count_between("2061-01-01", "2062-01-01"), 1);
+    free(rows);
+}
+
+static void test_io_timeout__a_commit_on_a_silent_connection_is_outcome_unknown(void **state)
+{
+    cerd_price_data *rows = candles(9, ts_of("2063-01-01 00:00:00+00"), HOUR);
+    cerd_lsn lsn = {0};
+    long long stored;
+    cerd_conn *c;
+    (void)state;
+
+    /* COMMIT swallowed: unknown to the caller, in fact never committed */
+    c = open_bounded();
+    check(cerd_conn_begin(c), "begin");
+    check(insert_three(c, rows), "insert");
+    fproxy_blackhole(px, true);
+    watchdog_arm(20, "COMMIT on a blackholed connection");
+    assert_int_equal(cerd_conn_commit(c), CERD_ECOMMITUNKNOWN);
+    watchdog_disarm();
+    assert_non_null(strstr(cerd_error_last()->message, "may or may not"));
+    assert_io_timeout_message();
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    fproxy_blackhole(px, false);
+    assert_int_equal(count_between("2063-01-01", "2063-01-02"), 0);
+
+    /* COMMIT delivered, its answer lost: committed, all of it (or, never, nothing) */
+    c = open_bounded();
+    check(cerd_conn_begin(c), "begin");
+    check(insert_three(c, rows + 3), "insert");
+    fproxy_mute_server(px, true);
+    watchdog_arm(20, "COMMIT whose answer is lost");
+    assert_int_equal(cerd_conn_commit_lsn(&lsn, c), CERD_ECOMMITUNKNOWN);
+    watchdog_disarm();
+    assert_int_equal(lsn.value, 0);
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    fproxy_mute_server(px, false);
+    stored = count_between("2063-01-01", "2063-01-02");
+    assert_true(stored == 0 || stored == 3);
+
+    /* cerd_conn_transact does not retry it */
+    c = open_bounded();
+    fproxy_mute_server_on_client_text(px, "COMMIT");
+    watchdog_arm(20, "cerd_conn_transact whose COMMIT answer is lost");
+    assert_int_equal(cerd_conn_transact(c, NULL, insert_three, rows + 6), CERD_ECOMMITUNKNOWN);
+    watchdog_disarm();
+    assert_closed_by_io_timeout(c);
+    cerd_conn_free(c);
+    fproxy_mute_server(px, false);
+    stored = count_between("2063-01-01", "2063-01-02");
+    assert_true(stored == 0 || stored == 3 || stored == 6);
+    free(rows);
+}
+
+static void test_io_timeout__the_pool_discards_the_connection(void **state)
+{
+    cerd_pool_options o = CERD_POOL_OPTIONS_INIT;
+    cerd_pool_statistics s0 = CERD_POOL_STATISTICS_INIT, s1 = CERD_POOL_STATISTICS_INIT;
+    cerd_pool *pool = NULL;
+    cerd_conn *c = NULL;
+    cJSON *j = NULL;
+    (void)state;
+
+    o.conninfo = proxied(NULL);
+    o.min_size = 1;
+    o.max_size = 2;
+    check(cerd_pool_new(&pool, &o), "pool");
+    check(cerd_pool_stats(&s0, pool), "stats");
+    check(cerd_pool_acquire(&c, pool), "acquire");
+    cerd_conn_set_io_timeout(c, IO_MS);
+    fproxy_blackhole(px, true);
+    watchdog_arm(20, "a pooled connection's query on a blackholed connection");
+    assert_int_equal(cerd_conn_query_json(&j, c, "SELECT 1 AS one", 0, NULL), CERD_ETIMEOUT);
+    watchdog_disarm();
+    fproxy_blackhole(px, false);
+    watchdog_arm(30, "releasing a connection closed by its I/O timeout");
+    cerd_pool_release(pool, c);
+    watchdog_disarm();
+    check(cerd_pool_stats(&s1, pool), "stats");
+    assert_int_equal(s1.destroyed_broken + s1.destroyed_dirty,
+                     s0.destroyed_broken + s0.destroyed_dirty + 1);
+    check(cerd_pool_acquire(&c, pool), "acquire after the timeout");
+    check(cerd_conn_query_json(&j, c, "SELECT 1 AS one", 0, NULL), "query");
+    cJSON_Delete(j);
+    cerd_pool_release(pool, c);
+    cerd_pool_free(pool);
+}
+
 /* ------------------------------------------------------------------ cancel */
 
 typedef struct canceler {
@@ -500,6 +805,12 @@ int main(void)
         cmocka_unit_test_setup(test_blackhole__the_pool_fails_within_its_timeouts, reset_proxy),
         cmocka_unit_test_setup(test_blackhole__statement_timeout_bounds_a_stalled_statement, reset_proxy),
         cmocka_unit_test_setup(test_blackhole__connections_carry_tcp_keepalives_and_user_timeout, reset_proxy),
+        cmocka_unit_test_setup(test_io_timeout__default_follows_the_session_statement_timeout, reset_proxy),
+        cmocka_unit_test_setup(test_io_timeout__a_query_on_a_blackholed_connection, reset_proxy),
+        cmocka_unit_test_setup(test_io_timeout__a_copy_on_a_silent_connection_writes_nothing, reset_proxy),
+        cmocka_unit_test_setup(test_io_timeout__a_pipeline_batch_on_a_silent_connection, reset_proxy),
+        cmocka_unit_test_setup(test_io_timeout__a_commit_on_a_silent_connection_is_outcome_unknown, reset_proxy),
+        cmocka_unit_test_setup(test_io_timeout__the_pool_discards_the_connection, reset_proxy),
         cmocka_unit_test_setup(test_cancel__a_long_statement_canceled_from_another_thread, reset_proxy),
     };
     return cmocka_run_group_tests_name("net_faults", tests, setup, teardown);

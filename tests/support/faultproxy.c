@@ -47,10 +47,10 @@ struct fproxy {
     bool stop;
     /* settings, under lock */
     int latency_ms;
-    bool stalled, blackhole;
+    bool stalled, blackhole, mute_server;
     long cut_server_left, cut_client_left; /* -1: off */
     char needle[64];
-    bool needle_forward;
+    bool needle_forward, needle_mute;
     int cuts, open;
     pair pairs[FPROXY_MAX_PAIRS];
 };
@@ -148,9 +148,12 @@ static bool pump_in(fproxy *p, pair *pr, int src, dir *d, bool from_client)
         return false;
     if (n < 0)
         return true;
-    if (p->blackhole)
+    if (p->blackhole || (p->mute_server && !from_client))
         return true;
-    if (from_client && p->needle[0] && find_bytes(buf, (size_t)n, p->needle)) {
+    if (from_client && p->needle[0] && p->needle_mute && find_bytes(buf, (size_t)n, p->needle)) {
+        p->needle[0] = '\0';
+        p->mute_server = true; /* this chunk still goes to the server */
+    } else if (from_client && p->needle[0] && find_bytes(buf, (size_t)n, p->needle)) {
         bool forward = p->needle_forward;
         p->needle[0] = '\0';
         if (forward && pr->sfd >= 0) {
@@ -261,7 +264,8 @@ static void *run(void *arg)
                 short ev = 0;
                 if (fd < 0)
                     continue;
-                if (!p->stalled && (p->blackhole || in->queued < QUEUE_CAP))
+                if (!p->stalled
+                    && (p->blackhole || (p->mute_server && side == 1) || in->queued < QUEUE_CAP))
                     ev |= POLLIN;
                 if (p->blackhole && side == 0)
                     ev |= POLLIN;
@@ -387,13 +391,19 @@ const char *fproxy_conninfo(const fproxy *p) { return p->conninfo; }
 void fproxy_set_latency(fproxy *p, int ms) { SETTER(p->latency_ms = ms); }
 void fproxy_stall(fproxy *p, bool on) { SETTER(p->stalled = on); }
 void fproxy_blackhole(fproxy *p, bool on) { SETTER(p->blackhole = on); }
+void fproxy_mute_server(fproxy *p, bool on) { SETTER(p->mute_server = on); }
 void fproxy_cut_after_server_bytes(fproxy *p, long n) { SETTER(p->cut_server_left = n); }
 void fproxy_cut_after_client_bytes(fproxy *p, long n) { SETTER(p->cut_client_left = n); }
 
 void fproxy_cut_on_client_text(fproxy *p, const char *needle, bool forward_first)
 {
     SETTER(snprintf(p->needle, sizeof p->needle, "%s", needle);
-           p->needle_forward = forward_first);
+           p->needle_forward = forward_first; p->needle_mute = false);
+}
+
+void fproxy_mute_server_on_client_text(fproxy *p, const char *needle)
+{
+    SETTER(snprintf(p->needle, sizeof p->needle, "%s", needle); p->needle_mute = true);
 }
 
 int fproxy_cuts(fproxy *p)

@@ -34,6 +34,15 @@ void fproxy_stall(fproxy *p, bool on);
    forwarded or answered (new connections are accepted but never connected onwards). */
 void fproxy_blackhole(fproxy *p, bool on);
 
+/* Mutes the server: what the client sends is forwarded (the server acts on it), what the
+   server sends is read and dropped, on existing and new connections: a reply lost on
+   the way while TCP stays healthy. */
+void fproxy_mute_server(fproxy *p, bool on);
+
+/* Mutes the server (as fproxy_mute_server) from the chunk of the client that contains
+   needle on: that chunk and what follows reach the server, no answer comes back. */
+void fproxy_mute_server_on_client_text(fproxy *p, const char *needle);
+
 /* Cuts (closes both sides of) the connection that has forwarded n more bytes from the
    server to the client, counted from this call: the client gets exactly n bytes. */
 void fproxy_cut_after_server_bytes(fproxy *p, long n);
