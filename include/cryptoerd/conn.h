@@ -253,7 +253,8 @@ CERD_EXTERN void cerd_conn_set_unnamed_statements(cerd_conn *conn, bool on);
  * the server), that plus 5 s — the server's own error then always comes first when the
  * server is there; otherwise 0 (off: a statement may legitimately run for any time, and
  * libpq waits as long as it takes). A session reset (pool) derives it again unless this
- * function was called.
+ * function was called; a pool's cerd_pool_options.statement_timeout_ms counts as the
+ * session's.
  * @param conn  the connection (used by one thread at a time).
  * @param ms    the bound in milliseconds; 0 turns it off.
  */

@@ -145,7 +145,9 @@ typedef struct cerd_pool_options {
     /** A connection idle longer than this is checked before being lent; 0: always
         (default 500). */
     unsigned idle_check_ms;
-    unsigned statement_timeout_ms; /**< statement_timeout of the pool's sessions; 0: the server's setting (default 0). */
+    /** statement_timeout of the pool's sessions; 0: the server's setting (default 0). Its
+        connections' I/O timeout (cerd_conn_set_io_timeout()) follows it: this plus 5 s. */
+    unsigned statement_timeout_ms;
     /** idle_in_transaction_session_timeout of the pool's sessions; 0: the server's
         setting (default 0). */
     unsigned idle_in_transaction_timeout_ms;

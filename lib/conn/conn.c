@@ -42,22 +42,23 @@ static unsigned long long setting_ms(const char *text)
     return 0;
 }
 
-/* Runs the session setup; unless the caller set the I/O timeout, derives it from the
-   session's statement_timeout: that plus IO_TIMEOUT_MARGIN_MS, off when it is 0. */
+void cerd__conn_follow_statement_timeout(cerd_conn *conn, unsigned long long st)
+{
+    if (conn->io_timeout_set)
+        return;
+    conn->io_timeout_ms = st == 0                                ? 0
+                          : st >= UINT_MAX - IO_TIMEOUT_MARGIN_MS ? UINT_MAX
+                                                                  : (unsigned)st + IO_TIMEOUT_MARGIN_MS;
+}
+
+/* Runs the session setup; the I/O timeout follows the session's statement_timeout. */
 static int session_setup(cerd_conn *conn, const char *what)
 {
     PGresult *res = NULL;
     int rc = cerd__exec(conn, SESSION_SETUP, what, &res);
 
-    if (rc == 0 && !conn->io_timeout_set) {
-        unsigned long long st = 0;
-        if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-            st = setting_ms(PQgetvalue(res, 0, 0));
-        conn->io_timeout_ms = st == 0 ? 0
-                              : st >= UINT_MAX - IO_TIMEOUT_MARGIN_MS
-                                  ? UINT_MAX
-                                  : (unsigned)st + IO_TIMEOUT_MARGIN_MS;
-    }
+    if (rc == 0 && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        cerd__conn_follow_statement_timeout(conn, setting_ms(PQgetvalue(res, 0, 0)));
     PQclear(res);
     return rc;
 }

@@ -88,6 +88,12 @@ int cerd__pq_get_copy(cerd_conn *conn, char **buf);
    the I/O timeout, CERD_ETIMEOUT saying so. */
 int cerd__conn_error(cerd_conn *conn, const PGresult *res, const char *what);
 
+/* Unless the caller set the I/O timeout, makes it follow a statement timeout of
+   statement_timeout_ms (0: none): that plus a margin for the server's own error to arrive,
+   off without one. Called for the session's setting at open and reset, and by the pool
+   when it sets its own statement_timeout. */
+void cerd__conn_follow_statement_timeout(cerd_conn *conn, unsigned long long statement_timeout_ms);
+
 /* Begins a transaction with begin_sql ("BEGIN", "BEGIN ISOLATION LEVEL ..."); when the
    connection acts for a user, sets app.current_user_id for this transaction with SET LOCAL
    in the same round trip. On failure no transaction is left open. */

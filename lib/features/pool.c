@@ -412,6 +412,8 @@ static int setup_session(cerd_pool *p, cerd_conn *c)
                            "pool: session setup failed: %s", PQerrorMessage(c->pg));
     read_only = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
     PQclear(res);
+    if (p->opts.statement_timeout_ms)
+        cerd__conn_follow_statement_timeout(c, p->opts.statement_timeout_ms);
     if (read_only && p->opts.target == CERD_POOL_READ_WRITE)
         return cerd__error(CERD_ECONNECT, "pool: server %s:%s is read-only or in recovery, "
                            "and the pool is for writes", PQhost(c->pg), PQport(c->pg));

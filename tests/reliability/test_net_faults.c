@@ -741,6 +741,32 @@ static void test_io_timeout__the_pool_discards_the_connection(void **state)
     cerd_pool_free(pool);
 }
 
+/* The pool sets its statement_timeout after the connection opened: the connection's I/O
+   timeout follows it (plus the 5 s margin), unless a pool has none. */
+static void test_io_timeout__follows_the_pools_statement_timeout(void **state)
+{
+    cerd_pool_options o = CERD_POOL_OPTIONS_INIT;
+    cerd_pool *pool = NULL;
+    cerd_conn *c = NULL;
+    (void)state;
+
+    o.conninfo = proxied(NULL);
+    o.max_size = 1;
+    o.statement_timeout_ms = 1500;
+    check(cerd_pool_new(&pool, &o), "pool");
+    check(cerd_pool_acquire(&c, pool), "acquire");
+    assert_int_equal(cerd_conn_io_timeout(c), 1500 + 5000);
+    cerd_pool_release(pool, c);
+    cerd_pool_free(pool);
+
+    o.statement_timeout_ms = 0;
+    check(cerd_pool_new(&pool, &o), "pool without a statement timeout");
+    check(cerd_pool_acquire(&c, pool), "acquire");
+    assert_int_equal(cerd_conn_io_timeout(c), 0);
+    cerd_pool_release(pool, c);
+    cerd_pool_free(pool);
+}
+
 /* ------------------------------------------------------------------ cancel */
 
 typedef struct canceler {
@@ -811,6 +837,7 @@ int main(void)
         cmocka_unit_test_setup(test_io_timeout__a_pipeline_batch_on_a_silent_connection, reset_proxy),
         cmocka_unit_test_setup(test_io_timeout__a_commit_on_a_silent_connection_is_outcome_unknown, reset_proxy),
         cmocka_unit_test_setup(test_io_timeout__the_pool_discards_the_connection, reset_proxy),
+        cmocka_unit_test_setup(test_io_timeout__follows_the_pools_statement_timeout, reset_proxy),
         cmocka_unit_test_setup(test_cancel__a_long_statement_canceled_from_another_thread, reset_proxy),
     };
     return cmocka_run_group_tests_name("net_faults", tests, setup, teardown);
