@@ -243,8 +243,8 @@ CERD_EXTERN void cerd_conn_set_unnamed_statements(cerd_conn *conn, bool on);
  * neither keepalives nor tcp_user_timeout fire). It covers the calls of the library on
  * the connection: statements and typed operations, transactions and commits, COPY in
  * (sending the data too) and out, pipelined batches, streams; docs/reliability.md lists
- * what it does not cover yet (opening, the pool's own checks, cerd_migrate(), the
- * partition helpers, the bulk upsert, and calls made through cerd_conn_pgconn()).
+ * what it does not cover (opening, the pool's own checks, which have their own deadline,
+ * and calls made through cerd_conn_pgconn()).
  *
  * Each wait restarts the clock whenever data arrives, so a long result or COPY that keeps
  * flowing is not cut; a single statement that legitimately runs longer than @p ms before

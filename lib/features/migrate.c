@@ -72,7 +72,7 @@ static int apply_one(cerd_conn *conn, const cerd__migration *m)
     checksum(m, sum);
     if ((rc = cerd__exec(conn, "BEGIN", "migrate", NULL)))
         return rc;
-    res = PQexec(conn->pg, m->sql);
+    res = cerd__pq_exec(conn, m->sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
         if (pos)
@@ -80,20 +80,20 @@ static int apply_one(cerd_conn *conn, const cerd__migration *m)
                      m->name, line_of_position(m->sql, strtol(pos, NULL, 10)));
         else
             snprintf(what, sizeof what, "migration schema/%s_%s.sql", m->version, m->name);
-        rc = cerd__error_from_pg(conn->pg, res, what);
+        rc = cerd__conn_error(conn, res, what);
         PQclear(res);
-        PQclear(PQexec(conn->pg, "ROLLBACK"));
+        PQclear(cerd__pq_exec(conn, "ROLLBACK"));
         return rc;
     }
     PQclear(res);
-    res = PQexecParams(conn->pg,
-                       "INSERT INTO cerd_schema_migrations (version, name, checksum)"
-                       " VALUES ($1, $2, $3)",
-                       3, NULL, params, NULL, NULL, 0);
+    res = cerd__pq_exec_params(conn,
+                               "INSERT INTO cerd_schema_migrations (version, name, checksum)"
+                               " VALUES ($1, $2, $3)",
+                               3, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = cerd__error_from_pg(conn->pg, res, "migrate: recording the migration");
+        rc = cerd__conn_error(conn, res, "migrate: recording the migration");
         PQclear(res);
-        PQclear(PQexec(conn->pg, "ROLLBACK"));
+        PQclear(cerd__pq_exec(conn, "ROLLBACK"));
         return rc;
     }
     PQclear(res);
@@ -173,7 +173,7 @@ int cerd_migrate(int *applied, cerd_conn *conn)
         return rc;
     rc = migrate_locked(conn, &count);
     /* Unlock even after a failure; the session's lock also ends with the connection. */
-    PQclear(PQexec(conn->pg, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
+    PQclear(cerd__pq_exec(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
     if (applied)
         *applied = count;
     return rc;
@@ -256,11 +256,11 @@ int cerd_distribute(cerd_conn *conn)
         return cerd__error(CERD_EMISUSE, "distribute: a transaction is open on this connection");
     if ((rc = cerd__exec(conn, "BEGIN", "distribute", NULL)))
         return rc;
-    res = PQexec(conn->pg, cerd__distribute_sql);
+    res = cerd__pq_exec(conn, cerd__distribute_sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = cerd__error_from_pg(conn->pg, res, "distribute (schema/citus/distribute.sql)");
+        rc = cerd__conn_error(conn, res, "distribute (schema/citus/distribute.sql)");
         PQclear(res);
-        PQclear(PQexec(conn->pg, "ROLLBACK"));
+        PQclear(cerd__pq_exec(conn, "ROLLBACK"));
         return rc;
     }
     PQclear(res);

@@ -43,10 +43,10 @@ static void month_text(char buf[16], cerd_month m)
 static int exec_params(PGresult **out, cerd_conn *conn, const char *sql, int n,
                        const char *const *params, const char *what)
 {
-    PGresult *res = PQexecParams(conn->pg, sql, n, NULL, params, NULL, NULL, 0);
+    PGresult *res = cerd__pq_exec_params(conn, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        int rc = cerd__error_from_pg(conn->pg, res, what);
+        int rc = cerd__conn_error(conn, res, what);
         PQclear(res);
         return rc;
     }

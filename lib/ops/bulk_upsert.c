@@ -238,9 +238,9 @@ int cerd_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_table *t
         rc = CERD_ENOMEM;
         goto done;
     }
-    res = PQexecParams(conn->pg, q.b.data, 0, NULL, NULL, NULL, NULL, 1);
+    res = cerd__pq_exec_params(conn, q.b.data, 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = cerd__error_from_pg(conn->pg, res, what);
+        rc = cerd__conn_error(conn, res, what);
         cerd__error_logical_names(t);
         goto done;
     }
@@ -291,9 +291,9 @@ int cerd_bulk_upsert(cerd_bulk_result *out, cerd_conn *conn, const cerd_table *t
         rc = CERD_ENOMEM;
         goto done;
     }
-    res = PQexec(conn->pg, q.b.data);
+    res = cerd__pq_exec(conn, q.b.data);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = cerd__error_from_pg(conn->pg, res, what);
+        rc = cerd__conn_error(conn, res, what);
         cerd__error_logical_names(t);
         goto done;
     }
@@ -320,11 +320,11 @@ done:
     free(skip);
     if (rc && (own_txn || savepoint) && PQstatus(conn->pg) == CONNECTION_OK) {
         /* The record describes the failure; cleaning up must not overwrite it. */
-        PGresult *r2 = PQexec(conn->pg, own_txn ? "ROLLBACK"
+        PGresult *r2 = cerd__pq_exec(conn, own_txn ? "ROLLBACK"
                               : "ROLLBACK TO SAVEPOINT cerd_bulk_upsert; "
                                 "RELEASE SAVEPOINT cerd_bulk_upsert");
         PQclear(r2);
-        while ((r2 = PQgetResult(conn->pg)))
+        while ((r2 = cerd__pq_result(conn)))
             PQclear(r2);
     }
     if (!rc && out)
