@@ -4,7 +4,7 @@
  *        PostgreSQL's binary COPY format. Imports go through binary COPY in one
  *        transaction; exports stream.
  *
- * The readers here parse outside text, so they are fuzzed (fuzz/fuzz_csv_import.c).
+ * The readers here parse outside text, so they are fuzzed (fuzz/fuzz_import_parse.c).
  * The `cryptoerd import` and `cryptoerd export` commands are these functions.
  *
  * Thread safety: the functions use the connection they are given (one thread at a time);
