@@ -60,6 +60,17 @@ int pt_count_backends(PGconn *pg, const char *app, const int *skip, int nskip)
     return n;
 }
 
+cerd_pool_options pt_pool_options(char *buf, size_t size, const char *conninfo,
+                                  const char *app, unsigned min, unsigned max)
+{
+    cerd_pool_options o = CERD_POOL_OPTIONS_INIT;
+    snprintf(buf, size, "%s application_name='%s'", conninfo, app);
+    o.conninfo = buf;
+    o.min_size = min;
+    o.max_size = max;
+    return o;
+}
+
 int64_t pt_now_ms(void)
 {
     struct timespec ts;

@@ -24,6 +24,12 @@ char *pt_conn_value(cerd_conn *conn, const char *sql);
    than the pids in skip[0..nskip). */
 int pt_count_backends(PGconn *pg, const char *app, const int *skip, int nskip);
 
+/* Options for a pool on the database at conninfo whose sessions are named app (so that
+   pt_count_backends() finds them), min_size and max_size set; the connection string is
+   kept in buf. */
+cerd_pool_options pt_pool_options(char *buf, size_t size, const char *conninfo,
+                                  const char *app, unsigned min, unsigned max);
+
 int64_t pt_now_ms(void);
 void pt_sleep_ms(int ms);
 

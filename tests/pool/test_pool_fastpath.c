@@ -41,14 +41,10 @@ static int teardown(void **state)
 
 static char conninfo[2300];
 
+/* Options for a pool on the test database whose sessions are named app. */
 static cerd_pool_options options(const char *app, unsigned min, unsigned max)
 {
-    cerd_pool_options o = CERD_POOL_OPTIONS_INIT;
-    snprintf(conninfo, sizeof conninfo, "%s application_name='%s'", db.conninfo, app);
-    o.conninfo = conninfo;
-    o.min_size = min;
-    o.max_size = max;
-    return o;
+    return pt_pool_options(conninfo, sizeof conninfo, db.conninfo, app, min, max);
 }
 
 static cerd_pool_statistics stats_of(cerd_pool *pool)
