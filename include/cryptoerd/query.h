@@ -109,8 +109,11 @@ CERD_EXTERN int cerd_query_stream(cerd_stream **out, cerd_conn *conn, const cerd
  * parameter set is checked first (a refused one sends nothing), and on any failure
  * nothing is written. The bulk variant of the generated `cerd_q_<name>_many()`.
  * @param[out] out  the rows affected, summed (may be NULL).
+ * @param conn      the connection (used by one thread at a time).
+ * @param q         the query (a generated `cerd_q_<name>_query`), of shape `:exec`.
  * @param params    @p n consecutive parameter structs of cerd_query::params (ignored for
  *                  a query without parameters: it runs @p n times).
+ * @param n         how many parameter sets (0: nothing is sent, *out is 0).
  * @return 0; ::CERD_EINVALID for a refused parameter, its message starting with
  *         "batch operation N (query <name>)", N the 0-based index of the struct; server
  *         errors likewise; ::CERD_EMISUSE for another shape.
