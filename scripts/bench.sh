@@ -59,12 +59,15 @@ export -f bench bulk
 # writes about 0.5 GB of WAL, so with the default 1 GB a checkpoint would start inside some
 # timed COPYs and not others; the COPY benchmarks also CHECKPOINT (untimed) before each
 # timed COPY (docs/benchmarks.md). A server given by CRYPTOERD_BENCH_DSN keeps its own.
+# shared_buffers=1GB holds price_data and its 7 indexes after 1,000,000 rows: with the
+# default 128 MB the backend evicts and writes dirty index pages itself during the COPY and
+# the server's CPU per COPY doubled for some connections and not others (docs/benchmarks.md).
 with_postgres() {
     if [ -n "${CRYPTOERD_BENCH_DSN:-}" ]; then
         "$@"
     else
-        cerd_log "starting a throw-away PostgreSQL 15 (pg_virtualenv, max_wal_size=8GB)"
-        pg_virtualenv -t -v 15 -o max_wal_size=8GB "$@"
+        cerd_log "starting a throw-away PostgreSQL 15 (pg_virtualenv, max_wal_size=8GB, shared_buffers=1GB)"
+        pg_virtualenv -t -v 15 -o max_wal_size=8GB -o shared_buffers=1GB "$@"
     fi
 }
 if [ -n "${CERD_BENCH_BULK_ONLY:-}" ]; then

@@ -14,7 +14,8 @@ Workloads (the database is emptied and migrated by the binding first):
   as a ready binary COPY payload (8 columns, and the 12 cryptoerd sends) streamed by
   asyncpg. Before every COPY, untimed: TRUNCATE and CHECKPOINT (superuser), so each side
   starts from the same server state; run the cluster with a max_wal_size larger than one
-  COPY's WAL (``pg_virtualenv -o max_wal_size=8GB``, as scripts/bench.sh does) so no
+  COPY's WAL (``pg_virtualenv -o max_wal_size=8GB -o shared_buffers=1GB``, as
+  scripts/bench.sh does: the buffers hold the table and its indexes) so no
   checkpoint starts inside a timed COPY.
 - read: N candles read as typed objects: cryptoerd ``stream()`` (server-side cursor);
   psycopg named (server-side) cursor, binary, ``class_row(PriceData)``; asyncpg cursor

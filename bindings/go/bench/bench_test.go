@@ -310,7 +310,8 @@ const reps = 5
 //   - before every timed COPY, untimed: TRUNCATE price_data, then CHECKPOINT, so every
 //     side starts from the same state (no dirty pages or WAL of the previous side); the
 //     cluster should also run with a max_wal_size larger than one COPY's WAL
-//     (scripts/go_bench.sh starts it with max_wal_size=8GB), so no checkpoint can start
+//     (scripts/go_bench.sh starts it with max_wal_size=8GB, and shared_buffers=1GB to hold
+//     the table and its indexes), so no checkpoint can start
 //     inside a timed COPY; the value in force is logged;
 //   - the order of the sides rotates every round and is reversed every other round;
 //   - CERD_BENCH_COPY_ROUNDS rounds (default 5), CERD_BENCH_COPY_ROWS rows (default
