@@ -10,11 +10,19 @@ Workloads (the database is emptied and migrated by the binding first):
   ``class_row(Assets)``; asyncpg prepared ``fetchrow`` then ``Assets(**record)``.
 - copy: N candles (PriceData objects, one list shared by all) loaded by COPY:
   cryptoerd ``db.price_data.copy(rows)``; psycopg ``cursor.copy(... FORMAT BINARY)``
-  ``write_row``; asyncpg ``copy_records_to_table``. Table truncated between runs.
+  ``write_row``; asyncpg ``copy_records_to_table``; and the server's floor: the same rows
+  as a ready binary COPY payload (8 columns, and the 12 cryptoerd sends) streamed by
+  asyncpg. Before every COPY, untimed: TRUNCATE and CHECKPOINT (superuser), so each side
+  starts from the same server state; run the cluster with a max_wal_size larger than one
+  COPY's WAL (``pg_virtualenv -o max_wal_size=8GB -o shared_buffers=1GB``, as
+  scripts/bench.sh does: the buffers hold the table and its indexes) so no
+  checkpoint starts inside a timed COPY.
 - read: N candles read as typed objects: cryptoerd ``stream()`` (server-side cursor);
   psycopg named (server-side) cursor, binary, ``class_row(PriceData)``; asyncpg cursor
   in a transaction, ``PriceData(**record)``.
-Each workload runs ``reps`` times per library, libraries interleaved; medians printed as
+Each workload runs ``reps`` rounds (default 5), every side once per round, the order
+rotating every round and reversed every other round (per-round times and load averages go
+to stderr); medians printed as
 Markdown rows with ratios (>1: cryptoerd faster), and the median client CPU (this
 process's user+system time: what each library costs on the client; the rest of the wall
 time is the server's, shared by all three).
@@ -46,6 +54,9 @@ T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 CANDLE_COLS = [f.name for f in dataclasses.fields(cryptoerd.PriceData)]
 COPY_COLS = ["asset_id", "timeframe", "open_price", "high_price", "low_price", "close_price",
              "volume", "candle_time"]
+# what cryptoerd's writer sends for these rows: every column without a default
+BINDING_COLS = COPY_COLS[:-1] + ["market_cap", "trade_count", "vwap", "technical_indicators",
+                                 "candle_time"]
 
 
 def candles(asset_id: int, n: int) -> List[cryptoerd.PriceData]:
@@ -67,12 +78,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--lookups", type=int, default=100_000)
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--copy-floor", action="store_true",
-                    help="only measure the server's floor for the COPY workload: the same rows "
-                         "as a pre-encoded binary COPY payload (no per-row client work), "
-                         "against cryptoerd's copy")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--only", default="lookups,copy,read",
+                    help="comma-separated workloads among lookups, copy, read")
+    ap.add_argument("--no-floor", dest="floor", action="store_false",
+                    help="leave out the COPY workload's server floor: the same rows as a ready "
+                         "binary COPY payload (8 and 12 columns, exported by the server) sent by "
+                         "asyncpg, interleaved with the three libraries")
+    ap.add_argument("--floors", default="floor8,floor12",
+                    help="which floors to run: floor8 (the 8 columns psycopg and asyncpg send), "
+                         "floor12 (the 12 cryptoerd sends)")
     args = ap.parse_args()
+    only = set(args.only.split(","))
 
     db = cryptoerd.connect(pg_dsn())
     db.migrate()
@@ -165,60 +182,124 @@ def main() -> None:
         r = resource.getrusage(resource.RUSAGE_SELF)
         return r.ru_utime + r.ru_stime
 
-    cpus: Dict[str, Dict[str, float]] = {}
+    def checkpoint() -> None:
+        # every COPY starts from the same server state: no dirty pages or WAL of the
+        # previous side left to write (docs/benchmarks.md, issue 14)
+        truncate()
+        db.exec("CHECKPOINT")
 
-    def measure(fns: Dict[str, Callable[[], None]], before: Callable[[], None] | None) -> Dict[str, float]:
+    def load() -> str:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+    # The server backend's CPU time per run (/proc/<pid>/stat, server on this host, read as
+    # root or the server's user): steadier than wall time when the cores are shared, and the
+    # server's own work whatever the client. The backend of cryptoerd's connection is the
+    # one of this database that is neither psycopg's nor asyncpg's.
+    p_pid = pconn.info.backend_pid
+    a_pid = aconn.get_server_pid()
+    found = pconn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> ALL(%s) AND backend_type = 'client backend'",
+        ([p_pid, a_pid],)).fetchall()
+    c_pid = int(found[0][0]) if len(found) == 1 else 0
+    backend = {"cryptoerd": c_pid, "psycopg": p_pid, "asyncpg": a_pid,
+               "floor8": a_pid, "floor12": a_pid}
+
+    def server_cpu(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
+    cpus: Dict[str, Dict[str, float]] = {}
+    scpus: Dict[str, Dict[str, float]] = {}
+    spreads: Dict[str, Dict[str, str]] = {}
+
+    def measure(fns: Dict[str, Callable[[], None]], before: Callable[[], None] | None,
+                label: str = "") -> Dict[str, float]:
+        """Each round runs every side once; the order rotates every round and is reversed
+        every other round, so no side always follows the same one."""
         times: Dict[str, List[float]] = {k: [] for k in fns}
         ctimes: Dict[str, List[float]] = {k: [] for k in fns}
+        stimes: Dict[str, List[float]] = {k: [] for k in fns}
+        names = list(fns)
         for rep in range(args.reps):
-            order = list(fns.items())
+            order = names[rep % len(names):] + names[:rep % len(names)]
             if rep % 2:
                 order.reverse()
-            for name, fn in order:
+            line = f"{label} round {rep + 1} (load {load()}):"
+            for name in order:
                 if before:
                     before()
-                c = cpu()
+                pid = backend.get(name, 0)
+                c, sc = cpu(), server_cpu(pid)
                 t = time.perf_counter()
-                fn()
+                fns[name]()
                 times[name].append(time.perf_counter() - t)
                 ctimes[name].append(cpu() - c)
+                stimes[name].append(server_cpu(pid) - sc)
+                line += (f" {name} {times[name][-1]:.2f} s (cpu {ctimes[name][-1]:.2f} s, "
+                         f"server cpu {stimes[name][-1]:.2f} s);")
+            print(line, file=sys.stderr, flush=True)
         cpus[str(len(cpus))] = {k: statistics.median(v) for k, v in ctimes.items()}
+        scpus[str(len(scpus))] = {k: statistics.median(v) for k, v in stimes.items()}
+        spreads[str(len(spreads))] = {k: f"{min(v):.2f}–{max(v):.2f} s" for k, v in times.items()}
         return {k: statistics.median(v) for k, v in times.items()}
 
-    if args.copy_floor:
+    def floor_payloads() -> Dict[str, bytes]:
+        """The rows of the COPY workload as ready binary COPY payloads, exported by the
+        server from the table: 8 columns (what psycopg and asyncpg send) and the 12 that
+        cryptoerd's writer sends (every column without a default; 4 of them NULL)."""
         import io
-        truncate()
+        checkpoint()
         db.price_data.copy(rows)
-        payload = io.BytesIO()
-        loop.run_until_complete(aconn.copy_from_query(
-            f"SELECT {', '.join(COPY_COLS)} FROM price_data", output=payload, format="binary"))
-        data = payload.getvalue()
+        out = {}
+        for name, cols in (("floor8", COPY_COLS), ("floor12", BINDING_COLS)):
+            buf = io.BytesIO()
+            loop.run_until_complete(aconn.copy_from_query(
+                f"SELECT {', '.join(cols)} FROM price_data ORDER BY id", output=buf,
+                format="binary"))
+            out[name] = buf.getvalue()
+        return out
+
+    def floor_fn(data: bytes, cols: List[str]) -> Callable[[], None]:
+        import io
 
         def floor() -> None:
             loop.run_until_complete(aconn.copy_to_table("price_data", source=io.BytesIO(data),
-                                                        columns=COPY_COLS, format="binary"))
-        r = measure({"cryptoerd": cp_cerd, "floor": floor}, truncate)
-        c = cpus["0"]
-        print(f"| COPY {args.rows:,} candles: server floor (pre-encoded binary payload) "
-              f"| {r['floor']:.2f} s (client CPU {c['floor']:.2f} s) | cryptoerd "
-              f"{r['cryptoerd']:.2f} s (client CPU {c['cryptoerd']:.2f} s) |")
-        return
+                                                        columns=cols, format="binary"))
+        return floor
 
     results = {}
-    results["lookups"] = measure({"cryptoerd": lk_cerd, "psycopg": lk_psycopg,
-                                  "asyncpg": lk_asyncpg}, None)
-    results["copy"] = measure({"cryptoerd": cp_cerd, "psycopg": cp_psycopg,
-                               "asyncpg": cp_asyncpg}, truncate)
-    truncate()
-    db.price_data.copy(rows)
-    results["read"] = measure({"cryptoerd": rd_cerd, "psycopg": rd_psycopg,
-                               "asyncpg": rd_asyncpg}, None)
+    print(f"rows {args.rows}, reps {args.reps}, max_wal_size "
+          f"{pconn.execute('SHOW max_wal_size').fetchone()[0]}, "  # type: ignore[index]
+          f"load {load()}", file=sys.stderr, flush=True)
+    if "lookups" in only:
+        results["lookups"] = measure({"cryptoerd": lk_cerd, "psycopg": lk_psycopg,
+                                      "asyncpg": lk_asyncpg}, None, "lookups")
+    if "copy" in only:
+        sides: Dict[str, Callable[[], None]] = {"cryptoerd": cp_cerd, "psycopg": cp_psycopg,
+                                                "asyncpg": cp_asyncpg}
+        if args.floor:
+            pay = floor_payloads()
+            print(f"floor payloads: 8 columns {len(pay['floor8'])} bytes, 12 columns "
+                  f"{len(pay['floor12'])} bytes", file=sys.stderr, flush=True)
+            for f in args.floors.split(","):
+                sides[f] = floor_fn(pay[f], BINDING_COLS if f == "floor12" else COPY_COLS)
+        results["copy"] = measure(sides, checkpoint, "copy")
+    if "read" in only:
+        truncate()
+        db.price_data.copy(rows)
+        results["read"] = measure({"cryptoerd": rd_cerd, "psycopg": rd_psycopg,
+                                   "asyncpg": rd_asyncpg}, None, "read")
 
     labels = {"lookups": f"{args.lookups:,} PK lookups of assets (typed objects)",
               "copy": f"COPY {args.rows:,} candles",
               "read": f"read {args.rows:,} candles (typed objects)"}
     print(f"psycopg {psycopg.__version__} (implementation: {psycopg.pq.__impl__}), "
-          f"asyncpg {asyncpg.__version__}, reps {args.reps}")
+          f"asyncpg {asyncpg.__version__}, reps {args.reps}, load at the end {load()}")
     print("| workload | cryptoerd | psycopg 3 | asyncpg | vs psycopg | vs asyncpg "
           "| client CPU: cryptoerd / psycopg / asyncpg |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -228,6 +309,14 @@ def main() -> None:
               f"{r['asyncpg']:.2f} s | {r['psycopg'] / r['cryptoerd']:.2f}x | "
               f"{r['asyncpg'] / r['cryptoerd']:.2f}x | {c['cryptoerd']:.2f} / "
               f"{c['psycopg']:.2f} / {c['asyncpg']:.2f} s |")
+    print()
+    print("| workload | side | wall (median) | wall (min–max) | client CPU (median) "
+          "| server backend CPU (median) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for i, (k, r) in enumerate(results.items()):
+        for side, v in r.items():
+            print(f"| {labels[k]} | {side} | {v:.2f} s | {spreads[str(i)][side]} | "
+                  f"{cpus[str(i)][side]:.2f} s | {scpus[str(i)][side]:.2f} s |")
     pconn.close()
     loop.run_until_complete(aconn.close())
     db.close()

@@ -3,11 +3,16 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/big"
 	"math/rand"
+	"os"
 	"sort"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -299,18 +304,262 @@ func timeIt(f func()) float64 {
 
 const reps = 5
 
+// ---------------------------------------------------------------- COPY, interleaved
+
+// BenchmarkInterleavedCopy is the recorded COPY comparison. Methodology (issue 13):
+//   - before every timed COPY, untimed: TRUNCATE price_data, then CHECKPOINT, so every
+//     side starts from the same state (no dirty pages or WAL of the previous side); the
+//     cluster should also run with a max_wal_size larger than one COPY's WAL
+//     (scripts/go_bench.sh starts it with max_wal_size=8GB, and shared_buffers=1GB to hold
+//     the table and its indexes), so no checkpoint can start
+//     inside a timed COPY; the value in force is logged;
+//   - the order of the sides rotates every round and is reversed every other round;
+//   - CERD_BENCH_COPY_ROUNDS rounds (default 5), CERD_BENCH_COPY_ROWS rows (default
+//     1,000,000); each side's median, min and max, the client process's CPU and the load
+//     average are logged.
+//
+// Sides (CERD_BENCH_COPY_SIDES, comma-separated; default binding,pgx,floor8,floor12):
+//   - binding: CopyFromFunc (every row validated, sends the 12 columns without a default:
+//     the 8 set ones and 4 NULLs);
+//   - binding64k: the same with FlushBytes 64 KiB (pgx's chunk size);
+//   - pgx: CopyFrom of the 8 set columns;
+//   - floor8 / floor12: the server's floor, the same rows as a ready binary COPY payload
+//     (exported from the table once, before the rounds) streamed by pgconn: no per-row
+//     client work; 8 columns as pgx sends, 12 as the binding sends.
+//
+// Logged per side: wall median and min–max, the client process's CPU, the server
+// backend's CPU and the whole server's CPU (every PostgreSQL process: WAL writer,
+// checkpointer, background writer, autovacuum included), from /proc: the server must run
+// on this host.
 func BenchmarkInterleavedCopy(b *testing.B) {
 	e := setup(b)
-	for i := 0; i < b.N; i++ {
-		var c, p []float64
-		for r := 0; r < 3; r++ {
-			e.truncate(b)
-			c = append(c, timeIt(func() { e.copyCerd(b, million) }))
-			e.truncate(b)
-			p = append(p, timeIt(func() { e.copyPgx(b, million) }))
-		}
-		report(b, c, p)
+	n := envInt("CERD_BENCH_COPY_ROWS", million)
+	rounds := envInt("CERD_BENCH_COPY_ROUNDS", 5)
+	sides := strings.Split(envStr("CERD_BENCH_COPY_SIDES", "binding,pgx,floor8,floor12"), ",")
+	var walSize string
+	if err := e.px.QueryRow(e.ctx, "SHOW max_wal_size").Scan(&walSize); err != nil {
+		b.Fatal(err)
 	}
+	b.Logf("rows %d, rounds %d, sides %v, max_wal_size %s, load %s", n, rounds, sides, walSize, loadavg())
+	// The server backend's CPU time per run (/proc/<pid>/stat: the server runs on this
+	// host, readable as root or its user): steadier than wall time on shared cores, and the
+	// server's own work whatever the client. The binding's backend is the other client
+	// backend of this database.
+	pgxPid := int(e.px.PgConn().PID())
+	var cerdPid int
+	if err := e.px.QueryRow(e.ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "+
+		"AND pid <> $1 AND backend_type = 'client backend'", pgxPid).Scan(&cerdPid); err != nil {
+		b.Fatal(err)
+	}
+	postmaster := ppid(cerdPid)
+	pidOf := func(side string) int {
+		if strings.HasPrefix(side, "binding") {
+			return cerdPid
+		}
+		return pgxPid
+	}
+	prep := func() {
+		e.truncate(b)
+		if err := e.c.Exec(e.ctx, "CHECKPOINT"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	payload := map[string][]byte{}
+	for _, s := range sides {
+		if strings.HasPrefix(s, "floor") && payload["floor8"] == nil {
+			prep()
+			e.copyCerd(b, n)
+			for name, cols := range map[string]string{"floor8": strings.Join(copyCols, ", "), "floor12": strings.Join(bindingCols, ", ")} {
+				var buf bytes.Buffer
+				if _, err := e.px.PgConn().CopyTo(e.ctx, &buf, "COPY (SELECT "+cols+" FROM price_data ORDER BY id) TO STDOUT (FORMAT binary)"); err != nil {
+					b.Fatal(err)
+				}
+				payload[name] = buf.Bytes()
+			}
+			b.Logf("floor payloads: 8 columns %d bytes, 12 columns %d bytes", len(payload["floor8"]), len(payload["floor12"]))
+		}
+	}
+	floor := func(name string) {
+		cols := copyCols
+		if name == "floor12" {
+			cols = bindingCols
+		}
+		tag, err := e.px.PgConn().CopyFrom(e.ctx, bytes.NewReader(payload[name]),
+			"COPY price_data ("+strings.Join(cols, ", ")+") FROM STDIN (FORMAT binary)")
+		if err != nil || tag.RowsAffected() != int64(n) {
+			b.Fatalf("%s: %v %v", name, tag, err)
+		}
+	}
+	run := map[string]func(){
+		"binding":    func() { e.copyCerdOpts(b, n, nil) },
+		"binding64k": func() { e.copyCerdOpts(b, n, &cerd.CopyOptions{FlushBytes: 64 * 1024}) },
+		"pgx":        func() { e.copyPgx(b, n) },
+		"floor8":     func() { floor("floor8") },
+		"floor12":    func() { floor("floor12") },
+	}
+	for i := 0; i < b.N; i++ {
+		wall := map[string][]float64{}
+		cpu := map[string][]float64{}
+		scpu := map[string][]float64{}
+		acpu := map[string][]float64{}
+		for r := 0; r < rounds; r++ {
+			order := append(append([]string(nil), sides[r%len(sides):]...), sides[:r%len(sides)]...)
+			if r%2 == 1 {
+				for x, y := 0, len(order)-1; x < y; x, y = x+1, y-1 {
+					order[x], order[y] = order[y], order[x]
+				}
+			}
+			line := fmt.Sprintf("round %d (load %s):", r+1, loadavg())
+			for _, s := range order {
+				f, ok := run[s]
+				if !ok {
+					b.Fatalf("unknown side %q", s)
+				}
+				prep()
+				c0, s0, a0 := cpuSeconds(), procCPU(pidOf(s)), serverCPU(postmaster)
+				wall[s] = append(wall[s], timeIt(f))
+				cpu[s] = append(cpu[s], cpuSeconds()-c0)
+				scpu[s] = append(scpu[s], procCPU(pidOf(s))-s0)
+				acpu[s] = append(acpu[s], serverCPU(postmaster)-a0)
+				line += fmt.Sprintf(" %s %.2f s (cpu %.2f s, server backend cpu %.2f s, whole server cpu %.2f s);",
+					s, wall[s][r], cpu[s][r], scpu[s][r], acpu[s][r])
+			}
+			b.Log(line)
+		}
+		for _, s := range sides {
+			lo, hi := minMax(wall[s])
+			b.Logf("| %s | %.2f s | %.2f–%.2f s | %.2f s | %.2f s | %.2f s |", s, median(wall[s]), lo, hi,
+				median(cpu[s]), median(scpu[s]), median(acpu[s]))
+		}
+		if w, ok := wall["binding"]; ok {
+			for _, s := range sides {
+				if s != "binding" {
+					b.Logf("ratio %s / binding (medians): %.2f", s, median(wall[s])/median(w))
+					b.ReportMetric(median(wall[s])/median(w), s+"/binding")
+				}
+			}
+			b.ReportMetric(median(w), "binding-s")
+		}
+		b.Logf("load at the end %s", loadavg())
+	}
+}
+
+// The 12 columns the binding's writer sends for these rows (those without a default).
+var bindingCols = []string{"asset_id", "timeframe", "open_price", "high_price", "low_price", "close_price",
+	"volume", "market_cap", "trade_count", "vwap", "technical_indicators", "candle_time"}
+
+func (e *env) copyCerdOpts(b *testing.B, n int, o *cerd.CopyOptions) {
+	i := 0
+	w, err := e.c.PriceData().CopyFromFunc(e.ctx, o, func(r *cerd.PriceData) (bool, error) {
+		if i == n {
+			return false, nil
+		}
+		e.candle(i, r)
+		i++
+		return true, nil
+	})
+	if err != nil || w != int64(n) {
+		b.Fatalf("copy: %d %v", w, err)
+	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func envStr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func loadavg() string {
+	d, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(d))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// procCPU is the user+system CPU time of process pid in seconds (Linux, 100 ticks/s).
+func procCPU(pid int) float64 {
+	d, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(d, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(d[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (u + st) / 100
+}
+
+// ppid is the parent of process pid (the postmaster, for a backend).
+func ppid(pid int) int {
+	d, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(d[bytes.LastIndexByte(d, ')')+1:]))
+	p, _ := strconv.Atoi(f[1])
+	return p
+}
+
+// serverCPU is the CPU time of the whole server: the postmaster, every live child
+// (backends, WAL writer, checkpointer, background writer, autovacuum) and the children
+// that exited (the postmaster's cutime+cstime).
+func serverCPU(postmaster int) float64 {
+	d, err := os.ReadFile("/proc/" + strconv.Itoa(postmaster) + "/stat")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(d[bytes.LastIndexByte(d, ')')+1:]))
+	cu, _ := strconv.ParseFloat(f[13], 64)
+	cs, _ := strconv.ParseFloat(f[14], 64)
+	total := procCPU(postmaster) + (cu+cs)/100
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err == nil && ppid(pid) == postmaster {
+			total += procCPU(pid)
+		}
+	}
+	return total
+}
+
+func minMax(xs []float64) (float64, float64) {
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		if x < lo {
+			lo = x
+		}
+		if x > hi {
+			hi = x
+		}
+	}
+	return lo, hi
 }
 
 func BenchmarkInterleavedRead(b *testing.B) {
