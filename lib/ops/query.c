@@ -217,33 +217,3 @@ int cerd_query_stream(cerd_stream **out, cerd_conn *conn, const cerd_query *q,
     return rc;
 }
 
-int cerd_query_execmany(int64_t *out, cerd_conn *conn, const cerd_query *q,
-                        const void *params, size_t n)
-{
-    static const cerd_batch_options atomic = {1, true};
-    cerd_batch *b = NULL;
-    int rc;
-
-    if (out)
-        *out = 0;
-    /* no parameter set (n = 0) may come as NULL */
-    if ((rc = cerd__query_check(q, n ? params : (const void *)q, CERD_QUERY_EXEC,
-                                "cerd_query_execmany")))
-        return rc;
-    if (!conn)
-        return cerd__error(CERD_EMISUSE, "query %s: connection is NULL", q->name);
-    if (n == 0)
-        return 0;
-    if ((rc = cerd_batch_new(&b, &atomic)))
-        return rc;
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = cerd_batch_query(b, q, q->params ? (const char *)params + i * q->params->row_size
-                                              : NULL);
-    if (!rc)
-        rc = cerd_batch_run(b, conn);
-    if (!rc && out)
-        for (size_t i = 0; i < n; i++)
-            *out += cerd_batch_result_at(b, i)->affected;
-    cerd_batch_free(b);
-    return rc;
-}
