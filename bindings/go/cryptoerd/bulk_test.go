@@ -2,6 +2,7 @@ package cryptoerd_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -127,5 +128,45 @@ func TestStreamMillionRowsBoundedMemory(t *testing.T) {
 	// 1,000,000 decoded rows would take hundreds of MiB; a bounded stream stays far below.
 	if growth > 64<<20 {
 		t.Errorf("Go heap grew by %d MiB while streaming: not bounded", growth>>20)
+	}
+}
+
+// A server that sends nothing for longer than the I/O timeout (pg_sleep: the client
+// cannot tell it from a silent proxy) ends the call with ErrTimeout and closes the
+// connection; a pool's StatementTimeout gives its connections the bound plus 5 s.
+func TestIOTimeoutBoundsASilentServer(t *testing.T) {
+	ctx := context.Background()
+	_, dsn := cryptoerdtest.Conn(t)
+	c, err := cerd.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := c.IOTimeout(); got != 0 {
+		t.Fatalf("default I/O timeout without a statement_timeout: %v", got)
+	}
+	c.SetIOTimeout(300 * time.Millisecond)
+	if got := c.IOTimeout(); got != 300*time.Millisecond {
+		t.Fatalf("I/O timeout: %v", got)
+	}
+	if _, err := c.QueryJSON(ctx, "SELECT pg_sleep(3)"); !errors.Is(err, cerd.ErrTimeout) {
+		t.Fatalf("silent server: %v, want ErrTimeout", err)
+	}
+	if _, err := c.QueryJSON(ctx, "SELECT 1"); !errors.Is(err, cerd.ErrConnLost) {
+		t.Fatalf("after the timeout: %v, want ErrConnLost", err)
+	}
+
+	pool, err := cerd.NewPool(ctx, cerd.PoolOptions{ConnInfo: dsn, MaxSize: 1, StatementTimeout: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	pc, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Release()
+	if got := pc.IOTimeout(); got != 6500*time.Millisecond {
+		t.Fatalf("pooled connection's I/O timeout: %v, want 6.5s", got)
 	}
 }

@@ -185,6 +185,21 @@ func (c *Conn) Migrate(ctx context.Context) (int, error) {
 // SetValidation turns client-side validation before writes on (default) or off.
 func (c *Conn) SetValidation(on bool) { C.cerd_conn_set_validation(c.c, C.bool(on)) }
 
+// SetIOTimeout bounds every wait of a call for the server (cerd_conn_set_io_timeout):
+// when nothing arrives, or nothing can be sent, for d, the call returns an error matching
+// ErrTimeout and the connection is closed (a pool discards it). It is the bound against a
+// server or proxy that goes silent while TCP looks healthy, where a context's cancel
+// request cannot help either. Default: the session's statement_timeout (a pool's
+// StatementTimeout) plus 5 s; 0 turns it off. Truncated to milliseconds.
+func (c *Conn) SetIOTimeout(d time.Duration) {
+	C.cerd_conn_set_io_timeout(c.c, ms(d))
+}
+
+// IOTimeout is the connection's I/O timeout (SetIOTimeout); 0: off.
+func (c *Conn) IOTimeout() time.Duration {
+	return time.Duration(C.cerd_conn_io_timeout(c.c)) * time.Millisecond
+}
+
 // Begin starts a transaction.
 func (c *Conn) Begin(ctx context.Context) (*Tx, error) {
 	if err := c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_conn_begin(conn) }); err != nil {

@@ -700,6 +700,21 @@ class Connection:
         self._lib.cerd_conn_set_validation(self._ptr(), on)
 
     @property
+    def io_timeout(self) -> float:
+        """Seconds every wait for the server may go without progress before the call
+        gives up with ``Timeout`` (an OperationalError, CERD_ETIMEOUT) and the connection is closed
+        (cerd_conn_set_io_timeout): the bound against a server or proxy that goes silent
+        while TCP looks healthy. Default: the session's statement_timeout (a pool's
+        ``statement_timeout``) plus 5 s; 0.0: off."""
+        return int(self._lib.cerd_conn_io_timeout(self._ptr())) / 1000
+
+    @io_timeout.setter
+    def io_timeout(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("io_timeout must be >= 0")
+        self._lib.cerd_conn_set_io_timeout(self._ptr(), round(seconds * 1000))
+
+    @property
     def ok(self) -> bool:
         return self._c is not None and bool(self._lib.cerd_conn_ok(self._c))
 

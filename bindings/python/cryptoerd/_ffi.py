@@ -99,6 +99,8 @@ int cerd_conn_savepoint(cerd_conn *conn, const char *name);
 int cerd_conn_rollback_to(cerd_conn *conn, const char *name);
 int cerd_conn_release(cerd_conn *conn, const char *name);
 void cerd_conn_set_validation(cerd_conn *conn, bool on);
+void cerd_conn_set_io_timeout(cerd_conn *conn, unsigned ms);
+unsigned cerd_conn_io_timeout(const cerd_conn *conn);
 int cerd_conn_query_json(void **out, cerd_conn *conn, const char *sql, int nparams,
                          const char *const *params);
 typedef struct cerd_txn_options {

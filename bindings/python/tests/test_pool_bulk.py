@@ -150,3 +150,21 @@ def test_transaction_context_commits_and_rolls_back(cryptoerd_db: Any) -> None:
 def test_template_clone_is_isolated(cryptoerd_db: Any, cryptoerd_database: str) -> None:
     assert cryptoerd_db.assets.count() == 0
     assert dsn_for("host=x", "y") == "host=x dbname=y"
+
+
+def test_io_timeout_bounds_a_silent_server_and_follows_the_pool(cryptoerd_database: str) -> None:
+    # A server that sends nothing for longer than the I/O timeout (here: pg_sleep, which
+    # the client cannot tell from a silent proxy) ends the call with Timeout and closes
+    # the connection.
+    with cryptoerd.Connection(cryptoerd_database) as conn:
+        assert conn.io_timeout == 0.0  # no statement_timeout on the test server
+        conn.io_timeout = 0.3
+        assert conn.io_timeout == 0.3
+        with pytest.raises(cryptoerd.Timeout) as e:
+            conn.query("SELECT pg_sleep(3)")
+        assert "I/O timeout" in str(e.value)
+        with pytest.raises(cryptoerd.ConnectionLost):
+            conn.query("SELECT 1")
+    with cryptoerd.Pool(cryptoerd_database, max_size=1, statement_timeout=1.5) as pool:
+        with pool.connection() as conn:
+            assert conn.io_timeout == 6.5
