@@ -5,6 +5,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"math/rand"
@@ -87,9 +88,12 @@ func setup(b *testing.B) *env {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { px.Close(ctx) })
 	a := cryptoerdtest.Create[cerd.Assets](b, c, 1, nil)
-	return &env{ctx: ctx, dsn: dsn, c: c, px: px, asset: a.ID, p: makePrices()}
+	e := &env{ctx: ctx, dsn: dsn, c: c, px: px, asset: a.ID, p: makePrices()}
+	// (the connections in e, which a benchmark may have replaced, before the test database
+	// is dropped: cleanups run last registered first)
+	b.Cleanup(func() { e.px.Close(ctx); e.c.Close() })
+	return e
 }
 
 func (e *env) candle(i int, r *cerd.PriceData) {
@@ -336,11 +340,15 @@ func BenchmarkInterleavedCopy(b *testing.B) {
 	n := envInt("CERD_BENCH_COPY_ROWS", million)
 	rounds := envInt("CERD_BENCH_COPY_ROUNDS", 5)
 	sides := strings.Split(envStr("CERD_BENCH_COPY_SIDES", "binding,pgx,floor8,floor12"), ",")
+	// CERD_BENCH_COPY_FRESH=1: each timed COPY on a connection opened just before it (a new
+	// server backend), so that no side keeps a backend whose cost differs from the others'
+	// (docs/benchmarks.md: the same payload cost up to 3x the server CPU on some backends).
+	fresh := envInt("CERD_BENCH_COPY_FRESH", 0) == 1
 	var walSize string
 	if err := e.px.QueryRow(e.ctx, "SHOW max_wal_size").Scan(&walSize); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("rows %d, rounds %d, sides %v, max_wal_size %s, load %s", n, rounds, sides, walSize, loadavg())
+	b.Logf("rows %d, rounds %d, sides %v, fresh connections %v, max_wal_size %s, load %s", n, rounds, sides, fresh, walSize, loadavg())
 	// The server backend's CPU time per run (/proc/<pid>/stat: the server runs on this
 	// host, readable as root or its user): steadier than wall time on shared cores, and the
 	// server's own work whatever the client. The binding's backend is the other client
@@ -363,6 +371,35 @@ func BenchmarkInterleavedCopy(b *testing.B) {
 		if err := e.c.Exec(e.ctx, "CHECKPOINT"); err != nil {
 			b.Fatal(err)
 		}
+	}
+	reconnect := func(side string) {
+		if strings.HasPrefix(side, "binding") {
+			c, err := cerd.Open(e.ctx, e.dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			e.c.Close()
+			e.c = c
+			var pid []struct {
+				Pid int `json:"pid"`
+			}
+			raw, err := c.QueryJSON(e.ctx, "SELECT pg_backend_pid() AS pid")
+			if err == nil {
+				err = json.Unmarshal(raw, &pid)
+			}
+			if err != nil || len(pid) != 1 {
+				b.Fatalf("backend pid: %v", err)
+			}
+			cerdPid = pid[0].Pid
+			return
+		}
+		px, err := pgx.Connect(e.ctx, e.dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.px.Close(e.ctx)
+		e.px = px
+		pgxPid = int(px.PgConn().PID())
 	}
 	payload := map[string][]byte{}
 	for _, s := range sides {
@@ -416,6 +453,9 @@ func BenchmarkInterleavedCopy(b *testing.B) {
 					b.Fatalf("unknown side %q", s)
 				}
 				prep()
+				if fresh {
+					reconnect(s)
+				}
 				c0, s0, a0 := cpuSeconds(), procCPU(pidOf(s)), serverCPU(postmaster)
 				wall[s] = append(wall[s], timeIt(f))
 				cpu[s] = append(cpu[s], cpuSeconds()-c0)
