@@ -2,7 +2,7 @@
 """The Python binding against psycopg 3 and asyncpg, same run, same server, interleaved.
 
     CRYPTOERD_LIBRARY=build/libcryptoerd.so pg_virtualenv -t -v 15 \
-        /usr/bin/python3 bench/python/bench_python.py [--rows N] [--lookups N] [--reps R]
+        /usr/bin/python3 bench/python/bench_python.py [--rows N] [--lookups N] [--reps R] [--fresh]
 
 Workloads (the database is emptied and migrated by the binding first):
 - lookups: N primary-key reads of assets, returning typed objects (the generated
@@ -88,6 +88,9 @@ def main() -> None:
     ap.add_argument("--floors", default="floor8,floor12",
                     help="which floors to run: floor8 (the 8 columns psycopg and asyncpg send), "
                          "floor12 (the 12 cryptoerd sends)")
+    ap.add_argument("--fresh", action="store_true",
+                    help="copy: a new connection (a new server backend) for every timed COPY of "
+                         "cryptoerd, psycopg and asyncpg (the floors keep asyncpg's first one)")
     args = ap.parse_args()
     only = set(args.only.split(","))
 
@@ -129,11 +132,14 @@ def main() -> None:
                 cryptoerd.Assets(**dict(r.items()))
         loop.run_until_complete(run())
 
+    # the connections the COPY sides use (replaced before each timed COPY with --fresh)
+    conns: Dict[str, Any] = {"cryptoerd": db, "psycopg": pconn, "asyncpg": aconn}
+
     def cp_cerd() -> None:
-        db.price_data.copy(rows)
+        conns["cryptoerd"].price_data.copy(rows)
 
     def cp_psycopg() -> None:
-        with pconn.cursor() as cur:
+        with conns["psycopg"].cursor() as cur:
             with cur.copy(f"COPY price_data ({', '.join(COPY_COLS)}) FROM STDIN (FORMAT BINARY)") as cp:
                 cp.set_types(["int8", "varchar", "numeric", "numeric", "numeric", "numeric",
                               "numeric", "timestamptz"])
@@ -144,8 +150,8 @@ def main() -> None:
     def cp_asyncpg() -> None:
         recs = ((r.asset_id, r.timeframe, r.open_price, r.high_price, r.low_price,
                  r.close_price, r.volume, r.candle_time) for r in rows)
-        loop.run_until_complete(aconn.copy_records_to_table("price_data", records=recs,
-                                                            columns=COPY_COLS))
+        loop.run_until_complete(conns["asyncpg"].copy_records_to_table(
+            "price_data", records=recs, columns=COPY_COLS))
 
     def rd_cerd() -> None:
         n = 0
@@ -213,12 +219,34 @@ def main() -> None:
         except (OSError, IndexError, ValueError):
             return float("nan")
 
+    def reconnect(name: str) -> None:
+        """--fresh: side name's next COPY on a new connection, its backend measured."""
+        old = conns.get(name)
+        if name == "cryptoerd":
+            c = cryptoerd.connect(pg_dsn())
+            backend[name] = int(c.query("SELECT pg_backend_pid() AS pid")[0]["pid"])
+            if old is not db:
+                old.close()
+        elif name == "psycopg":
+            c = psycopg.connect(pg_dsn(), autocommit=True)
+            backend[name] = c.info.backend_pid
+            if old is not pconn:
+                old.close()
+        elif name == "asyncpg":
+            c = loop.run_until_complete(asyncpg.connect(pg_dsn() or None))
+            backend[name] = c.get_server_pid()
+            if old is not aconn:
+                loop.run_until_complete(old.close())
+        else:
+            return
+        conns[name] = c
+
     cpus: Dict[str, Dict[str, float]] = {}
     scpus: Dict[str, Dict[str, float]] = {}
     spreads: Dict[str, Dict[str, str]] = {}
 
     def measure(fns: Dict[str, Callable[[], None]], before: Callable[[], None] | None,
-                label: str = "") -> Dict[str, float]:
+                label: str = "", fresh: bool = False) -> Dict[str, float]:
         """Each round runs every side once; the order rotates every round and is reversed
         every other round, so no side always follows the same one."""
         times: Dict[str, List[float]] = {k: [] for k in fns}
@@ -233,6 +261,8 @@ def main() -> None:
             for name in order:
                 if before:
                     before()
+                if fresh:
+                    reconnect(name)
                 pid = backend.get(name, 0)
                 c, sc = cpu(), server_cpu(pid)
                 t = time.perf_counter()
@@ -273,7 +303,7 @@ def main() -> None:
         return floor
 
     results = {}
-    print(f"rows {args.rows}, reps {args.reps}, max_wal_size "
+    print(f"rows {args.rows}, reps {args.reps}, fresh connections {args.fresh}, max_wal_size "
           f"{pconn.execute('SHOW max_wal_size').fetchone()[0]}, "  # type: ignore[index]
           f"load {load()}", file=sys.stderr, flush=True)
     if "lookups" in only:
@@ -288,7 +318,7 @@ def main() -> None:
                   f"{len(pay['floor12'])} bytes", file=sys.stderr, flush=True)
             for f in args.floors.split(","):
                 sides[f] = floor_fn(pay[f], BINDING_COLS if f == "floor12" else COPY_COLS)
-        results["copy"] = measure(sides, checkpoint, "copy")
+        results["copy"] = measure(sides, checkpoint, "copy", fresh=args.fresh)
     if "read" in only:
         truncate()
         db.price_data.copy(rows)
