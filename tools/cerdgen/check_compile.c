@@ -66,26 +66,9 @@ typedef struct cc {
     const cg_check *ck;
 } cc;
 
-static const char *kind_sql(cg_kind k)
-{
-    switch (k) {
-    case CG_INT64: return "bigint";
-    case CG_INT32: return "integer";
-    case CG_BOOL: return "boolean";
-    case CG_NUMERIC: return "numeric";
-    case CG_TIMESTAMPTZ: return "timestamptz";
-    case CG_TEXT: return "text";
-    case CG_JSONB: return "jsonb";
-    case CG_INET: return "inet";
-    case CG_INT32_ARRAY: return "integer[]";
-    case CG_TEXT_ARRAY: return "text[]";
-    }
-    return "?";
-}
-
 static const char *type_sql(const cg_enode *n)
 {
-    return n->untyped ? "unknown" : kind_sql(n->type);
+    return n->untyped ? "unknown" : cg_kind_sql(n->type);
 }
 
 static _Noreturn __attribute__((format(printf, 2, 3))) void cc_fail(const cc *c,
@@ -139,17 +122,6 @@ static cg_enode *node2(cg_op op, cg_kind type, cg_enode *a, cg_enode *b)
     if (b)
         add_arg(n, b);
     return n;
-}
-
-void cg_enode_free(cg_enode *n)
-{
-    if (!n)
-        return;
-    for (int i = 0; i < n->nargs; i++)
-        cg_enode_free(n->args[i]);
-    free(n->args);
-    free(n->text);
-    free(n);
 }
 
 static bool is_const(const cg_enode *n)
@@ -437,7 +409,7 @@ static void need_coerce(const cc *c, cg_enode *n, cg_kind k, const char *what)
             cc_fail(c, "a timestamptz literal ('%s') reads in the session's TimeZone, which "
                     "the client does not know", n->text);
         cc_fail(c, "%s: '%s' is not a %s value", what, n->text ? n->text : "NULL",
-                kind_sql(k));
+                cg_kind_sql(k));
     }
 }
 
@@ -446,7 +418,7 @@ static void need_bool(const cc *c, cg_enode *n, const char *what)
     if (n->untyped)
         need_coerce(c, n, CG_BOOL, what);
     if (n->type != CG_BOOL)
-        cc_fail(c, "argument of %s must be boolean, not %s", what, kind_sql(n->type));
+        cc_fail(c, "argument of %s must be boolean, not %s", what, cg_kind_sql(n->type));
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -754,15 +726,15 @@ static void unify(const cc *c, cg_enode *l, cg_enode *r, const char *what)
         return;
     }
     if (l->type != r->type)
-        cc_fail(c, "%s: cannot compare %s with %s", what, kind_sql(l->type),
-                kind_sql(r->type));
+        cc_fail(c, "%s: cannot compare %s with %s", what, cg_kind_sql(l->type),
+                cg_kind_sql(r->type));
     switch (l->type) {
     case CG_TEXT:
     case CG_BOOL:
     case CG_TIMESTAMPTZ:
         return;
     default:
-        cc_fail(c, "%s: comparisons of %s are not supported", what, kind_sql(l->type));
+        cc_fail(c, "%s: comparisons of %s are not supported", what, cg_kind_sql(l->type));
     }
 }
 
@@ -789,7 +761,7 @@ static cg_enode *arith(const cc *c, cg_op op, cg_enode *l, cg_enode *r, const ch
     }
     if (!is_number(l->type) || (r && !is_number(r->type)))
         cc_fail(c, "operator %s on %s%s%s: only integer and numeric arithmetic is supported",
-                what, kind_sql(l->type), r ? " and " : "", r ? kind_sql(r->type) : "");
+                what, cg_kind_sql(l->type), r ? " and " : "", r ? cg_kind_sql(r->type) : "");
     cg_kind k = l->type;
     if (r)
         k = (l->type == CG_NUMERIC || r->type == CG_NUMERIC) ? CG_NUMERIC
@@ -823,7 +795,7 @@ static cg_enode *regex(const cc *c, bool icase, bool negate, cg_enode *l, cg_eno
     if (l->untyped)
         need_coerce(c, l, CG_TEXT, "regular expression match");
     if (l->type != CG_TEXT)
-        cc_fail(c, "regular expression match on %s", kind_sql(l->type));
+        cc_fail(c, "regular expression match on %s", cg_kind_sql(l->type));
     if (!is_const(r) || r->is_null || !(r->untyped || r->type == CG_TEXT))
         cc_fail(c, "the pattern of a regular expression match must be a text constant");
     need_coerce(c, r, CG_TEXT, "regular expression");
@@ -855,7 +827,7 @@ static cg_enode *compile_in(const cc *c, const cJSON *a, bool negate)
         if (x->untyped)
             continue;
         if (!all_untyped && !(is_number(k) && is_number(x->type)) && x->type != k)
-            cc_fail(c, "IN: cannot compare %s with %s", kind_sql(k), kind_sql(x->type));
+            cc_fail(c, "IN: cannot compare %s with %s", cg_kind_sql(k), cg_kind_sql(x->type));
         all_untyped = false;
         k = x->type;
         any_num = any_num || x->type == CG_NUMERIC;
@@ -864,7 +836,7 @@ static cg_enode *compile_in(const cc *c, const cJSON *a, bool negate)
     if (!all_untyped && is_number(k))
         k = any_num ? CG_NUMERIC : any_i8 ? CG_INT64 : CG_INT32;
     if (k != CG_TEXT && !is_number(k) && k != CG_BOOL && k != CG_TIMESTAMPTZ)
-        cc_fail(c, "IN: comparisons of %s are not supported", kind_sql(k));
+        cc_fail(c, "IN: comparisons of %s are not supported", cg_kind_sql(k));
     for (int i = 0; i < n->nargs; i++) {
         cg_enode *x = n->args[i];
         if (x->untyped)
@@ -1066,7 +1038,7 @@ static cg_enode *compile_func(const cc *c, const cJSON *f)
         if (n->args[0]->untyped)
             need_coerce(c, n->args[0], CG_TEXT, name);
         if (n->args[0]->type != CG_TEXT)
-            cc_fail(c, "%s of %s: only text is supported", name, kind_sql(n->args[0]->type));
+            cc_fail(c, "%s of %s: only text is supported", name, cg_kind_sql(n->args[0]->type));
         n->func = name[0] == 'o' ? CG_FUNC_OCTET_LENGTH : CG_FUNC_CHAR_LENGTH;
         return n;
     }
@@ -1136,7 +1108,7 @@ static cg_enode *compile_cast(const cc *c, const cJSON *tc)
         x->type = k;
         return x;
     }
-    cc_fail(c, "cast of %s to %s is not supported", kind_sql(x->type), kind_sql(k));
+    cc_fail(c, "cast of %s to %s is not supported", cg_kind_sql(x->type), cg_kind_sql(k));
 }
 
 static cg_enode *compile_src(const cc *c, const cJSON *n, const char *src, size_t off);
@@ -1375,29 +1347,4 @@ const char *cg_func_enum(cg_func f)
     case CG_FUNC_OCTET_LENGTH: return "CERD_FUNC_OCTET_LENGTH";
     }
     return "0";
-}
-
-void cg_enode_dump(const cg_table *t, const cg_enode *n, FILE *out)
-{
-    if (n->op == CG_OP_COLUMN) {
-        fputs(t->columns[n->column].name, out);
-        return;
-    }
-    if (n->op == CG_OP_CONST) {
-        if (n->is_null)
-            fprintf(out, "NULL::%s", kind_sql(n->type));
-        else if (n->type == CG_TEXT)
-            fprintf(out, "'%s'", n->text);
-        else
-            fprintf(out, "%s::%s", n->text, kind_sql(n->type));
-        return;
-    }
-    fprintf(out, "(%s", cg_op_enum(n->op) + 10);
-    if (n->op == CG_OP_FUNC)
-        fprintf(out, " %s", n->text);
-    for (int i = 0; i < n->nargs; i++) {
-        fputc(' ', out);
-        cg_enode_dump(t, n->args[i], out);
-    }
-    fputc(')', out);
 }

@@ -24,6 +24,7 @@
 
 #include "api.h"
 #include "check_compile.h"
+#include "dump_model.h"
 #include "emit.h"
 #include "hints.h"
 #include "model.h"

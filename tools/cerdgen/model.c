@@ -9,7 +9,6 @@
 
 #include <cJSON.h>
 
-#include "check_compile.h"
 
 static void out_of_memory(void)
 {
@@ -115,6 +114,17 @@ void cg_check_free(cg_check *ck)
         cg_enode_free(ck->defaults[c]);
     free(ck->defaults);
     memset(ck, 0, sizeof *ck);
+}
+
+void cg_enode_free(cg_enode *n)
+{
+    if (!n)
+        return;
+    for (int i = 0; i < n->nargs; i++)
+        cg_enode_free(n->args[i]);
+    free(n->args);
+    free(n->text);
+    free(n);
 }
 
 void cg_schema_free(cg_schema *s)
@@ -240,6 +250,23 @@ const char *cg_kind_enum(cg_kind k)
     return "?";
 }
 
+const char *cg_kind_sql(cg_kind k)
+{
+    switch (k) {
+    case CG_INT64: return "bigint";
+    case CG_INT32: return "integer";
+    case CG_BOOL: return "boolean";
+    case CG_NUMERIC: return "numeric";
+    case CG_TIMESTAMPTZ: return "timestamptz";
+    case CG_TEXT: return "text";
+    case CG_JSONB: return "jsonb";
+    case CG_INET: return "inet";
+    case CG_INT32_ARRAY: return "integer[]";
+    case CG_TEXT_ARRAY: return "text[]";
+    }
+    return "?";
+}
+
 const char *cg_column_flags(const cg_column *c)
 {
     static char buf[160];
@@ -264,71 +291,4 @@ const char *cg_column_flags(const cg_column *c)
         strcat(buf, names[i]);
     }
     return buf;
-}
-
-static void dump_key(const cg_table *t, const cg_key *k, FILE *out)
-{
-    fprintf(out, "%s (", k->name);
-    for (int i = 0; i < k->ncolumns; i++)
-        fprintf(out, "%s%s", i ? ", " : "", t->columns[k->columns[i]].name);
-    fprintf(out, ")");
-    if (k->predicate)
-        fprintf(out, " WHERE [%s]", k->predicate);
-    fprintf(out, "%s\n", k->from_index ? " (index)" : "");
-}
-
-void cg_schema_dump(const cg_schema *s, FILE *out)
-{
-    for (int i = 0; i < s->ntables; i++) {
-        const cg_table *t = &s->tables[i];
-        fprintf(out, "table %s (%s, %s)\n", t->name, t->file, t->origin);
-        for (int c = 0; c < t->ncolumns; c++) {
-            const cg_column *col = &t->columns[c];
-            fprintf(out, "  column %s %s [%s] flags=%s max_chars=%d precision=%d scale=%d",
-                    col->name, col->sql_type, cg_column_field_type(col), cg_column_flags(col),
-                    col->max_chars, col->precision, col->scale);
-            if (col->default_text)
-                fprintf(out, " default=[%s]", col->default_text);
-            fprintf(out, "\n");
-        }
-        fprintf(out, "  primary key ");
-        dump_key(t, &t->pk, out);
-        for (int k = 0; k < t->nuniques; k++) {
-            fprintf(out, "  unique ");
-            dump_key(t, &t->uniques[k], out);
-        }
-        for (int k = 0; k < t->nindexes; k++) {
-            fprintf(out, "  index ");
-            dump_key(t, &t->indexes[k], out);
-        }
-        for (int k = 0; k < t->nfks; k++) {
-            const cg_foreign_key *fk = &t->fks[k];
-            fprintf(out, "  foreign key %s (", fk->name);
-            for (int c = 0; c < fk->ncolumns; c++)
-                fprintf(out, "%s%s", c ? ", " : "", t->columns[fk->columns[c]].name);
-            fprintf(out, ") -> %s(", fk->ref_table);
-            for (int c = 0; c < fk->ncolumns; c++)
-                fprintf(out, "%s%s", c ? ", " : "", fk->ref_columns[c]);
-            fprintf(out, ")\n");
-        }
-        for (int k = 0; k < t->nchecks; k++) {
-            const cg_check *ck = &t->checks[k];
-            fprintf(out, "  check %s [%s] uses", ck->name, ck->source);
-            for (int c = 0; c < ck->ncolumns; c++)
-                fprintf(out, " %s", t->columns[ck->columns[c]].name);
-            fprintf(out, "\n");
-            if (ck->compiled) {
-                fprintf(out, "    compiled ");
-                cg_enode_dump(t, ck->compiled, out);
-                fprintf(out, "\n");
-            }
-            for (int c = 0; ck->defaults && c < ck->ncolumns; c++)
-                if (ck->defaults[c]) {
-                    fprintf(out, "    default of %s ", t->columns[ck->columns[c]].name);
-                    cg_enode_dump(t, ck->defaults[c], out);
-                    fprintf(out, "\n");
-                }
-        }
-        fprintf(out, "  soft delete column %d\n", t->soft_delete_column);
-    }
 }

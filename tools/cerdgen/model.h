@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct cJSON;
@@ -76,7 +77,69 @@ typedef struct cg_foreign_key {
                                                column list: its primary key) */
 } cg_foreign_key;
 
-struct cg_enode;
+/* A compiled CHECK: a typed expression tree (built by check_compile.c, emitted by
+   emit_checks.c). */
+
+/* Node kinds; the same order and meaning as cerd_expr_op (include/cryptoerd/validate.h). */
+typedef enum cg_op {
+    CG_OP_COLUMN = 1,
+    CG_OP_CONST,
+    CG_OP_AND,
+    CG_OP_OR,
+    CG_OP_NOT,
+    CG_OP_EQ,
+    CG_OP_NE,
+    CG_OP_LT,
+    CG_OP_LE,
+    CG_OP_GT,
+    CG_OP_GE,
+    CG_OP_BETWEEN,
+    CG_OP_IN,
+    CG_OP_IS_NULL,
+    CG_OP_IS_NOT_NULL,
+    CG_OP_ADD,
+    CG_OP_SUB,
+    CG_OP_MUL,
+    CG_OP_DIV,
+    CG_OP_NEG,
+    CG_OP_REGEX,
+    CG_OP_IREGEX,
+    CG_OP_FUNC,
+    CG_OP_MOD
+} cg_op;
+
+/* Functions; the same values as cerd_expr_func. */
+typedef enum cg_func {
+    CG_FUNC_CARDINALITY = 1,
+    CG_FUNC_ARRAY_LENGTH,
+    CG_FUNC_CHAR_LENGTH,
+    CG_FUNC_OCTET_LENGTH
+} cg_func;
+
+/* Most base-10000 groups of a numeric constant (CERD_NUMERIC_MAX_GROUPS). */
+#define CG_NUM_MAX_GROUPS 12
+
+/* An exact numeric constant, laid out as cerd_numeric. */
+typedef struct cg_num {
+    int ngroups, weight, dscale;
+    bool neg, nan;
+    uint16_t digits[CG_NUM_MAX_GROUPS];
+} cg_num;
+
+typedef struct cg_enode {
+    cg_op op;
+    cg_kind type;         /* result type (CG_BOOL for predicates) */
+    bool untyped;         /* a string literal or NULL whose type its context decides */
+    int column;           /* CG_OP_COLUMN: column index; else -1 */
+    int nargs;
+    struct cg_enode **args;
+    /* CG_OP_CONST */
+    bool is_null;
+    char *text;           /* constant as written (also the regex pattern); function name */
+    int64_t ival;         /* CG_INT32, CG_INT64, CG_BOOL constants */
+    cg_num num;           /* CG_NUMERIC constants */
+    cg_func func;         /* CG_OP_FUNC */
+} cg_enode;
 
 typedef struct cg_check {
     char *name;
@@ -90,8 +153,8 @@ typedef struct cg_check {
     char *statement;     /* the start of that statement, for messages */
 
     /* Set by cg_compile_checks() (check_compile.h). */
-    struct cg_enode *compiled;  /* the typed expression tree */
-    struct cg_enode **defaults; /* per column of `columns`: its DEFAULT as a constant of
+    cg_enode *compiled;        /* the typed expression tree */
+    cg_enode **defaults;       /* per column of `columns`: its DEFAULT as a constant of
                                    the column's type, or NULL */
 } cg_check;
 
@@ -131,13 +194,11 @@ char *cg_xstrdup(const char *s);
 char *cg_xstrndup(const char *s, size_t n);
 char *cg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Writes the model as text (for debugging cerdgen: `cerdgen --dump-model`). */
-void cg_schema_dump(const cg_schema *s, FILE *out);
-
 /* Release one key, foreign key or CHECK (and zero it). */
 void cg_key_free(cg_key *k);
 void cg_foreign_key_free(cg_foreign_key *fk);
 void cg_check_free(cg_check *ck);
+void cg_enode_free(cg_enode *n);
 
 /* The plain b-tree indexes of t on columns (CREATE INDEX without UNIQUE; GIN, GiST and
    expression indexes are not recorded); *n receives their number. Unique indexes are
@@ -162,6 +223,8 @@ bool cg_column_param_by_pointer(const cg_column *c);
 bool cg_column_usable_as_param(const cg_column *c);
 /* The CERD_TYPE_* constant. */
 const char *cg_kind_enum(cg_kind k);
+/* The kind's SQL type name: "bigint", "integer[]". */
+const char *cg_kind_sql(cg_kind k);
 /* CERD_COL_* flags joined with " | ", or "0". Returns a static buffer. */
 const char *cg_column_flags(const cg_column *c);
 
