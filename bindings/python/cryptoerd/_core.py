@@ -696,6 +696,16 @@ class Connection:
         check(self._lib.cerd_migrate(n, self._ptr()))
         return int(n[0])
 
+    def seed(self, preset: str = "demo", *, scale: int = 1, seed: int = 0) -> int:
+        """Fills the (migrated, empty) database with the library's scenario ``preset``
+        (cryptoerd.testing.seed_presets()) at ``scale``, all or nothing (cerd_seed); the
+        same seed and scale give the same rows. Returns the number of rows written."""
+        from .testing._isolated import seed_options
+        opts, _keep = seed_options(preset, scale, seed)
+        rows = ffi.new("int64_t *")
+        check(self._lib.cerd_seed(rows, self._ptr(), opts))
+        return int(rows[0])
+
     def set_validation(self, on: bool) -> None:
         self._lib.cerd_conn_set_validation(self._ptr(), on)
 

@@ -220,6 +220,38 @@ typedef struct cerd_fixture_result {
 } cerd_fixture_result;
 int cerd_fixture_load(cerd_fixture_result *out, cerd_conn *conn, cerd_fixture_set *set,
                       const cerd_fixture_load_options *opts);
+/* --- testing: templates, clones, seed, dump (h-pytestdb) --- */
+typedef struct cerd_fixture_root { const char *table; int64_t id; } cerd_fixture_root;
+typedef struct cerd_fixture_dump_options {
+    unsigned version; const char *const *tables; size_t ntables;
+    const cerd_fixture_root *roots; size_t nroots;
+    cerd_progress_fn progress; void *progress_arg;
+} cerd_fixture_dump_options;
+int cerd_fixture_dump(char **out, cerd_conn *conn, const cerd_fixture_dump_options *opts);
+typedef struct cerd_seed_options {
+    unsigned version; const char *preset; unsigned scale; uint64_t seed;
+    cerd_progress_fn progress; void *progress_arg;
+} cerd_seed_options;
+int cerd_seed(int64_t *rows, cerd_conn *conn, const cerd_seed_options *opts);
+size_t cerd_seed_preset_count(void);
+const char *cerd_seed_preset_name(size_t index);
+const char *cerd_seed_preset_description(size_t index);
+typedef struct cerd_template cerd_template;
+typedef struct cerd_template_options {
+    unsigned version; cerd_fixture_set *fixture; const cerd_fixture_load_options *load;
+    const cerd_seed_options *seed;
+} cerd_template_options;
+int cerd_template_create(cerd_template **out, const char *conninfo, const char *name,
+                         const cerd_template_options *opts);
+const char *cerd_template_name(const cerd_template *tpl);
+void cerd_template_free(cerd_template *tpl);
+int cerd_template_drop(cerd_template *tpl);
+typedef struct cerd_testdb cerd_testdb;
+int cerd_testdb_clone(cerd_testdb **out, const cerd_template *tpl);
+const char *cerd_testdb_conninfo(const cerd_testdb *db);
+const char *cerd_testdb_name(const cerd_testdb *db);
+int cerd_testdb_drop(cerd_testdb *db);
+/* --- end h-pytestdb --- */
 """
 
 # ------------------------------------------------------------------ batches and read replicas

@@ -1,6 +1,8 @@
 """Test helpers: rows from the library's factories, fixture files (``load_fixtures``,
-docs/fixtures.md), and (see pytest_plugin) databases cloned per test from a migrated
-template.
+docs/fixtures.md) and dumps back to them (``dump_fixtures``), seeded scenarios
+(``seed_presets``, ``Database.seed``), and isolated databases: a migrated ``Template``
+cloned into a ``TestDatabase`` per test (the library's cerd_template_* and cerd_testdb_*;
+see pytest_plugin for the fixtures built on them).
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from urllib.parse import urlsplit, urlunsplit
 from .._core import _Row, check, codec_for
 from .._ffi import ffi, load
 from .._tables import ROW_CLASSES
+from ._isolated import Seed, Template, TestDatabase, dump_fixtures, seed_presets
 
 T = TypeVar("T")
 
-__all__ = ["make", "load_fixtures", "dsn_for", "table_name"]
+__all__ = ["make", "load_fixtures", "dsn_for", "table_name", "Seed", "Template",
+           "TestDatabase", "seed_presets", "dump_fixtures"]
 
 
 def table_name(table: Union[str, type]) -> str:

@@ -5,66 +5,46 @@
 The server: ``CRYPTOERD_TEST_DSN`` (a libpq connection string or URI of a role allowed
 to create databases), else libpq's PG* environment (as under pg_virtualenv).
 
+The databases are made and dropped by the library (cryptoerd.testing.Template and
+TestDatabase over cerd_template_create and cerd_testdb_clone): the plugin issues no SQL
+of its own.
+
 Fixtures:
-- ``cryptoerd_template`` (session): name of a database migrated once (cerd_migrate), the
-  template every per-test database is cloned from; dropped at the end.
+- ``cryptoerd_template`` (session): a cryptoerd.testing.Template, a database migrated
+  once (cerd_migrate) under a unique name (``.name``), the template every per-test
+  database is cloned from; dropped at the end. Override it in a conftest.py (a
+  session fixture of the same name yielding a Template) to give every clone a base
+  fixture or a seeded scenario: ``Template(dsn, fixtures="tests/base.json",
+  seed="demo")``.
 - ``cryptoerd_database`` (function): the DSN of a fresh clone of the template
-  (CREATE DATABASE ... TEMPLATE), dropped after the test: full isolation, commits allowed.
+  (cerd_testdb_clone), dropped after the test: full isolation, commits allowed.
 - ``cryptoerd_db`` (function): a connection (cryptoerd.Database) to such a clone.
-- ``cryptoerd_shared_dsn`` (session): the DSN of one migrated database shared by the tests
-  that only need a rolled-back transaction.
+- ``cryptoerd_shared_dsn`` (session): the DSN of one clone of the template shared by the
+  tests that only need a rolled-back transaction.
 - ``cryptoerd_conn`` (function): a connection to the shared database inside a
   transaction that is rolled back after the test (fast isolation).
 """
 from __future__ import annotations
 
-import itertools
-import os
 from typing import Iterator
 
 import pytest
 
 from .._tables import Database
-from . import default_dsn, dsn_for
-
-_counter = itertools.count()
-
-
-def _admin() -> Database:
-    return Database(default_dsn())
-
-
-def _create(name: str, template: str = "") -> None:
-    with _admin() as a:
-        a.exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        a.exec(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-
-
-def _drop(name: str) -> None:
-    with _admin() as a:
-        a.exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from . import default_dsn
+from ._isolated import Template
 
 
 @pytest.fixture(scope="session")
-def cryptoerd_template() -> Iterator[str]:
-    name = f"cerd_py_tpl_{os.getpid()}"
-    _create(name)
-    try:
-        with Database(dsn_for(default_dsn(), name)) as db:
-            db.migrate()
-        yield name
-    finally:
-        _drop(name)
+def cryptoerd_template() -> Iterator[Template]:
+    with Template(default_dsn()) as tpl:
+        yield tpl
 
 
 @pytest.fixture
-def cryptoerd_database(cryptoerd_template: str) -> Iterator[str]:
-    name = f"cerd_py_{os.getpid()}_{next(_counter)}"
-    _create(name, cryptoerd_template)
-    try:
-        yield dsn_for(default_dsn(), name)
-    finally:
-        _drop(name)
+def cryptoerd_database(cryptoerd_template: Template) -> Iterator[str]:
+    with cryptoerd_template.clone() as db:
+        yield db.dsn
 
 
 @pytest.fixture
@@ -77,13 +57,9 @@ def cryptoerd_db(cryptoerd_database: str) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def cryptoerd_shared_dsn(cryptoerd_template: str) -> Iterator[str]:
-    name = f"cerd_py_shared_{os.getpid()}"
-    _create(name, cryptoerd_template)
-    try:
-        yield dsn_for(default_dsn(), name)
-    finally:
-        _drop(name)
+def cryptoerd_shared_dsn(cryptoerd_template: Template) -> Iterator[str]:
+    with cryptoerd_template.clone() as db:
+        yield db.dsn
 
 
 @pytest.fixture
