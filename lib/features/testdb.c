@@ -156,8 +156,11 @@ int cerd_template_create(cerd_template **out, const char *conninfo, const char *
     tpl->admin = with_dbname(conninfo, NULL);
     tpl->conninfo = tpl->admin ? with_dbname(conninfo, tpl->name) : NULL;
     if (!tpl->conninfo) {
+        /* with_dbname() recorded why; name the template before it is released */
+        char failed[sizeof tpl->name];
+        snprintf(failed, sizeof failed, "%s", tpl->name);
         cerd_template_free(tpl);
-        return cerd__error_prefix("template %s", tpl ? "" : "");
+        return cerd__error_prefix("%s", failed);
     }
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", tpl->name);
     rc = admin_exec(tpl->admin, sql, "template: drop");
