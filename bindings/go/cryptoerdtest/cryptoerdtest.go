@@ -1,6 +1,7 @@
 // Package cryptoerdtest helps Go tests that use cryptoerd: a database per test, cloned
-// from a migrated template (CREATE DATABASE ... TEMPLATE, far faster than migrating each
-// time), and row factories over the C library's cerd_factory_make.
+// from a migrated template (cryptoerd.CreateTemplate and Template.Clone, the C library's
+// cerd_template_create and cerd_testdb_clone: far faster than migrating each time), and
+// row factories over the C library's cerd_factory_make. It issues no SQL of its own.
 //
 // The server is the one libpq's PG* environment variables name (pg_virtualenv sets
 // them), or CRYPTOERD_TEST_DSN (key=value form). Use Main in TestMain so that the
@@ -16,7 +17,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/cryptoerd/libcryptoerd/bindings/go/cryptoerd"
@@ -24,9 +24,8 @@ import (
 
 var (
 	tplOnce sync.Once
-	tplName string
+	tpl     *cryptoerd.Template
 	tplErr  error
-	counter int64
 )
 
 // BaseDSN is the connection string tests start from ("" means libpq's environment).
@@ -37,32 +36,14 @@ func DSN(dbname string) string {
 	return strings.TrimSpace(BaseDSN() + " dbname=" + dbname)
 }
 
-func admin(ctx context.Context) (*cryptoerd.Conn, error) {
-	return cryptoerd.Open(ctx, DSN("postgres"))
-}
-
-func template(ctx context.Context) (string, error) {
+// template is the process's migrated template database, created on first use (named
+// cerd_go_tpl_<pid>; one of that name left by an earlier run is dropped first).
+func template(ctx context.Context) (*cryptoerd.Template, error) {
 	tplOnce.Do(func() {
-		tplName = fmt.Sprintf("cerd_go_tpl_%d", os.Getpid())
-		a, err := admin(ctx)
-		if err != nil {
-			tplErr = err
-			return
-		}
-		defer a.Close()
-		_ = a.Exec(ctx, "DROP DATABASE IF EXISTS "+tplName)
-		if tplErr = a.Exec(ctx, "CREATE DATABASE "+tplName); tplErr != nil {
-			return
-		}
-		c, err := cryptoerd.Open(ctx, DSN(tplName))
-		if err != nil {
-			tplErr = err
-			return
-		}
-		_, tplErr = c.Migrate(ctx)
-		c.Close()
+		tpl, tplErr = cryptoerd.CreateTemplate(ctx, DSN("postgres"),
+			fmt.Sprintf("cerd_go_tpl_%d", os.Getpid()), nil)
 	})
-	return tplName, tplErr
+	return tpl, tplErr
 }
 
 // Main runs the tests and drops the template database afterwards:
@@ -70,12 +51,8 @@ func template(ctx context.Context) (string, error) {
 //	func TestMain(m *testing.M) { cryptoerdtest.Main(m) }
 func Main(m *testing.M) {
 	code := m.Run()
-	if tplName != "" {
-		ctx := context.Background()
-		if a, err := admin(ctx); err == nil {
-			_ = a.Exec(ctx, "DROP DATABASE IF EXISTS "+tplName+" WITH (FORCE)")
-			a.Close()
-		}
+	if tpl != nil {
+		_ = tpl.Drop()
 	}
 	os.Exit(code)
 }
@@ -85,26 +62,20 @@ func Main(m *testing.M) {
 func DB(tb testing.TB) string {
 	tb.Helper()
 	ctx := context.Background()
-	tpl, err := template(ctx)
+	t, err := template(ctx)
 	if err != nil {
 		tb.Fatalf("cryptoerdtest: template database: %v", err)
 	}
-	name := fmt.Sprintf("cerd_go_%d_%d", os.Getpid(), atomic.AddInt64(&counter, 1))
-	a, err := admin(ctx)
+	db, err := t.Clone(ctx)
 	if err != nil {
-		tb.Fatalf("cryptoerdtest: %v", err)
-	}
-	defer a.Close()
-	if err := a.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+tpl); err != nil {
 		tb.Fatalf("cryptoerdtest: clone: %v", err)
 	}
 	tb.Cleanup(func() {
-		if a, err := admin(ctx); err == nil {
-			_ = a.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			a.Close()
+		if err := db.Drop(); err != nil {
+			tb.Logf("cryptoerdtest: drop %s: %v", db.Name(), err)
 		}
 	})
-	return DSN(name)
+	return db.DSN()
 }
 
 // Conn opens a connection to a fresh database of this test (closed at the end).
