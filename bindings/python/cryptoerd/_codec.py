@@ -319,14 +319,20 @@ class Codec:
         lines.append("    return o")
         src += "\n".join(lines) + "\n"
         # slow decoder (infinity timestamps, odd values)
-        slow = ["def dec_slow(f):", "    o = _new(_cls)"]
+        # An identity field of a C row struct holds 0 for "not numbered yet" (the write rule,
+        # docs/conventions.md) and row text writes that as NULL. A stored row's identity is
+        # never NULL, so in a row read from the server NULL there is the value 0 (the
+        # reserved system user, id 0); `unset` is 0 for stored rows, None for rows built
+        # on the client (factories).
+        slow = ["def dec_slow(f, unset):", "    o = _new(_cls)"]
         for i, c in enumerate(info.columns):
             sconv = {TIMESTAMPTZ: "_dts(x)"}.get(c.type)
             if sconv is None:
                 sconv = {INT64: "int(x)", INT32: "int(x)", BOOL: "x == 't'", NUMERIC: "_D(x)",
                         TEXT: "x", INET: "_inetd(x)"}.get(c.type, "_jl(x)")
+            null = "unset" if c.identity else "None"
             slow.append(f"    x = f[{i}]")
-            slow.append(f"    o.{c.name} = None if x == '\\x00' else {sconv}")
+            slow.append(f"    o.{c.name} = {null} if x == '\\x00' else {sconv}")
         slow.append("    return o")
         src += "\n".join(slow) + "\n"
         exec(compile(src, f"<cryptoerd codec {info.name}>", "exec"), g)
@@ -367,7 +373,10 @@ class Codec:
 
     # -------------------------------------------------------------- decode
 
-    def decode_text(self, s: str) -> List[Any]:
+    def decode_text(self, s: str, stored: bool = True) -> List[Any]:
+        """The rows of row text; ``stored``: read from the server (not built by a factory),
+        where an identity written as NULL is the value 0."""
+        unset = 0 if stored else None
         rows = s.split(RS)
         rows.pop()  # after the last RS
         dec = self._dec
@@ -379,13 +388,13 @@ class Codec:
                 try:
                     append(dec(f))
                 except ValueError:
-                    append(self._dec_slow(f))
+                    append(self._dec_slow(f, unset))
             else:
                 f = [x if x == NULL else unescape(x) for x in r[1:].split(FS)]
-                append(self._dec_slow(f))
+                append(self._dec_slow(f, unset))
         return out
 
-    def decode_buffer(self, ptr: Any, n: int) -> List[Any]:
+    def decode_buffer(self, ptr: Any, n: int, stored: bool = True) -> List[Any]:
         if n == 0:
             return []
-        return self.decode_text(ffi.unpack(ptr, n).decode("utf-8"))
+        return self.decode_text(ffi.unpack(ptr, n).decode("utf-8"), stored)

@@ -114,3 +114,17 @@ def test_floats_are_refused_for_numerics(cryptoerd_conn: Any) -> None:
     row = make(cryptoerd.Assets, 12, current_price=1.5)
     with pytest.raises(TypeError):
         cryptoerd_conn.assets.insert(row)
+
+
+def test_an_identity_of_zero_reads_as_zero(cryptoerd_conn: Any) -> None:
+    # The reserved system user has id 0; C row structs use an identity of 0 for "not
+    # numbered yet", which must not turn the stored 0 into None on the way to Python.
+    conn = cryptoerd_conn
+    assert conn.query("SELECT id FROM users WHERE id = 0")[0]["id"] == 0
+    assert conn.users.get(0).id == 0
+    assert [u.id for u in conn.users.list() if u.email.startswith("system@")] == [0]
+    assert [u.id for u in conn.users.stream() if u.id == 0] == [0]
+    # a row built on the client has no id yet
+    assert make(cryptoerd.Users, 5).id is None
+    stored = conn.users.insert(make(cryptoerd.Users, 5))
+    assert isinstance(stored.id, int) and stored.id > 0

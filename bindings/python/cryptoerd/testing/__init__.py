@@ -73,7 +73,7 @@ def make(table: Any, seed: int = 0, *, conn: Any = None,
         n = ffi.new("size_t *")
         check(lib.cerd_rows_format_text(out, n, codec.info.c, row.buf, 1))
         try:
-            obj = codec.decode_buffer(out[0], n[0])[0]
+            obj = codec.decode_buffer(out[0], n[0], stored=False)[0]
         finally:
             lib.cerd_text_free(out[0])
     finally:
