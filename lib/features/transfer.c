@@ -747,7 +747,7 @@ static int row_csv(out *o, const cerd_table *t, const void *row)
     cJSON *obj = NULL, *v;
     int rc, i = 0;
 
-    if ((rc = cerd_row_to_json(&obj, t, row)))
+    if ((rc = cerd__row_to_json_stored(&obj, t, row)))
         return rc;
     cJSON_ArrayForEach(v, obj) {
         if (i++ && (rc = put(o, ",", 1)))
@@ -775,7 +775,7 @@ static int row_jsonl(out *o, const cerd_table *t, const void *row)
     char *text = NULL;
     int rc;
 
-    if ((rc = cerd_row_to_json(&obj, t, row)))
+    if ((rc = cerd__row_to_json_stored(&obj, t, row)))
         return rc;
     rc = cerd_json_print(&text, obj, CERD_JSON_REPLACE_INVALID);
     cJSON_Delete(obj);

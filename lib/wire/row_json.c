@@ -569,12 +569,13 @@ static cJSON *int64_json(int64_t v)
     return cJSON_CreateRaw(buf);
 }
 
-static cJSON *field_json(const cerd_column *c, const void *row)
+static cJSON *field_json(const cerd_column *c, const void *row, bool stored)
 {
     const char *field = (const char *)row + c->offset;
     bool opt = c->flags & CERD_COL_OPTIONAL;
 
-    if (cerd__field_is_null(c, row))
+    /* an identity is never NULL in a stored row: there 0 is the value */
+    if (cerd__field_is_null(c, row) && !(stored && (c->flags & CERD_COL_IDENTITY)))
         return cJSON_CreateNull();
     switch (c->type) {
     case CERD_TYPE_INT64:
@@ -619,7 +620,7 @@ static cJSON *field_json(const cerd_column *c, const void *row)
     return NULL;
 }
 
-int cerd_row_to_json(cJSON **out, const cerd_table *t, const void *row)
+static int row_to_json(cJSON **out, const cerd_table *t, const void *row, bool stored)
 {
     cJSON *obj;
 
@@ -629,7 +630,7 @@ int cerd_row_to_json(cJSON **out, const cerd_table *t, const void *row)
     if (!(obj = cJSON_CreateObject()))
         return cerd__error(CERD_ENOMEM, "out of memory");
     for (int i = 0; i < t->ncolumns; i++) {
-        cJSON *v = field_json(&t->columns[i], row);
+        cJSON *v = field_json(&t->columns[i], row, stored);
         if (!v) {
             cJSON_Delete(obj);
             return cerd__error(CERD_ERANGE, "%s.%s: value cannot be written as JSON", t->name,
@@ -639,4 +640,14 @@ int cerd_row_to_json(cJSON **out, const cerd_table *t, const void *row)
     }
     *out = obj;
     return 0;
+}
+
+int cerd_row_to_json(cJSON **out, const cerd_table *t, const void *row)
+{
+    return row_to_json(out, t, row, false);
+}
+
+int cerd__row_to_json_stored(cJSON **out, const cerd_table *t, const void *row)
+{
+    return row_to_json(out, t, row, true);
 }

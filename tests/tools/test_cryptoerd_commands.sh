@@ -98,6 +98,11 @@ run export --table price_data --format jsonl --where-range candle_time:2025-02-0
 [ "$(wc -l <out.txt)" = 4 ] && ok || ko "range rows: $(wc -l <out.txt)"
 expect_out "export jsonl exact" '"open_price":10\.12345678'
 run export --table price_data --format jsonl --where-range nosuch:1:2; expect_status "bad range" 2
+# the reserved system user's identity 0 is exported as 0, not as an empty/null id
+run export --table users --format jsonl; expect_status "export users" 0
+expect_out "system user id 0 (jsonl)" '^\{"id":0,"email":"system@'
+run export --table users --format csv; expect_status "export users csv" 0
+expect_out "system user id 0 (csv)" '^0,system@'
 # CSV round trip: export, delete, import, export again gives the same bytes
 q "DELETE FROM price_data"
 run import --table price_data exp.csv; expect_status "reimport csv" 0
