@@ -461,3 +461,37 @@ def test_pool_after_connect_raising_fails_the_connection(cryptoerd_database: str
 
     with pytest.raises(TypeError):
         cryptoerd.Pool(cryptoerd_database, after_connect="not callable")  # type: ignore[arg-type]
+
+
+def test_pool_with_hook_left_open_keeps_its_callback_and_exits(cryptoerd_database: str) -> None:
+    # A pool with a hook that is neither closed nor referenced any more: its callback must
+    # stay alive while the C pool's threads may call it (here: replacing connections the
+    # server killed, found by the pool's health checks every 5 s), and the interpreter
+    # must exit without a pool thread calling into it while it finalizes.
+    import subprocess
+    import sys
+    script = f"""
+import gc, time, cryptoerd
+calls = []
+def hook(conn):
+    conn.exec("SET application_name = 'cerd_hooked'")
+    calls.append(1)
+p = cryptoerd.Pool({cryptoerd_database!r}, min_size=2, max_size=4, after_connect=hook)
+del p
+gc.collect()
+SQL = "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'cerd_hooked'"
+with cryptoerd.connect({cryptoerd_database!r}) as admin:
+    admin.query("SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity"
+                " WHERE application_name = 'cerd_hooked'")
+    deadline = time.monotonic() + 60
+    while len(calls) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    n = admin.query(SQL)[0]["n"]
+print("calls", len(calls), "sessions", n)
+"""
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       timeout=120, env=dict(os.environ))
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    words = r.stdout.split()
+    assert words[:1] == ["calls"] and int(words[1]) >= 4 and int(words[3]) >= 2, r.stdout
+    assert "Traceback" not in r.stderr and "callback" not in r.stderr, r.stderr
