@@ -140,9 +140,10 @@ class Partitions:
         ``first`` up to and including ``last`` (cerd_partitions_create); returns how many
         were created (0 when every one existed). ``table``: a range-partitioned table's
         name or row class. Runs in the connection's transaction when one is open.
-        ValueError/TypeError for months that are not months; InterfaceError when ``last``
-        is before ``first``; a server error when rows of a new month already sit in the
-        DEFAULT partition (nothing is created then)."""
+        ValidationError for text that is not "YYYY-MM", ValueError for a naive datetime,
+        TypeError for anything else; InterfaceError when ``last`` is before ``first``; a
+        server error when rows of a new month already sit in the DEFAULT partition
+        (nothing is created then)."""
         a, b = _cmonth(first, "first"), _cmonth(last, "last")
         out = ffi.new("int *")
         _check(self._lib.cerd_partitions_create(
