@@ -12,6 +12,8 @@ and pkg-config.
 """
 from __future__ import annotations
 
+from ._admin import (ArchiveResult, MigrationState, Partition, Partitions, TransferResult,
+                     embedded_migrations)
 from ._batch import Batch, BatchResult, BatchResults
 from ._codec import DEFAULT, UTC, ColumnInfo, IPAddress, Json, TableInfo
 from ._core import (BulkResult, Connection, CopyResult, Pool, RowStream, Table, connect,
@@ -34,6 +36,8 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT", "UTC", "ColumnInfo", "IPAddress", "Json", "TableInfo", "BulkResult",
     "Batch", "BatchResult", "BatchResults", "LSN",
+    "ArchiveResult", "MigrationState", "Partition", "Partitions", "TransferResult",
+    "embedded_migrations",
     "Connection", "CopyResult", "Database", "Queries", "QueryStream", "Pool", "RowStream", "Table",
     "connect", "retry",
     "CheckViolation", "ConnectError", "ConnectionLost", "DatabaseError", "DataError",

@@ -11,6 +11,8 @@ from typing import (TYPE_CHECKING, Any, Callable, ContextManager, Dict, Generic,
                     Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union)
 
 from . import errors as E
+from ._admin import (AdminMixin, AfterConnect, pool_error, register_hooked_pool,
+                     unregister_hooked_pool)
 from ._codec import Codec, TableInfo, json_loads
 from ._ffi import ffi, load
 
@@ -616,7 +618,7 @@ class Transaction:
         self.savepoint = savepoint
 
 
-class Connection:
+class Connection(AdminMixin):
     """One connection (cerd_conn). A context manager that closes it on exit (a
     transaction still open is rolled back: use ``with conn.transaction():`` to commit).
     Statements outside a transaction commit one by one. Used by one thread at a time;
@@ -878,16 +880,25 @@ class Pool:
     ``read_connection`` lends when this pool's standby has not replayed a token within
     ``replay_timeout`` seconds (it must outlive this pool). ``standby`` (a connection
     string of the standbys) makes both at once: a read pool on it with this pool as its
-    fallback, used by ``read_connection`` and closed with this pool."""
+    fallback, used by ``read_connection`` and closed with this pool.
+
+    ``after_connect(conn)`` runs on every session the pool opens (and again after the pool
+    resets a session on which raw SQL ran), before the session is lent: SET a GUC, prepare
+    something. It runs on the pool's threads too; ``conn`` is valid during the call only
+    and must be left with no transaction open; it must not use this pool. An exception
+    fails that connection attempt: ``Pool()`` or ``connection()`` raise ConnectError
+    naming it (chained as ``__cause__``)."""
 
     def __init__(self, dsn: Optional[str] = "", *, min_size: int = 1, max_size: int = 10,
                  acquire_timeout: float = 5.0, connect_timeout: float = 5.0,
                  statement_timeout: float = 0.0, named_statements: bool = True,
                  target: str = "read-write", fallback: Optional["Pool"] = None,
-                 standby: Optional[str] = None, replay_timeout: float = 1.0) -> None:
+                 standby: Optional[str] = None, replay_timeout: float = 1.0,
+                 after_connect: Optional[Callable[[Any], None]] = None) -> None:
         self._lib = load()
         self._p: Any = None
         self._reads: Optional[Pool] = None
+        self._hook = AfterConnect(after_connect) if after_connect is not None else None
         if target not in _TARGETS:
             raise ValueError(f"target must be one of {sorted(_TARGETS)}, not {target!r}")
         self._fallback = fallback  # kept alive: the C pool borrows it
@@ -902,10 +913,13 @@ class Pool:
             "statement_timeout_ms": int(statement_timeout * 1000),
             "idle_in_transaction_timeout_ms": 0, "target": _TARGETS[target],
             "named_statements": 1 if named_statements else 0,
-            "fallback": fallback._ptr() if fallback is not None else ffi.NULL})
+            "fallback": fallback._ptr() if fallback is not None else ffi.NULL,
+            "after_connect": self._hook.c_func if self._hook else ffi.NULL})
         out = ffi.new("cerd_pool **")
-        check(self._lib.cerd_pool_new(out, opts))
+        self._check(lambda: int(self._lib.cerd_pool_new(out, opts)))
         self._p = out[0]
+        if self._hook is not None:
+            register_hooked_pool(self)
         if standby is not None:
             try:
                 self._reads = Pool(standby, min_size=min_size, max_size=max_size,
@@ -913,7 +927,8 @@ class Pool:
                                    connect_timeout=connect_timeout,
                                    statement_timeout=statement_timeout,
                                    named_statements=named_statements, target="prefer-standby",
-                                   fallback=self, replay_timeout=replay_timeout)
+                                   fallback=self, replay_timeout=replay_timeout,
+                                   after_connect=after_connect)
             except BaseException:
                 self.close()
                 raise
@@ -923,6 +938,12 @@ class Pool:
             raise E.InterfaceError("the pool is closed")
         return self._p
 
+    def _check(self, call: Callable[[], int]) -> None:
+        mark = self._hook.mark() if self._hook is not None else 0
+        rc = call()
+        if rc < 0:
+            raise pool_error(rc, self._hook, mark)
+
     @contextlib.contextmanager
     def connection(self, as_user: Optional[int] = None) -> Iterator[Any]:
         """Borrows a connection. With ``as_user``, a transaction is open on it acting as
@@ -930,10 +951,11 @@ class Pool:
         The connection goes back to the pool on exit."""
         from ._tables import Database
         out = ffi.new("cerd_conn **")
+        p = self._ptr()
         if as_user is None:
-            check(self._lib.cerd_pool_acquire(out, self._ptr()))
+            self._check(lambda: int(self._lib.cerd_pool_acquire(out, p)))
         else:
-            check(self._lib.cerd_pool_acquire_as(out, self._ptr(), as_user))
+            self._check(lambda: int(self._lib.cerd_pool_acquire_as(out, p, as_user)))
         conn = Database(_ptr=out[0], _pool=self)
         if as_user is not None:
             conn._depth = 1
@@ -996,6 +1018,8 @@ class Pool:
         if self._p is not None:
             p, self._p = self._p, None
             self._lib.cerd_pool_free(p)
+        if self._hook is not None:  # the callback stays referenced by self._hook
+            unregister_hooked_pool(self)
 
     def __enter__(self) -> "Pool":
         return self

@@ -252,6 +252,50 @@ const char *cerd_testdb_conninfo(const cerd_testdb *db);
 const char *cerd_testdb_name(const cerd_testdb *db);
 int cerd_testdb_drop(cerd_testdb *db);
 /* --- end h-pytestdb --- */
+
+/* --- admin: partitions, import/export, migrations, pool hook (h-pyadmin) --- */
+/* partitions.h (used by _admin.py) */
+typedef struct cerd_month { int year; int month; } cerd_month;
+int cerd_month_parse(cerd_month *out, const char *text);
+int cerd_partitions_create(int *created, cerd_conn *conn, const char *table,
+                           cerd_month from, cerd_month to);
+typedef struct cerd_partition {
+    char name[64]; bool is_default; cerd_month month; int64_t rows;
+} cerd_partition;
+typedef struct cerd_partition_list { cerd_partition *items; size_t count; } cerd_partition_list;
+int cerd_partitions_list(cerd_partition_list *out, cerd_conn *conn, const char *table);
+void cerd_partitions_free(cerd_partition_list *list);
+int cerd_partitions_archive(cerd_partition_list *moved, int64_t *rows, cerd_conn *conn,
+                            cerd_month before);
+/* transfer.h */
+typedef enum cerd_format {
+    CERD_FORMAT_CSV = 1, CERD_FORMAT_JSONL = 2, CERD_FORMAT_BINARY = 3
+} cerd_format;
+typedef long (*cerd_read_fn)(void *arg, char *buf, size_t size);
+typedef int (*cerd_write_fn)(void *arg, const char *data, size_t len);
+typedef struct cerd_import_options {
+    unsigned version; cerd_format format; const char *name; bool create_partitions;
+    cerd_progress_fn progress; void *progress_arg;
+} cerd_import_options;
+int cerd_import(int64_t *rows, cerd_conn *conn, const cerd_table *t, cerd_read_fn read,
+                void *read_arg, const cerd_import_options *opts);
+typedef struct cerd_export_options {
+    unsigned version; cerd_format format; const cerd_range *range;
+    cerd_progress_fn progress; void *progress_arg;
+} cerd_export_options;
+int cerd_export(int64_t *rows, cerd_conn *conn, const cerd_table *t,
+                const cerd_export_options *opts, cerd_write_fn write, void *write_arg);
+/* migrate.h */
+size_t cerd_migration_count(void);
+const char *cerd_migration_name(size_t index);
+typedef struct cerd_migration_state {
+    char name[128]; bool embedded; bool applied; char checksum[17];
+    char recorded_checksum[17]; char applied_at[32];
+} cerd_migration_state;
+int cerd_migration_status(cerd_migration_state **out, size_t *count, cerd_conn *conn);
+/* pool.h: cerd_pool_options.after_connect (declared void * above; cast to it) */
+typedef int (*cerd_pool_connect_fn)(cerd_conn *conn, void *arg);
+/* --- end h-pyadmin --- */
 """
 
 # ------------------------------------------------------------------ batches and read replicas

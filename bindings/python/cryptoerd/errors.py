@@ -4,7 +4,9 @@ transaction conditions a caller retries or reconnects on, DataError for values.
 
 Every exception carries what the library's per-thread error record held: ``code`` (the
 negative C code), ``code_name`` ("CERD_EUNIQUE"), ``sqlstate``, ``table``, ``column``,
-``constraint``, ``detail`` (empty strings when the failure did not concern them).
+``constraint``, ``detail`` (empty strings when the failure did not concern them), and
+``line``: the 1-based line of an imported file the failure is about (``import_file``),
+else None.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ class Error(Exception):
 
     code: int = -1
     code_name: str = "CERD_ERROR"
+    line: Optional[int] = None
 
     def __init__(self, message: str = "", *, code: Optional[int] = None, code_name: str = "",
                  sqlstate: str = "", table: str = "", column: str = "", constraint: str = "",
