@@ -10,6 +10,8 @@
 #ifndef CRYPTOERD_ERROR_H
 #define CRYPTOERD_ERROR_H
 
+#include <stdint.h>
+
 #include <cryptoerd/common.h>
 
 CERD_BEGIN_DECLS
@@ -65,6 +67,8 @@ typedef struct cerd_error {
     const char *table;     /**< Table the error concerns, or "". */
     const char *column;    /**< Column the error concerns, or "". */
     const char *constraint; /**< Constraint that was violated, or "". */
+    int64_t line;          /**< Line (from 1) of the input file the error concerns
+                                (cerd_import()), or 0. */
 } cerd_error;
 
 /**

@@ -68,6 +68,7 @@ static int bad_field(const char *name, int64_t line, const cerd_table *t, int co
     cerd__error(code, "%s:%lld: column %s, constraint %s: %s \"%.60s\"", name,
                 (long long)line, t->columns[col].name, constraint, what, text);
     cerd__error_names(t->name, t->columns[col].name, constraint);
+    cerd__error_line(line);
     return code;
 }
 
@@ -354,6 +355,7 @@ static int csv_error(const char *name, int64_t line, const char *what)
 {
     cerd__error(CERD_EINVALID, "%s:%lld: constraint csv: %s", name, (long long)line, what);
     cerd__error_names(NULL, NULL, "csv");
+    cerd__error_line(line);
     return CERD_EINVALID;
 }
 
@@ -478,12 +480,14 @@ static int parse_csv(int64_t *rows, const cerd_table *t, reader *r, const cerd_i
             rc = cerd__error(CERD_EINVALID, "%s:%lld: constraint csv: the header names \"%.60s\", "
                              "which is not a column of %s", name, (long long)line, h, t->name);
             cerd__error_names(t->name, NULL, "csv");
+            cerd__error_line(line);
             goto done;
         }
         if (cerd_colset_has(&seen, (unsigned)cols[i])) {
             rc = cerd__error(CERD_EINVALID, "%s:%lld: constraint csv: the header names column "
                              "%s twice", name, (long long)line, h);
             cerd__error_names(t->name, h, "csv");
+            cerd__error_line(line);
             goto done;
         }
         cerd_colset_add(&seen, (unsigned)cols[i]);
@@ -576,16 +580,19 @@ static int parse_jsonl(int64_t *rows, const cerd_table *t, reader *r, const cerd
         if ((rc = cerd_json_parse_ex(&obj, line.data, line.len, CERD_JSON_RAW_BYTES, &off))) {
             cerd__error_prefix("%s:%lld:%zu", name, (long long)at, off + 1);
             cerd__error_names(t->name, NULL, "type");
+            cerd__error_line(at);
             break;
         }
         rc = cerd_row_from_json(row, t, obj);
         cJSON_Delete(obj);
         if (rc) {
-            const char *col = cerd_error_last()->column;
+            char col[96]; /* a copy: the record's own column is rewritten below */
+            snprintf(col, sizeof col, "%s", cerd_error_last()->column);
             cerd__error_prefix("%s:%lld: constraint %s", name, (long long)at,
                                rc == CERD_ERANGE ? "numeric_precision" : "type");
-            cerd__error_names(t->name, col && *col ? col : NULL,
+            cerd__error_names(t->name, *col ? col : NULL,
                               rc == CERD_ERANGE ? "numeric_precision" : "type");
+            cerd__error_line(at);
             break;
         }
         if ((rc = fn(fn_arg, at, row)))
@@ -669,6 +676,7 @@ static int import_row(void *arg, int64_t line, const void *row)
                                e->column, e->constraint[0] ? e->constraint : "?");
         else
             cerd__error_prefix("%s:%lld", im->name, (long long)line);
+        cerd__error_line(line);
     }
     return rc;
 }

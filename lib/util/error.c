@@ -26,6 +26,7 @@ static void reset(int code)
     tls.pub.sqlstate[0] = '\0';
     tls.message[0] = tls.detail[0] = tls.table[0] = tls.column[0] = tls.constraint[0] = '\0';
     tls.from_message = false;
+    tls.pub.line = 0;
     tls.pub.message = tls.message;
     tls.pub.detail = tls.detail;
     tls.pub.table = tls.table;
@@ -36,6 +37,12 @@ static void reset(int code)
 static void copy(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
+}
+
+void cerd__error_line(int64_t line)
+{
+    cerd_error_last(); /* initialises the record if this thread has none yet */
+    tls.pub.line = line;
 }
 
 const cerd_error *cerd_error_last(void)

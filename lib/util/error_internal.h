@@ -16,6 +16,9 @@ int cerd__error(int code, const char *fmt, ...) __attribute__((format(printf, 2,
    row refused by validation. */
 void cerd__error_names(const char *table, const char *column, const char *constraint);
 
+/* Sets the record's input line (cerd_error.line) after the error was recorded. */
+void cerd__error_line(int64_t line);
+
 /* Puts "<prefix>: " before the current message (context added by a caller); keeps the
    code and the other fields; returns the code. */
 int cerd__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -291,8 +291,8 @@ static int set_text_array(const cerd_table *t, const cerd_column *c, const cJSON
     return 0;
 }
 
-/* Sets one field from a non-null JSON value. */
-static int set_field(const cerd_table *t, const cerd_column *c, const cJSON *v, void *row,
+/* Sets one field from a non-null JSON value (set_field() names the column in the error). */
+static int set_value(const cerd_table *t, const cerd_column *c, const cJSON *v, void *row,
                      int round)
 {
     char *field = (char *)row + c->offset;
@@ -374,6 +374,17 @@ static int set_field(const cerd_table *t, const cerd_column *c, const cJSON *v, 
         return set_text_array(t, c, v, (cerd_text_array *)field);
     }
     return cerd__error(CERD_ERROR, "%s.%s: unknown column type", t->name, c->name);
+}
+
+/* set_value(), with the table and column in the error record (cerd_error.column), not
+   only in the message: callers such as the importer report them separately. */
+static int set_field(const cerd_table *t, const cerd_column *c, const cJSON *v, void *row,
+                     int round)
+{
+    int rc = set_value(t, c, v, row, round);
+    if (rc && rc != CERD_ENOMEM)
+        cerd__error_names(t->name, c->name, "");
+    return rc;
 }
 
 int cerd__row_set_json(void *row, const cerd_table *t, int column, const cJSON *v)

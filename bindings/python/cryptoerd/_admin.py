@@ -21,7 +21,6 @@ from __future__ import annotations
 import codecs
 import io
 import os
-import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -335,32 +334,16 @@ class _Writer(_Callbacks):
             return -1
 
 
-_LINE_RE = re.compile(r"(\d+)(?=[:\s]|$)")
-
-
-def _import_error(rc: int, name: str, info: Any) -> E.Error:
-    """The exception of a failed cerd_import, with ``line`` read from the message's
-    ``name:line:`` prefix (the C record carries table, column and constraint; when its
-    column is empty, as for a JSON Lines value its type cannot read, the column is the one
-    the message names as ``table.column:``)."""
+def _import_error(rc: int) -> E.Error:
+    """The exception of a failed cerd_import: the C record names the table, column,
+    constraint and the file's line (``err.line``); a value refused as invalid also comes
+    as a violation."""
     rec = load().cerd_error_last()
     column = _s(rec.column)
-    message = _s(rec.message)
-    if not column:
-        m = re.search(r"\b" + re.escape(info.name) + r"\.(\w+):", message)
-        if m and m.group(1) in info.by_name:
-            column = m.group(1)
     violations = None
     if rc == -7 and column:
-        violations = [E.Violation(_s(rec.constraint), (column,), message)]
-    err = _error(rc, violations)
-    if column and not err.column:
-        err.column = column
-    if err.message.startswith(name + ":"):
-        m = _LINE_RE.match(err.message, len(name) + 1)
-        if m:
-            err.line = int(m.group(1))
-    return err
+        violations = [E.Violation(_s(rec.constraint), (column,), _s(rec.message))]
+    return _error(rc, violations)
 
 
 def import_file(conn: "Connection", table: Any, source: FileLike, *,
@@ -406,7 +389,7 @@ def import_file(conn: "Connection", table: Any, source: FileLike, *,
             if rd.exc is not None:
                 raise rd.exc
             if rc < 0:
-                raise _import_error(rc, label, t.info)
+                raise _import_error(rc)
             if own:
                 own = False
                 _check(lib.cerd_conn_commit(c))

@@ -43,7 +43,8 @@ def error_from_record(rc: int, violations: Optional[List[E.Violation]] = None) -
     cls = E.BY_CODE.get(rc, E.Error)
     kw = dict(code=rc, code_name=_s(lib.cerd_error_name(rc)),
               sqlstate=ffi.string(rec.sqlstate).decode(), table=_s(rec.table),
-              column=_s(rec.column), constraint=_s(rec.constraint), detail=_s(rec.detail))
+              column=_s(rec.column), constraint=_s(rec.constraint), detail=_s(rec.detail),
+              line=int(rec.line) or None)
     msg = _s(rec.message) or _s(lib.cerd_strerror(rc))
     if cls is E.ValidationError:
         return E.ValidationError(msg, violations=violations, **kw)

@@ -32,6 +32,7 @@ typedef struct cerd_error {
     const char *table;
     const char *column;
     const char *constraint;
+    int64_t line;
 } cerd_error;
 const cerd_error *cerd_error_last(void);
 void cerd_error_clear(void);

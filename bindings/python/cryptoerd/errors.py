@@ -35,7 +35,7 @@ class Error(Exception):
 
     def __init__(self, message: str = "", *, code: Optional[int] = None, code_name: str = "",
                  sqlstate: str = "", table: str = "", column: str = "", constraint: str = "",
-                 detail: str = "") -> None:
+                 detail: str = "", line: Optional[int] = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -47,6 +47,8 @@ class Error(Exception):
         self.column = column
         self.constraint = constraint
         self.detail = detail
+        if line is not None:
+            self.line = line
 
 
 class InterfaceError(Error):
