@@ -83,6 +83,7 @@ type ErrorInfo struct {
 	Table      string
 	Column     string
 	Constraint string
+	Line       int64 // the 1-based line of the input an import refused (Conn.Import), or 0
 	ctxErr     error
 }
 
