@@ -48,7 +48,7 @@ func TestListPartitionsOfPriceData(t *testing.T) {
 	for _, ts := range []time.Time{
 		time.Date(2025, 1, 31, 23, 59, 0, 0, time.UTC),
 		time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(2025, 3, 1, 0, 30, 0, 0, plus1), // 2025-02-28 23:30 UTC: February
+		time.Date(2025, 3, 1, 0, 30, 0, 0, plus1),   // 2025-02-28 23:30 UTC: February
 		time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC), // no partition: the default one
 	} {
 		if _, err := c.PriceData().Insert(ctx, partitionCandle(a.ID, ts)); err != nil {

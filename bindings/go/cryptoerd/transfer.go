@@ -331,4 +331,3 @@ func (c *Conn) Export(ctx context.Context, table, path string, o ExportOptions) 
 	}
 	return res, nil
 }
-
