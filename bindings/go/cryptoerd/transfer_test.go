@@ -374,3 +374,26 @@ func min(a, b int) int {
 	}
 	return b
 }
+
+type panickingReader struct{}
+
+func (panickingReader) Read([]byte) (int, error) { panic("reader exploded") }
+
+// A panic of the reader does not cross the C frames: the import is stopped and rolled
+// back, then the panic goes on in Go; the connection stays usable.
+func TestImportReaderPanicIsRaisedAfterTheCall(t *testing.T) {
+	ctx := context.Background()
+	c, _ := cryptoerdtest.Conn(t)
+	func() {
+		defer func() {
+			if v := recover(); v != "reader exploded" {
+				t.Errorf("recovered %v, want the reader's panic", v)
+			}
+		}()
+		c.ImportFrom(ctx, "price_data", panickingReader{}, cerd.ImportOptions{})
+		t.Errorf("ImportFrom returned")
+	}()
+	if n, err := c.PriceData().Count(ctx); err != nil || n != 0 {
+		t.Errorf("after the panic: %d %v", n, err)
+	}
+}
