@@ -26,9 +26,9 @@ type Migration struct {
 	AppliedAt        time.Time // when it was applied (UTC, seconds), or the zero time
 }
 
-// MigrationNames lists the migrations compiled into the library, in order ("001_foundation",
-// ...): cerd_migration_count and cerd_migration_name.
-func MigrationNames() []string {
+// EmbeddedMigrations lists the migrations compiled into the library, in order
+// ("001_foundation", ...): cerd_migration_count and cerd_migration_name.
+func EmbeddedMigrations() []string {
 	// cerd_migration_name's text is in a per-thread buffer, overwritten by the next call:
 	// the thread stays the same until it is copied.
 	runtime.LockOSThread()
@@ -41,6 +41,21 @@ func MigrationNames() []string {
 		}
 	}
 	return out
+}
+
+// State is "applied"; "pending" (not applied yet); "changed" (applied from a different
+// text: Migrate fails with ErrMigration); "unknown" (recorded in the database, not in this
+// library) — as `cryptoerd migrate --status` prints it.
+func (m Migration) State() string {
+	switch {
+	case !m.Embedded:
+		return "unknown"
+	case !m.Applied:
+		return "pending"
+	case m.Checksum != m.RecordedChecksum:
+		return "changed"
+	}
+	return "applied"
 }
 
 // MigrationStatus lists every migration, embedded in the library or recorded in the

@@ -36,8 +36,8 @@ var hex16 = regexp.MustCompile(`^[0-9a-f]{16}$`)
 func TestMigrationStatusListsEveryMigrationApplied(t *testing.T) {
 	ctx := context.Background()
 	want := schemaMigrations(t)
-	if got := cerd.MigrationNames(); !reflect.DeepEqual(got, want) {
-		t.Fatalf("MigrationNames %v, want the schema files %v", got, want)
+	if got := cerd.EmbeddedMigrations(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("EmbeddedMigrations %v, want the schema files %v", got, want)
 	}
 	c, _ := cryptoerdtest.Conn(t)
 	ms, err := c.MigrationStatus(ctx)
@@ -49,7 +49,8 @@ func TestMigrationStatusListsEveryMigrationApplied(t *testing.T) {
 	}
 	now := time.Now()
 	for i, m := range ms {
-		if m.Name != want[i] || !m.Embedded || !m.Applied || !hex16.MatchString(m.Checksum) || m.RecordedChecksum != m.Checksum {
+		if m.Name != want[i] || !m.Embedded || !m.Applied || !hex16.MatchString(m.Checksum) || m.RecordedChecksum != m.Checksum ||
+			m.State() != "applied" {
 			t.Errorf("migration %d: %+v, want %s embedded, applied, checksums equal", i, m, want[i])
 		}
 		if m.AppliedAt.Location() != time.UTC || m.AppliedAt.Before(now.Add(-time.Hour)) || m.AppliedAt.After(now.Add(time.Minute)) {
@@ -64,7 +65,8 @@ func TestMigrationStatusListsEveryMigrationApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ms[1].Name != want[1] || ms[1].RecordedChecksum != "0000000000000000" || ms[1].Checksum == ms[1].RecordedChecksum {
+	if ms[1].Name != want[1] || ms[1].RecordedChecksum != "0000000000000000" || ms[1].Checksum == ms[1].RecordedChecksum ||
+		ms[1].State() != "changed" || ms[0].State() != "applied" {
 		t.Errorf("edited migration: %+v", ms[1])
 	}
 	if _, err := c.Migrate(ctx); !errors.Is(err, cerd.ErrMigration) {
@@ -98,7 +100,8 @@ func TestMigrationStatusPendingThenApplied(t *testing.T) {
 		t.Fatalf("status of an empty database: %d %v", len(ms), err)
 	}
 	for i, m := range ms {
-		if m.Name != want[i] || !m.Embedded || m.Applied || m.RecordedChecksum != "" || !m.AppliedAt.IsZero() || !hex16.MatchString(m.Checksum) {
+		if m.Name != want[i] || !m.Embedded || m.Applied || m.RecordedChecksum != "" || !m.AppliedAt.IsZero() ||
+			!hex16.MatchString(m.Checksum) || m.State() != "pending" {
 			t.Errorf("pending migration %d: %+v", i, m)
 		}
 	}

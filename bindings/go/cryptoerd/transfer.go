@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime/cgo"
 	"strconv"
@@ -57,7 +58,9 @@ func (f Format) String() string {
 
 // ImportOptions configure Import and ImportFrom (cerd_import_options).
 type ImportOptions struct {
-	Format Format // FormatCSV (the default) or FormatJSONL
+	// Format: FormatCSV or FormatJSONL; 0: Import reads the path's suffix
+	// (FormatOfPath), else CSV.
+	Format Format
 	// Name is the input's name in error messages ("prices.csv:3: column close_price ...");
 	// "": the path (Import) or "input" (ImportFrom).
 	Name string
@@ -72,7 +75,8 @@ type ImportOptions struct {
 
 // ImportResult is what an import wrote.
 type ImportResult struct {
-	Rows int64 // rows written
+	Rows   int64  // rows written
+	Format Format // the format read
 }
 
 // ExportRange is a Range[T, Col] of the exported table's rows (ExportOptions.Range).
@@ -86,7 +90,9 @@ func (r Range[T, Col]) exportRange() (rangeSpec, reflect.Type) {
 
 // ExportOptions configure Export and ExportTo (cerd_export_options).
 type ExportOptions struct {
-	Format Format // FormatJSONL (the default), FormatCSV or FormatBinary
+	// Format: FormatJSONL, FormatCSV or FormatBinary; 0: Export reads the path's suffix
+	// (FormatOfPath), else JSON Lines.
+	Format Format
 	// Range, when set, exports only the rows of this range, through a cursor (for
 	// example cryptoerd.Range[cryptoerd.PriceData, cryptoerd.PriceDataColumn]{...}); its
 	// row type must be the table's. nil: the whole table, in primary-key order, through
@@ -99,7 +105,8 @@ type ExportOptions struct {
 
 // ExportResult is what an export wrote.
 type ExportResult struct {
-	Rows int64 // rows written
+	Rows   int64  // rows written
+	Format Format // the format written
 }
 
 // transfer is the Go side of one import or export, reached from the C callbacks through a
@@ -146,7 +153,7 @@ func (t *transfer) guard(stopped *bool) {
 // finish completes the error of the C call: the panic is re-raised; the input line of an
 // import's refused row goes into ErrorInfo.Line; the reader's or writer's error is
 // attached (errors.Is matches it, as it matches a context's error).
-func (t *transfer) finish(err error, name string) error {
+func (t *transfer) finish(err error, name string, table *tableInfo) error {
 	if t.panicked {
 		panic(t.panicVal)
 	}
@@ -157,11 +164,69 @@ func (t *transfer) finish(err error, name string) error {
 		if name != "" {
 			info.Line = lineOf(info.Message, name)
 		}
+		if table != nil && info.Column == "" {
+			// a JSON Lines value its type cannot read: the record names no column, the
+			// message does ("table.column: ...")
+			info.Column = columnInMessage(info.Message, table)
+		}
 		if t.err != nil && info.ctxErr == nil {
 			info.ctxErr = t.err
 		}
 	}
+	if ve, ok := err.(*ValidationError); ok && len(ve.Violations) == 0 && ve.Column != "" && ve.Constraint != "csv" {
+		ve.Violations = []Violation{{Kind: violationKindOf(ve.Constraint), Constraint: ve.Constraint,
+			Columns: []string{ve.Column}, Message: ve.Message}}
+	}
 	return err
+}
+
+// columnInMessage is the column of t a message names as "table.column:", or "".
+func columnInMessage(msg string, t *tableInfo) string {
+	prefix := t.name + "."
+	for i := strings.Index(msg, prefix); i >= 0; {
+		if i == 0 || !isIdentByte(msg[i-1]) {
+			rest := msg[i+len(prefix):]
+			end := 0
+			for end < len(rest) && isIdentByte(rest[end]) {
+				end++
+			}
+			if end > 0 && end < len(rest) && rest[end] == ':' {
+				for _, col := range unsafe.Slice(t.desc.columns, int(t.desc.ncolumns)) {
+					if C.GoString(col.name) == rest[:end] {
+						return rest[:end]
+					}
+				}
+			}
+		}
+		next := strings.Index(msg[i+1:], prefix)
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return ""
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// violationKindOf is the kind of a constraint name of validate.h ("type", "not_null"...;
+// any other is a CHECK's name).
+func violationKindOf(constraint string) ViolationKind {
+	switch constraint {
+	case "not_null":
+		return ViolationNotNull
+	case "length":
+		return ViolationLength
+	case "numeric_precision":
+		return ViolationNumericPrecision
+	case "type":
+		return ViolationType
+	case "encoding":
+		return ViolationEncoding
+	}
+	return ViolationCheck
 }
 
 func errorInfoOf(err error) *ErrorInfo {
@@ -194,6 +259,21 @@ func lineOf(msg, name string) int64 {
 		return 0
 	}
 	return n
+}
+
+// FormatOfPath is the format a file name's suffix says (any case): .csv CSV, .jsonl and
+// .ndjson JSON Lines, .bin and .copy binary; 0 for any other (as the Python binding's
+// import_file and export read a path's suffix).
+func FormatOfPath(path string) Format {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return FormatCSV
+	case ".jsonl", ".ndjson":
+		return FormatJSONL
+	case ".bin", ".copy":
+		return FormatBinary
+	}
+	return 0
 }
 
 func tableNamed(table string) (*tableInfo, error) {
@@ -241,17 +321,49 @@ func (c *Conn) ImportFrom(ctx context.Context, table string, r io.Reader, o Impo
 		opts.progress_arg = arg
 	}
 	var rows C.int64_t
+	var ierr error
 	err = c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
-		return C.cerd_import(&rows, conn, t.desc, C.cerd_read_fn(C.cerdgoTransferRead), arg, &opts)
+		// With a progress function, in a transaction of the binding's own unless the
+		// caller has one open: the last progress call comes before cerd_import commits,
+		// and a panic there must still leave nothing written.
+		own := false
+		if o.Progress != nil {
+			switch rc := C.cerd_conn_begin(conn); rc {
+			case 0:
+				own = true
+			case C.CERD_EMISUSE: // the caller's transaction: the import runs in it
+			default:
+				return rc
+			}
+		}
+		rc := C.cerd_import(&rows, conn, t.desc, C.cerd_read_fn(C.cerdgoTransferRead), arg, &opts)
+		if !own {
+			return rc
+		}
+		if rc == 0 && !tr.panicked {
+			return C.cerd_conn_commit(conn)
+		}
+		if rc < 0 {
+			ierr = wrapError(rc, nil, nil) // before the rollback touches the error record
+		}
+		C.cerd_conn_rollback(conn)
+		return rc
 	})
-	if err = tr.finish(err, name); err != nil {
+	if ierr != nil {
+		err = ierr
+		if ctx.Err() != nil {
+			err = withCtx(err, ctx.Err())
+		}
+	}
+	if err = tr.finish(err, name, t); err != nil {
 		return ImportResult{}, err
 	}
-	return ImportResult{Rows: int64(rows)}, nil
+	return ImportResult{Rows: int64(rows), Format: Format(opts.format)}, nil
 }
 
 // Import imports the file at path into table: ImportFrom with the file, named path in
-// messages unless o.Name is set.
+// messages unless o.Name is set, in the format of its suffix unless o.Format is set
+// (FormatOfPath; neither: CSV).
 func (c *Conn) Import(ctx context.Context, table, path string, o ImportOptions) (ImportResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -260,6 +372,9 @@ func (c *Conn) Import(ctx context.Context, table, path string, o ImportOptions) 
 	defer f.Close()
 	if o.Name == "" {
 		o.Name = path
+	}
+	if o.Format == 0 {
+		o.Format = FormatOfPath(path)
 	}
 	return c.ImportFrom(ctx, table, f, o)
 }
@@ -305,17 +420,21 @@ func (c *Conn) ExportTo(ctx context.Context, table string, w io.Writer, o Export
 	err = c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
 		return C.cerd_export(&rows, conn, t.desc, &opts, C.cerd_write_fn(C.cerdgoTransferWrite), arg)
 	})
-	if err = tr.finish(err, ""); err != nil {
+	if err = tr.finish(err, "", nil); err != nil {
 		return ExportResult{}, err
 	}
-	return ExportResult{Rows: int64(rows)}, nil
+	return ExportResult{Rows: int64(rows), Format: Format(opts.format)}, nil
 }
 
 // Export writes the rows of table to the file at path (created or truncated): ExportTo
-// with the file. On failure the file is removed.
+// with the file, in the format of its suffix unless o.Format is set (FormatOfPath;
+// neither: JSON Lines). On failure the file is removed.
 func (c *Conn) Export(ctx context.Context, table, path string, o ExportOptions) (res ExportResult, err error) {
 	if _, err := tableNamed(table); err != nil {
 		return ExportResult{}, err
+	}
+	if o.Format == 0 {
+		o.Format = FormatOfPath(path)
 	}
 	f, err := os.Create(path)
 	if err != nil {

@@ -59,6 +59,10 @@ func TestImportCSVBadLineNamesLineAndColumn(t *testing.T) {
 		ve.Constraint != "type" || !strings.HasPrefix(ve.Message, path+":4:") {
 		t.Errorf("error: line %d table %q column %q constraint %q message %q", ve.Line, ve.Table, ve.Column, ve.Constraint, ve.Message)
 	}
+	if len(ve.Violations) != 1 || ve.Violations[0].Kind != cerd.ViolationType ||
+		!reflect.DeepEqual(ve.Violations[0].Columns, []string{"close_price"}) {
+		t.Errorf("violations: %+v", ve.Violations)
+	}
 	if res.Rows != 0 || countRows(t, c) != 0 {
 		t.Errorf("rows written: %d, in the table: %d; want none (all or nothing)", res.Rows, countRows(t, c))
 	}
@@ -104,6 +108,14 @@ func TestImportJSONLBadLine(t *testing.T) {
 	}
 	if countRows(t, c) != 0 {
 		t.Errorf("rows were written")
+	}
+	// a value its type cannot read, on line 2: the column comes from the message
+	_, err = c.ImportFrom(ctx, "price_data", strings.NewReader(line("1h", "2025-01-01T00:00:00Z")+
+		strings.Replace(line("1h", "2025-01-01T01:00:00Z"), `"close_price": 1.75`, `"close_price": "abc"`, 1)),
+		cerd.ImportOptions{Format: cerd.FormatJSONL, Name: "feed.jsonl"})
+	if !errors.As(err, &ve) || ve.Line != 2 || ve.Column != "close_price" || ve.Constraint != "type" ||
+		len(ve.Violations) != 1 || ve.Violations[0].Kind != cerd.ViolationType {
+		t.Errorf("a JSON value of the wrong type: %v; line %d column %q constraint %q %+v", err, lineOf(err), ve.Column, ve.Constraint, ve.Violations)
 	}
 	// malformed JSON on line 2
 	_, err = c.ImportFrom(ctx, "price_data", strings.NewReader(line("1h", "2025-01-01T00:00:00Z")+"{\"asset_id\": 1,\n"),
@@ -260,7 +272,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 			}
 			dir := t.TempDir()
 			prices, sessions := filepath.Join(dir, "prices."+f.String()), filepath.Join(dir, "sessions."+f.String())
-			if res, err := c.Export(ctx, "price_data", prices, cerd.ExportOptions{Format: f}); err != nil || res.Rows != 5 {
+			// the format from the file's suffix
+			if res, err := c.Export(ctx, "price_data", prices, cerd.ExportOptions{}); err != nil || res.Rows != 5 || res.Format != f {
 				t.Fatalf("export price_data: %+v %v", res, err)
 			}
 			if res, err := c.Export(ctx, "user_sessions", sessions, cerd.ExportOptions{Format: f}); err != nil || res.Rows != 2 {
@@ -281,7 +294,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			if countRows(t, c) != 0 {
 				t.Fatal("not emptied")
 			}
-			if res, err := c.Import(ctx, "price_data", prices, cerd.ImportOptions{Format: f}); err != nil || res.Rows != 5 {
+			if res, err := c.Import(ctx, "price_data", prices, cerd.ImportOptions{}); err != nil || res.Rows != 5 || res.Format != f {
 				t.Fatalf("import price_data: %+v %v", res, err)
 			}
 			if res, err := c.Import(ctx, "user_sessions", sessions, cerd.ImportOptions{Format: f}); err != nil || res.Rows != 2 {
@@ -395,5 +408,42 @@ func TestImportReaderPanicIsRaisedAfterTheCall(t *testing.T) {
 	}()
 	if n, err := c.PriceData().Count(ctx); err != nil || n != 0 {
 		t.Errorf("after the panic: %d %v", n, err)
+	}
+}
+
+func TestFormatOfPath(t *testing.T) {
+	for path, want := range map[string]cerd.Format{"a.csv": cerd.FormatCSV, "b.JSONL": cerd.FormatJSONL,
+		"c.ndjson": cerd.FormatJSONL, "d.bin": cerd.FormatBinary, "e.copy": cerd.FormatBinary, "f.txt": 0, "csv": 0} {
+		if got := cerd.FormatOfPath(path); got != want {
+			t.Errorf("FormatOfPath(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
+// A progress function that panics at the end of the input: the panic goes on after the
+// call, and nothing is written (the import ran in a transaction of the binding's own).
+func TestImportProgressPanicWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	c, _ := cryptoerdtest.Conn(t)
+	a := cryptoerdtest.Create[cerd.Assets](t, c, 1, nil)
+	csv := fmt.Sprintf("asset_id,timeframe,open_price,high_price,low_price,close_price,candle_time\n"+
+		"%d,1h,1,2,1,1,2025-01-01T00:00:00Z\n", a.ID)
+	func() {
+		defer func() {
+			if v := recover(); v != "progress exploded" {
+				t.Errorf("recovered %v, want the progress function's panic", v)
+			}
+		}()
+		c.ImportFrom(ctx, "price_data", strings.NewReader(csv), cerd.ImportOptions{
+			Progress: func(done, total int64) { panic("progress exploded") }})
+		t.Errorf("ImportFrom returned")
+	}()
+	if n := countRows(t, c); n != 0 {
+		t.Errorf("%d rows written", n)
+	}
+	// with a progress function that returns, the import commits
+	res, err := c.ImportFrom(ctx, "price_data", strings.NewReader(csv), cerd.ImportOptions{Progress: func(int64, int64) {}})
+	if err != nil || res.Rows != 1 || countRows(t, c) != 1 {
+		t.Errorf("import with progress: %+v %v", res, err)
 	}
 }
