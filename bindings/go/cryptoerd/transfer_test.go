@@ -19,7 +19,7 @@ import (
 	"github.com/cryptoerd/libcryptoerd/bindings/go/cryptoerdtest"
 )
 
-func writeFile(t *testing.T, name, text string) string {
+func transferFile(t *testing.T, name, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
@@ -28,7 +28,7 @@ func writeFile(t *testing.T, name, text string) string {
 	return p
 }
 
-func countRows(t *testing.T, c *cerd.Conn) int64 {
+func priceRows(t *testing.T, c *cerd.Conn) int64 {
 	t.Helper()
 	n, err := c.PriceData().Count(context.Background())
 	if err != nil {
@@ -45,7 +45,7 @@ func TestImportCSVBadLineNamesLineAndColumn(t *testing.T) {
 	ctx := context.Background()
 	c, _ := cryptoerdtest.Conn(t)
 	a := cryptoerdtest.Create[cerd.Assets](t, c, 1, nil)
-	path := writeFile(t, "prices.csv", fmt.Sprintf(
+	path := transferFile(t, "prices.csv", fmt.Sprintf(
 		"asset_id,timeframe,open_price,high_price,low_price,close_price,technical_indicators,candle_time\n"+
 			"%[1]d,1h,100.5,110,90,105.25,\"{\"\"rsi\"\":\n 55.5}\",2025-01-01T00:00:00Z\n"+
 			"%[1]d,1h,101,111,91,abc,,2025-01-01T01:00:00Z\n"+
@@ -63,14 +63,14 @@ func TestImportCSVBadLineNamesLineAndColumn(t *testing.T) {
 		!reflect.DeepEqual(ve.Violations[0].Columns, []string{"close_price"}) {
 		t.Errorf("violations: %+v", ve.Violations)
 	}
-	if res.Rows != 0 || countRows(t, c) != 0 {
-		t.Errorf("rows written: %d, in the table: %d; want none (all or nothing)", res.Rows, countRows(t, c))
+	if res.Rows != 0 || priceRows(t, c) != 0 {
+		t.Errorf("rows written: %d, in the table: %d; want none (all or nothing)", res.Rows, priceRows(t, c))
 	}
 	// the same file without the bad line: every row is written, the multi-line JSON read
 	good := strings.Replace(string(must(os.ReadFile(path))), ",abc,", ",106,", 1)
-	res, err = c.Import(ctx, "price_data", writeFile(t, "good.csv", good), cerd.ImportOptions{Format: cerd.FormatCSV})
-	if err != nil || res.Rows != 3 || countRows(t, c) != 3 {
-		t.Fatalf("good CSV: %+v %v, %d rows in the table", res, err, countRows(t, c))
+	res, err = c.Import(ctx, "price_data", transferFile(t, "good.csv", good), cerd.ImportOptions{Format: cerd.FormatCSV})
+	if err != nil || res.Rows != 3 || priceRows(t, c) != 3 {
+		t.Fatalf("good CSV: %+v %v, %d rows in the table", res, err, priceRows(t, c))
 	}
 	first, err := c.PriceData().GetByCandle(ctx, a.ID, "1h", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || !jsonEqual(first.TechnicalIndicators.Value, json.RawMessage(`{"rsi": 55.5}`)) ||
@@ -106,7 +106,7 @@ func TestImportJSONLBadLine(t *testing.T) {
 		!strings.HasPrefix(ve.Message, "feed.jsonl:3:") {
 		t.Errorf("error: line %d table %q column %q constraint %q message %q", ve.Line, ve.Table, ve.Column, ve.Constraint, ve.Message)
 	}
-	if countRows(t, c) != 0 {
+	if priceRows(t, c) != 0 {
 		t.Errorf("rows were written")
 	}
 	// a value its type cannot read, on line 2: the column comes from the message
@@ -136,7 +136,7 @@ func TestImportJSONLBadLine(t *testing.T) {
 	var calls [][2]int64
 	res, err := c.ImportFrom(ctx, "price_data", strings.NewReader(line("1h", "2025-01-01T00:00:00Z")+line("1h", "2025-01-01T01:00:00Z")),
 		cerd.ImportOptions{Format: cerd.FormatJSONL, Progress: func(done, total int64) { calls = append(calls, [2]int64{done, total}) }})
-	if err != nil || res.Rows != 2 || countRows(t, c) != 2 {
+	if err != nil || res.Rows != 2 || priceRows(t, c) != 2 {
 		t.Fatalf("good JSONL: %+v %v", res, err)
 	}
 	if len(calls) == 0 || calls[len(calls)-1] != [2]int64{2, 0} {
@@ -188,17 +188,17 @@ func TestImportStopsOnReaderErrorAndCancel(t *testing.T) {
 	csv := fmt.Sprintf("asset_id,timeframe,open_price,high_price,low_price,close_price,candle_time\n"+
 		"%d,1h,1,2,1,1,2025-01-01T00:00:00Z\n", a.ID)
 	_, err := c.ImportFrom(ctx, "price_data", &failingReader{data: []byte(csv), err: errDisk}, cerd.ImportOptions{})
-	if !errors.Is(err, errDisk) || countRows(t, c) != 0 {
-		t.Errorf("failing reader: %v, %d rows", err, countRows(t, c))
+	if !errors.Is(err, errDisk) || priceRows(t, c) != 0 {
+		t.Errorf("failing reader: %v, %d rows", err, priceRows(t, c))
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	_, err = c.ImportFrom(cctx, "price_data", &failingReader{data: []byte(csv), err: io.EOF, then: cancel}, cerd.ImportOptions{})
-	if !errors.Is(err, context.Canceled) || countRows(t, c) != 0 {
-		t.Errorf("canceled: %v, %d rows", err, countRows(t, c))
+	if !errors.Is(err, context.Canceled) || priceRows(t, c) != 0 {
+		t.Errorf("canceled: %v, %d rows", err, priceRows(t, c))
 	}
 	// the connection is usable afterwards
-	if _, err := c.ImportFrom(ctx, "price_data", strings.NewReader(csv), cerd.ImportOptions{}); err != nil || countRows(t, c) != 1 {
+	if _, err := c.ImportFrom(ctx, "price_data", strings.NewReader(csv), cerd.ImportOptions{}); err != nil || priceRows(t, c) != 1 {
 		t.Errorf("import after the failures: %v", err)
 	}
 	// misuse: a table of no schema, the binary format
@@ -291,7 +291,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			if err := c.Exec(ctx, "DELETE FROM price_data; DELETE FROM user_sessions"); err != nil {
 				t.Fatal(err)
 			}
-			if countRows(t, c) != 0 {
+			if priceRows(t, c) != 0 {
 				t.Fatal("not emptied")
 			}
 			if res, err := c.Import(ctx, "price_data", prices, cerd.ImportOptions{}); err != nil || res.Rows != 5 || res.Format != f {
@@ -336,7 +336,7 @@ func TestExportOptions(t *testing.T) {
 	res, err := c.ExportTo(ctx, "price_data", &buf, cerd.ExportOptions{Format: cerd.FormatBinary,
 		Progress: func(done, total int64) { calls = append(calls, [2]int64{done, total}) }})
 	if err != nil || res.Rows != 5 || !bytes.HasPrefix(buf.Bytes(), []byte("PGCOPY\n\xff\r\n\x00")) {
-		t.Errorf("binary: %+v %v %q", res, err, buf.Bytes()[:min(len(buf.Bytes()), 16)])
+		t.Errorf("binary: %+v %v %q", res, err, buf.Bytes()[:minLen(len(buf.Bytes()), 16)])
 	}
 	if len(calls) == 0 || calls[len(calls)-1] != [2]int64{5, 5} {
 		t.Errorf("progress %v, want the last (5, 5)", calls)
@@ -381,7 +381,7 @@ func TestExportOptions(t *testing.T) {
 	}
 }
 
-func min(a, b int) int {
+func minLen(a, b int) int {
 	if a < b {
 		return a
 	}
@@ -438,12 +438,12 @@ func TestImportProgressPanicWritesNothing(t *testing.T) {
 			Progress: func(done, total int64) { panic("progress exploded") }})
 		t.Errorf("ImportFrom returned")
 	}()
-	if n := countRows(t, c); n != 0 {
+	if n := priceRows(t, c); n != 0 {
 		t.Errorf("%d rows written", n)
 	}
 	// with a progress function that returns, the import commits
 	res, err := c.ImportFrom(ctx, "price_data", strings.NewReader(csv), cerd.ImportOptions{Progress: func(int64, int64) {}})
-	if err != nil || res.Rows != 1 || countRows(t, c) != 1 {
+	if err != nil || res.Rows != 1 || priceRows(t, c) != 1 {
 		t.Errorf("import with progress: %+v %v", res, err)
 	}
 }
