@@ -83,6 +83,7 @@ type ErrorInfo struct {
 	Table      string
 	Column     string
 	Constraint string
+	Line       int64 // the 1-based line of the input an import refused (Conn.Import), or 0
 	ctxErr     error
 }
 
@@ -107,7 +108,8 @@ func (e *ErrorInfo) Unwrap() error {
 	return ErrUnclassified
 }
 
-// Is matches the context error that ended the call.
+// Is matches the context error that ended the call (for Import and Export: or the
+// reader's or writer's error that stopped it).
 func (e *ErrorInfo) Is(target error) bool { return e.ctxErr != nil && target == e.ctxErr }
 
 // Error is a failed call of the C library that is neither a constraint nor a validation
