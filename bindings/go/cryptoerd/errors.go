@@ -169,6 +169,7 @@ func lastError(rc C.int) *ErrorInfo {
 		e.Table = C.GoString(r.table)
 		e.Column = C.GoString(r.column)
 		e.Constraint = C.GoString(r.constraint)
+		e.Line = int64(r.line)
 	}
 	if e.Message == "" {
 		e.Message = C.GoString(C.cerd_strerror(rc))

@@ -30,7 +30,8 @@ type DumpOptions struct {
 	// refers to (transitively).
 	Roots []FixtureRoot
 	// Progress, when not nil, is called after each table read (done and total tables),
-	// on the goroutine of the call: it must not use the connection.
+	// on the goroutine of the call: it must not use the connection. A panic of it is
+	// raised again when the dump returns.
 	Progress func(done, total int64)
 }
 

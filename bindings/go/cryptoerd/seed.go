@@ -17,7 +17,8 @@ type SeedOptions struct {
 	Scale  uint   // size, >= 1; 0 means 1
 	Seed   uint64 // the same seed and scale give the same database
 	// Progress, when not nil, is called with the rows done of the total, on the goroutine
-	// of the call, while the C library runs it: it must not use the connection.
+	// of the call, while the C library runs it: it must not use the connection. A panic
+	// of it is raised again when Seed returns (the seed itself runs to its end).
 	Progress func(done, total int64)
 }
 

@@ -472,3 +472,29 @@ func TestCryptoerdtestDBDropsItsClone(t *testing.T) {
 		t.Fatalf("clone %q still exists after its test", name)
 	}
 }
+
+// A panic of a progress function must not unwind through the C library: it comes back
+// on the caller's goroutine once the C call has returned, with its own value.
+func TestProgressPanicIsRaisedAfterTheCall(t *testing.T) {
+	ctx := context.Background()
+	c, _ := cryptoerdtest.Conn(t)
+	calls := 0
+	got := func() (v any) {
+		defer func() { v = recover() }()
+		_, _ = c.DumpFixturesText(ctx, &cerd.DumpOptions{Progress: func(done, total int64) {
+			calls++
+			panic("progress refused")
+		}})
+		return nil
+	}()
+	if got != "progress refused" {
+		t.Fatalf("recovered %v, want the progress function's panic", got)
+	}
+	if calls != 1 {
+		t.Fatalf("progress called %d times after its panic, want 1", calls)
+	}
+	// the connection is still usable
+	if _, err := c.DumpFixturesText(ctx, &cerd.DumpOptions{Tables: []string{"assets"}}); err != nil {
+		t.Fatal(err)
+	}
+}

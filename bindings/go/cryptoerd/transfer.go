@@ -150,65 +150,24 @@ func (t *transfer) guard(stopped *bool) {
 	}
 }
 
-// finish completes the error of the C call: the panic is re-raised; the input line of an
-// import's refused row goes into ErrorInfo.Line; the reader's or writer's error is
-// attached (errors.Is matches it, as it matches a context's error).
-func (t *transfer) finish(err error, name string, table *tableInfo) error {
+// finish completes the error of the C call: the panic is re-raised; the reader's or
+// writer's error is attached (errors.Is matches it, as it matches a context's error). The
+// table, column, constraint and input line come from the C error record (lastError).
+func (t *transfer) finish(err error) error {
 	if t.panicked {
 		panic(t.panicVal)
 	}
 	if err == nil {
 		return nil
 	}
-	if info := errorInfoOf(err); info != nil {
-		if name != "" {
-			info.Line = lineOf(info.Message, name)
-		}
-		if table != nil && info.Column == "" {
-			// a JSON Lines value its type cannot read: the record names no column, the
-			// message does ("table.column: ...")
-			info.Column = columnInMessage(info.Message, table)
-		}
-		if t.err != nil && info.ctxErr == nil {
-			info.ctxErr = t.err
-		}
+	if info := errorInfoOf(err); info != nil && t.err != nil && info.ctxErr == nil {
+		info.ctxErr = t.err
 	}
 	if ve, ok := err.(*ValidationError); ok && len(ve.Violations) == 0 && ve.Column != "" && ve.Constraint != "csv" {
 		ve.Violations = []Violation{{Kind: violationKindOf(ve.Constraint), Constraint: ve.Constraint,
 			Columns: []string{ve.Column}, Message: ve.Message}}
 	}
 	return err
-}
-
-// columnInMessage is the column of t a message names as "table.column:", or "".
-func columnInMessage(msg string, t *tableInfo) string {
-	prefix := t.name + "."
-	for i := strings.Index(msg, prefix); i >= 0; {
-		if i == 0 || !isIdentByte(msg[i-1]) {
-			rest := msg[i+len(prefix):]
-			end := 0
-			for end < len(rest) && isIdentByte(rest[end]) {
-				end++
-			}
-			if end > 0 && end < len(rest) && rest[end] == ':' {
-				for _, col := range unsafe.Slice(t.desc.columns, int(t.desc.ncolumns)) {
-					if C.GoString(col.name) == rest[:end] {
-						return rest[:end]
-					}
-				}
-			}
-		}
-		next := strings.Index(msg[i+1:], prefix)
-		if next < 0 {
-			break
-		}
-		i += 1 + next
-	}
-	return ""
-}
-
-func isIdentByte(b byte) bool {
-	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
 
 // violationKindOf is the kind of a constraint name of validate.h ("type", "not_null"...;
@@ -239,26 +198,6 @@ func errorInfoOf(err error) *ErrorInfo {
 		return &e.ErrorInfo
 	}
 	return nil
-}
-
-// lineOf reads the line of a message of cerd_import that starts with `name:line:`.
-func lineOf(msg, name string) int64 {
-	if !strings.HasPrefix(msg, name+":") {
-		return 0
-	}
-	rest := msg[len(name)+1:]
-	end := 0
-	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
-		end++
-	}
-	if end == 0 || end == len(rest) || rest[end] != ':' {
-		return 0
-	}
-	n, err := strconv.ParseInt(rest[:end], 10, 64)
-	if err != nil {
-		return 0
-	}
-	return n
 }
 
 // FormatOfPath is the format a file name's suffix says (any case): .csv CSV, .jsonl and
@@ -355,7 +294,7 @@ func (c *Conn) ImportFrom(ctx context.Context, table string, r io.Reader, o Impo
 			err = withCtx(err, ctx.Err())
 		}
 	}
-	if err = tr.finish(err, name, t); err != nil {
+	if err = tr.finish(err); err != nil {
 		return ImportResult{}, err
 	}
 	return ImportResult{Rows: int64(rows), Format: Format(opts.format)}, nil
@@ -420,7 +359,7 @@ func (c *Conn) ExportTo(ctx context.Context, table string, w io.Writer, o Export
 	err = c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
 		return C.cerd_export(&rows, conn, t.desc, &opts, C.cerd_write_fn(C.cerdgoTransferWrite), arg)
 	})
-	if err = tr.finish(err, "", nil); err != nil {
+	if err = tr.finish(err); err != nil {
 		return ExportResult{}, err
 	}
 	return ExportResult{Rows: int64(rows), Format: Format(opts.format)}, nil
