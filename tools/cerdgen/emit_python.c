@@ -99,7 +99,7 @@ static void emit_class(cg_buf *b, const cg_table *t, const char *cls)
                              t->comment ? t->comment : "");
     py_string(b, doc);
     free(doc);
-    cg_buf_puts(b, "\n\n");
+    cg_buf_printf(b, "\n\n    __tablename__: ClassVar[str] = \"%s\"\n\n", t->name);
     for (int i = 0; i < t->ncolumns; i++) {
         const cg_column *c = &t->columns[i];
         const char *pt = py_type(c);
@@ -244,9 +244,11 @@ char *cg_emit_python(const cg_schema *s)
         "from dataclasses import dataclass, field\n"
         "from datetime import datetime\n"
         "from decimal import Decimal\n"
-        "from typing import Any, Dict, List, Optional, Type\n\n"
+        "from typing import Any, ClassVar, Dict, List, Optional, Type\n\n"
         "from ._codec import IPAddress, Json\n"
-        "from ._core import Connection, RowStream, Table\n");
+        "from ._connection import Connection\n"
+        "from ._queries import Queries\n"
+        "from ._table import RowStream, Table\n");
     char **classes = cg_xcalloc((size_t)s->ntables + 1, sizeof *classes);
     for (int i = 0; i < s->ntables; i++) {
         const cg_table *t = &s->tables[i];
@@ -264,7 +266,13 @@ char *cg_emit_python(const cg_schema *s)
     for (int i = 0; i < s->ntables; i++)
         cg_buf_printf(&b, "    \"%s\": %sTable,\n", s->tables[i].name, classes[i]);
     cg_buf_puts(&b, "}\n\n\nclass Database(Connection):\n"
-                    "    \"\"\"A connection with one typed accessor per table.\"\"\"\n");
+                    "    \"\"\"A connection with one typed accessor per table.\"\"\"\n\n"
+                    "    _table_classes = TABLE_CLASSES\n\n"
+                    "    @property\n"
+                    "    def queries(self) -> Queries:\n"
+                    "        \"\"\"The typed queries of queries/*.sql through this connection:\n"
+                    "        ``conn.queries.latest_close(asset_id=1, timeframe=\"1h\")``.\"\"\"\n"
+                    "        return Queries(self)\n");
     for (int i = 0; i < s->ntables; i++) {
         cg_buf_printf(&b, "\n    @property\n    def %s(self) -> %sTable:\n", s->tables[i].name,
                       classes[i]);

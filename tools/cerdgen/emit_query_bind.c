@@ -185,14 +185,14 @@ char *cg_emit_query_python(const cg_query_set *qs)
         "from decimal import Decimal\n"
         "from typing import Any, List, Optional, Sequence\n\n"
         "from ._codec import IPAddress, Json\n"
-        "from ._query_core import QueriesBase, QuerySpec, QueryStream\n\n"
+        "from ._query_core import QueriesBase, QuerySpec, QueryStream, register_cdef\n\n"
         "# The descriptors the methods run (declared for cffi by _query_core).\n"
         "CDEF = \"\"\"\n");
     for (int fi = 0; fi < qs->nfiles; fi++)
         for (int i = 0; i < qs->files[fi].nqueries; i++)
             cg_buf_printf(&b, "extern cerd_query cerd_q_%s_query;\n",
                           qs->files[fi].queries[i].name);
-    cg_buf_puts(&b, "\"\"\"\n\n_unused = (Any, Decimal, datetime, IPAddress, Json, List, Optional, Sequence)\n");
+    cg_buf_puts(&b, "\"\"\"\nregister_cdef(CDEF)\n\n_unused = (Any, Decimal, datetime, IPAddress, Json, List, Optional, Sequence)\n");
 
     cg_buf methods = {0}, specs = {0}, names = {0};
     cg_buf_puts(&methods, "");

@@ -16,8 +16,9 @@ from ._admin import (ArchiveResult, MigrationState, Partition, Partitions, Trans
                      embedded_migrations)
 from ._batch import Batch, BatchResult, BatchResults
 from ._codec import DEFAULT, UTC, ColumnInfo, IPAddress, Json, TableInfo
-from ._core import (BulkResult, Connection, CopyResult, Pool, RowStream, Table, connect,
-                    retry)
+from ._connection import Connection, retry
+from ._pool import Pool, connect
+from ._table import BulkResult, CopyResult, RowStream, Table
 from ._replica import LSN
 from ._tables import *  # noqa: F401,F403 - the generated row and accessor classes
 from ._tables import Database

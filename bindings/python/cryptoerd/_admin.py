@@ -23,16 +23,16 @@ import io
 import os
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import (IO, TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple,
+from datetime import date, datetime
+from typing import (IO, Any, Callable, List, Optional, Sequence, Tuple, Type,
                     Union, cast)
 
 from . import errors as E
+from ._cerror import _s, check, error_from_record
 from ._codec import UTC
 from ._ffi import ffi, load
+from ._table import Session, table_of
 
-if TYPE_CHECKING:
-    from ._core import Connection
 
 #: A calendar month (UTC): "YYYY-MM" text, a ``date`` (its month), or a timezone-aware
 #: ``datetime`` (the UTC month it falls in).
@@ -48,23 +48,6 @@ _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".bin": "bina
              ".copy": "binary"}
 
 
-def _check(rc: int) -> int:
-    from ._core import check  # _core imports this module
-    return check(rc)
-
-
-def _error(rc: int, violations: Optional[List[E.Violation]] = None) -> E.Error:
-    from ._core import error_from_record
-    return error_from_record(rc, violations)
-
-
-def _s(p: Any) -> str:
-    return str(ffi.string(p).decode("utf-8", "replace")) if p != ffi.NULL else ""
-
-
-def _table_name(table: Any) -> str:
-    from ._batch import table_of
-    return table_of(table)
 
 
 # ------------------------------------------------------------------ partitions
@@ -72,7 +55,7 @@ def _table_name(table: Any) -> str:
 def _cmonth(value: MonthLike, what: str) -> Any:
     m = ffi.new("cerd_month *")
     if isinstance(value, str):
-        _check(load().cerd_month_parse(m, value.encode("utf-8")))
+        check(load().cerd_month_parse(m, value.encode("utf-8")))
         return m[0]
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
@@ -130,7 +113,7 @@ class Partitions:
     ``db.partitions`` (partitions.h, the schema's create_monthly_partitions() and
     archive_price_data_months()). Months are UTC calendar months."""
 
-    def __init__(self, conn: "Connection") -> None:
+    def __init__(self, conn: Session) -> None:
         self._conn = conn
         self._lib = load()
 
@@ -145,16 +128,16 @@ class Partitions:
         (nothing is created then)."""
         a, b = _cmonth(first, "first"), _cmonth(last, "last")
         out = ffi.new("int *")
-        _check(self._lib.cerd_partitions_create(
-            out, self._conn._ptr(), _table_name(table).encode(), a, b))
+        check(self._lib.cerd_partitions_create(
+            out, self._conn._ptr(), table_of(table).encode(), a, b))
         return int(out[0])
 
     def list(self, table: Any) -> List[Partition]:
         """The partitions of ``table`` with their exact row counts, read in one statement
         (cerd_partitions_list): months in order, the DEFAULT partition last."""
         lst = ffi.new("cerd_partition_list *")
-        _check(self._lib.cerd_partitions_list(lst, self._conn._ptr(),
-                                                   _table_name(table).encode()))
+        check(self._lib.cerd_partitions_list(lst, self._conn._ptr(),
+                                                   table_of(table).encode()))
         try:
             return _partitions(lst)
         finally:
@@ -169,7 +152,7 @@ class Partitions:
         m = _cmonth(before, "before")
         lst = ffi.new("cerd_partition_list *")
         rows = ffi.new("int64_t *")
-        _check(self._lib.cerd_partitions_archive(lst, rows, self._conn._ptr(), m))
+        check(self._lib.cerd_partitions_archive(lst, rows, self._conn._ptr(), m))
         try:
             return ArchiveResult(_partitions(lst), int(rows[0]))
         finally:
@@ -212,11 +195,11 @@ def _text(a: Any) -> Optional[str]:
     return s or None
 
 
-def migration_status(conn: "Connection") -> List[MigrationState]:
+def migration_status(conn: Session) -> List[MigrationState]:
     lib = load()
     out = ffi.new("cerd_migration_state **")
     n = ffi.new("size_t *")
-    _check(lib.cerd_migration_status(out, n, conn._ptr()))
+    check(lib.cerd_migration_status(out, n, conn._ptr()))
     try:
         res = []
         for i in range(n[0]):
@@ -343,14 +326,14 @@ def _import_error(rc: int) -> E.Error:
     violations = None
     if rc == -7 and column:
         violations = [E.Violation(_s(rec.constraint), (column,), _s(rec.message))]
-    return _error(rc, violations)
+    return error_from_record(rc, violations)
 
 
-def import_file(conn: "Connection", table: Any, source: FileLike, *,
+def import_file(conn: Session, table: Any, source: FileLike, *,
                 format: Optional[str] = None, name: Optional[str] = None,
                 create_partitions: bool = False,
                 progress: Optional[Progress] = None) -> TransferResult:
-    tname = _table_name(table)
+    tname = table_of(table)
     t = conn.table(tname)
     f: Any
     if isinstance(source, (str, os.PathLike)):
@@ -383,7 +366,7 @@ def import_file(conn: "Connection", table: Any, source: FileLike, *,
             if rc == 0:
                 own = True
             elif rc != -12:  # CERD_EMISUSE: the caller's conn.begin() is open; use it
-                _check(rc)
+                check(rc)
         try:
             rc = lib.cerd_import(rows, c, t._t, rd.c_read, ffi.NULL, opts)
             if rd.exc is not None:
@@ -392,7 +375,7 @@ def import_file(conn: "Connection", table: Any, source: FileLike, *,
                 raise _import_error(rc)
             if own:
                 own = False
-                _check(lib.cerd_conn_commit(c))
+                check(lib.cerd_conn_commit(c))
         except BaseException:
             if own:
                 lib.cerd_conn_rollback(c)
@@ -403,11 +386,11 @@ def import_file(conn: "Connection", table: Any, source: FileLike, *,
             f.close()
 
 
-def export(conn: "Connection", table: Any, dest: FileLike, *, format: Optional[str] = None,
+def export(conn: Session, table: Any, dest: FileLike, *, format: Optional[str] = None,
            columns: Sequence[str] = (), equal: Sequence[Any] = (), start: Any = None,
            end: Any = None, descending: bool = False, limit: Optional[int] = None,
            progress: Optional[Progress] = None) -> TransferResult:
-    tname = _table_name(table)
+    tname = table_of(table)
     t = conn.table(tname)
     if not columns and (equal or start is not None or end is not None or descending or limit):
         raise ValueError("equal, start, end, descending and limit need columns=")
@@ -443,7 +426,7 @@ def export(conn: "Connection", table: Any, dest: FileLike, *, format: Optional[s
         rc = lib.cerd_export(rows, conn._ptr(), t._t, opts, wr.c_write, ffi.NULL)
         if wr.exc is not None:
             raise wr.exc
-        _check(rc)
+        check(rc)
         if path is not None:
             f.close()
         return TransferResult(tname, int(rows[0]), fmt)
@@ -460,20 +443,42 @@ def export(conn: "Connection", table: Any, dest: FileLike, *, format: Optional[s
             r.clear()
 
 
+def seed_options(preset: str, scale: int, seed: int) -> Tuple[Any, List[Any]]:
+    """A cerd_seed_options and the C objects it borrows (keep them alive)."""
+    if scale < 1:
+        raise ValueError(f"seed: scale must be >= 1, not {scale}")
+    if not 0 <= seed < 2 ** 64:
+        raise ValueError(f"seed: seed must be in [0, 2**64), not {seed}")
+    name = ffi.new("char[]", preset.encode())
+    opts = ffi.new("cerd_seed_options *", {
+        "version": 1, "preset": name, "scale": scale, "seed": seed,
+        "progress": ffi.NULL, "progress_arg": ffi.NULL})
+    return opts, [name]
+
+
 class AdminMixin:
     """The administration methods of a Connection (mixed into cryptoerd.Connection)."""
+
+    def seed(self, preset: str = "demo", *, scale: int = 1, seed: int = 0) -> int:
+        """Fills the (migrated, empty) database with the library's scenario ``preset``
+        (cryptoerd.testing.seed_presets()) at ``scale``, all or nothing (cerd_seed); the
+        same seed and scale give the same rows. Returns the number of rows written."""
+        opts, _keep = seed_options(preset, scale, seed)
+        rows = ffi.new("int64_t *")
+        check(load().cerd_seed(rows, cast(Session, self)._ptr(), opts))
+        return int(rows[0])
 
     @property
     def partitions(self) -> Partitions:
         """Monthly partitions: ``db.partitions.create / list / archive`` (Partitions)."""
-        return Partitions(cast("Connection", self))
+        return Partitions(cast(Session, self))
 
     def migration_status(self) -> List[MigrationState]:
         """Every migration, embedded or recorded, in version order, with whether it is
         applied, both checksums and when it was applied (cerd_migration_status; reads
         only). ``[m for m in db.migration_status() if m.state != "applied"]`` is what
         ``migrate()`` would apply or refuse."""
-        return migration_status(cast("Connection", self))
+        return migration_status(cast(Session, self))
 
     def import_file(self, table: Any, source: FileLike, *,
                     format: Optional[str] = None, name: Optional[str] = None,
@@ -493,7 +498,7 @@ class AdminMixin:
         ``.line``, ``.table``, ``.column`` and ``.constraint`` say where and why; server
         refusals (UniqueViolation, ForeignKeyViolation ...) name no line. An exception
         raised by reading ``source`` or by ``progress`` stops the import and is raised."""
-        return import_file(cast("Connection", self), table, source, format=format, name=name,
+        return import_file(cast(Session, self), table, source, format=format, name=name,
                            create_partitions=create_partitions, progress=progress)
 
     def export(self, table: Any, dest: FileLike, *,
@@ -511,7 +516,7 @@ class AdminMixin:
         [start, end), ``descending``, at most ``limit`` rows. ``progress(done, total)``:
         every 10000 rows and at the end (total = done). A path is written whole or
         removed on failure."""
-        return export(cast("Connection", self), table, dest, format=format, columns=columns, equal=equal,
+        return export(cast(Session, self), table, dest, format=format, columns=columns, equal=equal,
                       start=start, end=end, descending=descending, limit=limit,
                       progress=progress)
 
@@ -527,10 +532,11 @@ class AfterConnect:
     during the call only. An exception is kept (``error_since``) and makes the C hook
     return a failure: the pool closes that connection and counts a failed attempt."""
 
-    def __init__(self, fn: Callable[[Any], None]) -> None:
+    def __init__(self, fn: Callable[[Any], None], connection_class: Type[Any]) -> None:
         if not callable(fn):
             raise TypeError("after_connect must be callable")
         self._fn = fn
+        self._wrap = connection_class  # the generated Database
         self._lock = threading.Lock()
         self._seq = 0
         self._errors: List[Tuple[int, BaseException]] = []
@@ -540,11 +546,10 @@ class AfterConnect:
         self.c_func = ffi.cast("void *", self._cb)
 
     def _call(self, c: Any, _arg: Any) -> int:
-        from ._tables import Database
         self._lib.cerd_error_clear()
         conn = None
         try:
-            conn = Database(_ptr=c, _pool=self)  # _pool set: close() never frees it
+            conn = self._wrap(_ptr=c, _pool=self)  # _pool set: close() never frees it
             self._fn(conn)
             return 0
         except BaseException as e:  # noqa: BLE001 - reported through the pool's error
@@ -574,7 +579,7 @@ class AfterConnect:
 def pool_error(rc: int, hook: Optional[AfterConnect], mark: int) -> BaseException:
     """The exception of a failed pool call: the C error, with the hook's exception (when it
     raised during the call) named in the message and chained as ``__cause__``."""
-    err = _error(rc)
+    err = error_from_record(rc)
     exc = hook.error_since(mark) if hook is not None else None
     if exc is None:
         return err

@@ -32,37 +32,16 @@ ValidationError and is not sent (in atomic mode the batch then sends nothing).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import errors as E
 from ._codec import Codec
-from ._core import (DELETE_HARD, VALIDATE_INSERT, VALIDATE_STORED, Table, _Row, _s, check,
-                    codec_for, error_from_record)
+from ._cerror import _s, check, error_from_record
+from ._table import (DELETE_HARD, VALIDATE_INSERT, VALIDATE_STORED, Session, Table, _Row,
+                     table_of)
 from ._ffi import ffi, load
 
-if TYPE_CHECKING:
-    from ._core import Connection
-
 _OP_NAMES = ("insert", "update", "upsert", "delete", "get")
-
-_class_names: Dict[type, str] = {}
-
-
-def table_of(row_or_class: Any) -> str:
-    """The table of a row object or row class (or a table name)."""
-    if isinstance(row_or_class, str):
-        return row_or_class
-    cls = row_or_class if isinstance(row_or_class, type) else type(row_or_class)
-    name = _class_names.get(cls)
-    if name is None:
-        from ._tables import ROW_CLASSES
-        for n, c in ROW_CLASSES.items():
-            _class_names[c] = n
-        name = _class_names.get(cls)
-        if name is None:
-            raise TypeError(f"cryptoerd: {cls.__name__} is not a row class of the schema")
-    return name
-
 
 @dataclass
 class BatchResult:
@@ -125,7 +104,7 @@ class Batch:
     operation's error, if any (the results stay in ``.results``); an exception inside the
     block discards the batch unsent."""
 
-    def __init__(self, conn: "Connection", *, atomic: bool = False) -> None:
+    def __init__(self, conn: Session, *, atomic: bool = False) -> None:
         self._conn = conn
         self._lib = load()
         self.atomic = atomic
@@ -135,6 +114,9 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self._ops)
+
+    def _codec(self, name: str) -> Codec:
+        return self._conn.table(name)._codec
 
     # -------------------------------------------------------------- queueing
 
@@ -148,14 +130,14 @@ class Batch:
         """Queues an insert of ``row`` (write rule as Table.insert); the result's row is
         the stored row."""
         name = table_of(row)
-        return self._queue(_Op(0, name, codec_for(name).encode_row(row).encode("utf-8"),
+        return self._queue(_Op(0, name, self._codec(name).encode_row(row).encode("utf-8"),
                                -1, (), None, 0))
 
     def update(self, row: Any, columns: Optional[Iterable[str]] = None) -> int:
         """Queues an update by ``row``'s primary key: every non-key column, or only
         ``columns``."""
         name = table_of(row)
-        codec = codec_for(name)
+        codec = self._codec(name)
         cols = None if columns is None else tuple(columns)
         for c in cols or ():
             if c not in codec.info.by_name:
@@ -166,7 +148,7 @@ class Batch:
         """Queues an insert-or-update on the primary key, or on unique key ``key``
         (constraint name)."""
         name = table_of(row)
-        codec = codec_for(name)
+        codec = self._codec(name)
         k = -1 if key is None else codec.info.unique_key_index(key)
         return self._queue(_Op(2, name, codec.encode_row(row).encode("utf-8"), k, (), None, 0))
 
@@ -190,7 +172,7 @@ class Batch:
         """Queues a delete by primary key: ``delete(row)`` (its key fields) or
         ``delete(Assets, 17)``. Soft delete on tables with deleted_at unless ``hard``."""
         name = table_of(row_or_class)
-        k, values = self._key(codec_for(name), row_or_class, key, None)
+        k, values = self._key(self._codec(name), row_or_class, key, None)
         return self._queue(_Op(3, name, b"", k, values, None, DELETE_HARD if hard else 0))
 
     def get(self, row_or_class: Any, *values: Any, key: Optional[str] = None) -> int:
@@ -198,7 +180,7 @@ class Batch:
         ``get(Assets, "BTC", key="assets_symbol_key")`` or ``get(row)``; the result's
         row is the row read (NotFound as its error when there is none)."""
         name = table_of(row_or_class)
-        k, vals = self._key(codec_for(name), row_or_class, values, key)
+        k, vals = self._key(self._codec(name), row_or_class, values, key)
         return self._queue(_Op(4, name, b"", k, vals, None, 0))
 
     # -------------------------------------------------------------- running

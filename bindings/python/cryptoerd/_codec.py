@@ -292,14 +292,14 @@ class Codec:
             fname = _ENCODERS[c.type][0]
             a = f"o.{c.name}"
             if c.type == NUMERIC:
-                conv = f"(str(v) if v.__class__ is _Dec else _num(v))"
+                conv = "(str(v) if v.__class__ is _Dec else _num(v))"
             elif c.type == TEXT:
-                conv = f"(v if v.__class__ is str and '\\x00' not in v else _text(v))"
+                conv = "(v if v.__class__ is str and '\\x00' not in v else _text(v))"
             elif c.type == TIMESTAMPTZ:
                 # naive datetimes fail the subtraction (TypeError), as enc_ts says
-                conv = f"(str((v - _E) // _U) if v.__class__ is _dt else _ts(v))"
+                conv = "(str((v - _E) // _U) if v.__class__ is _dt else _ts(v))"
             elif c.type in (INT64, INT32):
-                conv = f"(str(v) if v.__class__ is int else _int(v))"
+                conv = "(str(v) if v.__class__ is int else _int(v))"
             else:
                 conv = f"{fname}(v)"
             parts.append(f"('\\x00' if (v := {a}) is None else '\\x00D' if v is _DEF else {conv})")

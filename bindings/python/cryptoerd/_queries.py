@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, List, Optional, Sequence
 
 from ._codec import IPAddress, Json
-from ._query_core import QueriesBase, QuerySpec, QueryStream
+from ._query_core import QueriesBase, QuerySpec, QueryStream, register_cdef
 
 # The descriptors the methods run (declared for cffi by _query_core).
 CDEF = """
@@ -36,6 +36,7 @@ extern cerd_query cerd_q_triggered_signal_alerts_query;
 extern cerd_query cerd_q_activity_feed_page_query;
 extern cerd_query cerd_q_user_activity_count_query;
 """
+register_cdef(CDEF)
 
 _unused = (Any, Decimal, datetime, IPAddress, Json, List, Optional, Sequence)
 

@@ -21,7 +21,8 @@ from . import errors as E
 from ._codec import (BOOL, COL_IDENTITY, COL_NOT_NULL, COL_PRIMARY_KEY, DEFAULT, INET, INT32,
                      INT64, NUMERIC, TEXT, TIMESTAMPTZ, TYPE_NAMES, Codec, ColumnInfo,
                      TableInfo, dec_inet, dec_ts, json_loads)
-from ._core import Connection, _s, check, error_from_record
+from ._cerror import _s, check, error_from_record
+from ._connection import Connection
 from ._ffi import ffi, load
 
 R = TypeVar("R")
@@ -30,6 +31,14 @@ SHAPES = {"one": 1, "many": 2, "exec": 3}
 
 _declared = False
 _declare_lock = threading.Lock()
+_cdef = ""
+
+
+def register_cdef(cdef: str) -> None:
+    """Called by the generated _queries module when imported: the declarations of its
+    query descriptors, given to cffi when the first query runs."""
+    global _cdef
+    _cdef = cdef
 
 
 def _declare() -> None:
@@ -39,8 +48,7 @@ def _declare() -> None:
         return
     with _declare_lock:
         if not _declared:
-            from . import _queries
-            ffi.cdef(_queries.CDEF)
+            ffi.cdef(_cdef)
             _declared = True
 
 

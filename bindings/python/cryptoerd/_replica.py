@@ -22,14 +22,12 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Type, Union
 
 from . import errors as E
-from ._core import check
+from ._cerror import check
 from ._ffi import ffi, load
-
-if TYPE_CHECKING:
-    from ._core import Connection, Pool
+from ._table import Session
 
 _LSN_RE = re.compile(r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$")
 
@@ -74,7 +72,7 @@ class LSN:
         return self.value != 0
 
 
-def commit_lsn(conn: "Connection") -> LSN:
+def commit_lsn(conn: Session) -> LSN:
     """Commits the open transaction and gives the WAL position that covers the commit
     (cerd_conn_commit_lsn, same round trip)."""
     if conn._depth > 1:
@@ -99,11 +97,11 @@ def _token(after: Union[LSN, int, str, None]) -> Any:
 
 
 @contextlib.contextmanager
-def read_connection(pool: "Pool", after: Union[LSN, int, str, None] = None,
-                    as_user: Optional[int] = None,
+def read_connection(pool: Any, connection_class: Type[Any],
+                    after: Union[LSN, int, str, None] = None, as_user: Optional[int] = None,
                     timeout: Optional[float] = None) -> Iterator[Any]:
-    """Pool.read_connection: see there."""
-    from ._tables import Database
+    """Pool.read_connection (see there); ``pool`` a cryptoerd.Pool, its connections
+    handed out as ``connection_class`` (the generated Database)."""
     lib = load()
     reads = pool._reads if pool._reads is not None else pool
     secs = pool.replay_timeout if timeout is None else timeout
@@ -117,7 +115,7 @@ def read_connection(pool: "Pool", after: Union[LSN, int, str, None] = None,
         check(lib.cerd_pool_acquire_read(out, p, token, ms))
     else:
         check(lib.cerd_pool_acquire_read_as(out, p, token, ms, as_user))
-    conn = Database(_ptr=out[0], _pool=reads)
+    conn = connection_class(_ptr=out[0], _pool=reads)
     if as_user is not None:
         conn._depth = 1
     try:

@@ -10,15 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, ClassVar, Dict, List, Optional, Type
 
 from ._codec import IPAddress, Json
-from ._core import Connection, RowStream, Table
+from ._connection import Connection
+from ._queries import Queries
+from ._table import RowStream, Table
 
 
 @dataclass(slots=True, kw_only=True)
 class Users:
     "A row of table users: User accounts: credentials, profile, role, referral, subscription and soft-delete state."
+
+    __tablename__: ClassVar[str] = "users"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     email: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -120,6 +124,8 @@ class UsersTable(Table[Users]):
 class UserSessions:
     "A row of table user_sessions: Authentication sessions of a user: tokens, device, IP address and expiry."
 
+    __tablename__: ClassVar[str] = "user_sessions"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     user_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
     session_token: Optional[str] = field(default=None, metadata={"sql_type": "varchar", "nullable": True, "has_default": False, "identity": False, "primary_key": False})
@@ -177,6 +183,8 @@ class UserSessionsTable(Table[UserSessions]):
 class UserActivities:
     "A row of table user_activities: Append-only log of user actions within a session, for audit and analytics."
 
+    __tablename__: ClassVar[str] = "user_activities"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     user_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
     session_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -219,6 +227,8 @@ class UserActivitiesTable(Table[UserActivities]):
 @dataclass(slots=True, kw_only=True)
 class Assets:
     "A row of table assets: Tracked assets with their latest market data and usage statistics (Phase 1 scope: crypto and stablecoin assets only; macro and index assets will be added in Phase 2)."
+
+    __tablename__: ClassVar[str] = "assets"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     symbol: str = field(metadata={"sql_type": "varchar(20)", "nullable": False, "has_default": False, "identity": False, "primary_key": False, "max_chars": 20})
@@ -305,6 +315,8 @@ class AssetsTable(Table[Assets]):
 @dataclass(slots=True, kw_only=True)
 class PriceData:
     "A row of table price_data: OHLCV candles per asset and timeframe, partitioned by month on candle_time (Phase 1: crypto assets only; data_source and data_quality_score live on assets)."
+
+    __tablename__: ClassVar[str] = "price_data"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     asset_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
@@ -398,6 +410,8 @@ class PriceDataTable(Table[PriceData]):
 class PriceDataArchive:
     "A row of table price_data_archive: Archived OHLCV candles moved out of price_data, same layout, partitioned by month on candle_time."
 
+    __tablename__: ClassVar[str] = "price_data_archive"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     asset_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
     timeframe: str = field(metadata={"sql_type": "varchar(10)", "nullable": False, "has_default": False, "identity": False, "primary_key": False, "max_chars": 10})
@@ -480,6 +494,8 @@ class PriceDataArchiveTable(Table[PriceDataArchive]):
 class AiModels:
     "A row of table ai_models: One row per AI model version: architecture, configuration, training setup, input/output schema, health and lifecycle."
 
+    __tablename__: ClassVar[str] = "ai_models"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     name: str = field(metadata={"sql_type": "varchar(100)", "nullable": False, "has_default": False, "identity": False, "primary_key": False, "max_chars": 100})
     version: str = field(metadata={"sql_type": "varchar(20)", "nullable": False, "has_default": False, "identity": False, "primary_key": False, "max_chars": 20})
@@ -543,6 +559,8 @@ class AiModelsTable(Table[AiModels]):
 @dataclass(slots=True, kw_only=True)
 class ModelJobs:
     "A row of table model_jobs: Training, prediction, evaluation, optimization and deployment jobs of an AI model version: status, progress, configuration, metrics, results and scheduling."
+
+    __tablename__: ClassVar[str] = "model_jobs"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     model_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -624,6 +642,8 @@ class ModelJobsTable(Table[ModelJobs]):
 @dataclass(slots=True, kw_only=True)
 class ModelPerformance:
     "A row of table model_performance: Evaluation results of an AI model version (ML, trading and statistical metrics, market context, grading), optionally linked to the job that triggered it."
+
+    __tablename__: ClassVar[str] = "model_performance"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     model_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -725,6 +745,8 @@ class ModelPerformanceTable(Table[ModelPerformance]):
 class MetricsSnapshot:
     "A row of table metrics_snapshot: Layer 1 (macro): point-in-time snapshot of BTC price, technical, sentiment, derivatives, on-chain, dominance and intermarket metrics for one timeframe."
 
+    __tablename__: ClassVar[str] = "metrics_snapshot"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     snapshot_time: datetime = field(metadata={"sql_type": "timestamptz", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     timeframe: str = field(metadata={"sql_type": "varchar(10)", "nullable": False, "has_default": False, "identity": False, "primary_key": False, "max_chars": 10})
@@ -824,6 +846,8 @@ class MetricsSnapshotTable(Table[MetricsSnapshot]):
 class AiRegimeAnalysis:
     "A row of table ai_regime_analysis: Layer 1 (macro): AI market-regime classification of one metrics snapshot by one AI model, with structure, breakout, sentiment, liquidity and macro context and trading implications."
 
+    __tablename__: ClassVar[str] = "ai_regime_analysis"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     metrics_snapshot_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     ai_model_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -918,6 +942,8 @@ class AiRegimeAnalysisTable(Table[AiRegimeAnalysis]):
 class Sectors:
     "A row of table sectors: Layer 2 (sectors): crypto market sectors (DeFi, Gaming, Infrastructure, ...) with aggregate market data and their top coins."
 
+    __tablename__: ClassVar[str] = "sectors"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     coingecko_id: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     name: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -990,6 +1016,8 @@ class SectorsTable(Table[Sectors]):
 class SectorHistory:
     "A row of table sector_history: Layer 2 (sectors): historical market cap, volume and technical indicators of a sector per timeframe and candle."
 
+    __tablename__: ClassVar[str] = "sector_history"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     sector_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     timeframe: Optional[str] = field(default=None, metadata={"sql_type": "varchar", "nullable": True, "has_default": False, "identity": False, "primary_key": False})
@@ -1026,6 +1054,8 @@ class SectorHistoryTable(Table[SectorHistory]):
 @dataclass(slots=True, kw_only=True)
 class SectorMapping:
     "A row of table sector_mapping: Layer 2 (sectors): which assets belong to which sectors, and which sector is an asset's primary one."
+
+    __tablename__: ClassVar[str] = "sector_mapping"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     asset_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1064,6 +1094,8 @@ class SectorMappingTable(Table[SectorMapping]):
 @dataclass(slots=True, kw_only=True)
 class AiSectorAnalysis:
     "A row of table ai_sector_analysis: Layer 2 (sectors): AI analysis of one sector at one metrics snapshot: performance, capital rotation, liquidity, narratives, fundamentals and outlook."
+
+    __tablename__: ClassVar[str] = "ai_sector_analysis"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     metrics_snapshot_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1134,6 +1166,8 @@ class AiSectorAnalysisTable(Table[AiSectorAnalysis]):
 class AiCrossSectorAnalysis:
     "A row of table ai_cross_sector_analysis: Layer 2 (sectors): AI comparison across all sectors at one metrics snapshot: rotation flows, rankings, liquidity, volatility, dominance, correlations, narratives and overall outlook."
 
+    __tablename__: ClassVar[str] = "ai_cross_sector_analysis"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     metrics_snapshot_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     ai_model_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1187,6 +1221,8 @@ class AiCrossSectorAnalysisTable(Table[AiCrossSectorAnalysis]):
 class SectorRotationFlows:
     "A row of table sector_rotation_flows: Layer 2 (sectors): one capital-rotation flow from a source sector to a destination sector, as tracked by a cross-sector analysis."
 
+    __tablename__: ClassVar[str] = "sector_rotation_flows"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     ai_cross_sector_analysis_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     from_sector_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1230,6 +1266,8 @@ class SectorRotationFlowsTable(Table[SectorRotationFlows]):
 class Watchlists:
     "A row of table watchlists: Watchlists of assets: system default lists (no owner) and users' personal lists."
 
+    __tablename__: ClassVar[str] = "watchlists"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     name: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     description: Optional[str] = field(default=None, metadata={"sql_type": "text", "nullable": True, "has_default": False, "identity": False, "primary_key": False})
@@ -1268,6 +1306,8 @@ class WatchlistsTable(Table[Watchlists]):
 @dataclass(slots=True, kw_only=True)
 class WatchlistAssets:
     "A row of table watchlist_assets: Assets included in a watchlist, with the position side to watch and display order."
+
+    __tablename__: ClassVar[str] = "watchlist_assets"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     watchlist_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1320,6 +1360,8 @@ class WatchlistAssetsTable(Table[WatchlistAssets]):
 @dataclass(slots=True, kw_only=True)
 class AiWatchlistAnalysis:
     "A row of table ai_watchlist_analysis: AI analysis of a watchlist at a metrics snapshot: asset scores and ranks, key signals, generated trading signals and outlook."
+
+    __tablename__: ClassVar[str] = "ai_watchlist_analysis"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     watchlist_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1393,6 +1435,8 @@ class AiWatchlistAnalysisTable(Table[AiWatchlistAnalysis]):
 class Portfolios:
     "A row of table portfolios: A user's portfolio; its holdings are in portfolio_assets."
 
+    __tablename__: ClassVar[str] = "portfolios"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     user_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
     is_active: Optional[bool] = field(default=None, metadata={"sql_type": "boolean", "nullable": False, "has_default": True, "identity": False, "primary_key": False})
@@ -1426,6 +1470,8 @@ class PortfoliosTable(Table[Portfolios]):
 @dataclass(slots=True, kw_only=True)
 class PortfolioAssets:
     "A row of table portfolio_assets: Positions held in a portfolio: quantity, entry/exit prices, trade status, allocation targets and risk settings."
+
+    __tablename__: ClassVar[str] = "portfolio_assets"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     portfolio_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1501,6 +1547,8 @@ class PortfolioAssetsTable(Table[PortfolioAssets]):
 @dataclass(slots=True, kw_only=True)
 class AiPortfolioAnalysis:
     "A row of table ai_portfolio_analysis: AI analysis of a whole portfolio at a metrics snapshot: value and P&L, risk and diversification, allocation versus optimum, rebalancing advice and related signals."
+
+    __tablename__: ClassVar[str] = "ai_portfolio_analysis"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     portfolio_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1595,6 +1643,8 @@ class AiPortfolioAnalysisTable(Table[AiPortfolioAnalysis]):
 class AiPortfolioAssetAnalysis:
     "A row of table ai_portfolio_asset_analysis: AI analysis of one portfolio position at a metrics snapshot: position health, recommended action and urgency, suggested SL/TP/exit, risk factors and outlook."
 
+    __tablename__: ClassVar[str] = "ai_portfolio_asset_analysis"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     portfolio_asset_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     metrics_snapshot_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1660,6 +1710,8 @@ class AiPortfolioAssetAnalysisTable(Table[AiPortfolioAssetAnalysis]):
 @dataclass(slots=True, kw_only=True)
 class AiTradingSignals:
     "A row of table ai_trading_signals: AI-generated long/short trading signals for an asset (micro timing layer), with entry/exit levels, context, risk guidance and outcome tracking."
+
+    __tablename__: ClassVar[str] = "ai_trading_signals"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     asset_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
@@ -1768,6 +1820,8 @@ class AiTradingSignalsTable(Table[AiTradingSignals]):
 class TradeActions:
     "A row of table trade_actions: Trade journal: each buy/sell/exit/modification on a portfolio position, with price, size, P&L, psychology, setup and lessons learned."
 
+    __tablename__: ClassVar[str] = "trade_actions"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     portfolio_asset_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     action_type: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1829,6 +1883,8 @@ class TradeActionsTable(Table[TradeActions]):
 @dataclass(slots=True, kw_only=True)
 class Recommendations:
     "A row of table recommendations: Actionable recommendations for a portfolio, watchlist, asset, user or strategy, linked to the AI analyses that produced them, with review and outcome tracking."
+
+    __tablename__: ClassVar[str] = "recommendations"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     target_entity_type: Optional[str] = field(default=None, metadata={"sql_type": "varchar", "nullable": True, "has_default": False, "identity": False, "primary_key": False})
@@ -1896,6 +1952,8 @@ class RecommendationsTable(Table[Recommendations]):
 class SignalAlerts:
     "A row of table signal_alerts: User-defined alerts on an asset (price target, new signal, volume spike) and how to notify when they trigger."
 
+    __tablename__: ClassVar[str] = "signal_alerts"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     user_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
     asset_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1943,6 +2001,8 @@ class SignalAlertsTable(Table[SignalAlerts]):
 class Notifications:
     "A row of table notifications: Notifications sent to a user (signals, alerts, system and educational messages) with scheduling and read state."
 
+    __tablename__: ClassVar[str] = "notifications"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     user_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
     notification_type: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -1984,6 +2044,8 @@ class NotificationsTable(Table[Notifications]):
 @dataclass(slots=True, kw_only=True)
 class UserFeedback:
     "A row of table user_feedback: Feedback submitted by users (bug reports, feature requests, comments) and its review/response."
+
+    __tablename__: ClassVar[str] = "user_feedback"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     user_id: int = field(metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": False, "primary_key": True})
@@ -2030,6 +2092,8 @@ class UserFeedbackTable(Table[UserFeedback]):
 class SystemHealth:
     "A row of table system_health: Periodic system health checks: status of APIs, database, ML models and data pipelines with an overall score."
 
+    __tablename__: ClassVar[str] = "system_health"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     check_time: datetime = field(metadata={"sql_type": "timestamptz", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     api_status: Optional[Json] = field(default=None, metadata={"sql_type": "jsonb", "nullable": True, "has_default": False, "identity": False, "primary_key": False})
@@ -2065,6 +2129,8 @@ class SystemHealthTable(Table[SystemHealth]):
 class AnalyticsData:
     "A row of table analytics_data: Aggregated analytics metrics (user behaviour, API usage, performance) with their dimensions."
 
+    __tablename__: ClassVar[str] = "analytics_data"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     category: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     metric_name: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -2096,6 +2162,8 @@ class AnalyticsDataTable(Table[AnalyticsData]):
 @dataclass(slots=True, kw_only=True)
 class ApiRequestLogs:
     "A row of table api_request_logs: Log of requests made to the platform's own API: caller, endpoint, method, status and response time."
+
+    __tablename__: ClassVar[str] = "api_request_logs"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     user_id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": True, "has_default": False, "identity": False, "primary_key": False})
@@ -2133,6 +2201,8 @@ class ApiRequestLogsTable(Table[ApiRequestLogs]):
 class ExternalApiLogs:
     "A row of table external_api_logs: Log of calls the platform makes to external data providers: provider, endpoint, method, status and response time."
 
+    __tablename__: ClassVar[str] = "external_api_logs"
+
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": True, "identity": False, "primary_key": True})
     api_provider: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
     endpoint: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -2164,6 +2234,8 @@ class ExternalApiLogsTable(Table[ExternalApiLogs]):
 @dataclass(slots=True, kw_only=True)
 class BackgroundTasks:
     "A row of table background_tasks: Background jobs (data sync, model training, cleanup): parameters, status, results and timing."
+
+    __tablename__: ClassVar[str] = "background_tasks"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     task_name: str = field(metadata={"sql_type": "varchar", "nullable": False, "has_default": False, "identity": False, "primary_key": False})
@@ -2200,6 +2272,8 @@ class BackgroundTasksTable(Table[BackgroundTasks]):
 @dataclass(slots=True, kw_only=True)
 class AuditLog:
     "A row of table audit_log: Audit trail: one row per insert, update or delete of an audited table (users, portfolios, portfolio_assets, trade_actions, watchlists), written by trigger."
+
+    __tablename__: ClassVar[str] = "audit_log"
 
     id: Optional[int] = field(default=None, metadata={"sql_type": "bigint", "nullable": False, "has_default": False, "identity": True, "primary_key": True})
     table_name: str = field(metadata={"sql_type": "varchar(50)", "nullable": False, "has_default": False, "identity": False, "primary_key": False, "max_chars": 50})
@@ -2319,6 +2393,14 @@ TABLE_CLASSES: Dict[str, Type[Table[Any]]] = {
 
 class Database(Connection):
     """A connection with one typed accessor per table."""
+
+    _table_classes = TABLE_CLASSES
+
+    @property
+    def queries(self) -> Queries:
+        """The typed queries of queries/*.sql through this connection:
+        ``conn.queries.latest_close(asset_id=1, timeframe="1h")``."""
+        return Queries(self)
 
     @property
     def users(self) -> UsersTable:

@@ -11,7 +11,8 @@ import re
 from typing import Any, Mapping, Optional, Type, TypeVar, Union, overload
 from urllib.parse import urlsplit, urlunsplit
 
-from .._core import _Row, check, codec_for
+from .._cerror import check
+from .._table import _Row, codec_for
 from .._ffi import ffi, load
 from .._tables import ROW_CLASSES
 from ._isolated import Seed, Template, TestDatabase, dump_fixtures, seed_presets
@@ -53,7 +54,7 @@ def make(table: Any, seed: int = 0, *, conn: Any = None,
     ``overrides`` replace fields afterwards. The identity column is None (not inserted)."""
     lib = load()
     name = table_name(table)
-    codec = codec_for(name)
+    codec = codec_for(name, ROW_CLASSES.get(name))
     keep = []
     plist = list((parents or {}).items())
     parr = ffi.new("cerd_factory_parent[]", max(1, len(plist)))

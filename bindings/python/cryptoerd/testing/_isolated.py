@@ -12,7 +12,8 @@ from typing import (Any, Callable, Iterable, List, Mapping, Optional, Sequence, 
                     Union)
 
 from .. import errors as E
-from .._core import _s, check
+from .._admin import seed_options
+from .._cerror import _s, check
 from .._ffi import ffi, load
 from .._tables import Database
 
@@ -38,19 +39,6 @@ def _seed_of(spec: SeedSpec) -> Seed:
     if isinstance(spec, str):
         return Seed(preset=spec)
     return Seed(**dict(spec))
-
-
-def seed_options(preset: str, scale: int, seed: int) -> Tuple[Any, List[Any]]:
-    """A cerd_seed_options and the C objects it borrows (keep them alive)."""
-    if scale < 1:
-        raise ValueError(f"seed: scale must be >= 1, not {scale}")
-    if not 0 <= seed < 2 ** 64:
-        raise ValueError(f"seed: seed must be in [0, 2**64), not {seed}")
-    name = ffi.new("char[]", preset.encode())
-    opts = ffi.new("cerd_seed_options *", {
-        "version": 1, "preset": name, "scale": scale, "seed": seed,
-        "progress": ffi.NULL, "progress_arg": ffi.NULL})
-    return opts, [name]
 
 
 def seed_presets() -> List[Tuple[str, str]]:

@@ -1,70 +1,37 @@
-"""Connections, pools, transactions and the generic per-table accessor, over the public
-C API through cffi (ABI mode: the GIL is released during every C call)."""
+"""The generic per-table accessor (Table), row streams and the per-table codecs, over
+the public C API through cffi (ABI mode: the GIL is released during every C call)."""
 from __future__ import annotations
 
-import contextlib
-import random
 import threading
-import time
 from dataclasses import dataclass
-from typing import (TYPE_CHECKING, Any, Callable, ContextManager, Dict, Generic, Iterable,
-                    Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union)
+from typing import (Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional,
+                    Protocol, Sequence, Tuple, Type, TypeVar)
 
 from . import errors as E
-from ._admin import (AdminMixin, AfterConnect, pool_error, register_hooked_pool,
-                     unregister_hooked_pool)
-from ._codec import Codec, TableInfo, json_loads
+from ._cerror import _violations, check, error_from_record
+from ._codec import Codec, TableInfo
 from ._ffi import ffi, load
 
-if TYPE_CHECKING:
-    from ._batch import Batch
-    from ._replica import LSN
-    from ._queries import Queries
-
 T = TypeVar("T")
-R = TypeVar("R")
 
 ROW_INCLUDE_DELETED = 2
 DELETE_HARD = 1
 VALIDATE_INSERT, VALIDATE_STORED = 1, 2
-_VIOLATION_KINDS = {1: "not_null", 2: "length", 3: "numeric_precision", 4: "type",
-                    5: "encoding", 6: "check"}
-_ISOLATION = {None: 0, "default": 0, "read committed": 1, "repeatable read": 2,
-              "serializable": 3}
 
 
-def _s(p: Any) -> str:
-    return str(ffi.string(p).decode("utf-8", "replace")) if p != ffi.NULL else ""
+class Session(Protocol):
+    """What the modules below cryptoerd.Connection (tables, batches, replicas,
+    administration) use of it."""
 
+    _c: Any
+    _depth: int
+    _ended: bool
 
-def error_from_record(rc: int, violations: Optional[List[E.Violation]] = None) -> E.Error:
-    lib = load()
-    rec = lib.cerd_error_last()
-    cls = E.BY_CODE.get(rc, E.Error)
-    kw = dict(code=rc, code_name=_s(lib.cerd_error_name(rc)),
-              sqlstate=ffi.string(rec.sqlstate).decode(), table=_s(rec.table),
-              column=_s(rec.column), constraint=_s(rec.constraint), detail=_s(rec.detail),
-              line=int(rec.line) or None)
-    msg = _s(rec.message) or _s(lib.cerd_strerror(rc))
-    if cls is E.ValidationError:
-        return E.ValidationError(msg, violations=violations, **kw)
-    return cls(msg, **kw)
+    def _ptr(self) -> Any: ...
 
+    def begin(self) -> None: ...
 
-def check(rc: int) -> int:
-    if rc < 0:
-        raise error_from_record(rc)
-    return rc
-
-
-def _violations(info: TableInfo, v: Any) -> List[E.Violation]:
-    out = []
-    for i in range(v.count):
-        it = v.items[i]
-        cols = tuple(info.columns[it.columns[k]].name for k in range(it.ncolumns))
-        out.append(E.Violation(_s(it.constraint), cols, _s(it.message),
-                               _VIOLATION_KINDS.get(int(it.kind), "")))
-    return out
+    def table(self, name: str) -> "Table[Any]": ...
 
 
 class _Row:
@@ -107,7 +74,7 @@ class Table(Generic[T]):
     table_name: str = ""
     row_class: Type[Any] = object
 
-    def __init__(self, conn: "Connection", codec: Codec) -> None:
+    def __init__(self, conn: Session, codec: Codec) -> None:
         self._conn = conn
         self._codec = codec
         self.info = codec.info
@@ -583,24 +550,35 @@ class RowStream(Generic[T]):
             pass
 
 
-# ------------------------------------------------------------------ connections
+# ------------------------------------------------------------------ codecs
 
-_codecs: Dict[str, Codec] = {}
+_codecs: Dict[Tuple[str, Optional[type]], Codec] = {}
 _codecs_lock = threading.Lock()
 
 
 def codec_for(name: str, cls: Optional[type] = None) -> Codec:
-    c = _codecs.get(name)
+    """The codec of table ``name`` for row class ``cls`` (the generated one; None: a
+    dataclass made from the table's descriptor), made once."""
+    key = (name, cls)
+    c = _codecs.get(key)
     if c is None:
         with _codecs_lock:
-            c = _codecs.get(name)
+            c = _codecs.get(key)
             if c is None:
-                from . import _tables
-                if cls is None:
-                    cls = _tables.ROW_CLASSES.get(name) or _dynamic_class(name)
-                c = Codec(TableInfo(name), cls)
-                _codecs[name] = c
+                c = Codec(TableInfo(name), cls or _dynamic_class(name))
+                _codecs[key] = c
     return c
+
+
+def table_of(row_or_class: Any) -> str:
+    """The table of a row object or row class (its ``__tablename__``), or a table name."""
+    if isinstance(row_or_class, str):
+        return row_or_class
+    cls = row_or_class if isinstance(row_or_class, type) else type(row_or_class)
+    name = getattr(cls, "__tablename__", None)
+    if not isinstance(name, str):
+        raise TypeError(f"cryptoerd: {cls.__name__} is not a row class of the schema")
+    return name
 
 
 def _dynamic_class(name: str) -> type:
@@ -610,420 +588,5 @@ def _dynamic_class(name: str) -> type:
     return dataclasses.make_dataclass(
         "".join(p.capitalize() for p in name.split("_")),
         [(c.name, Any, dataclasses.field(default=None)) for c in info.columns],  # type: ignore[misc]
-        slots=True, kw_only=True)
+        namespace={"__tablename__": name}, slots=True, kw_only=True)
 
-
-class Transaction:
-    def __init__(self, conn: "Connection", savepoint: Optional[str]) -> None:
-        self.conn = conn
-        self.savepoint = savepoint
-
-
-class Connection(AdminMixin):
-    """One connection (cerd_conn). A context manager that closes it on exit (a
-    transaction still open is rolled back: use ``with conn.transaction():`` to commit).
-    Statements outside a transaction commit one by one. Used by one thread at a time;
-    tables are attributes: ``conn.assets.get(1)``."""
-
-    def __init__(self, dsn: Optional[str] = "", *, _ptr: Any = None, _pool: Any = None) -> None:
-        self._lib = load()
-        self._tables: Dict[str, Table[Any]] = {}
-        self._depth = 0
-        self._sp = 0
-        self._ended = False  # commit_lsn() ended the outermost transaction
-        self._pool = _pool
-        if _ptr is not None:
-            self._c: Any = _ptr
-            return
-        out = ffi.new("cerd_conn **")
-        check(self._lib.cerd_conn_open(out, (dsn or "").encode()))
-        self._c = out[0]
-
-    def _ptr(self) -> Any:
-        if self._c is None:
-            raise E.InterfaceError("the connection is closed")
-        return self._c
-
-    def table(self, name: str) -> Table[Any]:
-        """The accessor of table ``name`` (generic, untyped)."""
-        t = self._tables.get(name)
-        if t is None:
-            from . import _tables
-            cls = _tables.TABLE_CLASSES.get(name, Table)
-            t = cls(self, codec_for(name))
-            self._tables[name] = t
-        return t
-
-    @property
-    def queries(self) -> "Queries":
-        """The typed queries of queries/*.sql through this connection:
-        ``conn.queries.latest_close(asset_id=1, timeframe="1h")`` (cryptoerd._queries)."""
-        from ._queries import Queries
-        return Queries(self)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        lib = load()
-        if lib.cerd_table_find(name.encode()) == ffi.NULL:
-            raise AttributeError(f"{type(self).__name__} has no attribute or table {name!r}")
-        return self.table(name)
-
-    # -------------------------------------------------------------- session
-
-    def exec(self, sql: str) -> None:
-        """Runs fixed SQL statements (DDL, SET...) through cerd_conn_exec: never format
-        values into it."""
-        check(self._lib.cerd_conn_exec(self._ptr(), sql.encode()))
-
-    def query(self, sql: str, *params: Optional[str]) -> List[Dict[str, Any]]:
-        """Rows of any SELECT as dicts, through cerd_conn_query_json (numbers exact as
-        Decimal/int, timestamps as ISO strings); params are text, $1, $2, ..."""
-        out = ffi.new("void **")
-        cparams = [ffi.new("char[]", p.encode()) if p is not None else ffi.NULL for p in params]
-        arr = ffi.new("const char *[]", cparams) if cparams else ffi.NULL
-        check(self._lib.cerd_conn_query_json(out, self._ptr(), sql.encode(), len(cparams), arr))
-        try:
-            text = ffi.new("char **")
-            check(self._lib.cerd_json_print(text, out[0], 0))
-            try:
-                return json_loads(ffi.string(text[0]).decode())  # type: ignore[no-any-return]
-            finally:
-                self._lib.free(text[0])
-        finally:
-            self._lib.cJSON_Delete(out[0])
-
-    def migrate(self) -> int:
-        """Applies the library's migrations; returns how many were applied."""
-        n = ffi.new("int *")
-        check(self._lib.cerd_migrate(n, self._ptr()))
-        return int(n[0])
-
-    def seed(self, preset: str = "demo", *, scale: int = 1, seed: int = 0) -> int:
-        """Fills the (migrated, empty) database with the library's scenario ``preset``
-        (cryptoerd.testing.seed_presets()) at ``scale``, all or nothing (cerd_seed); the
-        same seed and scale give the same rows. Returns the number of rows written."""
-        from .testing._isolated import seed_options
-        opts, _keep = seed_options(preset, scale, seed)
-        rows = ffi.new("int64_t *")
-        check(self._lib.cerd_seed(rows, self._ptr(), opts))
-        return int(rows[0])
-
-    def set_validation(self, on: bool) -> None:
-        self._lib.cerd_conn_set_validation(self._ptr(), on)
-
-    @property
-    def io_timeout(self) -> float:
-        """Seconds every wait for the server may go without progress before the call
-        gives up with ``Timeout`` (an OperationalError, CERD_ETIMEOUT) and the connection is closed
-        (cerd_conn_set_io_timeout): the bound against a server or proxy that goes silent
-        while TCP looks healthy. Default: the session's statement_timeout (a pool's
-        ``statement_timeout``) plus 5 s; 0.0: off."""
-        return int(self._lib.cerd_conn_io_timeout(self._ptr())) / 1000
-
-    @io_timeout.setter
-    def io_timeout(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("io_timeout must be >= 0")
-        self._lib.cerd_conn_set_io_timeout(self._ptr(), round(seconds * 1000))
-
-    @property
-    def ok(self) -> bool:
-        return self._c is not None and bool(self._lib.cerd_conn_ok(self._c))
-
-    # -------------------------------------------------------------- transactions
-
-    def begin(self) -> None:
-        check(self._lib.cerd_conn_begin(self._ptr()))
-
-    def commit(self) -> None:
-        check(self._lib.cerd_conn_commit(self._ptr()))
-
-    def rollback(self) -> None:
-        check(self._lib.cerd_conn_rollback(self._ptr()))
-
-    def commit_lsn(self) -> "LSN":
-        """Commits the open transaction and returns the write-ahead-log position that
-        covers the commit (cerd_conn_commit_lsn): the token for
-        ``pool.read_connection(after=...)``. Inside ``with conn.transaction():`` (or a
-        connection from ``pool.connection(as_user=...)``) call it last: the block's end
-        then has nothing left to commit."""
-        from ._replica import commit_lsn
-        return commit_lsn(self)
-
-    def batch(self, *, atomic: bool = False) -> "Batch":
-        """A pipelined batch of operations on rows of any tables (cerd_batch_*): see
-        cryptoerd.Batch. ``atomic``: all or nothing."""
-        from ._batch import Batch
-        return Batch(self, atomic=atomic)
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator["Connection"]:
-        """``with conn.transaction():`` commits on exit, rolls back on an exception;
-        nested, a savepoint. (A connection from ``pool.connection(as_user=...)`` already
-        is in a transaction: the outer block then is a savepoint.)"""
-        lib = self._lib
-        c = self._ptr()
-        if self._depth == 0:
-            check(lib.cerd_conn_begin(c))
-            self._depth += 1
-            try:
-                yield self
-            except BaseException:
-                self._depth -= 1
-                self._ended = False
-                lib.cerd_conn_rollback(c)
-                raise
-            self._depth -= 1
-            if self._ended:  # committed inside the block by commit_lsn()
-                self._ended = False
-                return
-            check(lib.cerd_conn_commit(c))
-            return
-        self._sp += 1
-        name = f"cerd_py_sp{self._sp}"
-        check(lib.cerd_conn_savepoint(c, name.encode()))
-        self._depth += 1
-        try:
-            yield self
-        except BaseException:
-            self._depth -= 1
-            lib.cerd_conn_rollback_to(c, name.encode())
-            lib.cerd_conn_release(c, name.encode())
-            raise
-        self._depth -= 1
-        check(lib.cerd_conn_release(c, name.encode()))
-
-    def transact(self, fn: Callable[["Connection"], R], *, isolation: Optional[str] = None,
-                 max_attempts: int = 10) -> R:
-        """Runs ``fn(conn)`` in a transaction with cerd_conn_transact: commits, and on a
-        serialization failure or deadlock rolls back, waits a growing randomised time and
-        runs ``fn`` again (at most ``max_attempts`` times). ``fn`` must be safe to re-run."""
-        lib = self._lib
-        result: List[Any] = []
-        failure: List[BaseException] = []
-
-        @ffi.callback("int(cerd_conn *, void *)")  # type: ignore[misc]
-        def attempt(_c: Any, _arg: Any) -> int:
-            result.clear()
-            failure.clear()
-            self._depth += 1
-            try:
-                result.append(fn(self))
-                return 0
-            except E.Error as e:
-                failure.append(e)
-                return e.code if e.code < 0 else -1
-            except BaseException as e:  # noqa: BLE001 - re-raised below
-                failure.append(e)
-                return -1
-            finally:
-                self._depth -= 1
-
-        opts = ffi.new("cerd_txn_options *", {"version": 2, "isolation": _ISOLATION[isolation],
-                                              "max_attempts": max_attempts})
-        rc = lib.cerd_conn_transact(self._ptr(), opts, attempt, ffi.NULL)
-        if rc < 0:
-            if failure:
-                raise failure[0]
-            raise error_from_record(rc)
-        value: R = result[0]
-        return value
-
-    # -------------------------------------------------------------- lifetime
-
-    def close(self) -> None:
-        if self._c is not None and self._pool is None:
-            self._lib.cerd_conn_free(self._c)
-        self._c = None
-
-    def __enter__(self) -> "Connection":
-        return self
-
-    def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
-
-def connect(dsn: Optional[str] = "") -> Connection:
-    """Opens a connection (libpq connection string or URI; "" uses the PG* environment)."""
-    from ._tables import Database
-    return Database(dsn)
-
-
-def retry(fn: Callable[[], R], *, attempts: int = 10, base_delay: float = 0.005) -> R:
-    """Calls ``fn()`` again after SerializationFailure (randomised growing back-off)."""
-    for i in range(attempts):
-        try:
-            return fn()
-        except E.SerializationFailure:
-            if i == attempts - 1:
-                raise
-            time.sleep(random.uniform(0, base_delay * (2 ** i)))
-    raise AssertionError("unreachable")
-
-
-_TARGETS = {"read-write": 0, "prefer-standby": 1, "any": 2}
-
-
-class Pool:
-    """A thread-safe pool (cerd_pool). ``with Pool(dsn, max_size=8) as pool:``;
-    ``with pool.connection(as_user=42) as conn:``.
-
-    Read replicas: ``target`` is which servers the pool uses ("read-write", the default:
-    only a primary; "prefer-standby": a standby among the hosts while there is one;
-    "any"); ``fallback`` is the pool (of the primary) whose connections
-    ``read_connection`` lends when this pool's standby has not replayed a token within
-    ``replay_timeout`` seconds (it must outlive this pool). ``standby`` (a connection
-    string of the standbys) makes both at once: a read pool on it with this pool as its
-    fallback, used by ``read_connection`` and closed with this pool.
-
-    ``after_connect(conn)`` runs on every session the pool opens (and again after the pool
-    resets a session on which raw SQL ran), before the session is lent: SET a GUC, prepare
-    something. It runs on the pool's threads too; ``conn`` is valid during the call only
-    and must be left with no transaction open; it must not use this pool. An exception
-    fails that connection attempt: ``Pool()`` or ``connection()`` raise ConnectError
-    naming it (chained as ``__cause__``)."""
-
-    def __init__(self, dsn: Optional[str] = "", *, min_size: int = 1, max_size: int = 10,
-                 acquire_timeout: float = 5.0, connect_timeout: float = 5.0,
-                 statement_timeout: float = 0.0, named_statements: bool = True,
-                 target: str = "read-write", fallback: Optional["Pool"] = None,
-                 standby: Optional[str] = None, replay_timeout: float = 1.0,
-                 after_connect: Optional[Callable[[Any], None]] = None) -> None:
-        self._lib = load()
-        self._p: Any = None
-        self._reads: Optional[Pool] = None
-        self._hook = AfterConnect(after_connect) if after_connect is not None else None
-        if target not in _TARGETS:
-            raise ValueError(f"target must be one of {sorted(_TARGETS)}, not {target!r}")
-        self._fallback = fallback  # kept alive: the C pool borrows it
-        self.replay_timeout = replay_timeout
-        self._dsn = ffi.new("char[]", (dsn or "").encode())
-        opts = ffi.new("cerd_pool_options *", {
-            "version": 2, "conninfo": self._dsn, "min_size": min_size, "max_size": max_size,
-            "acquire_timeout_ms": int(acquire_timeout * 1000),
-            "connect_timeout_ms": int(connect_timeout * 1000), "idle_timeout_ms": 600000,
-            "max_lifetime_ms": 1800000, "lifetime_jitter_ms": 60000,
-            "health_check_period_ms": 5000, "idle_check_ms": 500,
-            "statement_timeout_ms": int(statement_timeout * 1000),
-            "idle_in_transaction_timeout_ms": 0, "target": _TARGETS[target],
-            "named_statements": 1 if named_statements else 0,
-            "fallback": fallback._ptr() if fallback is not None else ffi.NULL,
-            "after_connect": self._hook.c_func if self._hook else ffi.NULL})
-        out = ffi.new("cerd_pool **")
-        self._check(lambda: int(self._lib.cerd_pool_new(out, opts)))
-        self._p = out[0]
-        if self._hook is not None:
-            register_hooked_pool(self)
-        if standby is not None:
-            try:
-                self._reads = Pool(standby, min_size=min_size, max_size=max_size,
-                                   acquire_timeout=acquire_timeout,
-                                   connect_timeout=connect_timeout,
-                                   statement_timeout=statement_timeout,
-                                   named_statements=named_statements, target="prefer-standby",
-                                   fallback=self, replay_timeout=replay_timeout,
-                                   after_connect=after_connect)
-            except BaseException:
-                self.close()
-                raise
-
-    def _ptr(self) -> Any:
-        if self._p is None:
-            raise E.InterfaceError("the pool is closed")
-        return self._p
-
-    def _check(self, call: Callable[[], int]) -> None:
-        mark = self._hook.mark() if self._hook is not None else 0
-        rc = call()
-        if rc < 0:
-            raise pool_error(rc, self._hook, mark)
-
-    @contextlib.contextmanager
-    def connection(self, as_user: Optional[int] = None) -> Iterator[Any]:
-        """Borrows a connection. With ``as_user``, a transaction is open on it acting as
-        that user for row-level security: committed on exit, rolled back on an exception.
-        The connection goes back to the pool on exit."""
-        from ._tables import Database
-        out = ffi.new("cerd_conn **")
-        p = self._ptr()
-        if as_user is None:
-            self._check(lambda: int(self._lib.cerd_pool_acquire(out, p)))
-        else:
-            self._check(lambda: int(self._lib.cerd_pool_acquire_as(out, p, as_user)))
-        conn = Database(_ptr=out[0], _pool=self)
-        if as_user is not None:
-            conn._depth = 1
-        try:
-            yield conn
-            if as_user is not None:
-                conn._depth = 0
-                if conn._ended:  # committed by commit_lsn()
-                    conn._ended = False
-                else:
-                    check(self._lib.cerd_conn_commit(out[0]))
-        finally:
-            conn._c = None
-            self._lib.cerd_pool_release(self._p, out[0])
-
-    def read_connection(self, after: Union["LSN", int, str, None] = None,
-                        as_user: Optional[int] = None,
-                        timeout: Optional[float] = None) -> ContextManager[Any]:
-        """Borrows a connection for reading on which the write of token ``after`` (an LSN
-        from ``conn.commit_lsn()``) is visible (cerd_pool_acquire_read): from the read pool
-        (``standby=``) or this pool, once its server is a primary or a standby that has
-        replayed ``after``; waits at most ``timeout`` seconds (default
-        ``replay_timeout``), then lends a connection of the fallback pool, or raises
-        Timeout when there is none. ``after=None``: any connection, no condition. With
-        ``as_user``, a transaction acting as that user is open (committed on exit, as in
-        ``connection``). Released on exit."""
-        from ._replica import read_connection
-        return read_connection(self, after, as_user, timeout)
-
-    def transact(self, fn: Callable[[Any], R], *, as_user: Optional[int] = None,
-                 isolation: Optional[str] = None, max_attempts: int = 10) -> R:
-        """Runs ``fn(conn)`` in a retried transaction on a borrowed connection (acting as
-        ``as_user`` when given)."""
-        if as_user is None:
-            with self.connection() as conn:
-                value: R = conn.transact(fn, isolation=isolation, max_attempts=max_attempts)
-                return value
-        # as_user: the pool begins the user's transaction; retry around the whole borrow
-        def once() -> R:
-            with self.connection(as_user=as_user) as c:
-                return fn(c)
-        return retry(once, attempts=max_attempts)
-
-    @property
-    def read_pool(self) -> Optional["Pool"]:
-        """The read pool made by ``standby=`` (for its ``stats()``: replay_waits,
-        replay_fallbacks, replay_timeouts), or None."""
-        return self._reads
-
-    def stats(self) -> Dict[str, int]:
-        st = ffi.new("cerd_pool_statistics *", {"version": 2})
-        check(self._lib.cerd_pool_stats(st, self._ptr()))
-        return {f: int(getattr(st, f)) for f, _ in ffi.typeof("cerd_pool_statistics").fields
-                if f != "version"}
-
-    def close(self) -> None:
-        if self._reads is not None:  # before the pool it falls back on
-            reads, self._reads = self._reads, None
-            reads.close()
-        if self._p is not None:
-            p, self._p = self._p, None
-            self._lib.cerd_pool_free(p)
-        if self._hook is not None:  # the callback stays referenced by self._hook
-            unregister_hooked_pool(self)
-
-    def __enter__(self) -> "Pool":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
