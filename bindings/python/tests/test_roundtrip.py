@@ -128,3 +128,11 @@ def test_an_identity_of_zero_reads_as_zero(cryptoerd_conn: Any) -> None:
     assert make(cryptoerd.Users, 5).id is None
     stored = conn.users.insert(make(cryptoerd.Users, 5))
     assert isinstance(stored.id, int) and stored.id > 0
+
+
+def test_every_row_class_names_its_table() -> None:
+    from cryptoerd._tables import ROW_CLASSES, TABLE_CLASSES
+    assert len(ROW_CLASSES) == 36
+    for name, cls in ROW_CLASSES.items():
+        assert cls.__tablename__ == name  # type: ignore[attr-defined]
+        assert TABLE_CLASSES[name].row_class is cls  # type: ignore[attr-defined]
