@@ -10,6 +10,7 @@ from ._admin import AfterConnect, pool_error, register_hooked_pool, unregister_h
 from ._cerror import check
 from ._connection import retry
 from ._ffi import ffi, load
+from ._lend import lend
 from ._replica import LSN, read_connection
 from ._tables import Database
 
@@ -109,20 +110,8 @@ class Pool:
             self._check(lambda: int(self._lib.cerd_pool_acquire(out, p)))
         else:
             self._check(lambda: int(self._lib.cerd_pool_acquire_as(out, p, as_user)))
-        conn = Database(_ptr=out[0], _pool=self)
-        if as_user is not None:
-            conn._depth = 1
-        try:
+        with lend(Database(_ptr=out[0], _pool=self), p, as_user) as conn:
             yield conn
-            if as_user is not None:
-                conn._depth = 0
-                if conn._ended:  # committed by commit_lsn()
-                    conn._ended = False
-                else:
-                    check(self._lib.cerd_conn_commit(out[0]))
-        finally:
-            conn._c = None
-            self._lib.cerd_pool_release(self._p, out[0])
 
     def read_connection(self, after: Union[LSN, int, str, None] = None,
                         as_user: Optional[int] = None,

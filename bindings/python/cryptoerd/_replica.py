@@ -27,6 +27,7 @@ from typing import Any, Iterator, Optional, Type, Union
 from . import errors as E
 from ._cerror import check
 from ._ffi import ffi, load
+from ._lend import lend
 from ._table import Session
 
 _LSN_RE = re.compile(r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$")
@@ -115,17 +116,5 @@ def read_connection(pool: Any, connection_class: Type[Any],
         check(lib.cerd_pool_acquire_read(out, p, token, ms))
     else:
         check(lib.cerd_pool_acquire_read_as(out, p, token, ms, as_user))
-    conn = connection_class(_ptr=out[0], _pool=reads)
-    if as_user is not None:
-        conn._depth = 1
-    try:
+    with lend(connection_class(_ptr=out[0], _pool=reads), p, as_user) as conn:
         yield conn
-        if as_user is not None:
-            conn._depth = 0
-            if conn._ended:
-                conn._ended = False
-            else:
-                check(lib.cerd_conn_commit(out[0]))
-    finally:
-        conn._c = None
-        lib.cerd_pool_release(p, out[0])
