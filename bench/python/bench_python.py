@@ -2,7 +2,7 @@
 """The Python binding against psycopg 3 and asyncpg, same run, same server, interleaved.
 
     CRYPTOERD_LIBRARY=build/libcryptoerd.so pg_virtualenv -t -v 15 \
-        /usr/bin/python3 bench/python/bench_python.py [--rows N] [--lookups N] [--reps R] [--fresh]
+        /usr/bin/python3 bench/python/bench_python.py [--rows N] [--lookups N] [--reps R] [--fresh [--history N]]
 
 Workloads (the database is emptied and migrated by the binding first):
 - lookups: N primary-key reads of assets, returning typed objects (the generated
@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import random
 import resource
 import statistics
 import sys
@@ -91,7 +92,13 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true",
                     help="copy: a new connection (a new server backend) for every timed COPY of "
                          "cryptoerd, psycopg and asyncpg (the floors keep asyncpg's first one)")
+    ap.add_argument("--history", type=int, default=0, metavar="N",
+                    help="with --fresh: the new connection first runs k trivial queries, k "
+                         "drawn from 0..N-1 (seeded) for every run; whether a backend's COPY "
+                         "hits PostgreSQL's expensive state follows its session's history "
+                         "(docs/benchmarks.md), so this gives every side independent draws")
     args = ap.parse_args()
+    history = random.Random(20261207)
     only = set(args.only.split(","))
 
     db = cryptoerd.connect(pg_dsn())
@@ -219,6 +226,8 @@ def main() -> None:
         except (OSError, IndexError, ValueError):
             return float("nan")
 
+    histories: Dict[str, int] = {}
+
     def reconnect(name: str) -> None:
         """--fresh: side name's next COPY on a new connection, its backend measured."""
         old = conns.get(name)
@@ -240,6 +249,15 @@ def main() -> None:
         else:
             return
         conns[name] = c
+        k = history.randrange(args.history) if args.history > 0 else 0
+        for _ in range(k):
+            if name == "cryptoerd":
+                c.query("SELECT 1 AS x")
+            elif name == "psycopg":
+                c.execute("SELECT 1")
+            else:
+                loop.run_until_complete(c.fetchval("SELECT 1"))
+        histories[name] = k
 
     cpus: Dict[str, Dict[str, float]] = {}
     scpus: Dict[str, Dict[str, float]] = {}
@@ -271,7 +289,9 @@ def main() -> None:
                 ctimes[name].append(cpu() - c)
                 stimes[name].append(server_cpu(pid) - sc)
                 line += (f" {name} {times[name][-1]:.2f} s (cpu {ctimes[name][-1]:.2f} s, "
-                         f"server cpu {stimes[name][-1]:.2f} s);")
+                         f"server cpu {stimes[name][-1]:.2f} s"
+                         + (f", history {histories[name]}" if fresh and name in histories else "")
+                         + ");")
             print(line, file=sys.stderr, flush=True)
         cpus[str(len(cpus))] = {k: statistics.median(v) for k, v in ctimes.items()}
         scpus[str(len(scpus))] = {k: statistics.median(v) for k, v in stimes.items()}
@@ -303,7 +323,7 @@ def main() -> None:
         return floor
 
     results = {}
-    print(f"rows {args.rows}, reps {args.reps}, fresh connections {args.fresh}, max_wal_size "
+    print(f"rows {args.rows}, reps {args.reps}, fresh connections {args.fresh}, history {args.history}, max_wal_size "
           f"{pconn.execute('SHOW max_wal_size').fetchone()[0]}, "  # type: ignore[index]
           f"load {load()}", file=sys.stderr, flush=True)
     if "lookups" in only:
