@@ -567,7 +567,7 @@ int cerd_conn_exec(cerd_conn *conn, const char *sql)
 
 int cerd__conn_begin(cerd_conn *conn, const char *begin_sql, const char *what)
 {
-    char sql[256];
+    char sql[384];
     int rc;
 
     if (!conn || !conn->has_user)

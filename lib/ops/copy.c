@@ -369,26 +369,35 @@ int cerd__copy_begin_into(cerd_copy **out, cerd_conn *conn, const cerd_table *t,
             return cerd__error(CERD_EMISUSE, "%s: empty column set", t->name);
         }
     }
-    if (w->opts.create_partitions) {
-        if ((rc = find_partition_column(w))) {
+    if (w->opts.create_partitions && (rc = find_partition_column(w))) {
+        cerd_copy_abort(w);
+        return rc;
+    }
+    /* Outside a caller's transaction the writer runs in one of its own, which defers the
+       foreign-key checks of the COPY to its COMMIT (every foreign key of the schema is
+       DEFERRABLE INITIALLY IMMEDIATE, migration 012): PostgreSQL 15 runs a COPY
+       statement's queued checks while its multi-insert buffers still pin a tuple
+       descriptor per buffered row, and depending on the backend's memory layout every
+       check may then probe along those pins (docs/benchmarks.md: 1,000,000 candles cost
+       11-12 s of server CPU deferred, 16-34 s or 12 s at random otherwise). In a caller's
+       transaction the constraint modes are the caller's and are left alone.
+       On Citus, creating a partition of a distributed table in a transaction that also
+       writes to it must use one connection per worker (Citus refuses the parallel DDL
+       there, or the transaction's own connections deadlock on the parent's shards): the
+       transaction switches to sequential mode first, in the same round trip. Without
+       Citus the setting is an unused placeholder, as citus.propagate_set_commands in
+       cerd__conn_begin. */
+    if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
+        const char *begin_sql =
+            w->opts.create_partitions
+                ? "BEGIN; SET LOCAL citus.multi_shard_modify_mode = 'sequential'; "
+                  "SET CONSTRAINTS ALL DEFERRED"
+                : "BEGIN; SET CONSTRAINTS ALL DEFERRED";
+        if ((rc = cerd__conn_begin(conn, begin_sql, w->what))) {
             cerd_copy_abort(w);
             return rc;
         }
-        /* On Citus, creating a partition of a distributed table in a transaction that
-           also writes to it must use one connection per worker (Citus refuses the
-           parallel DDL there, or the transaction's own connections deadlock on the
-           parent's shards): the transaction switches to sequential mode first, in the
-           same round trip. Without Citus the setting is an unused placeholder, as
-           citus.propagate_set_commands in cerd__conn_begin. */
-        static const char begin_sql[] =
-            "BEGIN; SET LOCAL citus.multi_shard_modify_mode = 'sequential'";
-        if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
-            if ((rc = cerd__conn_begin(conn, begin_sql, w->what))) {
-                cerd_copy_abort(w);
-                return rc;
-            }
-            w->own_txn = true;
-        }
+        w->own_txn = true;
     }
     *out = w;
     return 0;

@@ -113,6 +113,49 @@ static void test_copy__an_invalid_row_in_the_middle_writes_nothing_and_is_named(
     free(rows);
 }
 
+/* A candle of an asset that does not exist, in the middle of a COPY: in the writer's own
+   transaction the foreign-key checks are deferred to its COMMIT (migration 012, copy.c),
+   in a caller's transaction they run at the end of the COPY statement as always; either
+   way the error is the foreign key's, named, and nothing is written. */
+static void test_copy__a_missing_asset_is_a_foreign_key_violation_in_either_mode(void **state)
+{
+    enum { N = 3000, BAD = 1500 };
+    cerd_price_data *rows = candles(N, ts_of("2025-07-01 00:00:00+00"), 60 * INT64_C(1000000));
+    long long before = candle_count();
+    const cerd_error *e;
+    cerd_copy *w = NULL;
+    int64_t written = -1;
+    (void)state;
+
+    /* every foreign key of the schema may be deferred, and none is unless asked */
+    assert_int_equal(scalar_ll("SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+                               "AND (NOT condeferrable OR condeferred)"), 0);
+    assert_true(scalar_ll("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") > 30);
+
+    rows[BAD].asset_id = INT64_C(987654321);
+    for (int in_caller_txn = 0; in_caller_txn < 2; in_caller_txn++) {
+        if (in_caller_txn)
+            check(cerd_conn_begin(conn), "caller's begin");
+        check(cerd_copy_begin(&w, conn, &cerd_price_data_table, NULL, NULL), "begin");
+        check(cerd_copy_put_rows(w, rows, N), "put"); /* the server checks at the end */
+        assert_int_equal(cerd_copy_end(&written, w), CERD_EFOREIGNKEY);
+        e = cerd_error_last();
+        /* the server names the partition the row went to: price_data_y2025m07 */
+        assert_int_equal(strncmp(e->table, "price_data", 10), 0);
+        assert_string_equal(e->constraint, "price_data_asset_id_fkey");
+        assert_int_equal(strcmp(e->sqlstate, "23503"), 0);
+        assert_int_equal(written, 0);
+        if (in_caller_txn) /* the caller's transaction failed with the statement */
+            check(cerd_conn_rollback(conn), "caller's rollback");
+        assert_int_equal(PQtransactionStatus(cerd_conn_pgconn(conn)), PQTRANS_IDLE);
+        assert_int_equal(candle_count(), before);
+    }
+    /* the writer's deferral ends with its transaction: a plain insert is checked at once */
+    rows[0].asset_id = INT64_C(987654321);
+    assert_int_equal(cerd_price_data_insert(&rows[1], conn, &rows[0]), CERD_EFOREIGNKEY);
+    free(rows);
+}
+
 static void test_copy__collect_mode_writes_the_valid_rows_and_reports_the_others(void **state)
 {
     enum { N = 100 };
@@ -364,6 +407,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_copy__every_table_reads_back_field_for_field),
         cmocka_unit_test(test_copy__an_invalid_row_in_the_middle_writes_nothing_and_is_named),
+        cmocka_unit_test(test_copy__a_missing_asset_is_a_foreign_key_violation_in_either_mode),
         cmocka_unit_test(test_copy__collect_mode_writes_the_valid_rows_and_reports_the_others),
         cmocka_unit_test(test_copy__candles_of_three_months_land_in_their_partitions),
         cmocka_unit_test(test_copy__a_month_without_partition_goes_to_default_or_is_created),

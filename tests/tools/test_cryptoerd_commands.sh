@@ -46,7 +46,9 @@ run migrate --dsn "host=/nonexistent-dir dbname=x"; expect_status "connection er
 
 # --- migrate
 run migrate --status; expect_status "status before" 0; expect_out "status pending" $'^001_foundation\tpending'
-run migrate; expect_status migrate 0; expect_out migrate '"applied":11'
+# every migration of schema/ is applied on the empty database
+nmig=$(ls "$(dirname "$0")"/../../schema/*.sql | wc -l)
+run migrate; expect_status migrate 0; expect_out migrate "\"applied\":$nmig,"
 run migrate --quiet; expect_status "migrate again" 0; expect_out "migrate again" '"applied":0'; expect_empty_err "migrate --quiet"
 run migrate --status; expect_status "status after" 0
 expect_out "status applied" $'^011_scale_out\tapplied\t[0-9a-f]{16}\t[0-9a-f]{16}\t[0-9]{4}-'
