@@ -86,8 +86,15 @@ typedef struct cerd_copy_rejects {
  * array costs at most one such break. Creating a month fails when rows of that month
  * already sit in the default partition (PostgreSQL's rule).
  *
- * When a transaction of the caller is open, the COPY runs in it; a failure then leaves
- * that transaction aborted, as any failed statement does.
+ * When no transaction is open, the writer runs in one of its own (committed by
+ * cerd_copy_end(), rolled back on failure) that defers the foreign-key checks of the rows
+ * to its COMMIT (`SET CONSTRAINTS ALL DEFERRED`; the schema's foreign keys are DEFERRABLE
+ * INITIALLY IMMEDIATE): PostgreSQL 15 is much slower at checking them while the COPY
+ * statement still holds its buffers (docs/benchmarks.md). A violation is still
+ * ::CERD_EFOREIGNKEY naming the constraint, and nothing is written.
+ * When a transaction of the caller is open, the COPY runs in it with the caller's
+ * constraint modes; a failure then leaves that transaction aborted, as any failed
+ * statement does.
  *
  * Row-level security: PostgreSQL refuses `COPY FROM` into a table with row-level security
  * enabled for a role subject to it (SQLSTATE 0A000, ::CERD_ESERVER). Write such tables
