@@ -43,6 +43,7 @@ struct cerd_copy {
 static int server_error(cerd_copy *w, const PGresult *res)
 {
     int rc = cerd__conn_error(w->conn, res, w->what);
+    rc = cerd__error_worker_foreign_key();
     cerd__error_logical_names(w->t);
     return rc;
 }

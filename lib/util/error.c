@@ -250,6 +250,18 @@ void cerd__error_server(int code, const char *sqlstate, const char *msg, const c
         names_from_message(msg);
 }
 
+int cerd__error_worker_foreign_key(void)
+{
+    cerd_error_last(); /* initialises the record if this thread has none yet */
+    if (!strcmp(tls.pub.sqlstate, "XX000")
+        && strstr(tls.message, "violates foreign key constraint \"")) {
+        tls.pub.code = CERD_EFOREIGNKEY;
+        copy(tls.pub.sqlstate, sizeof tls.pub.sqlstate, "23503");
+        names_from_message(tls.message);
+    }
+    return tls.pub.code;
+}
+
 /* The length of name without a Citus shard suffix "_<digits>", or 0 when it has none. */
 static size_t unsuffixed_len(const char *name)
 {

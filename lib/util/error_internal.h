@@ -16,6 +16,12 @@ int cerd__error(int code, const char *fmt, ...) __attribute__((format(printf, 2,
    row refused by validation. */
 void cerd__error_names(const char *table, const char *column, const char *constraint);
 
+/* After a failed COPY (or the COMMIT of its deferred checks): Citus reports a foreign-key
+   check that failed on a worker during a COPY as an internal error (XX000) carrying the
+   worker's message; that is the foreign key's violation (23503, CERD_EFOREIGNKEY, names
+   from the message). Returns the record's code. */
+int cerd__error_worker_foreign_key(void);
+
 /* Sets the record's input line (cerd_error.line) after the error was recorded. */
 void cerd__error_line(int64_t line);
 
