@@ -42,8 +42,10 @@ struct cerd_copy {
    Citus shard's). */
 static int server_error(cerd_copy *w, const PGresult *res)
 {
-    int rc = cerd__conn_error(w->conn, res, w->what);
-    rc = cerd__error_worker_foreign_key();
+    int rc;
+
+    cerd__conn_error(w->conn, res, w->what);
+    rc = cerd__error_worker_foreign_key(); /* Citus: a worker's foreign-key failure */
     cerd__error_logical_names(w->t);
     return rc;
 }
