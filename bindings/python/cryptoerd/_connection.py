@@ -11,6 +11,7 @@ from . import errors as E
 from ._admin import AdminMixin
 from ._batch import Batch
 from ._cerror import check, error_from_record
+from ._closing import Closing
 from ._codec import json_loads
 from ._ffi import ffi, load
 from ._replica import LSN, commit_lsn
@@ -28,7 +29,7 @@ class Transaction:
         self.savepoint = savepoint
 
 
-class Connection(AdminMixin):
+class Connection(AdminMixin, Closing):
     """One connection (cerd_conn). A context manager that closes it on exit (a
     transaction still open is rolled back: use ``with conn.transaction():`` to commit).
     Statements outside a transaction commit one by one. Used by one thread at a time;
@@ -229,18 +230,6 @@ class Connection(AdminMixin):
         if self._c is not None and self._pool is None:
             self._lib.cerd_conn_free(self._c)
         self._c = None
-
-    def __enter__(self) -> "Connection":
-        return self
-
-    def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def retry(fn: Callable[[], R], *, attempts: int = 10, base_delay: float = 0.005) -> R:

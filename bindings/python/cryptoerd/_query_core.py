@@ -22,6 +22,7 @@ from ._codec import (BOOL, COL_IDENTITY, COL_NOT_NULL, COL_PRIMARY_KEY, DEFAULT,
                      INT64, NUMERIC, TEXT, TIMESTAMPTZ, TYPE_NAMES, Codec, ColumnInfo,
                      TableInfo, dec_inet, dec_ts, json_loads)
 from ._cerror import _s, check, error_from_record
+from ._closing import Closing
 from ._connection import Connection
 from ._ffi import ffi, load
 
@@ -290,7 +291,7 @@ class QueriesBase:
         return QueryStream(self._conn, spec.ready(), params, fetch_rows)
 
 
-class QueryStream(Generic[R]):
+class QueryStream(Closing, Generic[R]):
     """The rows of a ``:many`` query through a server-side cursor: an iterator, and a
     context manager that closes the cursor. The connection is used only through the stream
     until it is closed (or read to the end)."""
@@ -359,14 +360,3 @@ class QueryStream(Generic[R]):
             s, self._s = self._s, None
             check(self._lib.cerd_stream_close(s))
 
-    def __enter__(self) -> "QueryStream[R]":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass

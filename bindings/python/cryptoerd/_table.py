@@ -9,6 +9,7 @@ from typing import (Any, Callable, Dict, Generic, Iterable, Iterator, List, Opti
 
 from . import errors as E
 from ._cerror import _violations, check, error_from_record
+from ._closing import Closing
 from ._codec import Codec, TableInfo
 from ._ffi import ffi, load
 
@@ -466,7 +467,7 @@ class _KeyObj:
     """A bare object carrying key fields for _key_row."""
 
 
-class RowStream(Generic[T]):
+class RowStream(Closing, Generic[T]):
     """Iterator over a server-side cursor; a context manager that closes it."""
 
     def __init__(self, table: Table[T], columns: Sequence[str], equal: Sequence[Any],
@@ -536,18 +537,6 @@ class RowStream(Generic[T]):
         if self._s is not None:
             s, self._s = self._s, None
             check(self._lib.cerd_stream_close(s))
-
-    def __enter__(self) -> "RowStream[T]":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 # ------------------------------------------------------------------ codecs
