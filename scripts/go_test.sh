@@ -13,6 +13,12 @@ export PKG_CONFIG_PATH="$build/pkgconfig-uninstalled${PKG_CONFIG_PATH:+:$PKG_CON
 export GOPROXY=off GOFLAGS=-mod=readonly GODEBUG=cgocheck=1 CGO_ENABLED=1
 export GOCACHE="${GOCACHE:-$build/go-cache}"
 cd bindings/go
+# every Go file gofmt-clean, the generated ones (tools/cerdgen) too
+unformatted=$(gofmt -l . ../../examples/go)
+if [ -n "$unformatted" ]; then
+    echo "go_test: not gofmt-clean:" $unformatted >&2
+    exit 1
+fi
 go vet ./...
 go test -count=1 ./...
 go test -count=1 -race ./internal/pooltest

@@ -112,5 +112,13 @@ UPDATE assets SET access_count = 0; UPDATE assets SET access_count = 1;'
 expect duplicate 1 'query latest_close is also defined' '-- name: latest_close :one
 SELECT a.id FROM assets a LIMIT 1;'
 
+expect param_zero 3 'parameter \$0: parameters are numbered \$1 to \$65535' '-- name: param_zero :one
+SELECT a.id FROM assets a
+WHERE a.id = $0;'
+
+# Found by fuzz_query_annotations: a huge $n asked for gigabytes of parameter names.
+expect param_too_big 2 'parameter \$1000000000000000000000: parameters are numbered \$1 to \$65535' '-- name: param_too_big :one
+SELECT a.id FROM assets a WHERE a.id = $1000000000000000000000;'
+
 echo "query_errors: $failures failure(s)"
 [ "$failures" -eq 0 ]

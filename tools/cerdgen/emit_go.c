@@ -228,8 +228,13 @@ static void emit_table(cg_buf *b, const cg_table *t)
     cg_buf_printf(b, "// %sColumn is the index of a column of %s (for UpdateColumns and "
                      "ranges).\ntype %sColumn int\n\n// The columns of %s.\nconst (\n",
                   T, tn, T, tn);
+    int namew = 0; /* aligned as gofmt aligns them */
     for (int i = 0; i < t->ncolumns; i++)
-        cg_buf_printf(b, "\t%sCol%s %sColumn = %d\n", T, fields[i], T, i);
+        if ((int)(strlen(T) + 3 + strlen(fields[i])) > namew)
+            namew = (int)(strlen(T) + 3 + strlen(fields[i]));
+    for (int i = 0; i < t->ncolumns; i++)
+        cg_buf_printf(b, "\t%sCol%-*s %sColumn = %d\n", T, namew - (int)strlen(T) - 3,
+                      fields[i], T, i);
     cg_buf_puts(b, ")\n\n");
 
     cg_buf_printf(b, "func (%s) cerdTable() string { return \"%s\" }\n\n", T, tn);
@@ -285,12 +290,14 @@ static void emit_table(cg_buf *b, const cg_table *t)
     char *lt = go_camel(t->name, false);
     cg_buf_printf(b,
                   "var %sInfo = &tableInfo{\n"
-                  "\tname: \"%s\",\n"
-                  "\tdesc: &C.cerd_%s_table,\n"
-                  "\tsize: int(C.sizeof_cerd_%s),\n"
+                  "\tname:   \"%s\",\n"
+                  "\tdesc:   &C.cerd_%s_table,\n"
+                  "\tsize:   int(C.sizeof_cerd_%s),\n"
                   "\tgoType: reflect.TypeOf(%s{}),\n"
-                  "\tload: func(dst, src unsafe.Pointer) error { return (*%s)(dst).fromC((*C.cerd_%s)(src)) },\n"
-                  "\tstore: func(dst, src unsafe.Pointer, a *arena) error { return (*%s)(src).toC((*C.cerd_%s)(dst), a) },\n"
+                  "\tload: func(dst, src unsafe.Pointer) error {\n"
+                  "\t\treturn (*%s)(dst).fromC((*C.cerd_%s)(src))\n\t},\n"
+                  "\tstore: func(dst, src unsafe.Pointer, a *arena) error {\n"
+                  "\t\treturn (*%s)(src).toC((*C.cerd_%s)(dst), a)\n\t},\n"
                   "}\n\n"
                   "func init() { registerTable(%sInfo) }\n\n",
                   lt, tn, tn, tn, T, T, tn, T, tn, lt);
@@ -301,7 +308,7 @@ static void emit_table(cg_buf *b, const cg_table *t)
                   "conn.%s().\n"
                   "type %sOps struct{ c *Conn }\n\n"
                   "// %s gives the operations on table %s through this connection.\n"
-                  "func (c *Conn) %s() %sOps { return %sOps{c} }\n\n",
+                  "func (c *Conn) %s() %sOps {\n\treturn %sOps{c}\n}\n\n",
                   T, tn, T, T, T, tn, T, T, T);
 
     for (int o = 0; o < api.nops; o++) {
@@ -469,7 +476,8 @@ static void emit_table(cg_buf *b, const cg_table *t)
                   "\treturn out, factoryMake(ctx, o.c, %sInfo, unsafe.Pointer(out), seed, opts)\n}\n\n"
                   "// Validate checks the row as an insert would (cerd_row_validate); a *ValidationError\n"
                   "// lists every violation.\n"
-                  "func (r *%s) Validate() error { return validateRow(%sInfo, unsafe.Pointer(r), ValidateInsert) }\n\n",
+                  "func (r *%s) Validate() error {\n"
+                  "\treturn validateRow(%sInfo, unsafe.Pointer(r), ValidateInsert)\n}\n\n",
                   tn, T, T, T,
                   tn, T, T, T, T, T, lt,
                   tn, T, T, T, T, T, lt,
@@ -504,6 +512,8 @@ char *cg_emit_go(const cg_schema *s)
                     "var (\n\t_ json.RawMessage\n\t_ netip.Prefix\n\t_ time.Time\n)\n\n");
     for (int i = 0; i < s->ntables; i++)
         emit_table(&b, &s->tables[i]);
+    if (b.len >= 2 && !strcmp(b.data + b.len - 2, "\n\n")) /* no blank line at the end */
+        b.data[--b.len] = '\0';
     return b.data;
 }
 

@@ -458,12 +458,12 @@ static void go_query(cg_buf *b, const cg_query *q)
     if (q->shape != CG_Q_EXEC) {
         go_struct(b, q, g, false);
         go_from_c(b, q, g);
-        cg_buf_printf(b, "var %sResult = &tableInfo{\n\tname: \"%s\",\n"
-                         "\tdesc: C.cerd_q_%s_query.result,\n"
-                         "\tsize: int(C.sizeof_cerd_q_%s_row),\n"
+        cg_buf_printf(b, "var %sResult = &tableInfo{\n\tname:   \"%s\",\n"
+                         "\tdesc:   C.cerd_q_%s_query.result,\n"
+                         "\tsize:   int(C.sizeof_cerd_q_%s_row),\n"
                          "\tgoType: reflect.TypeOf(%sRow{}),\n"
-                         "\tload: func(dst, src unsafe.Pointer) error { return (*%sRow)(dst)."
-                         "fromC((*C.cerd_q_%s_row)(src)) },\n}\n\n",
+                         "\tload: func(dst, src unsafe.Pointer) error {\n"
+                         "\t\treturn (*%sRow)(dst).fromC((*C.cerd_q_%s_row)(src))\n\t},\n}\n\n",
                       lg, n, n, n, g, g, n);
     }
     /* the method */
@@ -486,8 +486,8 @@ static void go_query(cg_buf *b, const cg_query *q)
     case CG_Q_ONE:
         cg_buf_printf(b, "func (q Queries) %s(ctx context.Context%s%s) (out %sRow, err error) {\n"
                          "%s%s\tvar cout C.cerd_q_%s_row\n"
-                         "\terr = q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { "
-                         "return C.cerd_q_%s(&cout, conn%s) })\n"
+                         "\terr = q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {\n"
+                         "\t\treturn C.cerd_q_%s(&cout, conn%s)\n\t})\n"
                          "\tif err != nil {\n\t\treturn out, err\n\t}\n"
                          "\tdefer C.cerd_q_%s_clear(&cout)\n"
                          "\terr = out.fromC(&cout)\n\treturn out, err\n}\n\n",
@@ -496,8 +496,8 @@ static void go_query(cg_buf *b, const cg_query *q)
     case CG_Q_MANY:
         cg_buf_printf(b, "func (q Queries) %s(ctx context.Context%s%s) ([]%sRow, error) {\n"
                          "%s%s\tvar rows C.cerd_q_%s_rows\n"
-                         "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { "
-                         "return C.cerd_q_%s(&rows, conn%s) })\n"
+                         "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {\n"
+                         "\t\treturn C.cerd_q_%s(&rows, conn%s)\n\t})\n"
                          "\tif err != nil {\n\t\treturn nil, err\n\t}\n"
                          "\tdefer C.cerd_q_%s_rows_free(&rows)\n"
                          "\tout := make([]%sRow, int(rows.count))\n"
@@ -525,8 +525,8 @@ static void go_query(cg_buf *b, const cg_query *q)
     case CG_Q_EXEC:
         cg_buf_printf(b, "func (q Queries) %s(ctx context.Context%s%s) (int64, error) {\n"
                          "%s%s\tvar n C.int64_t\n"
-                         "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { "
-                         "return C.cerd_q_%s(&n, conn%s) })\n"
+                         "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {\n"
+                         "\t\treturn C.cerd_q_%s(&n, conn%s)\n\t})\n"
                          "\treturn int64(n), err\n}\n\n",
                       g, parg, ptype, prep, conv, n, cparg);
         {
@@ -551,16 +551,16 @@ static void go_query(cg_buf *b, const cg_query *q)
                              "\t\tif err := ps[i].toC(&cs[i], a); err != nil {\n"
                              "\t\t\treturn 0, err\n\t\t}\n\t}\n"
                              "\tvar n C.int64_t\n"
-                             "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { "
-                             "return C.cerd_q_%s_many(&n, conn, cps, C.size_t(len(ps))) })\n"
+                             "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {\n"
+                             "\t\treturn C.cerd_q_%s_many(&n, conn, cps, C.size_t(len(ps)))\n\t})\n"
                              "\treturn int64(n), err\n}\n\n",
                           g, g, n, n, n);
         else
             cg_buf_printf(b, "func (q Queries) %sMany(ctx context.Context, times int) (int64, "
                              "error) {\n"
                              "\tvar n C.int64_t\n"
-                             "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { "
-                             "return C.cerd_q_%s_many(&n, conn, C.size_t(times)) })\n"
+                             "\terr := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {\n"
+                             "\t\treturn C.cerd_q_%s_many(&n, conn, C.size_t(times))\n\t})\n"
                              "\treturn int64(n), err\n}\n\n",
                           g, n);
         break;

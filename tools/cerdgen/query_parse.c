@@ -1433,6 +1433,9 @@ static bool annotation(const char *p, const char *eol, char **name, char **shape
     return true;
 }
 
+/* The most parameters one statement can take: the Bind message counts them in 16 bits. */
+enum { MAX_PARAMS = 65535 };
+
 /* Rewrites @name parameters into $n: `padded` keeps every byte offset (for locations),
    `compact` is what is sent to the server. Skips comments, strings, quoted identifiers
    and dollar quotes. */
@@ -1465,14 +1468,18 @@ static void rewrite_params(qctx *cx, const char *body, char **padded, char **com
             }
         } else if (c == '$' && isdigit((unsigned char)body[i + 1])) {
             positional = true;
-            while (j < len && isdigit((unsigned char)body[j]))
+            long n = 0;
+            while (j < len && isdigit((unsigned char)body[j])) {
+                if (n <= MAX_PARAMS) /* stop counting once too big: no overflow */
+                    n = n * 10 + (body[j] - '0');
                 j++;
-            int n = atoi(body + i + 1);
-            if (n > cx->nparams) {
-                cx->pnames = realloc(cx->pnames, (size_t)n * sizeof *cx->pnames);
-                for (int k = cx->nparams; k < n; k++)
-                    cx->pnames[k] = cg_xasprintf("p%d", k + 1);
-                cx->nparams = n;
+            }
+            if (n < 1 || n > MAX_PARAMS)
+                qfail(cx, (int)i, "parameter $%.*s: parameters are numbered $1 to $%d",
+                      (int)(j - i - 1), body + i + 1, MAX_PARAMS);
+            while (cx->nparams < n) {
+                cx->pnames = cg_grow(cx->pnames, &cx->nparams, sizeof *cx->pnames);
+                cx->pnames[cx->nparams - 1] = cg_xasprintf("p%d", cx->nparams);
             }
         } else if (c == '$') {
             size_t t = i + 1;
@@ -1498,8 +1505,11 @@ static void rewrite_params(qctx *cx, const char *body, char **padded, char **com
                 if (!is_ident(name) || is_c_keyword(name))
                     qfail(cx, (int)i, "parameter @%s: the name must be a lower-case C "
                           "identifier", name);
-                cx->pnames = realloc(cx->pnames, (size_t)(cx->nparams + 1) * sizeof *cx->pnames);
-                cx->pnames[cx->nparams++] = cg_xstrdup(name);
+                if (cx->nparams == MAX_PARAMS)
+                    qfail(cx, (int)i, "parameter @%s: more than %d parameters", name,
+                          MAX_PARAMS);
+                cx->pnames = cg_grow(cx->pnames, &cx->nparams, sizeof *cx->pnames);
+                cx->pnames[cx->nparams - 1] = cg_xstrdup(name);
                 n = cx->nparams;
             } else {
                 free(name);

@@ -28,16 +28,16 @@ func TestMain(m *testing.M) { cryptoerdtest.Main(m) }
 // pgxCandle is what a careful pgx user scans price_data into: exact numerics
 // (pgtype.Numeric), nullable columns as pgtype values.
 type pgxCandle struct {
-	ID, AssetID                      int64
-	Timeframe                        string
-	Open, High, Low, Close           pgtype.Numeric
-	Volume, MarketCap                pgtype.Numeric
-	TradeCount                       pgtype.Int4
-	VWAP                             pgtype.Numeric
-	Indicators                       pgtype.JSONB
-	CandleTime                       time.Time
-	IsValidated                      bool
-	CreatedAt, UpdatedAt             time.Time
+	ID, AssetID            int64
+	Timeframe              string
+	Open, High, Low, Close pgtype.Numeric
+	Volume, MarketCap      pgtype.Numeric
+	TradeCount             pgtype.Int4
+	VWAP                   pgtype.Numeric
+	Indicators             pgtype.JSONB
+	CandleTime             time.Time
+	IsValidated            bool
+	CreatedAt, UpdatedAt   time.Time
 }
 
 const cols = `id, asset_id, timeframe, open_price, high_price, low_price, close_price, volume,

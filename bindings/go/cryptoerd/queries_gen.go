@@ -86,11 +86,13 @@ func (r *LatestCandlesInSectorRow) fromC(c *C.cerd_q_latest_candles_in_sector_ro
 }
 
 var latestCandlesInSectorResult = &tableInfo{
-	name: "latest_candles_in_sector",
-	desc: C.cerd_q_latest_candles_in_sector_query.result,
-	size: int(C.sizeof_cerd_q_latest_candles_in_sector_row),
+	name:   "latest_candles_in_sector",
+	desc:   C.cerd_q_latest_candles_in_sector_query.result,
+	size:   int(C.sizeof_cerd_q_latest_candles_in_sector_row),
 	goType: reflect.TypeOf(LatestCandlesInSectorRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*LatestCandlesInSectorRow)(dst).fromC((*C.cerd_q_latest_candles_in_sector_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*LatestCandlesInSectorRow)(dst).fromC((*C.cerd_q_latest_candles_in_sector_row)(src))
+	},
 }
 
 // LatestCandlesInSector runs query latest_candles_in_sector (queries/market.sql:3, :many): The
@@ -104,7 +106,9 @@ func (q Queries) LatestCandlesInSector(ctx context.Context, p LatestCandlesInSec
 		return nil, err
 	}
 	var rows C.cerd_q_latest_candles_in_sector_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_latest_candles_in_sector(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_latest_candles_in_sector(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -188,11 +192,13 @@ func (r *ResampleCandlesRow) fromC(c *C.cerd_q_resample_candles_row) (err error)
 }
 
 var resampleCandlesResult = &tableInfo{
-	name: "resample_candles",
-	desc: C.cerd_q_resample_candles_query.result,
-	size: int(C.sizeof_cerd_q_resample_candles_row),
+	name:   "resample_candles",
+	desc:   C.cerd_q_resample_candles_query.result,
+	size:   int(C.sizeof_cerd_q_resample_candles_row),
 	goType: reflect.TypeOf(ResampleCandlesRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*ResampleCandlesRow)(dst).fromC((*C.cerd_q_resample_candles_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*ResampleCandlesRow)(dst).fromC((*C.cerd_q_resample_candles_row)(src))
+	},
 }
 
 // ResampleCandles runs query resample_candles (queries/market.sql:21, :many): Re-aggregates an
@@ -207,7 +213,9 @@ func (q Queries) ResampleCandles(ctx context.Context, p ResampleCandlesParams) (
 		return nil, err
 	}
 	var rows C.cerd_q_resample_candles_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_resample_candles(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_resample_candles(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -287,11 +295,13 @@ func (r *SectorRotationRankedRow) fromC(c *C.cerd_q_sector_rotation_ranked_row) 
 }
 
 var sectorRotationRankedResult = &tableInfo{
-	name: "sector_rotation_ranked",
-	desc: C.cerd_q_sector_rotation_ranked_query.result,
-	size: int(C.sizeof_cerd_q_sector_rotation_ranked_row),
+	name:   "sector_rotation_ranked",
+	desc:   C.cerd_q_sector_rotation_ranked_query.result,
+	size:   int(C.sizeof_cerd_q_sector_rotation_ranked_row),
 	goType: reflect.TypeOf(SectorRotationRankedRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*SectorRotationRankedRow)(dst).fromC((*C.cerd_q_sector_rotation_ranked_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*SectorRotationRankedRow)(dst).fromC((*C.cerd_q_sector_rotation_ranked_row)(src))
+	},
 }
 
 // SectorRotationRanked runs query sector_rotation_ranked (queries/market.sql:47, :many): Sector
@@ -305,7 +315,9 @@ func (q Queries) SectorRotationRanked(ctx context.Context, p SectorRotationRanke
 		return nil, err
 	}
 	var rows C.cerd_q_sector_rotation_ranked_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_sector_rotation_ranked(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_sector_rotation_ranked(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -370,11 +382,13 @@ func (r *LatestCloseRow) fromC(c *C.cerd_q_latest_close_row) (err error) {
 }
 
 var latestCloseResult = &tableInfo{
-	name: "latest_close",
-	desc: C.cerd_q_latest_close_query.result,
-	size: int(C.sizeof_cerd_q_latest_close_row),
+	name:   "latest_close",
+	desc:   C.cerd_q_latest_close_query.result,
+	size:   int(C.sizeof_cerd_q_latest_close_row),
 	goType: reflect.TypeOf(LatestCloseRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*LatestCloseRow)(dst).fromC((*C.cerd_q_latest_close_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*LatestCloseRow)(dst).fromC((*C.cerd_q_latest_close_row)(src))
+	},
 }
 
 // LatestClose runs query latest_close (queries/market.sql:59, :one): The latest close of an
@@ -387,7 +401,9 @@ func (q Queries) LatestClose(ctx context.Context, p LatestCloseParams) (out Late
 		return out, err
 	}
 	var cout C.cerd_q_latest_close_row
-	err = q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_latest_close(&cout, conn, &cp) })
+	err = q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_latest_close(&cout, conn, &cp)
+	})
 	if err != nil {
 		return out, err
 	}
@@ -438,11 +454,13 @@ func (r *EndpointLatencyHourlyRow) fromC(c *C.cerd_q_endpoint_latency_hourly_row
 }
 
 var endpointLatencyHourlyResult = &tableInfo{
-	name: "endpoint_latency_hourly",
-	desc: C.cerd_q_endpoint_latency_hourly_query.result,
-	size: int(C.sizeof_cerd_q_endpoint_latency_hourly_row),
+	name:   "endpoint_latency_hourly",
+	desc:   C.cerd_q_endpoint_latency_hourly_query.result,
+	size:   int(C.sizeof_cerd_q_endpoint_latency_hourly_row),
 	goType: reflect.TypeOf(EndpointLatencyHourlyRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*EndpointLatencyHourlyRow)(dst).fromC((*C.cerd_q_endpoint_latency_hourly_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*EndpointLatencyHourlyRow)(dst).fromC((*C.cerd_q_endpoint_latency_hourly_row)(src))
+	},
 }
 
 // EndpointLatencyHourly runs query endpoint_latency_hourly (queries/operations.sql:3, :many):
@@ -457,7 +475,9 @@ func (q Queries) EndpointLatencyHourly(ctx context.Context, p EndpointLatencyHou
 		return nil, err
 	}
 	var rows C.cerd_q_endpoint_latency_hourly_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_endpoint_latency_hourly(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_endpoint_latency_hourly(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -545,11 +565,13 @@ func (r *PortfolioPositionsValuedRow) fromC(c *C.cerd_q_portfolio_positions_valu
 }
 
 var portfolioPositionsValuedResult = &tableInfo{
-	name: "portfolio_positions_valued",
-	desc: C.cerd_q_portfolio_positions_valued_query.result,
-	size: int(C.sizeof_cerd_q_portfolio_positions_valued_row),
+	name:   "portfolio_positions_valued",
+	desc:   C.cerd_q_portfolio_positions_valued_query.result,
+	size:   int(C.sizeof_cerd_q_portfolio_positions_valued_row),
 	goType: reflect.TypeOf(PortfolioPositionsValuedRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*PortfolioPositionsValuedRow)(dst).fromC((*C.cerd_q_portfolio_positions_valued_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*PortfolioPositionsValuedRow)(dst).fromC((*C.cerd_q_portfolio_positions_valued_row)(src))
+	},
 }
 
 // PortfolioPositionsValued runs query portfolio_positions_valued (queries/portfolio.sql:3,
@@ -563,7 +585,9 @@ func (q Queries) PortfolioPositionsValued(ctx context.Context, p PortfolioPositi
 		return nil, err
 	}
 	var rows C.cerd_q_portfolio_positions_valued_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_portfolio_positions_valued(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_portfolio_positions_valued(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -657,11 +681,13 @@ func (r *ActiveSignalsWithRegimeRow) fromC(c *C.cerd_q_active_signals_with_regim
 }
 
 var activeSignalsWithRegimeResult = &tableInfo{
-	name: "active_signals_with_regime",
-	desc: C.cerd_q_active_signals_with_regime_query.result,
-	size: int(C.sizeof_cerd_q_active_signals_with_regime_row),
+	name:   "active_signals_with_regime",
+	desc:   C.cerd_q_active_signals_with_regime_query.result,
+	size:   int(C.sizeof_cerd_q_active_signals_with_regime_row),
 	goType: reflect.TypeOf(ActiveSignalsWithRegimeRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*ActiveSignalsWithRegimeRow)(dst).fromC((*C.cerd_q_active_signals_with_regime_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*ActiveSignalsWithRegimeRow)(dst).fromC((*C.cerd_q_active_signals_with_regime_row)(src))
+	},
 }
 
 // ActiveSignalsWithRegime runs query active_signals_with_regime (queries/signals.sql:3, :many):
@@ -675,7 +701,9 @@ func (q Queries) ActiveSignalsWithRegime(ctx context.Context, p ActiveSignalsWit
 		return nil, err
 	}
 	var rows C.cerd_q_active_signals_with_regime_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_active_signals_with_regime(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_active_signals_with_regime(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -731,7 +759,9 @@ func (q Queries) ExpireStaleSignals(ctx context.Context, p ExpireStaleSignalsPar
 		return 0, err
 	}
 	var n C.int64_t
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_expire_stale_signals(&n, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_expire_stale_signals(&n, conn, &cp)
+	})
 	return int64(n), err
 }
 
@@ -754,7 +784,9 @@ func (q Queries) ExpireStaleSignalsMany(ctx context.Context, ps []ExpireStaleSig
 		}
 	}
 	var n C.int64_t
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_expire_stale_signals_many(&n, conn, cps, C.size_t(len(ps))) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_expire_stale_signals_many(&n, conn, cps, C.size_t(len(ps)))
+	})
 	return int64(n), err
 }
 
@@ -790,7 +822,9 @@ func (q Queries) SetSignalStatus(ctx context.Context, p SetSignalStatusParams) (
 		return 0, err
 	}
 	var n C.int64_t
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_set_signal_status(&n, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_set_signal_status(&n, conn, &cp)
+	})
 	return int64(n), err
 }
 
@@ -813,7 +847,9 @@ func (q Queries) SetSignalStatusMany(ctx context.Context, ps []SetSignalStatusPa
 		}
 	}
 	var n C.int64_t
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_set_signal_status_many(&n, conn, cps, C.size_t(len(ps))) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_set_signal_status_many(&n, conn, cps, C.size_t(len(ps)))
+	})
 	return int64(n), err
 }
 
@@ -868,11 +904,13 @@ func (r *ModelPerformanceHistoryRow) fromC(c *C.cerd_q_model_performance_history
 }
 
 var modelPerformanceHistoryResult = &tableInfo{
-	name: "model_performance_history",
-	desc: C.cerd_q_model_performance_history_query.result,
-	size: int(C.sizeof_cerd_q_model_performance_history_row),
+	name:   "model_performance_history",
+	desc:   C.cerd_q_model_performance_history_query.result,
+	size:   int(C.sizeof_cerd_q_model_performance_history_row),
 	goType: reflect.TypeOf(ModelPerformanceHistoryRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*ModelPerformanceHistoryRow)(dst).fromC((*C.cerd_q_model_performance_history_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*ModelPerformanceHistoryRow)(dst).fromC((*C.cerd_q_model_performance_history_row)(src))
+	},
 }
 
 // ModelPerformanceHistory runs query model_performance_history (queries/signals.sql:34, :many):
@@ -886,7 +924,9 @@ func (q Queries) ModelPerformanceHistory(ctx context.Context, p ModelPerformance
 		return nil, err
 	}
 	var rows C.cerd_q_model_performance_history_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_model_performance_history(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_model_performance_history(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -959,11 +999,13 @@ func (r *UnreadNotificationsRow) fromC(c *C.cerd_q_unread_notifications_row) (er
 }
 
 var unreadNotificationsResult = &tableInfo{
-	name: "unread_notifications",
-	desc: C.cerd_q_unread_notifications_query.result,
-	size: int(C.sizeof_cerd_q_unread_notifications_row),
+	name:   "unread_notifications",
+	desc:   C.cerd_q_unread_notifications_query.result,
+	size:   int(C.sizeof_cerd_q_unread_notifications_row),
 	goType: reflect.TypeOf(UnreadNotificationsRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*UnreadNotificationsRow)(dst).fromC((*C.cerd_q_unread_notifications_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*UnreadNotificationsRow)(dst).fromC((*C.cerd_q_unread_notifications_row)(src))
+	},
 }
 
 // UnreadNotifications runs query unread_notifications (queries/users.sql:3, :many): A user's
@@ -976,7 +1018,9 @@ func (q Queries) UnreadNotifications(ctx context.Context, p UnreadNotificationsP
 		return nil, err
 	}
 	var rows C.cerd_q_unread_notifications_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_unread_notifications(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_unread_notifications(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -1056,11 +1100,13 @@ func (r *TriggeredSignalAlertsRow) fromC(c *C.cerd_q_triggered_signal_alerts_row
 }
 
 var triggeredSignalAlertsResult = &tableInfo{
-	name: "triggered_signal_alerts",
-	desc: C.cerd_q_triggered_signal_alerts_query.result,
-	size: int(C.sizeof_cerd_q_triggered_signal_alerts_row),
+	name:   "triggered_signal_alerts",
+	desc:   C.cerd_q_triggered_signal_alerts_query.result,
+	size:   int(C.sizeof_cerd_q_triggered_signal_alerts_row),
 	goType: reflect.TypeOf(TriggeredSignalAlertsRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*TriggeredSignalAlertsRow)(dst).fromC((*C.cerd_q_triggered_signal_alerts_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*TriggeredSignalAlertsRow)(dst).fromC((*C.cerd_q_triggered_signal_alerts_row)(src))
+	},
 }
 
 // TriggeredSignalAlerts runs query triggered_signal_alerts (queries/users.sql:11, :many): A
@@ -1073,7 +1119,9 @@ func (q Queries) TriggeredSignalAlerts(ctx context.Context, p TriggeredSignalAle
 		return nil, err
 	}
 	var rows C.cerd_q_triggered_signal_alerts_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_triggered_signal_alerts(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_triggered_signal_alerts(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -1162,11 +1210,13 @@ func (r *ActivityFeedPageRow) fromC(c *C.cerd_q_activity_feed_page_row) (err err
 }
 
 var activityFeedPageResult = &tableInfo{
-	name: "activity_feed_page",
-	desc: C.cerd_q_activity_feed_page_query.result,
-	size: int(C.sizeof_cerd_q_activity_feed_page_row),
+	name:   "activity_feed_page",
+	desc:   C.cerd_q_activity_feed_page_query.result,
+	size:   int(C.sizeof_cerd_q_activity_feed_page_row),
 	goType: reflect.TypeOf(ActivityFeedPageRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*ActivityFeedPageRow)(dst).fromC((*C.cerd_q_activity_feed_page_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*ActivityFeedPageRow)(dst).fromC((*C.cerd_q_activity_feed_page_row)(src))
+	},
 }
 
 // ActivityFeedPage runs query activity_feed_page (queries/users.sql:20, :many): One page of a
@@ -1180,7 +1230,9 @@ func (q Queries) ActivityFeedPage(ctx context.Context, p ActivityFeedPageParams)
 		return nil, err
 	}
 	var rows C.cerd_q_activity_feed_page_rows
-	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_activity_feed_page(&rows, conn, &cp) })
+	err := q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_activity_feed_page(&rows, conn, &cp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -1243,11 +1295,13 @@ func (r *UserActivityCountRow) fromC(c *C.cerd_q_user_activity_count_row) (err e
 }
 
 var userActivityCountResult = &tableInfo{
-	name: "user_activity_count",
-	desc: C.cerd_q_user_activity_count_query.result,
-	size: int(C.sizeof_cerd_q_user_activity_count_row),
+	name:   "user_activity_count",
+	desc:   C.cerd_q_user_activity_count_query.result,
+	size:   int(C.sizeof_cerd_q_user_activity_count_row),
 	goType: reflect.TypeOf(UserActivityCountRow{}),
-	load: func(dst, src unsafe.Pointer) error { return (*UserActivityCountRow)(dst).fromC((*C.cerd_q_user_activity_count_row)(src)) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*UserActivityCountRow)(dst).fromC((*C.cerd_q_user_activity_count_row)(src))
+	},
 }
 
 // UserActivityCount runs query user_activity_count (queries/users.sql:31, :one): How many
@@ -1260,7 +1314,9 @@ func (q Queries) UserActivityCount(ctx context.Context, p UserActivityCountParam
 		return out, err
 	}
 	var cout C.cerd_q_user_activity_count_row
-	err = q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int { return C.cerd_q_user_activity_count(&cout, conn, &cp) })
+	err = q.c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
+		return C.cerd_q_user_activity_count(&cout, conn, &cp)
+	})
 	if err != nil {
 		return out, err
 	}

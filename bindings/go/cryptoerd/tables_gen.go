@@ -98,38 +98,38 @@ type UsersColumn int
 
 // The columns of users.
 const (
-	UsersColID UsersColumn = 0
-	UsersColEmail UsersColumn = 1
-	UsersColPasswordHash UsersColumn = 2
-	UsersColFirstName UsersColumn = 3
-	UsersColLastName UsersColumn = 4
-	UsersColRole UsersColumn = 5
-	UsersColIsActive UsersColumn = 6
-	UsersColIsVerified UsersColumn = 7
-	UsersColLoginCount UsersColumn = 8
-	UsersColPreferences UsersColumn = 9
-	UsersColTimezone UsersColumn = 10
-	UsersColLanguage UsersColumn = 11
-	UsersColLastLogin UsersColumn = 12
-	UsersColBio UsersColumn = 13
-	UsersColProfilePictureURL UsersColumn = 14
-	UsersColResetPasswordToken UsersColumn = 15
-	UsersColResetPasswordExpires UsersColumn = 16
-	UsersColEmailVerificationToken UsersColumn = 17
+	UsersColID                       UsersColumn = 0
+	UsersColEmail                    UsersColumn = 1
+	UsersColPasswordHash             UsersColumn = 2
+	UsersColFirstName                UsersColumn = 3
+	UsersColLastName                 UsersColumn = 4
+	UsersColRole                     UsersColumn = 5
+	UsersColIsActive                 UsersColumn = 6
+	UsersColIsVerified               UsersColumn = 7
+	UsersColLoginCount               UsersColumn = 8
+	UsersColPreferences              UsersColumn = 9
+	UsersColTimezone                 UsersColumn = 10
+	UsersColLanguage                 UsersColumn = 11
+	UsersColLastLogin                UsersColumn = 12
+	UsersColBio                      UsersColumn = 13
+	UsersColProfilePictureURL        UsersColumn = 14
+	UsersColResetPasswordToken       UsersColumn = 15
+	UsersColResetPasswordExpires     UsersColumn = 16
+	UsersColEmailVerificationToken   UsersColumn = 17
 	UsersColEmailVerificationExpires UsersColumn = 18
-	UsersColFailedLoginAttempts UsersColumn = 19
-	UsersColLockoutExpires UsersColumn = 20
-	UsersColReferralCode UsersColumn = 21
-	UsersColReferredBy UsersColumn = 22
-	UsersColReferralCount UsersColumn = 23
-	UsersColAccountBalance UsersColumn = 24
-	UsersColSubscriptionPlan UsersColumn = 25
-	UsersColSubscriptionExpiresAt UsersColumn = 26
-	UsersColNotes UsersColumn = 27
-	UsersColDeletedAt UsersColumn = 28
-	UsersColDeletedBy UsersColumn = 29
-	UsersColCreatedAt UsersColumn = 30
-	UsersColUpdatedAt UsersColumn = 31
+	UsersColFailedLoginAttempts      UsersColumn = 19
+	UsersColLockoutExpires           UsersColumn = 20
+	UsersColReferralCode             UsersColumn = 21
+	UsersColReferredBy               UsersColumn = 22
+	UsersColReferralCount            UsersColumn = 23
+	UsersColAccountBalance           UsersColumn = 24
+	UsersColSubscriptionPlan         UsersColumn = 25
+	UsersColSubscriptionExpiresAt    UsersColumn = 26
+	UsersColNotes                    UsersColumn = 27
+	UsersColDeletedAt                UsersColumn = 28
+	UsersColDeletedBy                UsersColumn = 29
+	UsersColCreatedAt                UsersColumn = 30
+	UsersColUpdatedAt                UsersColumn = 31
 )
 
 func (Users) cerdTable() string { return "users" }
@@ -329,12 +329,16 @@ func (r *Users) toC(c *C.cerd_users, a *arena) (err error) {
 }
 
 var usersInfo = &tableInfo{
-	name: "users",
-	desc: &C.cerd_users_table,
-	size: int(C.sizeof_cerd_users),
+	name:   "users",
+	desc:   &C.cerd_users_table,
+	size:   int(C.sizeof_cerd_users),
 	goType: reflect.TypeOf(Users{}),
-	load: func(dst, src unsafe.Pointer) error { return (*Users)(dst).fromC((*C.cerd_users)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*Users)(src).toC((*C.cerd_users)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*Users)(dst).fromC((*C.cerd_users)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*Users)(src).toC((*C.cerd_users)(dst), a)
+	},
 }
 
 func init() { registerTable(usersInfo) }
@@ -343,7 +347,9 @@ func init() { registerTable(usersInfo) }
 type UsersOps struct{ c *Conn }
 
 // Users gives the operations on table users through this connection.
-func (c *Conn) Users() UsersOps { return UsersOps{c} }
+func (c *Conn) Users() UsersOps {
+	return UsersOps{c}
+}
 
 // Insert: Inserts a row into users. The write rule (the same for update, update_columns and
 // upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL when
@@ -820,7 +826,9 @@ func (o UsersOps) Make(ctx context.Context, seed uint64, opts *FactoryOptions) (
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *Users) Validate() error { return validateRow(usersInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *Users) Validate() error {
+	return validateRow(usersInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- user_sessions
 
@@ -857,17 +865,17 @@ type UserSessionsColumn int
 
 // The columns of user_sessions.
 const (
-	UserSessionsColID UserSessionsColumn = 0
-	UserSessionsColUserID UserSessionsColumn = 1
+	UserSessionsColID           UserSessionsColumn = 0
+	UserSessionsColUserID       UserSessionsColumn = 1
 	UserSessionsColSessionToken UserSessionsColumn = 2
 	UserSessionsColRefreshToken UserSessionsColumn = 3
-	UserSessionsColDeviceInfo UserSessionsColumn = 4
-	UserSessionsColIPAddress UserSessionsColumn = 5
-	UserSessionsColIsActive UserSessionsColumn = 6
-	UserSessionsColExpiresAt UserSessionsColumn = 7
-	UserSessionsColLastUsedAt UserSessionsColumn = 8
-	UserSessionsColCreatedAt UserSessionsColumn = 9
-	UserSessionsColUpdatedAt UserSessionsColumn = 10
+	UserSessionsColDeviceInfo   UserSessionsColumn = 4
+	UserSessionsColIPAddress    UserSessionsColumn = 5
+	UserSessionsColIsActive     UserSessionsColumn = 6
+	UserSessionsColExpiresAt    UserSessionsColumn = 7
+	UserSessionsColLastUsedAt   UserSessionsColumn = 8
+	UserSessionsColCreatedAt    UserSessionsColumn = 9
+	UserSessionsColUpdatedAt    UserSessionsColumn = 10
 )
 
 func (UserSessions) cerdTable() string { return "user_sessions" }
@@ -941,12 +949,16 @@ func (r *UserSessions) toC(c *C.cerd_user_sessions, a *arena) (err error) {
 }
 
 var userSessionsInfo = &tableInfo{
-	name: "user_sessions",
-	desc: &C.cerd_user_sessions_table,
-	size: int(C.sizeof_cerd_user_sessions),
+	name:   "user_sessions",
+	desc:   &C.cerd_user_sessions_table,
+	size:   int(C.sizeof_cerd_user_sessions),
 	goType: reflect.TypeOf(UserSessions{}),
-	load: func(dst, src unsafe.Pointer) error { return (*UserSessions)(dst).fromC((*C.cerd_user_sessions)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*UserSessions)(src).toC((*C.cerd_user_sessions)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*UserSessions)(dst).fromC((*C.cerd_user_sessions)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*UserSessions)(src).toC((*C.cerd_user_sessions)(dst), a)
+	},
 }
 
 func init() { registerTable(userSessionsInfo) }
@@ -955,7 +967,9 @@ func init() { registerTable(userSessionsInfo) }
 type UserSessionsOps struct{ c *Conn }
 
 // UserSessions gives the operations on table user_sessions through this connection.
-func (c *Conn) UserSessions() UserSessionsOps { return UserSessionsOps{c} }
+func (c *Conn) UserSessions() UserSessionsOps {
+	return UserSessionsOps{c}
+}
 
 // Insert: Inserts a row into user_sessions. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -1281,7 +1295,9 @@ func (o UserSessionsOps) Make(ctx context.Context, seed uint64, opts *FactoryOpt
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *UserSessions) Validate() error { return validateRow(userSessionsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *UserSessions) Validate() error {
+	return validateRow(userSessionsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- user_activities
 
@@ -1318,17 +1334,17 @@ type UserActivitiesColumn int
 
 // The columns of user_activities.
 const (
-	UserActivitiesColID UserActivitiesColumn = 0
-	UserActivitiesColUserID UserActivitiesColumn = 1
-	UserActivitiesColSessionID UserActivitiesColumn = 2
+	UserActivitiesColID           UserActivitiesColumn = 0
+	UserActivitiesColUserID       UserActivitiesColumn = 1
+	UserActivitiesColSessionID    UserActivitiesColumn = 2
 	UserActivitiesColActivityType UserActivitiesColumn = 3
-	UserActivitiesColEntityType UserActivitiesColumn = 4
-	UserActivitiesColEntityID UserActivitiesColumn = 5
-	UserActivitiesColAction UserActivitiesColumn = 6
-	UserActivitiesColDetails UserActivitiesColumn = 7
-	UserActivitiesColIPAddress UserActivitiesColumn = 8
-	UserActivitiesColUserAgent UserActivitiesColumn = 9
-	UserActivitiesColCreatedAt UserActivitiesColumn = 10
+	UserActivitiesColEntityType   UserActivitiesColumn = 4
+	UserActivitiesColEntityID     UserActivitiesColumn = 5
+	UserActivitiesColAction       UserActivitiesColumn = 6
+	UserActivitiesColDetails      UserActivitiesColumn = 7
+	UserActivitiesColIPAddress    UserActivitiesColumn = 8
+	UserActivitiesColUserAgent    UserActivitiesColumn = 9
+	UserActivitiesColCreatedAt    UserActivitiesColumn = 10
 )
 
 func (UserActivities) cerdTable() string { return "user_activities" }
@@ -1394,12 +1410,16 @@ func (r *UserActivities) toC(c *C.cerd_user_activities, a *arena) (err error) {
 }
 
 var userActivitiesInfo = &tableInfo{
-	name: "user_activities",
-	desc: &C.cerd_user_activities_table,
-	size: int(C.sizeof_cerd_user_activities),
+	name:   "user_activities",
+	desc:   &C.cerd_user_activities_table,
+	size:   int(C.sizeof_cerd_user_activities),
 	goType: reflect.TypeOf(UserActivities{}),
-	load: func(dst, src unsafe.Pointer) error { return (*UserActivities)(dst).fromC((*C.cerd_user_activities)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*UserActivities)(src).toC((*C.cerd_user_activities)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*UserActivities)(dst).fromC((*C.cerd_user_activities)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*UserActivities)(src).toC((*C.cerd_user_activities)(dst), a)
+	},
 }
 
 func init() { registerTable(userActivitiesInfo) }
@@ -1408,7 +1428,9 @@ func init() { registerTable(userActivitiesInfo) }
 type UserActivitiesOps struct{ c *Conn }
 
 // UserActivities gives the operations on table user_activities through this connection.
-func (c *Conn) UserActivities() UserActivitiesOps { return UserActivitiesOps{c} }
+func (c *Conn) UserActivities() UserActivitiesOps {
+	return UserActivitiesOps{c}
+}
 
 // Insert: Inserts a row into user_activities. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -1707,7 +1729,9 @@ func (o UserActivitiesOps) Make(ctx context.Context, seed uint64, opts *FactoryO
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *UserActivities) Validate() error { return validateRow(userActivitiesInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *UserActivities) Validate() error {
+	return validateRow(userActivitiesInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- assets
 
@@ -1799,40 +1823,40 @@ type AssetsColumn int
 
 // The columns of assets.
 const (
-	AssetsColID AssetsColumn = 0
-	AssetsColSymbol AssetsColumn = 1
-	AssetsColName AssetsColumn = 2
-	AssetsColAssetType AssetsColumn = 3
-	AssetsColQuoteCurrency AssetsColumn = 4
-	AssetsColExternalIDs AssetsColumn = 5
-	AssetsColLogoURL AssetsColumn = 6
-	AssetsColLinks AssetsColumn = 7
-	AssetsColDescription AssetsColumn = 8
-	AssetsColMarketCap AssetsColumn = 9
-	AssetsColMarketCapRank AssetsColumn = 10
-	AssetsColCurrentPrice AssetsColumn = 11
-	AssetsColTotalVolume AssetsColumn = 12
-	AssetsColCirculatingSupply AssetsColumn = 13
-	AssetsColTotalSupply AssetsColumn = 14
-	AssetsColMaxSupply AssetsColumn = 15
+	AssetsColID                       AssetsColumn = 0
+	AssetsColSymbol                   AssetsColumn = 1
+	AssetsColName                     AssetsColumn = 2
+	AssetsColAssetType                AssetsColumn = 3
+	AssetsColQuoteCurrency            AssetsColumn = 4
+	AssetsColExternalIDs              AssetsColumn = 5
+	AssetsColLogoURL                  AssetsColumn = 6
+	AssetsColLinks                    AssetsColumn = 7
+	AssetsColDescription              AssetsColumn = 8
+	AssetsColMarketCap                AssetsColumn = 9
+	AssetsColMarketCapRank            AssetsColumn = 10
+	AssetsColCurrentPrice             AssetsColumn = 11
+	AssetsColTotalVolume              AssetsColumn = 12
+	AssetsColCirculatingSupply        AssetsColumn = 13
+	AssetsColTotalSupply              AssetsColumn = 14
+	AssetsColMaxSupply                AssetsColumn = 15
 	AssetsColPriceChangePercentage24h AssetsColumn = 16
-	AssetsColPriceChangePercentage7d AssetsColumn = 17
+	AssetsColPriceChangePercentage7d  AssetsColumn = 17
 	AssetsColPriceChangePercentage30d AssetsColumn = 18
-	AssetsColAth AssetsColumn = 19
-	AssetsColAthDate AssetsColumn = 20
-	AssetsColAtl AssetsColumn = 21
-	AssetsColAtlDate AssetsColumn = 22
-	AssetsColMetricsDetails AssetsColumn = 23
-	AssetsColTimeframeUsage AssetsColumn = 24
-	AssetsColLastAccessedAt AssetsColumn = 25
-	AssetsColAccessCount AssetsColumn = 26
-	AssetsColIsActive AssetsColumn = 27
-	AssetsColIsSupported AssetsColumn = 28
-	AssetsColDataQualityScore AssetsColumn = 29
-	AssetsColDataSource AssetsColumn = 30
-	AssetsColLastPriceUpdate AssetsColumn = 31
-	AssetsColCreatedAt AssetsColumn = 32
-	AssetsColUpdatedAt AssetsColumn = 33
+	AssetsColAth                      AssetsColumn = 19
+	AssetsColAthDate                  AssetsColumn = 20
+	AssetsColAtl                      AssetsColumn = 21
+	AssetsColAtlDate                  AssetsColumn = 22
+	AssetsColMetricsDetails           AssetsColumn = 23
+	AssetsColTimeframeUsage           AssetsColumn = 24
+	AssetsColLastAccessedAt           AssetsColumn = 25
+	AssetsColAccessCount              AssetsColumn = 26
+	AssetsColIsActive                 AssetsColumn = 27
+	AssetsColIsSupported              AssetsColumn = 28
+	AssetsColDataQualityScore         AssetsColumn = 29
+	AssetsColDataSource               AssetsColumn = 30
+	AssetsColLastPriceUpdate          AssetsColumn = 31
+	AssetsColCreatedAt                AssetsColumn = 32
+	AssetsColUpdatedAt                AssetsColumn = 33
 )
 
 func (Assets) cerdTable() string { return "assets" }
@@ -2048,12 +2072,16 @@ func (r *Assets) toC(c *C.cerd_assets, a *arena) (err error) {
 }
 
 var assetsInfo = &tableInfo{
-	name: "assets",
-	desc: &C.cerd_assets_table,
-	size: int(C.sizeof_cerd_assets),
+	name:   "assets",
+	desc:   &C.cerd_assets_table,
+	size:   int(C.sizeof_cerd_assets),
 	goType: reflect.TypeOf(Assets{}),
-	load: func(dst, src unsafe.Pointer) error { return (*Assets)(dst).fromC((*C.cerd_assets)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*Assets)(src).toC((*C.cerd_assets)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*Assets)(dst).fromC((*C.cerd_assets)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*Assets)(src).toC((*C.cerd_assets)(dst), a)
+	},
 }
 
 func init() { registerTable(assetsInfo) }
@@ -2062,7 +2090,9 @@ func init() { registerTable(assetsInfo) }
 type AssetsOps struct{ c *Conn }
 
 // Assets gives the operations on table assets through this connection.
-func (c *Conn) Assets() AssetsOps { return AssetsOps{c} }
+func (c *Conn) Assets() AssetsOps {
+	return AssetsOps{c}
+}
 
 // Insert: Inserts a row into assets. The write rule (the same for update, update_columns and
 // upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL when
@@ -2367,7 +2397,9 @@ func (o AssetsOps) Make(ctx context.Context, seed uint64, opts *FactoryOptions) 
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *Assets) Validate() error { return validateRow(assetsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *Assets) Validate() error {
+	return validateRow(assetsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- price_data
 
@@ -2420,22 +2452,22 @@ type PriceDataColumn int
 
 // The columns of price_data.
 const (
-	PriceDataColID PriceDataColumn = 0
-	PriceDataColAssetID PriceDataColumn = 1
-	PriceDataColTimeframe PriceDataColumn = 2
-	PriceDataColOpenPrice PriceDataColumn = 3
-	PriceDataColHighPrice PriceDataColumn = 4
-	PriceDataColLowPrice PriceDataColumn = 5
-	PriceDataColClosePrice PriceDataColumn = 6
-	PriceDataColVolume PriceDataColumn = 7
-	PriceDataColMarketCap PriceDataColumn = 8
-	PriceDataColTradeCount PriceDataColumn = 9
-	PriceDataColVWAP PriceDataColumn = 10
+	PriceDataColID                  PriceDataColumn = 0
+	PriceDataColAssetID             PriceDataColumn = 1
+	PriceDataColTimeframe           PriceDataColumn = 2
+	PriceDataColOpenPrice           PriceDataColumn = 3
+	PriceDataColHighPrice           PriceDataColumn = 4
+	PriceDataColLowPrice            PriceDataColumn = 5
+	PriceDataColClosePrice          PriceDataColumn = 6
+	PriceDataColVolume              PriceDataColumn = 7
+	PriceDataColMarketCap           PriceDataColumn = 8
+	PriceDataColTradeCount          PriceDataColumn = 9
+	PriceDataColVWAP                PriceDataColumn = 10
 	PriceDataColTechnicalIndicators PriceDataColumn = 11
-	PriceDataColCandleTime PriceDataColumn = 12
-	PriceDataColIsValidated PriceDataColumn = 13
-	PriceDataColCreatedAt PriceDataColumn = 14
-	PriceDataColUpdatedAt PriceDataColumn = 15
+	PriceDataColCandleTime          PriceDataColumn = 12
+	PriceDataColIsValidated         PriceDataColumn = 13
+	PriceDataColCreatedAt           PriceDataColumn = 14
+	PriceDataColUpdatedAt           PriceDataColumn = 15
 )
 
 func (PriceData) cerdTable() string { return "price_data" }
@@ -2517,12 +2549,16 @@ func (r *PriceData) toC(c *C.cerd_price_data, a *arena) (err error) {
 }
 
 var priceDataInfo = &tableInfo{
-	name: "price_data",
-	desc: &C.cerd_price_data_table,
-	size: int(C.sizeof_cerd_price_data),
+	name:   "price_data",
+	desc:   &C.cerd_price_data_table,
+	size:   int(C.sizeof_cerd_price_data),
 	goType: reflect.TypeOf(PriceData{}),
-	load: func(dst, src unsafe.Pointer) error { return (*PriceData)(dst).fromC((*C.cerd_price_data)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*PriceData)(src).toC((*C.cerd_price_data)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*PriceData)(dst).fromC((*C.cerd_price_data)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*PriceData)(src).toC((*C.cerd_price_data)(dst), a)
+	},
 }
 
 func init() { registerTable(priceDataInfo) }
@@ -2531,7 +2567,9 @@ func init() { registerTable(priceDataInfo) }
 type PriceDataOps struct{ c *Conn }
 
 // PriceData gives the operations on table price_data through this connection.
-func (c *Conn) PriceData() PriceDataOps { return PriceDataOps{c} }
+func (c *Conn) PriceData() PriceDataOps {
+	return PriceDataOps{c}
+}
 
 // Insert: Inserts a row into price_data. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -2885,7 +2923,9 @@ func (o PriceDataOps) Make(ctx context.Context, seed uint64, opts *FactoryOption
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *PriceData) Validate() error { return validateRow(priceDataInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *PriceData) Validate() error {
+	return validateRow(priceDataInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- price_data_archive
 
@@ -2932,22 +2972,22 @@ type PriceDataArchiveColumn int
 
 // The columns of price_data_archive.
 const (
-	PriceDataArchiveColID PriceDataArchiveColumn = 0
-	PriceDataArchiveColAssetID PriceDataArchiveColumn = 1
-	PriceDataArchiveColTimeframe PriceDataArchiveColumn = 2
-	PriceDataArchiveColOpenPrice PriceDataArchiveColumn = 3
-	PriceDataArchiveColHighPrice PriceDataArchiveColumn = 4
-	PriceDataArchiveColLowPrice PriceDataArchiveColumn = 5
-	PriceDataArchiveColClosePrice PriceDataArchiveColumn = 6
-	PriceDataArchiveColVolume PriceDataArchiveColumn = 7
-	PriceDataArchiveColMarketCap PriceDataArchiveColumn = 8
-	PriceDataArchiveColTradeCount PriceDataArchiveColumn = 9
-	PriceDataArchiveColVWAP PriceDataArchiveColumn = 10
+	PriceDataArchiveColID                  PriceDataArchiveColumn = 0
+	PriceDataArchiveColAssetID             PriceDataArchiveColumn = 1
+	PriceDataArchiveColTimeframe           PriceDataArchiveColumn = 2
+	PriceDataArchiveColOpenPrice           PriceDataArchiveColumn = 3
+	PriceDataArchiveColHighPrice           PriceDataArchiveColumn = 4
+	PriceDataArchiveColLowPrice            PriceDataArchiveColumn = 5
+	PriceDataArchiveColClosePrice          PriceDataArchiveColumn = 6
+	PriceDataArchiveColVolume              PriceDataArchiveColumn = 7
+	PriceDataArchiveColMarketCap           PriceDataArchiveColumn = 8
+	PriceDataArchiveColTradeCount          PriceDataArchiveColumn = 9
+	PriceDataArchiveColVWAP                PriceDataArchiveColumn = 10
 	PriceDataArchiveColTechnicalIndicators PriceDataArchiveColumn = 11
-	PriceDataArchiveColCandleTime PriceDataArchiveColumn = 12
-	PriceDataArchiveColIsValidated PriceDataArchiveColumn = 13
-	PriceDataArchiveColCreatedAt PriceDataArchiveColumn = 14
-	PriceDataArchiveColUpdatedAt PriceDataArchiveColumn = 15
+	PriceDataArchiveColCandleTime          PriceDataArchiveColumn = 12
+	PriceDataArchiveColIsValidated         PriceDataArchiveColumn = 13
+	PriceDataArchiveColCreatedAt           PriceDataArchiveColumn = 14
+	PriceDataArchiveColUpdatedAt           PriceDataArchiveColumn = 15
 )
 
 func (PriceDataArchive) cerdTable() string { return "price_data_archive" }
@@ -3029,12 +3069,16 @@ func (r *PriceDataArchive) toC(c *C.cerd_price_data_archive, a *arena) (err erro
 }
 
 var priceDataArchiveInfo = &tableInfo{
-	name: "price_data_archive",
-	desc: &C.cerd_price_data_archive_table,
-	size: int(C.sizeof_cerd_price_data_archive),
+	name:   "price_data_archive",
+	desc:   &C.cerd_price_data_archive_table,
+	size:   int(C.sizeof_cerd_price_data_archive),
 	goType: reflect.TypeOf(PriceDataArchive{}),
-	load: func(dst, src unsafe.Pointer) error { return (*PriceDataArchive)(dst).fromC((*C.cerd_price_data_archive)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*PriceDataArchive)(src).toC((*C.cerd_price_data_archive)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*PriceDataArchive)(dst).fromC((*C.cerd_price_data_archive)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*PriceDataArchive)(src).toC((*C.cerd_price_data_archive)(dst), a)
+	},
 }
 
 func init() { registerTable(priceDataArchiveInfo) }
@@ -3043,7 +3087,9 @@ func init() { registerTable(priceDataArchiveInfo) }
 type PriceDataArchiveOps struct{ c *Conn }
 
 // PriceDataArchive gives the operations on table price_data_archive through this connection.
-func (c *Conn) PriceDataArchive() PriceDataArchiveOps { return PriceDataArchiveOps{c} }
+func (c *Conn) PriceDataArchive() PriceDataArchiveOps {
+	return PriceDataArchiveOps{c}
+}
 
 // Insert: Inserts a row into price_data_archive. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -3394,7 +3440,9 @@ func (o PriceDataArchiveOps) Make(ctx context.Context, seed uint64, opts *Factor
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *PriceDataArchive) Validate() error { return validateRow(priceDataArchiveInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *PriceDataArchive) Validate() error {
+	return validateRow(priceDataArchiveInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- ai_models
 
@@ -3502,38 +3550,38 @@ type AIModelsColumn int
 
 // The columns of ai_models.
 const (
-	AIModelsColID AIModelsColumn = 0
-	AIModelsColName AIModelsColumn = 1
-	AIModelsColVersion AIModelsColumn = 2
-	AIModelsColArchitecture AIModelsColumn = 3
-	AIModelsColModelType AIModelsColumn = 4
-	AIModelsColStatus AIModelsColumn = 5
-	AIModelsColConfiguration AIModelsColumn = 6
-	AIModelsColPerformanceMetrics AIModelsColumn = 7
-	AIModelsColTrainingFeatures AIModelsColumn = 8
-	AIModelsColTrainingDataRange AIModelsColumn = 9
-	AIModelsColTrainingDataTimeframe AIModelsColumn = 10
-	AIModelsColTargetVariable AIModelsColumn = 11
-	AIModelsColInputSchema AIModelsColumn = 12
-	AIModelsColOutputSchema AIModelsColumn = 13
-	AIModelsColHealthStatus AIModelsColumn = 14
-	AIModelsColTrainingNotes AIModelsColumn = 15
-	AIModelsColModelFilePath AIModelsColumn = 16
-	AIModelsColFramework AIModelsColumn = 17
-	AIModelsColDeploymentEnvironment AIModelsColumn = 18
-	AIModelsColLastTrained AIModelsColumn = 19
-	AIModelsColLastPrediction AIModelsColumn = 20
-	AIModelsColDeployedAt AIModelsColumn = 21
-	AIModelsColDeprecatedAt AIModelsColumn = 22
-	AIModelsColIsActive AIModelsColumn = 23
-	AIModelsColPredictionCount AIModelsColumn = 24
-	AIModelsColModelSizeMb AIModelsColumn = 25
+	AIModelsColID                      AIModelsColumn = 0
+	AIModelsColName                    AIModelsColumn = 1
+	AIModelsColVersion                 AIModelsColumn = 2
+	AIModelsColArchitecture            AIModelsColumn = 3
+	AIModelsColModelType               AIModelsColumn = 4
+	AIModelsColStatus                  AIModelsColumn = 5
+	AIModelsColConfiguration           AIModelsColumn = 6
+	AIModelsColPerformanceMetrics      AIModelsColumn = 7
+	AIModelsColTrainingFeatures        AIModelsColumn = 8
+	AIModelsColTrainingDataRange       AIModelsColumn = 9
+	AIModelsColTrainingDataTimeframe   AIModelsColumn = 10
+	AIModelsColTargetVariable          AIModelsColumn = 11
+	AIModelsColInputSchema             AIModelsColumn = 12
+	AIModelsColOutputSchema            AIModelsColumn = 13
+	AIModelsColHealthStatus            AIModelsColumn = 14
+	AIModelsColTrainingNotes           AIModelsColumn = 15
+	AIModelsColModelFilePath           AIModelsColumn = 16
+	AIModelsColFramework               AIModelsColumn = 17
+	AIModelsColDeploymentEnvironment   AIModelsColumn = 18
+	AIModelsColLastTrained             AIModelsColumn = 19
+	AIModelsColLastPrediction          AIModelsColumn = 20
+	AIModelsColDeployedAt              AIModelsColumn = 21
+	AIModelsColDeprecatedAt            AIModelsColumn = 22
+	AIModelsColIsActive                AIModelsColumn = 23
+	AIModelsColPredictionCount         AIModelsColumn = 24
+	AIModelsColModelSizeMb             AIModelsColumn = 25
 	AIModelsColTrainingDurationMinutes AIModelsColumn = 26
-	AIModelsColMinConfidenceThreshold AIModelsColumn = 27
-	AIModelsColMaxPredictionsPerHour AIModelsColumn = 28
-	AIModelsColRequiresManualApproval AIModelsColumn = 29
-	AIModelsColCreatedAt AIModelsColumn = 30
-	AIModelsColUpdatedAt AIModelsColumn = 31
+	AIModelsColMinConfidenceThreshold  AIModelsColumn = 27
+	AIModelsColMaxPredictionsPerHour   AIModelsColumn = 28
+	AIModelsColRequiresManualApproval  AIModelsColumn = 29
+	AIModelsColCreatedAt               AIModelsColumn = 30
+	AIModelsColUpdatedAt               AIModelsColumn = 31
 )
 
 func (AIModels) cerdTable() string { return "ai_models" }
@@ -3737,12 +3785,16 @@ func (r *AIModels) toC(c *C.cerd_ai_models, a *arena) (err error) {
 }
 
 var aiModelsInfo = &tableInfo{
-	name: "ai_models",
-	desc: &C.cerd_ai_models_table,
-	size: int(C.sizeof_cerd_ai_models),
+	name:   "ai_models",
+	desc:   &C.cerd_ai_models_table,
+	size:   int(C.sizeof_cerd_ai_models),
 	goType: reflect.TypeOf(AIModels{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AIModels)(dst).fromC((*C.cerd_ai_models)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AIModels)(src).toC((*C.cerd_ai_models)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AIModels)(dst).fromC((*C.cerd_ai_models)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AIModels)(src).toC((*C.cerd_ai_models)(dst), a)
+	},
 }
 
 func init() { registerTable(aiModelsInfo) }
@@ -3751,7 +3803,9 @@ func init() { registerTable(aiModelsInfo) }
 type AIModelsOps struct{ c *Conn }
 
 // AIModels gives the operations on table ai_models through this connection.
-func (c *Conn) AIModels() AIModelsOps { return AIModelsOps{c} }
+func (c *Conn) AIModels() AIModelsOps {
+	return AIModelsOps{c}
+}
 
 // Insert: Inserts a row into ai_models. The write rule (the same for update, update_columns and
 // upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL when
@@ -4043,7 +4097,9 @@ func (o AIModelsOps) Make(ctx context.Context, seed uint64, opts *FactoryOptions
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AIModels) Validate() error { return validateRow(aiModelsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AIModels) Validate() error {
+	return validateRow(aiModelsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- model_jobs
 
@@ -4140,35 +4196,35 @@ type ModelJobsColumn int
 
 // The columns of model_jobs.
 const (
-	ModelJobsColID ModelJobsColumn = 0
-	ModelJobsColModelID ModelJobsColumn = 1
-	ModelJobsColJobStatus ModelJobsColumn = 2
-	ModelJobsColJobCategory ModelJobsColumn = 3
-	ModelJobsColJobType ModelJobsColumn = 4
-	ModelJobsColJobName ModelJobsColumn = 5
-	ModelJobsColProgressPct ModelJobsColumn = 6
-	ModelJobsColCurrentPhase ModelJobsColumn = 7
-	ModelJobsColTotalSteps ModelJobsColumn = 8
-	ModelJobsColCompletedSteps ModelJobsColumn = 9
-	ModelJobsColJobConfig ModelJobsColumn = 10
-	ModelJobsColJobMetrics ModelJobsColumn = 11
-	ModelJobsColLogOutput ModelJobsColumn = 12
-	ModelJobsColErrorMessage ModelJobsColumn = 13
-	ModelJobsColStartedAt ModelJobsColumn = 14
-	ModelJobsColCompletedAt ModelJobsColumn = 15
+	ModelJobsColID                   ModelJobsColumn = 0
+	ModelJobsColModelID              ModelJobsColumn = 1
+	ModelJobsColJobStatus            ModelJobsColumn = 2
+	ModelJobsColJobCategory          ModelJobsColumn = 3
+	ModelJobsColJobType              ModelJobsColumn = 4
+	ModelJobsColJobName              ModelJobsColumn = 5
+	ModelJobsColProgressPct          ModelJobsColumn = 6
+	ModelJobsColCurrentPhase         ModelJobsColumn = 7
+	ModelJobsColTotalSteps           ModelJobsColumn = 8
+	ModelJobsColCompletedSteps       ModelJobsColumn = 9
+	ModelJobsColJobConfig            ModelJobsColumn = 10
+	ModelJobsColJobMetrics           ModelJobsColumn = 11
+	ModelJobsColLogOutput            ModelJobsColumn = 12
+	ModelJobsColErrorMessage         ModelJobsColumn = 13
+	ModelJobsColStartedAt            ModelJobsColumn = 14
+	ModelJobsColCompletedAt          ModelJobsColumn = 15
 	ModelJobsColExecutionTimeSeconds ModelJobsColumn = 16
-	ModelJobsColEstimatedCompletion ModelJobsColumn = 17
-	ModelJobsColJobResults ModelJobsColumn = 18
-	ModelJobsColIsRecurring ModelJobsColumn = 19
-	ModelJobsColCronSchedule ModelJobsColumn = 20
-	ModelJobsColNextRunTime ModelJobsColumn = 21
-	ModelJobsColInitiatedBy ModelJobsColumn = 22
-	ModelJobsColPriority ModelJobsColumn = 23
-	ModelJobsColRetryCount ModelJobsColumn = 24
-	ModelJobsColMaxRetries ModelJobsColumn = 25
-	ModelJobsColResourceLimits ModelJobsColumn = 26
-	ModelJobsColCreatedAt ModelJobsColumn = 27
-	ModelJobsColUpdatedAt ModelJobsColumn = 28
+	ModelJobsColEstimatedCompletion  ModelJobsColumn = 17
+	ModelJobsColJobResults           ModelJobsColumn = 18
+	ModelJobsColIsRecurring          ModelJobsColumn = 19
+	ModelJobsColCronSchedule         ModelJobsColumn = 20
+	ModelJobsColNextRunTime          ModelJobsColumn = 21
+	ModelJobsColInitiatedBy          ModelJobsColumn = 22
+	ModelJobsColPriority             ModelJobsColumn = 23
+	ModelJobsColRetryCount           ModelJobsColumn = 24
+	ModelJobsColMaxRetries           ModelJobsColumn = 25
+	ModelJobsColResourceLimits       ModelJobsColumn = 26
+	ModelJobsColCreatedAt            ModelJobsColumn = 27
+	ModelJobsColUpdatedAt            ModelJobsColumn = 28
 )
 
 func (ModelJobs) cerdTable() string { return "model_jobs" }
@@ -4348,12 +4404,16 @@ func (r *ModelJobs) toC(c *C.cerd_model_jobs, a *arena) (err error) {
 }
 
 var modelJobsInfo = &tableInfo{
-	name: "model_jobs",
-	desc: &C.cerd_model_jobs_table,
-	size: int(C.sizeof_cerd_model_jobs),
+	name:   "model_jobs",
+	desc:   &C.cerd_model_jobs_table,
+	size:   int(C.sizeof_cerd_model_jobs),
 	goType: reflect.TypeOf(ModelJobs{}),
-	load: func(dst, src unsafe.Pointer) error { return (*ModelJobs)(dst).fromC((*C.cerd_model_jobs)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*ModelJobs)(src).toC((*C.cerd_model_jobs)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*ModelJobs)(dst).fromC((*C.cerd_model_jobs)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*ModelJobs)(src).toC((*C.cerd_model_jobs)(dst), a)
+	},
 }
 
 func init() { registerTable(modelJobsInfo) }
@@ -4362,7 +4422,9 @@ func init() { registerTable(modelJobsInfo) }
 type ModelJobsOps struct{ c *Conn }
 
 // ModelJobs gives the operations on table model_jobs through this connection.
-func (c *Conn) ModelJobs() ModelJobsOps { return ModelJobsOps{c} }
+func (c *Conn) ModelJobs() ModelJobsOps {
+	return ModelJobsOps{c}
+}
 
 // Insert: Inserts a row into model_jobs. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -4676,7 +4738,9 @@ func (o ModelJobsOps) Make(ctx context.Context, seed uint64, opts *FactoryOption
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *ModelJobs) Validate() error { return validateRow(modelJobsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *ModelJobs) Validate() error {
+	return validateRow(modelJobsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- model_performance
 
@@ -4770,44 +4834,44 @@ type ModelPerformanceColumn int
 
 // The columns of model_performance.
 const (
-	ModelPerformanceColID ModelPerformanceColumn = 0
-	ModelPerformanceColModelID ModelPerformanceColumn = 1
-	ModelPerformanceColSourceJobID ModelPerformanceColumn = 2
-	ModelPerformanceColEvaluationDate ModelPerformanceColumn = 3
-	ModelPerformanceColEvaluationType ModelPerformanceColumn = 4
-	ModelPerformanceColEvaluationTrigger ModelPerformanceColumn = 5
-	ModelPerformanceColAccuracy ModelPerformanceColumn = 6
-	ModelPerformanceColPrecisionScore ModelPerformanceColumn = 7
-	ModelPerformanceColRecall ModelPerformanceColumn = 8
-	ModelPerformanceColF1Score ModelPerformanceColumn = 9
-	ModelPerformanceColWinRate ModelPerformanceColumn = 10
-	ModelPerformanceColProfitFactor ModelPerformanceColumn = 11
-	ModelPerformanceColSharpeRatio ModelPerformanceColumn = 12
-	ModelPerformanceColMaxDrawdown ModelPerformanceColumn = 13
-	ModelPerformanceColTotalReturn ModelPerformanceColumn = 14
-	ModelPerformanceColMse ModelPerformanceColumn = 15
-	ModelPerformanceColMae ModelPerformanceColumn = 16
-	ModelPerformanceColR2Score ModelPerformanceColumn = 17
-	ModelPerformanceColSampleCount ModelPerformanceColumn = 18
-	ModelPerformanceColValidPredictions ModelPerformanceColumn = 19
-	ModelPerformanceColConfidenceAvg ModelPerformanceColumn = 20
-	ModelPerformanceColConfidenceStd ModelPerformanceColumn = 21
-	ModelPerformanceColTruePositives ModelPerformanceColumn = 22
-	ModelPerformanceColFalsePositives ModelPerformanceColumn = 23
-	ModelPerformanceColTrueNegatives ModelPerformanceColumn = 24
-	ModelPerformanceColFalseNegatives ModelPerformanceColumn = 25
-	ModelPerformanceColMarketRegime ModelPerformanceColumn = 26
-	ModelPerformanceColMarketVolatility ModelPerformanceColumn = 27
-	ModelPerformanceColBtcCorrelation ModelPerformanceColumn = 28
-	ModelPerformanceColDetailedMetrics ModelPerformanceColumn = 29
+	ModelPerformanceColID                 ModelPerformanceColumn = 0
+	ModelPerformanceColModelID            ModelPerformanceColumn = 1
+	ModelPerformanceColSourceJobID        ModelPerformanceColumn = 2
+	ModelPerformanceColEvaluationDate     ModelPerformanceColumn = 3
+	ModelPerformanceColEvaluationType     ModelPerformanceColumn = 4
+	ModelPerformanceColEvaluationTrigger  ModelPerformanceColumn = 5
+	ModelPerformanceColAccuracy           ModelPerformanceColumn = 6
+	ModelPerformanceColPrecisionScore     ModelPerformanceColumn = 7
+	ModelPerformanceColRecall             ModelPerformanceColumn = 8
+	ModelPerformanceColF1Score            ModelPerformanceColumn = 9
+	ModelPerformanceColWinRate            ModelPerformanceColumn = 10
+	ModelPerformanceColProfitFactor       ModelPerformanceColumn = 11
+	ModelPerformanceColSharpeRatio        ModelPerformanceColumn = 12
+	ModelPerformanceColMaxDrawdown        ModelPerformanceColumn = 13
+	ModelPerformanceColTotalReturn        ModelPerformanceColumn = 14
+	ModelPerformanceColMse                ModelPerformanceColumn = 15
+	ModelPerformanceColMae                ModelPerformanceColumn = 16
+	ModelPerformanceColR2Score            ModelPerformanceColumn = 17
+	ModelPerformanceColSampleCount        ModelPerformanceColumn = 18
+	ModelPerformanceColValidPredictions   ModelPerformanceColumn = 19
+	ModelPerformanceColConfidenceAvg      ModelPerformanceColumn = 20
+	ModelPerformanceColConfidenceStd      ModelPerformanceColumn = 21
+	ModelPerformanceColTruePositives      ModelPerformanceColumn = 22
+	ModelPerformanceColFalsePositives     ModelPerformanceColumn = 23
+	ModelPerformanceColTrueNegatives      ModelPerformanceColumn = 24
+	ModelPerformanceColFalseNegatives     ModelPerformanceColumn = 25
+	ModelPerformanceColMarketRegime       ModelPerformanceColumn = 26
+	ModelPerformanceColMarketVolatility   ModelPerformanceColumn = 27
+	ModelPerformanceColBtcCorrelation     ModelPerformanceColumn = 28
+	ModelPerformanceColDetailedMetrics    ModelPerformanceColumn = 29
 	ModelPerformanceColEvaluationMetadata ModelPerformanceColumn = 30
-	ModelPerformanceColMeetsThreshold ModelPerformanceColumn = 31
-	ModelPerformanceColPerformanceGrade ModelPerformanceColumn = 32
-	ModelPerformanceColOverallScore ModelPerformanceColumn = 33
-	ModelPerformanceColEvaluationStatus ModelPerformanceColumn = 34
-	ModelPerformanceColEvaluationNotes ModelPerformanceColumn = 35
-	ModelPerformanceColRecommendations ModelPerformanceColumn = 36
-	ModelPerformanceColCreatedAt ModelPerformanceColumn = 37
+	ModelPerformanceColMeetsThreshold     ModelPerformanceColumn = 31
+	ModelPerformanceColPerformanceGrade   ModelPerformanceColumn = 32
+	ModelPerformanceColOverallScore       ModelPerformanceColumn = 33
+	ModelPerformanceColEvaluationStatus   ModelPerformanceColumn = 34
+	ModelPerformanceColEvaluationNotes    ModelPerformanceColumn = 35
+	ModelPerformanceColRecommendations    ModelPerformanceColumn = 36
+	ModelPerformanceColCreatedAt          ModelPerformanceColumn = 37
 )
 
 func (ModelPerformance) cerdTable() string { return "model_performance" }
@@ -5039,12 +5103,16 @@ func (r *ModelPerformance) toC(c *C.cerd_model_performance, a *arena) (err error
 }
 
 var modelPerformanceInfo = &tableInfo{
-	name: "model_performance",
-	desc: &C.cerd_model_performance_table,
-	size: int(C.sizeof_cerd_model_performance),
+	name:   "model_performance",
+	desc:   &C.cerd_model_performance_table,
+	size:   int(C.sizeof_cerd_model_performance),
 	goType: reflect.TypeOf(ModelPerformance{}),
-	load: func(dst, src unsafe.Pointer) error { return (*ModelPerformance)(dst).fromC((*C.cerd_model_performance)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*ModelPerformance)(src).toC((*C.cerd_model_performance)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*ModelPerformance)(dst).fromC((*C.cerd_model_performance)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*ModelPerformance)(src).toC((*C.cerd_model_performance)(dst), a)
+	},
 }
 
 func init() { registerTable(modelPerformanceInfo) }
@@ -5053,7 +5121,9 @@ func init() { registerTable(modelPerformanceInfo) }
 type ModelPerformanceOps struct{ c *Conn }
 
 // ModelPerformance gives the operations on table model_performance through this connection.
-func (c *Conn) ModelPerformance() ModelPerformanceOps { return ModelPerformanceOps{c} }
+func (c *Conn) ModelPerformance() ModelPerformanceOps {
+	return ModelPerformanceOps{c}
+}
 
 // Insert: Inserts a row into model_performance. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -5381,7 +5451,9 @@ func (o ModelPerformanceOps) Make(ctx context.Context, seed uint64, opts *Factor
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *ModelPerformance) Validate() error { return validateRow(modelPerformanceInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *ModelPerformance) Validate() error {
+	return validateRow(modelPerformanceInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- metrics_snapshot
 
@@ -5506,53 +5578,53 @@ type MetricsSnapshotColumn int
 
 // The columns of metrics_snapshot.
 const (
-	MetricsSnapshotColID MetricsSnapshotColumn = 0
-	MetricsSnapshotColSnapshotTime MetricsSnapshotColumn = 1
-	MetricsSnapshotColTimeframe MetricsSnapshotColumn = 2
-	MetricsSnapshotColBtcPriceUSD MetricsSnapshotColumn = 3
-	MetricsSnapshotColRSI14 MetricsSnapshotColumn = 4
-	MetricsSnapshotColSma200 MetricsSnapshotColumn = 5
-	MetricsSnapshotColEma200 MetricsSnapshotColumn = 6
-	MetricsSnapshotColFearGreedIndex MetricsSnapshotColumn = 7
-	MetricsSnapshotColGoogleTrendsScore MetricsSnapshotColumn = 8
-	MetricsSnapshotColFundingRateBtc MetricsSnapshotColumn = 9
-	MetricsSnapshotColOpenInterestBtc MetricsSnapshotColumn = 10
-	MetricsSnapshotColWhaleNetflow24h MetricsSnapshotColumn = 11
-	MetricsSnapshotColActiveAddressesBtc MetricsSnapshotColumn = 12
-	MetricsSnapshotColAltcoinDominance MetricsSnapshotColumn = 13
-	MetricsSnapshotColLiquidityScore MetricsSnapshotColumn = 14
-	MetricsSnapshotColHalvingCountdownDays MetricsSnapshotColumn = 15
-	MetricsSnapshotColWeeklyReturn MetricsSnapshotColumn = 16
-	MetricsSnapshotColMonthlyReturn MetricsSnapshotColumn = 17
-	MetricsSnapshotColBtcDominance MetricsSnapshotColumn = 18
-	MetricsSnapshotColEthDominance MetricsSnapshotColumn = 19
-	MetricsSnapshotColUsdtDominance MetricsSnapshotColumn = 20
-	MetricsSnapshotColTotal MetricsSnapshotColumn = 21
-	MetricsSnapshotColSp500 MetricsSnapshotColumn = 22
-	MetricsSnapshotColGold MetricsSnapshotColumn = 23
-	MetricsSnapshotColDxy MetricsSnapshotColumn = 24
-	MetricsSnapshotColLiquidationsLong MetricsSnapshotColumn = 25
-	MetricsSnapshotColLiquidationsShort MetricsSnapshotColumn = 26
-	MetricsSnapshotColLiquidationZones MetricsSnapshotColumn = 27
-	MetricsSnapshotColExtendedMetrics MetricsSnapshotColumn = 28
-	MetricsSnapshotColBtcEthCorrelation30d MetricsSnapshotColumn = 29
-	MetricsSnapshotColBtcSp500Correlation30d MetricsSnapshotColumn = 30
-	MetricsSnapshotColUs10yYield MetricsSnapshotColumn = 31
-	MetricsSnapshotColVixIndex MetricsSnapshotColumn = 32
-	MetricsSnapshotColCryptoMarketBreadth MetricsSnapshotColumn = 33
-	MetricsSnapshotColNewHighs24h MetricsSnapshotColumn = 34
-	MetricsSnapshotColNewLows24h MetricsSnapshotColumn = 35
-	MetricsSnapshotColMomentumIndex MetricsSnapshotColumn = 36
-	MetricsSnapshotColDataQualityFlags MetricsSnapshotColumn = 37
-	MetricsSnapshotColSnapshotVersion MetricsSnapshotColumn = 38
-	MetricsSnapshotColIsValidated MetricsSnapshotColumn = 39
-	MetricsSnapshotColHasAnomalies MetricsSnapshotColumn = 40
-	MetricsSnapshotColDataSource MetricsSnapshotColumn = 41
-	MetricsSnapshotColDataCollectionStarted MetricsSnapshotColumn = 42
+	MetricsSnapshotColID                      MetricsSnapshotColumn = 0
+	MetricsSnapshotColSnapshotTime            MetricsSnapshotColumn = 1
+	MetricsSnapshotColTimeframe               MetricsSnapshotColumn = 2
+	MetricsSnapshotColBtcPriceUSD             MetricsSnapshotColumn = 3
+	MetricsSnapshotColRSI14                   MetricsSnapshotColumn = 4
+	MetricsSnapshotColSma200                  MetricsSnapshotColumn = 5
+	MetricsSnapshotColEma200                  MetricsSnapshotColumn = 6
+	MetricsSnapshotColFearGreedIndex          MetricsSnapshotColumn = 7
+	MetricsSnapshotColGoogleTrendsScore       MetricsSnapshotColumn = 8
+	MetricsSnapshotColFundingRateBtc          MetricsSnapshotColumn = 9
+	MetricsSnapshotColOpenInterestBtc         MetricsSnapshotColumn = 10
+	MetricsSnapshotColWhaleNetflow24h         MetricsSnapshotColumn = 11
+	MetricsSnapshotColActiveAddressesBtc      MetricsSnapshotColumn = 12
+	MetricsSnapshotColAltcoinDominance        MetricsSnapshotColumn = 13
+	MetricsSnapshotColLiquidityScore          MetricsSnapshotColumn = 14
+	MetricsSnapshotColHalvingCountdownDays    MetricsSnapshotColumn = 15
+	MetricsSnapshotColWeeklyReturn            MetricsSnapshotColumn = 16
+	MetricsSnapshotColMonthlyReturn           MetricsSnapshotColumn = 17
+	MetricsSnapshotColBtcDominance            MetricsSnapshotColumn = 18
+	MetricsSnapshotColEthDominance            MetricsSnapshotColumn = 19
+	MetricsSnapshotColUsdtDominance           MetricsSnapshotColumn = 20
+	MetricsSnapshotColTotal                   MetricsSnapshotColumn = 21
+	MetricsSnapshotColSp500                   MetricsSnapshotColumn = 22
+	MetricsSnapshotColGold                    MetricsSnapshotColumn = 23
+	MetricsSnapshotColDxy                     MetricsSnapshotColumn = 24
+	MetricsSnapshotColLiquidationsLong        MetricsSnapshotColumn = 25
+	MetricsSnapshotColLiquidationsShort       MetricsSnapshotColumn = 26
+	MetricsSnapshotColLiquidationZones        MetricsSnapshotColumn = 27
+	MetricsSnapshotColExtendedMetrics         MetricsSnapshotColumn = 28
+	MetricsSnapshotColBtcEthCorrelation30d    MetricsSnapshotColumn = 29
+	MetricsSnapshotColBtcSp500Correlation30d  MetricsSnapshotColumn = 30
+	MetricsSnapshotColUs10yYield              MetricsSnapshotColumn = 31
+	MetricsSnapshotColVixIndex                MetricsSnapshotColumn = 32
+	MetricsSnapshotColCryptoMarketBreadth     MetricsSnapshotColumn = 33
+	MetricsSnapshotColNewHighs24h             MetricsSnapshotColumn = 34
+	MetricsSnapshotColNewLows24h              MetricsSnapshotColumn = 35
+	MetricsSnapshotColMomentumIndex           MetricsSnapshotColumn = 36
+	MetricsSnapshotColDataQualityFlags        MetricsSnapshotColumn = 37
+	MetricsSnapshotColSnapshotVersion         MetricsSnapshotColumn = 38
+	MetricsSnapshotColIsValidated             MetricsSnapshotColumn = 39
+	MetricsSnapshotColHasAnomalies            MetricsSnapshotColumn = 40
+	MetricsSnapshotColDataSource              MetricsSnapshotColumn = 41
+	MetricsSnapshotColDataCollectionStarted   MetricsSnapshotColumn = 42
 	MetricsSnapshotColDataCollectionCompleted MetricsSnapshotColumn = 43
-	MetricsSnapshotColCollectionDurationMs MetricsSnapshotColumn = 44
-	MetricsSnapshotColCreatedAt MetricsSnapshotColumn = 45
-	MetricsSnapshotColUpdatedAt MetricsSnapshotColumn = 46
+	MetricsSnapshotColCollectionDurationMs    MetricsSnapshotColumn = 44
+	MetricsSnapshotColCreatedAt               MetricsSnapshotColumn = 45
+	MetricsSnapshotColUpdatedAt               MetricsSnapshotColumn = 46
 )
 
 func (MetricsSnapshot) cerdTable() string { return "metrics_snapshot" }
@@ -5840,12 +5912,16 @@ func (r *MetricsSnapshot) toC(c *C.cerd_metrics_snapshot, a *arena) (err error) 
 }
 
 var metricsSnapshotInfo = &tableInfo{
-	name: "metrics_snapshot",
-	desc: &C.cerd_metrics_snapshot_table,
-	size: int(C.sizeof_cerd_metrics_snapshot),
+	name:   "metrics_snapshot",
+	desc:   &C.cerd_metrics_snapshot_table,
+	size:   int(C.sizeof_cerd_metrics_snapshot),
 	goType: reflect.TypeOf(MetricsSnapshot{}),
-	load: func(dst, src unsafe.Pointer) error { return (*MetricsSnapshot)(dst).fromC((*C.cerd_metrics_snapshot)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*MetricsSnapshot)(src).toC((*C.cerd_metrics_snapshot)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*MetricsSnapshot)(dst).fromC((*C.cerd_metrics_snapshot)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*MetricsSnapshot)(src).toC((*C.cerd_metrics_snapshot)(dst), a)
+	},
 }
 
 func init() { registerTable(metricsSnapshotInfo) }
@@ -5854,7 +5930,9 @@ func init() { registerTable(metricsSnapshotInfo) }
 type MetricsSnapshotOps struct{ c *Conn }
 
 // MetricsSnapshot gives the operations on table metrics_snapshot through this connection.
-func (c *Conn) MetricsSnapshot() MetricsSnapshotOps { return MetricsSnapshotOps{c} }
+func (c *Conn) MetricsSnapshot() MetricsSnapshotOps {
+	return MetricsSnapshotOps{c}
+}
 
 // Insert: Inserts a row into metrics_snapshot. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -6166,7 +6244,9 @@ func (o MetricsSnapshotOps) Make(ctx context.Context, seed uint64, opts *Factory
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *MetricsSnapshot) Validate() error { return validateRow(metricsSnapshotInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *MetricsSnapshot) Validate() error {
+	return validateRow(metricsSnapshotInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- ai_regime_analysis
 
@@ -6329,68 +6409,68 @@ type AIRegimeAnalysisColumn int
 
 // The columns of ai_regime_analysis.
 const (
-	AIRegimeAnalysisColID AIRegimeAnalysisColumn = 0
-	AIRegimeAnalysisColMetricsSnapshotID AIRegimeAnalysisColumn = 1
-	AIRegimeAnalysisColAIModelID AIRegimeAnalysisColumn = 2
-	AIRegimeAnalysisColAnalysisTime AIRegimeAnalysisColumn = 3
-	AIRegimeAnalysisColAnalysisTimeframe AIRegimeAnalysisColumn = 4
-	AIRegimeAnalysisColDataSource AIRegimeAnalysisColumn = 5
-	AIRegimeAnalysisColCurrentRegime AIRegimeAnalysisColumn = 6
-	AIRegimeAnalysisColPredictedRegime AIRegimeAnalysisColumn = 7
-	AIRegimeAnalysisColRegimeConfidence AIRegimeAnalysisColumn = 8
-	AIRegimeAnalysisColRegimeTransitionProb AIRegimeAnalysisColumn = 9
-	AIRegimeAnalysisColRegimeDurationDays AIRegimeAnalysisColumn = 10
-	AIRegimeAnalysisColRegimeDurationEstimate AIRegimeAnalysisColumn = 11
-	AIRegimeAnalysisColTrendStrengthScore AIRegimeAnalysisColumn = 12
-	AIRegimeAnalysisColRegimeQualityScore AIRegimeAnalysisColumn = 13
-	AIRegimeAnalysisColVolatilityRegimeScore AIRegimeAnalysisColumn = 14
-	AIRegimeAnalysisColMomentumAlignmentScore AIRegimeAnalysisColumn = 15
-	AIRegimeAnalysisColTrendIntact AIRegimeAnalysisColumn = 16
-	AIRegimeAnalysisColStructureBreak AIRegimeAnalysisColumn = 17
-	AIRegimeAnalysisColStructureChangeType AIRegimeAnalysisColumn = 18
-	AIRegimeAnalysisColStructureStrength AIRegimeAnalysisColumn = 19
-	AIRegimeAnalysisColBreakoutSignal AIRegimeAnalysisColumn = 20
-	AIRegimeAnalysisColBreakoutType AIRegimeAnalysisColumn = 21
-	AIRegimeAnalysisColBreakoutLevel AIRegimeAnalysisColumn = 22
-	AIRegimeAnalysisColVolumeConfirmation AIRegimeAnalysisColumn = 23
-	AIRegimeAnalysisColVolumeSurgeRatio AIRegimeAnalysisColumn = 24
-	AIRegimeAnalysisColRetestConfirmation AIRegimeAnalysisColumn = 25
+	AIRegimeAnalysisColID                       AIRegimeAnalysisColumn = 0
+	AIRegimeAnalysisColMetricsSnapshotID        AIRegimeAnalysisColumn = 1
+	AIRegimeAnalysisColAIModelID                AIRegimeAnalysisColumn = 2
+	AIRegimeAnalysisColAnalysisTime             AIRegimeAnalysisColumn = 3
+	AIRegimeAnalysisColAnalysisTimeframe        AIRegimeAnalysisColumn = 4
+	AIRegimeAnalysisColDataSource               AIRegimeAnalysisColumn = 5
+	AIRegimeAnalysisColCurrentRegime            AIRegimeAnalysisColumn = 6
+	AIRegimeAnalysisColPredictedRegime          AIRegimeAnalysisColumn = 7
+	AIRegimeAnalysisColRegimeConfidence         AIRegimeAnalysisColumn = 8
+	AIRegimeAnalysisColRegimeTransitionProb     AIRegimeAnalysisColumn = 9
+	AIRegimeAnalysisColRegimeDurationDays       AIRegimeAnalysisColumn = 10
+	AIRegimeAnalysisColRegimeDurationEstimate   AIRegimeAnalysisColumn = 11
+	AIRegimeAnalysisColTrendStrengthScore       AIRegimeAnalysisColumn = 12
+	AIRegimeAnalysisColRegimeQualityScore       AIRegimeAnalysisColumn = 13
+	AIRegimeAnalysisColVolatilityRegimeScore    AIRegimeAnalysisColumn = 14
+	AIRegimeAnalysisColMomentumAlignmentScore   AIRegimeAnalysisColumn = 15
+	AIRegimeAnalysisColTrendIntact              AIRegimeAnalysisColumn = 16
+	AIRegimeAnalysisColStructureBreak           AIRegimeAnalysisColumn = 17
+	AIRegimeAnalysisColStructureChangeType      AIRegimeAnalysisColumn = 18
+	AIRegimeAnalysisColStructureStrength        AIRegimeAnalysisColumn = 19
+	AIRegimeAnalysisColBreakoutSignal           AIRegimeAnalysisColumn = 20
+	AIRegimeAnalysisColBreakoutType             AIRegimeAnalysisColumn = 21
+	AIRegimeAnalysisColBreakoutLevel            AIRegimeAnalysisColumn = 22
+	AIRegimeAnalysisColVolumeConfirmation       AIRegimeAnalysisColumn = 23
+	AIRegimeAnalysisColVolumeSurgeRatio         AIRegimeAnalysisColumn = 24
+	AIRegimeAnalysisColRetestConfirmation       AIRegimeAnalysisColumn = 25
 	AIRegimeAnalysisColVolatilityExpansionScore AIRegimeAnalysisColumn = 26
-	AIRegimeAnalysisColTimeframeAlignment AIRegimeAnalysisColumn = 27
-	AIRegimeAnalysisColMultiTimeframeAgreement AIRegimeAnalysisColumn = 28
-	AIRegimeAnalysisColTimeframeConsensusScore AIRegimeAnalysisColumn = 29
-	AIRegimeAnalysisColKeyLevels AIRegimeAnalysisColumn = 30
-	AIRegimeAnalysisColSentimentRegime AIRegimeAnalysisColumn = 31
-	AIRegimeAnalysisColFearGreedImpact AIRegimeAnalysisColumn = 32
-	AIRegimeAnalysisColSentimentRegimeConflict AIRegimeAnalysisColumn = 33
-	AIRegimeAnalysisColPsychologicalLevelScore AIRegimeAnalysisColumn = 34
-	AIRegimeAnalysisColLiquidityRegime AIRegimeAnalysisColumn = 35
-	AIRegimeAnalysisColInstitutionalFlowScore AIRegimeAnalysisColumn = 36
+	AIRegimeAnalysisColTimeframeAlignment       AIRegimeAnalysisColumn = 27
+	AIRegimeAnalysisColMultiTimeframeAgreement  AIRegimeAnalysisColumn = 28
+	AIRegimeAnalysisColTimeframeConsensusScore  AIRegimeAnalysisColumn = 29
+	AIRegimeAnalysisColKeyLevels                AIRegimeAnalysisColumn = 30
+	AIRegimeAnalysisColSentimentRegime          AIRegimeAnalysisColumn = 31
+	AIRegimeAnalysisColFearGreedImpact          AIRegimeAnalysisColumn = 32
+	AIRegimeAnalysisColSentimentRegimeConflict  AIRegimeAnalysisColumn = 33
+	AIRegimeAnalysisColPsychologicalLevelScore  AIRegimeAnalysisColumn = 34
+	AIRegimeAnalysisColLiquidityRegime          AIRegimeAnalysisColumn = 35
+	AIRegimeAnalysisColInstitutionalFlowScore   AIRegimeAnalysisColumn = 36
 	AIRegimeAnalysisColRetailParticipationScore AIRegimeAnalysisColumn = 37
-	AIRegimeAnalysisColWhaleActivityInfluence AIRegimeAnalysisColumn = 38
-	AIRegimeAnalysisColMacroRegimeAlignment AIRegimeAnalysisColumn = 39
-	AIRegimeAnalysisColCorrelationStability AIRegimeAnalysisColumn = 40
-	AIRegimeAnalysisColRiskOnOffRegime AIRegimeAnalysisColumn = 41
-	AIRegimeAnalysisColGlobalRiskAppetite AIRegimeAnalysisColumn = 42
-	AIRegimeAnalysisColTransitionIndicators AIRegimeAnalysisColumn = 43
-	AIRegimeAnalysisColRecommendedStrategy AIRegimeAnalysisColumn = 44
-	AIRegimeAnalysisColRiskAdjustmentFactor AIRegimeAnalysisColumn = 45
-	AIRegimeAnalysisColPositionSizingGuidance AIRegimeAnalysisColumn = 46
-	AIRegimeAnalysisColSectorRegimeImpact AIRegimeAnalysisColumn = 47
-	AIRegimeAnalysisColAIConfidenceScore AIRegimeAnalysisColumn = 48
-	AIRegimeAnalysisColSignalAgreementScore AIRegimeAnalysisColumn = 49
-	AIRegimeAnalysisColPredictionStability AIRegimeAnalysisColumn = 50
-	AIRegimeAnalysisColModelPerformanceRating AIRegimeAnalysisColumn = 51
-	AIRegimeAnalysisColHistoricalAnalogue AIRegimeAnalysisColumn = 52
-	AIRegimeAnalysisColHistoricalSimilarity AIRegimeAnalysisColumn = 53
-	AIRegimeAnalysisColRegimeStatistics AIRegimeAnalysisColumn = 54
-	AIRegimeAnalysisColAnalysisValidated AIRegimeAnalysisColumn = 55
-	AIRegimeAnalysisColValidationFlags AIRegimeAnalysisColumn = 56
-	AIRegimeAnalysisColAnalysisVersion AIRegimeAnalysisColumn = 57
-	AIRegimeAnalysisColAnalystNotes AIRegimeAnalysisColumn = 58
-	AIRegimeAnalysisColAnalysisData AIRegimeAnalysisColumn = 59
-	AIRegimeAnalysisColCreatedAt AIRegimeAnalysisColumn = 60
-	AIRegimeAnalysisColUpdatedAt AIRegimeAnalysisColumn = 61
+	AIRegimeAnalysisColWhaleActivityInfluence   AIRegimeAnalysisColumn = 38
+	AIRegimeAnalysisColMacroRegimeAlignment     AIRegimeAnalysisColumn = 39
+	AIRegimeAnalysisColCorrelationStability     AIRegimeAnalysisColumn = 40
+	AIRegimeAnalysisColRiskOnOffRegime          AIRegimeAnalysisColumn = 41
+	AIRegimeAnalysisColGlobalRiskAppetite       AIRegimeAnalysisColumn = 42
+	AIRegimeAnalysisColTransitionIndicators     AIRegimeAnalysisColumn = 43
+	AIRegimeAnalysisColRecommendedStrategy      AIRegimeAnalysisColumn = 44
+	AIRegimeAnalysisColRiskAdjustmentFactor     AIRegimeAnalysisColumn = 45
+	AIRegimeAnalysisColPositionSizingGuidance   AIRegimeAnalysisColumn = 46
+	AIRegimeAnalysisColSectorRegimeImpact       AIRegimeAnalysisColumn = 47
+	AIRegimeAnalysisColAIConfidenceScore        AIRegimeAnalysisColumn = 48
+	AIRegimeAnalysisColSignalAgreementScore     AIRegimeAnalysisColumn = 49
+	AIRegimeAnalysisColPredictionStability      AIRegimeAnalysisColumn = 50
+	AIRegimeAnalysisColModelPerformanceRating   AIRegimeAnalysisColumn = 51
+	AIRegimeAnalysisColHistoricalAnalogue       AIRegimeAnalysisColumn = 52
+	AIRegimeAnalysisColHistoricalSimilarity     AIRegimeAnalysisColumn = 53
+	AIRegimeAnalysisColRegimeStatistics         AIRegimeAnalysisColumn = 54
+	AIRegimeAnalysisColAnalysisValidated        AIRegimeAnalysisColumn = 55
+	AIRegimeAnalysisColValidationFlags          AIRegimeAnalysisColumn = 56
+	AIRegimeAnalysisColAnalysisVersion          AIRegimeAnalysisColumn = 57
+	AIRegimeAnalysisColAnalystNotes             AIRegimeAnalysisColumn = 58
+	AIRegimeAnalysisColAnalysisData             AIRegimeAnalysisColumn = 59
+	AIRegimeAnalysisColCreatedAt                AIRegimeAnalysisColumn = 60
+	AIRegimeAnalysisColUpdatedAt                AIRegimeAnalysisColumn = 61
 )
 
 func (AIRegimeAnalysis) cerdTable() string { return "ai_regime_analysis" }
@@ -6766,12 +6846,16 @@ func (r *AIRegimeAnalysis) toC(c *C.cerd_ai_regime_analysis, a *arena) (err erro
 }
 
 var aiRegimeAnalysisInfo = &tableInfo{
-	name: "ai_regime_analysis",
-	desc: &C.cerd_ai_regime_analysis_table,
-	size: int(C.sizeof_cerd_ai_regime_analysis),
+	name:   "ai_regime_analysis",
+	desc:   &C.cerd_ai_regime_analysis_table,
+	size:   int(C.sizeof_cerd_ai_regime_analysis),
 	goType: reflect.TypeOf(AIRegimeAnalysis{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AIRegimeAnalysis)(dst).fromC((*C.cerd_ai_regime_analysis)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AIRegimeAnalysis)(src).toC((*C.cerd_ai_regime_analysis)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AIRegimeAnalysis)(dst).fromC((*C.cerd_ai_regime_analysis)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AIRegimeAnalysis)(src).toC((*C.cerd_ai_regime_analysis)(dst), a)
+	},
 }
 
 func init() { registerTable(aiRegimeAnalysisInfo) }
@@ -6780,7 +6864,9 @@ func init() { registerTable(aiRegimeAnalysisInfo) }
 type AIRegimeAnalysisOps struct{ c *Conn }
 
 // AIRegimeAnalysis gives the operations on table ai_regime_analysis through this connection.
-func (c *Conn) AIRegimeAnalysis() AIRegimeAnalysisOps { return AIRegimeAnalysisOps{c} }
+func (c *Conn) AIRegimeAnalysis() AIRegimeAnalysisOps {
+	return AIRegimeAnalysisOps{c}
+}
 
 // Insert: Inserts a row into ai_regime_analysis. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -7079,7 +7165,9 @@ func (o AIRegimeAnalysisOps) Make(ctx context.Context, seed uint64, opts *Factor
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AIRegimeAnalysis) Validate() error { return validateRow(aiRegimeAnalysisInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AIRegimeAnalysis) Validate() error {
+	return validateRow(aiRegimeAnalysisInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- sectors
 
@@ -7118,18 +7206,18 @@ type SectorsColumn int
 
 // The columns of sectors.
 const (
-	SectorsColID SectorsColumn = 0
-	SectorsColCoingeckoID SectorsColumn = 1
-	SectorsColName SectorsColumn = 2
-	SectorsColDescription SectorsColumn = 3
-	SectorsColMarketCap SectorsColumn = 4
+	SectorsColID                 SectorsColumn = 0
+	SectorsColCoingeckoID        SectorsColumn = 1
+	SectorsColName               SectorsColumn = 2
+	SectorsColDescription        SectorsColumn = 3
+	SectorsColMarketCap          SectorsColumn = 4
 	SectorsColMarketCapChange24h SectorsColumn = 5
-	SectorsColVolume24h SectorsColumn = 6
-	SectorsColMetricsDetails SectorsColumn = 7
-	SectorsColTop3CoinsID SectorsColumn = 8
-	SectorsColIsActive SectorsColumn = 9
-	SectorsColCreatedAt SectorsColumn = 10
-	SectorsColUpdatedAt SectorsColumn = 11
+	SectorsColVolume24h          SectorsColumn = 6
+	SectorsColMetricsDetails     SectorsColumn = 7
+	SectorsColTop3CoinsID        SectorsColumn = 8
+	SectorsColIsActive           SectorsColumn = 9
+	SectorsColCreatedAt          SectorsColumn = 10
+	SectorsColUpdatedAt          SectorsColumn = 11
 )
 
 func (Sectors) cerdTable() string { return "sectors" }
@@ -7209,12 +7297,16 @@ func (r *Sectors) toC(c *C.cerd_sectors, a *arena) (err error) {
 }
 
 var sectorsInfo = &tableInfo{
-	name: "sectors",
-	desc: &C.cerd_sectors_table,
-	size: int(C.sizeof_cerd_sectors),
+	name:   "sectors",
+	desc:   &C.cerd_sectors_table,
+	size:   int(C.sizeof_cerd_sectors),
 	goType: reflect.TypeOf(Sectors{}),
-	load: func(dst, src unsafe.Pointer) error { return (*Sectors)(dst).fromC((*C.cerd_sectors)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*Sectors)(src).toC((*C.cerd_sectors)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*Sectors)(dst).fromC((*C.cerd_sectors)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*Sectors)(src).toC((*C.cerd_sectors)(dst), a)
+	},
 }
 
 func init() { registerTable(sectorsInfo) }
@@ -7223,7 +7315,9 @@ func init() { registerTable(sectorsInfo) }
 type SectorsOps struct{ c *Conn }
 
 // Sectors gives the operations on table sectors through this connection.
-func (c *Conn) Sectors() SectorsOps { return SectorsOps{c} }
+func (c *Conn) Sectors() SectorsOps {
+	return SectorsOps{c}
+}
 
 // Insert: Inserts a row into sectors. The write rule (the same for update, update_columns and
 // upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL when
@@ -7570,7 +7664,9 @@ func (o SectorsOps) Make(ctx context.Context, seed uint64, opts *FactoryOptions)
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *Sectors) Validate() error { return validateRow(sectorsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *Sectors) Validate() error {
+	return validateRow(sectorsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- sector_history
 
@@ -7605,15 +7701,15 @@ type SectorHistoryColumn int
 
 // The columns of sector_history.
 const (
-	SectorHistoryColID SectorHistoryColumn = 0
-	SectorHistoryColSectorID SectorHistoryColumn = 1
-	SectorHistoryColTimeframe SectorHistoryColumn = 2
-	SectorHistoryColMarketCap SectorHistoryColumn = 3
-	SectorHistoryColVolume24h SectorHistoryColumn = 4
+	SectorHistoryColID                  SectorHistoryColumn = 0
+	SectorHistoryColSectorID            SectorHistoryColumn = 1
+	SectorHistoryColTimeframe           SectorHistoryColumn = 2
+	SectorHistoryColMarketCap           SectorHistoryColumn = 3
+	SectorHistoryColVolume24h           SectorHistoryColumn = 4
 	SectorHistoryColTechnicalIndicators SectorHistoryColumn = 5
-	SectorHistoryColCandleTime SectorHistoryColumn = 6
-	SectorHistoryColCreatedAt SectorHistoryColumn = 7
-	SectorHistoryColUpdatedAt SectorHistoryColumn = 8
+	SectorHistoryColCandleTime          SectorHistoryColumn = 6
+	SectorHistoryColCreatedAt           SectorHistoryColumn = 7
+	SectorHistoryColUpdatedAt           SectorHistoryColumn = 8
 )
 
 func (SectorHistory) cerdTable() string { return "sector_history" }
@@ -7675,12 +7771,16 @@ func (r *SectorHistory) toC(c *C.cerd_sector_history, a *arena) (err error) {
 }
 
 var sectorHistoryInfo = &tableInfo{
-	name: "sector_history",
-	desc: &C.cerd_sector_history_table,
-	size: int(C.sizeof_cerd_sector_history),
+	name:   "sector_history",
+	desc:   &C.cerd_sector_history_table,
+	size:   int(C.sizeof_cerd_sector_history),
 	goType: reflect.TypeOf(SectorHistory{}),
-	load: func(dst, src unsafe.Pointer) error { return (*SectorHistory)(dst).fromC((*C.cerd_sector_history)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*SectorHistory)(src).toC((*C.cerd_sector_history)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*SectorHistory)(dst).fromC((*C.cerd_sector_history)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*SectorHistory)(src).toC((*C.cerd_sector_history)(dst), a)
+	},
 }
 
 func init() { registerTable(sectorHistoryInfo) }
@@ -7689,7 +7789,9 @@ func init() { registerTable(sectorHistoryInfo) }
 type SectorHistoryOps struct{ c *Conn }
 
 // SectorHistory gives the operations on table sector_history through this connection.
-func (c *Conn) SectorHistory() SectorHistoryOps { return SectorHistoryOps{c} }
+func (c *Conn) SectorHistory() SectorHistoryOps {
+	return SectorHistoryOps{c}
+}
 
 // Insert: Inserts a row into sector_history. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -7962,7 +8064,9 @@ func (o SectorHistoryOps) Make(ctx context.Context, seed uint64, opts *FactoryOp
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *SectorHistory) Validate() error { return validateRow(sectorHistoryInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *SectorHistory) Validate() error {
+	return validateRow(sectorHistoryInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- sector_mapping
 
@@ -7988,12 +8092,12 @@ type SectorMappingColumn int
 
 // The columns of sector_mapping.
 const (
-	SectorMappingColID SectorMappingColumn = 0
-	SectorMappingColAssetID SectorMappingColumn = 1
-	SectorMappingColSectorID SectorMappingColumn = 2
+	SectorMappingColID              SectorMappingColumn = 0
+	SectorMappingColAssetID         SectorMappingColumn = 1
+	SectorMappingColSectorID        SectorMappingColumn = 2
 	SectorMappingColIsPrimarySector SectorMappingColumn = 3
-	SectorMappingColCreatedAt SectorMappingColumn = 4
-	SectorMappingColUpdatedAt SectorMappingColumn = 5
+	SectorMappingColCreatedAt       SectorMappingColumn = 4
+	SectorMappingColUpdatedAt       SectorMappingColumn = 5
 )
 
 func (SectorMapping) cerdTable() string { return "sector_mapping" }
@@ -8031,12 +8135,16 @@ func (r *SectorMapping) toC(c *C.cerd_sector_mapping, a *arena) (err error) {
 }
 
 var sectorMappingInfo = &tableInfo{
-	name: "sector_mapping",
-	desc: &C.cerd_sector_mapping_table,
-	size: int(C.sizeof_cerd_sector_mapping),
+	name:   "sector_mapping",
+	desc:   &C.cerd_sector_mapping_table,
+	size:   int(C.sizeof_cerd_sector_mapping),
 	goType: reflect.TypeOf(SectorMapping{}),
-	load: func(dst, src unsafe.Pointer) error { return (*SectorMapping)(dst).fromC((*C.cerd_sector_mapping)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*SectorMapping)(src).toC((*C.cerd_sector_mapping)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*SectorMapping)(dst).fromC((*C.cerd_sector_mapping)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*SectorMapping)(src).toC((*C.cerd_sector_mapping)(dst), a)
+	},
 }
 
 func init() { registerTable(sectorMappingInfo) }
@@ -8045,7 +8153,9 @@ func init() { registerTable(sectorMappingInfo) }
 type SectorMappingOps struct{ c *Conn }
 
 // SectorMapping gives the operations on table sector_mapping through this connection.
-func (c *Conn) SectorMapping() SectorMappingOps { return SectorMappingOps{c} }
+func (c *Conn) SectorMapping() SectorMappingOps {
+	return SectorMappingOps{c}
+}
 
 // Insert: Inserts a row into sector_mapping. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -8341,7 +8451,9 @@ func (o SectorMappingOps) Make(ctx context.Context, seed uint64, opts *FactoryOp
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *SectorMapping) Validate() error { return validateRow(sectorMappingInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *SectorMapping) Validate() error {
+	return validateRow(sectorMappingInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- ai_sector_analysis
 
@@ -8426,39 +8538,39 @@ type AISectorAnalysisColumn int
 
 // The columns of ai_sector_analysis.
 const (
-	AISectorAnalysisColID AISectorAnalysisColumn = 0
-	AISectorAnalysisColMetricsSnapshotID AISectorAnalysisColumn = 1
-	AISectorAnalysisColAIModelID AISectorAnalysisColumn = 2
-	AISectorAnalysisColSectorID AISectorAnalysisColumn = 3
-	AISectorAnalysisColTimeframe AISectorAnalysisColumn = 4
-	AISectorAnalysisColCandleTime AISectorAnalysisColumn = 5
-	AISectorAnalysisColAnalysisTime AISectorAnalysisColumn = 6
-	AISectorAnalysisColSectorMarketCap AISectorAnalysisColumn = 7
-	AISectorAnalysisColSectorVolume24h AISectorAnalysisColumn = 8
-	AISectorAnalysisColSectorDominancePct AISectorAnalysisColumn = 9
-	AISectorAnalysisColPerformance24hPct AISectorAnalysisColumn = 10
-	AISectorAnalysisColPerformance7dPct AISectorAnalysisColumn = 11
-	AISectorAnalysisColPerformance30dPct AISectorAnalysisColumn = 12
-	AISectorAnalysisColRotationInflowScore AISectorAnalysisColumn = 13
-	AISectorAnalysisColRotationOutflowScore AISectorAnalysisColumn = 14
-	AISectorAnalysisColRelativeStrengthScore AISectorAnalysisColumn = 15
-	AISectorAnalysisColLiquidityScore AISectorAnalysisColumn = 16
-	AISectorAnalysisColVolatilityScore AISectorAnalysisColumn = 17
-	AISectorAnalysisColCorrelationWithBtc AISectorAnalysisColumn = 18
-	AISectorAnalysisColCorrelationWithEth AISectorAnalysisColumn = 19
-	AISectorAnalysisColNarrativeTag AISectorAnalysisColumn = 20
-	AISectorAnalysisColInstitutionalInflow AISectorAnalysisColumn = 21
-	AISectorAnalysisColTvlTotal AISectorAnalysisColumn = 22
-	AISectorAnalysisColActiveUsers AISectorAnalysisColumn = 23
-	AISectorAnalysisColActiveProtocols AISectorAnalysisColumn = 24
-	AISectorAnalysisColKeySignals AISectorAnalysisColumn = 25
-	AISectorAnalysisColAISectorOutlook AISectorAnalysisColumn = 26
-	AISectorAnalysisColAIConfidenceScore AISectorAnalysisColumn = 27
-	AISectorAnalysisColSignalAgreementScore AISectorAnalysisColumn = 28
+	AISectorAnalysisColID                      AISectorAnalysisColumn = 0
+	AISectorAnalysisColMetricsSnapshotID       AISectorAnalysisColumn = 1
+	AISectorAnalysisColAIModelID               AISectorAnalysisColumn = 2
+	AISectorAnalysisColSectorID                AISectorAnalysisColumn = 3
+	AISectorAnalysisColTimeframe               AISectorAnalysisColumn = 4
+	AISectorAnalysisColCandleTime              AISectorAnalysisColumn = 5
+	AISectorAnalysisColAnalysisTime            AISectorAnalysisColumn = 6
+	AISectorAnalysisColSectorMarketCap         AISectorAnalysisColumn = 7
+	AISectorAnalysisColSectorVolume24h         AISectorAnalysisColumn = 8
+	AISectorAnalysisColSectorDominancePct      AISectorAnalysisColumn = 9
+	AISectorAnalysisColPerformance24hPct       AISectorAnalysisColumn = 10
+	AISectorAnalysisColPerformance7dPct        AISectorAnalysisColumn = 11
+	AISectorAnalysisColPerformance30dPct       AISectorAnalysisColumn = 12
+	AISectorAnalysisColRotationInflowScore     AISectorAnalysisColumn = 13
+	AISectorAnalysisColRotationOutflowScore    AISectorAnalysisColumn = 14
+	AISectorAnalysisColRelativeStrengthScore   AISectorAnalysisColumn = 15
+	AISectorAnalysisColLiquidityScore          AISectorAnalysisColumn = 16
+	AISectorAnalysisColVolatilityScore         AISectorAnalysisColumn = 17
+	AISectorAnalysisColCorrelationWithBtc      AISectorAnalysisColumn = 18
+	AISectorAnalysisColCorrelationWithEth      AISectorAnalysisColumn = 19
+	AISectorAnalysisColNarrativeTag            AISectorAnalysisColumn = 20
+	AISectorAnalysisColInstitutionalInflow     AISectorAnalysisColumn = 21
+	AISectorAnalysisColTvlTotal                AISectorAnalysisColumn = 22
+	AISectorAnalysisColActiveUsers             AISectorAnalysisColumn = 23
+	AISectorAnalysisColActiveProtocols         AISectorAnalysisColumn = 24
+	AISectorAnalysisColKeySignals              AISectorAnalysisColumn = 25
+	AISectorAnalysisColAISectorOutlook         AISectorAnalysisColumn = 26
+	AISectorAnalysisColAIConfidenceScore       AISectorAnalysisColumn = 27
+	AISectorAnalysisColSignalAgreementScore    AISectorAnalysisColumn = 28
 	AISectorAnalysisColOutlookDurationEstimate AISectorAnalysisColumn = 29
-	AISectorAnalysisColAnalysisData AISectorAnalysisColumn = 30
-	AISectorAnalysisColCreatedAt AISectorAnalysisColumn = 31
-	AISectorAnalysisColUpdatedAt AISectorAnalysisColumn = 32
+	AISectorAnalysisColAnalysisData            AISectorAnalysisColumn = 30
+	AISectorAnalysisColCreatedAt               AISectorAnalysisColumn = 31
+	AISectorAnalysisColUpdatedAt               AISectorAnalysisColumn = 32
 )
 
 func (AISectorAnalysis) cerdTable() string { return "ai_sector_analysis" }
@@ -8656,12 +8768,16 @@ func (r *AISectorAnalysis) toC(c *C.cerd_ai_sector_analysis, a *arena) (err erro
 }
 
 var aiSectorAnalysisInfo = &tableInfo{
-	name: "ai_sector_analysis",
-	desc: &C.cerd_ai_sector_analysis_table,
-	size: int(C.sizeof_cerd_ai_sector_analysis),
+	name:   "ai_sector_analysis",
+	desc:   &C.cerd_ai_sector_analysis_table,
+	size:   int(C.sizeof_cerd_ai_sector_analysis),
 	goType: reflect.TypeOf(AISectorAnalysis{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AISectorAnalysis)(dst).fromC((*C.cerd_ai_sector_analysis)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AISectorAnalysis)(src).toC((*C.cerd_ai_sector_analysis)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AISectorAnalysis)(dst).fromC((*C.cerd_ai_sector_analysis)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AISectorAnalysis)(src).toC((*C.cerd_ai_sector_analysis)(dst), a)
+	},
 }
 
 func init() { registerTable(aiSectorAnalysisInfo) }
@@ -8670,7 +8786,9 @@ func init() { registerTable(aiSectorAnalysisInfo) }
 type AISectorAnalysisOps struct{ c *Conn }
 
 // AISectorAnalysis gives the operations on table ai_sector_analysis through this connection.
-func (c *Conn) AISectorAnalysis() AISectorAnalysisOps { return AISectorAnalysisOps{c} }
+func (c *Conn) AISectorAnalysis() AISectorAnalysisOps {
+	return AISectorAnalysisOps{c}
+}
 
 // Insert: Inserts a row into ai_sector_analysis. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -8992,7 +9110,9 @@ func (o AISectorAnalysisOps) Make(ctx context.Context, seed uint64, opts *Factor
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AISectorAnalysis) Validate() error { return validateRow(aiSectorAnalysisInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AISectorAnalysis) Validate() error {
+	return validateRow(aiSectorAnalysisInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- ai_cross_sector_analysis
 
@@ -9057,27 +9177,27 @@ type AICrossSectorAnalysisColumn int
 
 // The columns of ai_cross_sector_analysis.
 const (
-	AICrossSectorAnalysisColID AICrossSectorAnalysisColumn = 0
-	AICrossSectorAnalysisColMetricsSnapshotID AICrossSectorAnalysisColumn = 1
-	AICrossSectorAnalysisColAIModelID AICrossSectorAnalysisColumn = 2
-	AICrossSectorAnalysisColTimeframe AICrossSectorAnalysisColumn = 3
-	AICrossSectorAnalysisColCandleTime AICrossSectorAnalysisColumn = 4
-	AICrossSectorAnalysisColAnalysisTime AICrossSectorAnalysisColumn = 5
-	AICrossSectorAnalysisColSectorRotationFlows AICrossSectorAnalysisColumn = 6
+	AICrossSectorAnalysisColID                       AICrossSectorAnalysisColumn = 0
+	AICrossSectorAnalysisColMetricsSnapshotID        AICrossSectorAnalysisColumn = 1
+	AICrossSectorAnalysisColAIModelID                AICrossSectorAnalysisColumn = 2
+	AICrossSectorAnalysisColTimeframe                AICrossSectorAnalysisColumn = 3
+	AICrossSectorAnalysisColCandleTime               AICrossSectorAnalysisColumn = 4
+	AICrossSectorAnalysisColAnalysisTime             AICrossSectorAnalysisColumn = 5
+	AICrossSectorAnalysisColSectorRotationFlows      AICrossSectorAnalysisColumn = 6
 	AICrossSectorAnalysisColSectorPerformanceRanking AICrossSectorAnalysisColumn = 7
-	AICrossSectorAnalysisColLiquidityComparison AICrossSectorAnalysisColumn = 8
-	AICrossSectorAnalysisColVolatilityComparison AICrossSectorAnalysisColumn = 9
-	AICrossSectorAnalysisColDominanceDistribution AICrossSectorAnalysisColumn = 10
-	AICrossSectorAnalysisColCorrelationMatrix AICrossSectorAnalysisColumn = 11
-	AICrossSectorAnalysisColNarrativeTrends AICrossSectorAnalysisColumn = 12
-	AICrossSectorAnalysisColRiskRewardMap AICrossSectorAnalysisColumn = 13
-	AICrossSectorAnalysisColAIMarketOutlook AICrossSectorAnalysisColumn = 14
-	AICrossSectorAnalysisColAIConfidenceScore AICrossSectorAnalysisColumn = 15
-	AICrossSectorAnalysisColSignalAgreementScore AICrossSectorAnalysisColumn = 16
-	AICrossSectorAnalysisColOutlookDurationEstimate AICrossSectorAnalysisColumn = 17
-	AICrossSectorAnalysisColAnalysisData AICrossSectorAnalysisColumn = 18
-	AICrossSectorAnalysisColCreatedAt AICrossSectorAnalysisColumn = 19
-	AICrossSectorAnalysisColUpdatedAt AICrossSectorAnalysisColumn = 20
+	AICrossSectorAnalysisColLiquidityComparison      AICrossSectorAnalysisColumn = 8
+	AICrossSectorAnalysisColVolatilityComparison     AICrossSectorAnalysisColumn = 9
+	AICrossSectorAnalysisColDominanceDistribution    AICrossSectorAnalysisColumn = 10
+	AICrossSectorAnalysisColCorrelationMatrix        AICrossSectorAnalysisColumn = 11
+	AICrossSectorAnalysisColNarrativeTrends          AICrossSectorAnalysisColumn = 12
+	AICrossSectorAnalysisColRiskRewardMap            AICrossSectorAnalysisColumn = 13
+	AICrossSectorAnalysisColAIMarketOutlook          AICrossSectorAnalysisColumn = 14
+	AICrossSectorAnalysisColAIConfidenceScore        AICrossSectorAnalysisColumn = 15
+	AICrossSectorAnalysisColSignalAgreementScore     AICrossSectorAnalysisColumn = 16
+	AICrossSectorAnalysisColOutlookDurationEstimate  AICrossSectorAnalysisColumn = 17
+	AICrossSectorAnalysisColAnalysisData             AICrossSectorAnalysisColumn = 18
+	AICrossSectorAnalysisColCreatedAt                AICrossSectorAnalysisColumn = 19
+	AICrossSectorAnalysisColUpdatedAt                AICrossSectorAnalysisColumn = 20
 )
 
 func (AICrossSectorAnalysis) cerdTable() string { return "ai_cross_sector_analysis" }
@@ -9219,12 +9339,16 @@ func (r *AICrossSectorAnalysis) toC(c *C.cerd_ai_cross_sector_analysis, a *arena
 }
 
 var aiCrossSectorAnalysisInfo = &tableInfo{
-	name: "ai_cross_sector_analysis",
-	desc: &C.cerd_ai_cross_sector_analysis_table,
-	size: int(C.sizeof_cerd_ai_cross_sector_analysis),
+	name:   "ai_cross_sector_analysis",
+	desc:   &C.cerd_ai_cross_sector_analysis_table,
+	size:   int(C.sizeof_cerd_ai_cross_sector_analysis),
 	goType: reflect.TypeOf(AICrossSectorAnalysis{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AICrossSectorAnalysis)(dst).fromC((*C.cerd_ai_cross_sector_analysis)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AICrossSectorAnalysis)(src).toC((*C.cerd_ai_cross_sector_analysis)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AICrossSectorAnalysis)(dst).fromC((*C.cerd_ai_cross_sector_analysis)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AICrossSectorAnalysis)(src).toC((*C.cerd_ai_cross_sector_analysis)(dst), a)
+	},
 }
 
 func init() { registerTable(aiCrossSectorAnalysisInfo) }
@@ -9233,7 +9357,9 @@ func init() { registerTable(aiCrossSectorAnalysisInfo) }
 type AICrossSectorAnalysisOps struct{ c *Conn }
 
 // AICrossSectorAnalysis gives the operations on table ai_cross_sector_analysis through this connection.
-func (c *Conn) AICrossSectorAnalysis() AICrossSectorAnalysisOps { return AICrossSectorAnalysisOps{c} }
+func (c *Conn) AICrossSectorAnalysis() AICrossSectorAnalysisOps {
+	return AICrossSectorAnalysisOps{c}
+}
 
 // Insert: Inserts a row into ai_cross_sector_analysis. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -9534,7 +9660,9 @@ func (o AICrossSectorAnalysisOps) Make(ctx context.Context, seed uint64, opts *F
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AICrossSectorAnalysis) Validate() error { return validateRow(aiCrossSectorAnalysisInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AICrossSectorAnalysis) Validate() error {
+	return validateRow(aiCrossSectorAnalysisInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- sector_rotation_flows
 
@@ -9564,13 +9692,13 @@ type SectorRotationFlowsColumn int
 
 // The columns of sector_rotation_flows.
 const (
-	SectorRotationFlowsColID SectorRotationFlowsColumn = 0
+	SectorRotationFlowsColID                      SectorRotationFlowsColumn = 0
 	SectorRotationFlowsColAICrossSectorAnalysisID SectorRotationFlowsColumn = 1
-	SectorRotationFlowsColFromSectorID SectorRotationFlowsColumn = 2
-	SectorRotationFlowsColToSectorID SectorRotationFlowsColumn = 3
-	SectorRotationFlowsColScore SectorRotationFlowsColumn = 4
-	SectorRotationFlowsColCreatedAt SectorRotationFlowsColumn = 5
-	SectorRotationFlowsColUpdatedAt SectorRotationFlowsColumn = 6
+	SectorRotationFlowsColFromSectorID            SectorRotationFlowsColumn = 2
+	SectorRotationFlowsColToSectorID              SectorRotationFlowsColumn = 3
+	SectorRotationFlowsColScore                   SectorRotationFlowsColumn = 4
+	SectorRotationFlowsColCreatedAt               SectorRotationFlowsColumn = 5
+	SectorRotationFlowsColUpdatedAt               SectorRotationFlowsColumn = 6
 )
 
 func (SectorRotationFlows) cerdTable() string { return "sector_rotation_flows" }
@@ -9606,12 +9734,16 @@ func (r *SectorRotationFlows) toC(c *C.cerd_sector_rotation_flows, a *arena) (er
 }
 
 var sectorRotationFlowsInfo = &tableInfo{
-	name: "sector_rotation_flows",
-	desc: &C.cerd_sector_rotation_flows_table,
-	size: int(C.sizeof_cerd_sector_rotation_flows),
+	name:   "sector_rotation_flows",
+	desc:   &C.cerd_sector_rotation_flows_table,
+	size:   int(C.sizeof_cerd_sector_rotation_flows),
 	goType: reflect.TypeOf(SectorRotationFlows{}),
-	load: func(dst, src unsafe.Pointer) error { return (*SectorRotationFlows)(dst).fromC((*C.cerd_sector_rotation_flows)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*SectorRotationFlows)(src).toC((*C.cerd_sector_rotation_flows)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*SectorRotationFlows)(dst).fromC((*C.cerd_sector_rotation_flows)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*SectorRotationFlows)(src).toC((*C.cerd_sector_rotation_flows)(dst), a)
+	},
 }
 
 func init() { registerTable(sectorRotationFlowsInfo) }
@@ -9620,7 +9752,9 @@ func init() { registerTable(sectorRotationFlowsInfo) }
 type SectorRotationFlowsOps struct{ c *Conn }
 
 // SectorRotationFlows gives the operations on table sector_rotation_flows through this connection.
-func (c *Conn) SectorRotationFlows() SectorRotationFlowsOps { return SectorRotationFlowsOps{c} }
+func (c *Conn) SectorRotationFlows() SectorRotationFlowsOps {
+	return SectorRotationFlowsOps{c}
+}
 
 // Insert: Inserts a row into sector_rotation_flows. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -9944,7 +10078,9 @@ func (o SectorRotationFlowsOps) Make(ctx context.Context, seed uint64, opts *Fac
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *SectorRotationFlows) Validate() error { return validateRow(sectorRotationFlowsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *SectorRotationFlows) Validate() error {
+	return validateRow(sectorRotationFlowsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- watchlists
 
@@ -9982,17 +10118,17 @@ type WatchlistsColumn int
 
 // The columns of watchlists.
 const (
-	WatchlistsColID WatchlistsColumn = 0
-	WatchlistsColName WatchlistsColumn = 1
-	WatchlistsColDescription WatchlistsColumn = 2
-	WatchlistsColUserID WatchlistsColumn = 3
+	WatchlistsColID            WatchlistsColumn = 0
+	WatchlistsColName          WatchlistsColumn = 1
+	WatchlistsColDescription   WatchlistsColumn = 2
+	WatchlistsColUserID        WatchlistsColumn = 3
 	WatchlistsColWatchlistType WatchlistsColumn = 4
-	WatchlistsColIsActive WatchlistsColumn = 5
-	WatchlistsColIsPublic WatchlistsColumn = 6
-	WatchlistsColMaxAssets WatchlistsColumn = 7
-	WatchlistsColSortOrder WatchlistsColumn = 8
-	WatchlistsColCreatedAt WatchlistsColumn = 9
-	WatchlistsColUpdatedAt WatchlistsColumn = 10
+	WatchlistsColIsActive      WatchlistsColumn = 5
+	WatchlistsColIsPublic      WatchlistsColumn = 6
+	WatchlistsColMaxAssets     WatchlistsColumn = 7
+	WatchlistsColSortOrder     WatchlistsColumn = 8
+	WatchlistsColCreatedAt     WatchlistsColumn = 9
+	WatchlistsColUpdatedAt     WatchlistsColumn = 10
 )
 
 func (Watchlists) cerdTable() string { return "watchlists" }
@@ -10060,12 +10196,16 @@ func (r *Watchlists) toC(c *C.cerd_watchlists, a *arena) (err error) {
 }
 
 var watchlistsInfo = &tableInfo{
-	name: "watchlists",
-	desc: &C.cerd_watchlists_table,
-	size: int(C.sizeof_cerd_watchlists),
+	name:   "watchlists",
+	desc:   &C.cerd_watchlists_table,
+	size:   int(C.sizeof_cerd_watchlists),
 	goType: reflect.TypeOf(Watchlists{}),
-	load: func(dst, src unsafe.Pointer) error { return (*Watchlists)(dst).fromC((*C.cerd_watchlists)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*Watchlists)(src).toC((*C.cerd_watchlists)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*Watchlists)(dst).fromC((*C.cerd_watchlists)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*Watchlists)(src).toC((*C.cerd_watchlists)(dst), a)
+	},
 }
 
 func init() { registerTable(watchlistsInfo) }
@@ -10074,7 +10214,9 @@ func init() { registerTable(watchlistsInfo) }
 type WatchlistsOps struct{ c *Conn }
 
 // Watchlists gives the operations on table watchlists through this connection.
-func (c *Conn) Watchlists() WatchlistsOps { return WatchlistsOps{c} }
+func (c *Conn) Watchlists() WatchlistsOps {
+	return WatchlistsOps{c}
+}
 
 // Insert: Inserts a row into watchlists. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -10346,7 +10488,9 @@ func (o WatchlistsOps) Make(ctx context.Context, seed uint64, opts *FactoryOptio
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *Watchlists) Validate() error { return validateRow(watchlistsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *Watchlists) Validate() error {
+	return validateRow(watchlistsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- watchlist_assets
 
@@ -10387,18 +10531,18 @@ type WatchlistAssetsColumn int
 
 // The columns of watchlist_assets.
 const (
-	WatchlistAssetsColID WatchlistAssetsColumn = 0
-	WatchlistAssetsColWatchlistID WatchlistAssetsColumn = 1
-	WatchlistAssetsColAssetID WatchlistAssetsColumn = 2
-	WatchlistAssetsColPositionType WatchlistAssetsColumn = 3
-	WatchlistAssetsColSortOrder WatchlistAssetsColumn = 4
-	WatchlistAssetsColNotes WatchlistAssetsColumn = 5
-	WatchlistAssetsColIsActive WatchlistAssetsColumn = 6
-	WatchlistAssetsColAddedBy WatchlistAssetsColumn = 7
+	WatchlistAssetsColID             WatchlistAssetsColumn = 0
+	WatchlistAssetsColWatchlistID    WatchlistAssetsColumn = 1
+	WatchlistAssetsColAssetID        WatchlistAssetsColumn = 2
+	WatchlistAssetsColPositionType   WatchlistAssetsColumn = 3
+	WatchlistAssetsColSortOrder      WatchlistAssetsColumn = 4
+	WatchlistAssetsColNotes          WatchlistAssetsColumn = 5
+	WatchlistAssetsColIsActive       WatchlistAssetsColumn = 6
+	WatchlistAssetsColAddedBy        WatchlistAssetsColumn = 7
 	WatchlistAssetsColLastModifiedBy WatchlistAssetsColumn = 8
-	WatchlistAssetsColCreatedAt WatchlistAssetsColumn = 9
-	WatchlistAssetsColUpdatedAt WatchlistAssetsColumn = 10
-	WatchlistAssetsColUserID WatchlistAssetsColumn = 11
+	WatchlistAssetsColCreatedAt      WatchlistAssetsColumn = 9
+	WatchlistAssetsColUpdatedAt      WatchlistAssetsColumn = 10
+	WatchlistAssetsColUserID         WatchlistAssetsColumn = 11
 )
 
 func (WatchlistAssets) cerdTable() string { return "watchlist_assets" }
@@ -10450,12 +10594,16 @@ func (r *WatchlistAssets) toC(c *C.cerd_watchlist_assets, a *arena) (err error) 
 }
 
 var watchlistAssetsInfo = &tableInfo{
-	name: "watchlist_assets",
-	desc: &C.cerd_watchlist_assets_table,
-	size: int(C.sizeof_cerd_watchlist_assets),
+	name:   "watchlist_assets",
+	desc:   &C.cerd_watchlist_assets_table,
+	size:   int(C.sizeof_cerd_watchlist_assets),
 	goType: reflect.TypeOf(WatchlistAssets{}),
-	load: func(dst, src unsafe.Pointer) error { return (*WatchlistAssets)(dst).fromC((*C.cerd_watchlist_assets)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*WatchlistAssets)(src).toC((*C.cerd_watchlist_assets)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*WatchlistAssets)(dst).fromC((*C.cerd_watchlist_assets)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*WatchlistAssets)(src).toC((*C.cerd_watchlist_assets)(dst), a)
+	},
 }
 
 func init() { registerTable(watchlistAssetsInfo) }
@@ -10464,7 +10612,9 @@ func init() { registerTable(watchlistAssetsInfo) }
 type WatchlistAssetsOps struct{ c *Conn }
 
 // WatchlistAssets gives the operations on table watchlist_assets through this connection.
-func (c *Conn) WatchlistAssets() WatchlistAssetsOps { return WatchlistAssetsOps{c} }
+func (c *Conn) WatchlistAssets() WatchlistAssetsOps {
+	return WatchlistAssetsOps{c}
+}
 
 // Insert: Inserts a row into watchlist_assets. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -10809,7 +10959,9 @@ func (o WatchlistAssetsOps) Make(ctx context.Context, seed uint64, opts *Factory
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *WatchlistAssets) Validate() error { return validateRow(watchlistAssetsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *WatchlistAssets) Validate() error {
+	return validateRow(watchlistAssetsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- ai_watchlist_analysis
 
@@ -10872,24 +11024,24 @@ type AIWatchlistAnalysisColumn int
 
 // The columns of ai_watchlist_analysis.
 const (
-	AIWatchlistAnalysisColID AIWatchlistAnalysisColumn = 0
-	AIWatchlistAnalysisColWatchlistID AIWatchlistAnalysisColumn = 1
-	AIWatchlistAnalysisColMetricsSnapshotID AIWatchlistAnalysisColumn = 2
-	AIWatchlistAnalysisColAIModelID AIWatchlistAnalysisColumn = 3
-	AIWatchlistAnalysisColTimeframe AIWatchlistAnalysisColumn = 4
-	AIWatchlistAnalysisColCandleTime AIWatchlistAnalysisColumn = 5
-	AIWatchlistAnalysisColAnalysisTime AIWatchlistAnalysisColumn = 6
-	AIWatchlistAnalysisColAssetScores AIWatchlistAnalysisColumn = 7
-	AIWatchlistAnalysisColKeySignals AIWatchlistAnalysisColumn = 8
-	AIWatchlistAnalysisColGeneratedSignals AIWatchlistAnalysisColumn = 9
-	AIWatchlistAnalysisColAIWatchlistOutlook AIWatchlistAnalysisColumn = 10
-	AIWatchlistAnalysisColAIConfidenceScore AIWatchlistAnalysisColumn = 11
-	AIWatchlistAnalysisColSignalAgreementScore AIWatchlistAnalysisColumn = 12
+	AIWatchlistAnalysisColID                      AIWatchlistAnalysisColumn = 0
+	AIWatchlistAnalysisColWatchlistID             AIWatchlistAnalysisColumn = 1
+	AIWatchlistAnalysisColMetricsSnapshotID       AIWatchlistAnalysisColumn = 2
+	AIWatchlistAnalysisColAIModelID               AIWatchlistAnalysisColumn = 3
+	AIWatchlistAnalysisColTimeframe               AIWatchlistAnalysisColumn = 4
+	AIWatchlistAnalysisColCandleTime              AIWatchlistAnalysisColumn = 5
+	AIWatchlistAnalysisColAnalysisTime            AIWatchlistAnalysisColumn = 6
+	AIWatchlistAnalysisColAssetScores             AIWatchlistAnalysisColumn = 7
+	AIWatchlistAnalysisColKeySignals              AIWatchlistAnalysisColumn = 8
+	AIWatchlistAnalysisColGeneratedSignals        AIWatchlistAnalysisColumn = 9
+	AIWatchlistAnalysisColAIWatchlistOutlook      AIWatchlistAnalysisColumn = 10
+	AIWatchlistAnalysisColAIConfidenceScore       AIWatchlistAnalysisColumn = 11
+	AIWatchlistAnalysisColSignalAgreementScore    AIWatchlistAnalysisColumn = 12
 	AIWatchlistAnalysisColOutlookDurationEstimate AIWatchlistAnalysisColumn = 13
-	AIWatchlistAnalysisColAnalysisData AIWatchlistAnalysisColumn = 14
-	AIWatchlistAnalysisColCreatedAt AIWatchlistAnalysisColumn = 15
-	AIWatchlistAnalysisColUpdatedAt AIWatchlistAnalysisColumn = 16
-	AIWatchlistAnalysisColUserID AIWatchlistAnalysisColumn = 17
+	AIWatchlistAnalysisColAnalysisData            AIWatchlistAnalysisColumn = 14
+	AIWatchlistAnalysisColCreatedAt               AIWatchlistAnalysisColumn = 15
+	AIWatchlistAnalysisColUpdatedAt               AIWatchlistAnalysisColumn = 16
+	AIWatchlistAnalysisColUserID                  AIWatchlistAnalysisColumn = 17
 )
 
 func (AIWatchlistAnalysis) cerdTable() string { return "ai_watchlist_analysis" }
@@ -10995,12 +11147,16 @@ func (r *AIWatchlistAnalysis) toC(c *C.cerd_ai_watchlist_analysis, a *arena) (er
 }
 
 var aiWatchlistAnalysisInfo = &tableInfo{
-	name: "ai_watchlist_analysis",
-	desc: &C.cerd_ai_watchlist_analysis_table,
-	size: int(C.sizeof_cerd_ai_watchlist_analysis),
+	name:   "ai_watchlist_analysis",
+	desc:   &C.cerd_ai_watchlist_analysis_table,
+	size:   int(C.sizeof_cerd_ai_watchlist_analysis),
 	goType: reflect.TypeOf(AIWatchlistAnalysis{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AIWatchlistAnalysis)(dst).fromC((*C.cerd_ai_watchlist_analysis)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AIWatchlistAnalysis)(src).toC((*C.cerd_ai_watchlist_analysis)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AIWatchlistAnalysis)(dst).fromC((*C.cerd_ai_watchlist_analysis)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AIWatchlistAnalysis)(src).toC((*C.cerd_ai_watchlist_analysis)(dst), a)
+	},
 }
 
 func init() { registerTable(aiWatchlistAnalysisInfo) }
@@ -11009,7 +11165,9 @@ func init() { registerTable(aiWatchlistAnalysisInfo) }
 type AIWatchlistAnalysisOps struct{ c *Conn }
 
 // AIWatchlistAnalysis gives the operations on table ai_watchlist_analysis through this connection.
-func (c *Conn) AIWatchlistAnalysis() AIWatchlistAnalysisOps { return AIWatchlistAnalysisOps{c} }
+func (c *Conn) AIWatchlistAnalysis() AIWatchlistAnalysisOps {
+	return AIWatchlistAnalysisOps{c}
+}
 
 // Insert: Inserts a row into ai_watchlist_analysis. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -11381,7 +11539,9 @@ func (o AIWatchlistAnalysisOps) Make(ctx context.Context, seed uint64, opts *Fac
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AIWatchlistAnalysis) Validate() error { return validateRow(aiWatchlistAnalysisInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AIWatchlistAnalysis) Validate() error {
+	return validateRow(aiWatchlistAnalysisInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- portfolios
 
@@ -11408,10 +11568,10 @@ type PortfoliosColumn int
 
 // The columns of portfolios.
 const (
-	PortfoliosColID PortfoliosColumn = 0
-	PortfoliosColUserID PortfoliosColumn = 1
-	PortfoliosColIsActive PortfoliosColumn = 2
-	PortfoliosColIsPublic PortfoliosColumn = 3
+	PortfoliosColID        PortfoliosColumn = 0
+	PortfoliosColUserID    PortfoliosColumn = 1
+	PortfoliosColIsActive  PortfoliosColumn = 2
+	PortfoliosColIsPublic  PortfoliosColumn = 3
 	PortfoliosColCreatedAt PortfoliosColumn = 4
 	PortfoliosColUpdatedAt PortfoliosColumn = 5
 )
@@ -11455,12 +11615,16 @@ func (r *Portfolios) toC(c *C.cerd_portfolios, a *arena) (err error) {
 }
 
 var portfoliosInfo = &tableInfo{
-	name: "portfolios",
-	desc: &C.cerd_portfolios_table,
-	size: int(C.sizeof_cerd_portfolios),
+	name:   "portfolios",
+	desc:   &C.cerd_portfolios_table,
+	size:   int(C.sizeof_cerd_portfolios),
 	goType: reflect.TypeOf(Portfolios{}),
-	load: func(dst, src unsafe.Pointer) error { return (*Portfolios)(dst).fromC((*C.cerd_portfolios)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*Portfolios)(src).toC((*C.cerd_portfolios)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*Portfolios)(dst).fromC((*C.cerd_portfolios)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*Portfolios)(src).toC((*C.cerd_portfolios)(dst), a)
+	},
 }
 
 func init() { registerTable(portfoliosInfo) }
@@ -11469,7 +11633,9 @@ func init() { registerTable(portfoliosInfo) }
 type PortfoliosOps struct{ c *Conn }
 
 // Portfolios gives the operations on table portfolios through this connection.
-func (c *Conn) Portfolios() PortfoliosOps { return PortfoliosOps{c} }
+func (c *Conn) Portfolios() PortfoliosOps {
+	return PortfoliosOps{c}
+}
 
 // Insert: Inserts a row into portfolios. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -11741,7 +11907,9 @@ func (o PortfoliosOps) Make(ctx context.Context, seed uint64, opts *FactoryOptio
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *Portfolios) Validate() error { return validateRow(portfoliosInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *Portfolios) Validate() error {
+	return validateRow(portfoliosInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- portfolio_assets
 
@@ -11809,31 +11977,31 @@ type PortfolioAssetsColumn int
 
 // The columns of portfolio_assets.
 const (
-	PortfolioAssetsColID PortfolioAssetsColumn = 0
-	PortfolioAssetsColPortfolioID PortfolioAssetsColumn = 1
-	PortfolioAssetsColAssetID PortfolioAssetsColumn = 2
-	PortfolioAssetsColAssetType PortfolioAssetsColumn = 3
-	PortfolioAssetsColLeverageRatio PortfolioAssetsColumn = 4
-	PortfolioAssetsColQuantity PortfolioAssetsColumn = 5
-	PortfolioAssetsColEntryPrice PortfolioAssetsColumn = 6
-	PortfolioAssetsColExitPrice PortfolioAssetsColumn = 7
-	PortfolioAssetsColTradeStatus PortfolioAssetsColumn = 8
-	PortfolioAssetsColPnlRealizedUSD PortfolioAssetsColumn = 9
+	PortfolioAssetsColID                      PortfolioAssetsColumn = 0
+	PortfolioAssetsColPortfolioID             PortfolioAssetsColumn = 1
+	PortfolioAssetsColAssetID                 PortfolioAssetsColumn = 2
+	PortfolioAssetsColAssetType               PortfolioAssetsColumn = 3
+	PortfolioAssetsColLeverageRatio           PortfolioAssetsColumn = 4
+	PortfolioAssetsColQuantity                PortfolioAssetsColumn = 5
+	PortfolioAssetsColEntryPrice              PortfolioAssetsColumn = 6
+	PortfolioAssetsColExitPrice               PortfolioAssetsColumn = 7
+	PortfolioAssetsColTradeStatus             PortfolioAssetsColumn = 8
+	PortfolioAssetsColPnlRealizedUSD          PortfolioAssetsColumn = 9
 	PortfolioAssetsColAllocationTargetPercent PortfolioAssetsColumn = 10
-	PortfolioAssetsColInvestmentThesis PortfolioAssetsColumn = 11
-	PortfolioAssetsColInvestmentTimeframe PortfolioAssetsColumn = 12
-	PortfolioAssetsColRiskCategory PortfolioAssetsColumn = 13
-	PortfolioAssetsColStopLossPrice PortfolioAssetsColumn = 14
-	PortfolioAssetsColTakeProfitPrice PortfolioAssetsColumn = 15
-	PortfolioAssetsColMaxAllocationPercent PortfolioAssetsColumn = 16
-	PortfolioAssetsColNotes PortfolioAssetsColumn = 17
-	PortfolioAssetsColSortOrder PortfolioAssetsColumn = 18
-	PortfolioAssetsColIsActive PortfolioAssetsColumn = 19
-	PortfolioAssetsColAddedBy PortfolioAssetsColumn = 20
-	PortfolioAssetsColLastModifiedBy PortfolioAssetsColumn = 21
-	PortfolioAssetsColCreatedAt PortfolioAssetsColumn = 22
-	PortfolioAssetsColUpdatedAt PortfolioAssetsColumn = 23
-	PortfolioAssetsColUserID PortfolioAssetsColumn = 24
+	PortfolioAssetsColInvestmentThesis        PortfolioAssetsColumn = 11
+	PortfolioAssetsColInvestmentTimeframe     PortfolioAssetsColumn = 12
+	PortfolioAssetsColRiskCategory            PortfolioAssetsColumn = 13
+	PortfolioAssetsColStopLossPrice           PortfolioAssetsColumn = 14
+	PortfolioAssetsColTakeProfitPrice         PortfolioAssetsColumn = 15
+	PortfolioAssetsColMaxAllocationPercent    PortfolioAssetsColumn = 16
+	PortfolioAssetsColNotes                   PortfolioAssetsColumn = 17
+	PortfolioAssetsColSortOrder               PortfolioAssetsColumn = 18
+	PortfolioAssetsColIsActive                PortfolioAssetsColumn = 19
+	PortfolioAssetsColAddedBy                 PortfolioAssetsColumn = 20
+	PortfolioAssetsColLastModifiedBy          PortfolioAssetsColumn = 21
+	PortfolioAssetsColCreatedAt               PortfolioAssetsColumn = 22
+	PortfolioAssetsColUpdatedAt               PortfolioAssetsColumn = 23
+	PortfolioAssetsColUserID                  PortfolioAssetsColumn = 24
 )
 
 func (PortfolioAssets) cerdTable() string { return "portfolio_assets" }
@@ -11961,12 +12129,16 @@ func (r *PortfolioAssets) toC(c *C.cerd_portfolio_assets, a *arena) (err error) 
 }
 
 var portfolioAssetsInfo = &tableInfo{
-	name: "portfolio_assets",
-	desc: &C.cerd_portfolio_assets_table,
-	size: int(C.sizeof_cerd_portfolio_assets),
+	name:   "portfolio_assets",
+	desc:   &C.cerd_portfolio_assets_table,
+	size:   int(C.sizeof_cerd_portfolio_assets),
 	goType: reflect.TypeOf(PortfolioAssets{}),
-	load: func(dst, src unsafe.Pointer) error { return (*PortfolioAssets)(dst).fromC((*C.cerd_portfolio_assets)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*PortfolioAssets)(src).toC((*C.cerd_portfolio_assets)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*PortfolioAssets)(dst).fromC((*C.cerd_portfolio_assets)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*PortfolioAssets)(src).toC((*C.cerd_portfolio_assets)(dst), a)
+	},
 }
 
 func init() { registerTable(portfolioAssetsInfo) }
@@ -11975,7 +12147,9 @@ func init() { registerTable(portfolioAssetsInfo) }
 type PortfolioAssetsOps struct{ c *Conn }
 
 // PortfolioAssets gives the operations on table portfolio_assets through this connection.
-func (c *Conn) PortfolioAssets() PortfolioAssetsOps { return PortfolioAssetsOps{c} }
+func (c *Conn) PortfolioAssets() PortfolioAssetsOps {
+	return PortfolioAssetsOps{c}
+}
 
 // Insert: Inserts a row into portfolio_assets. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -12330,7 +12504,9 @@ func (o PortfolioAssetsOps) Make(ctx context.Context, seed uint64, opts *Factory
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *PortfolioAssets) Validate() error { return validateRow(portfolioAssetsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *PortfolioAssets) Validate() error {
+	return validateRow(portfolioAssetsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- ai_portfolio_analysis
 
@@ -12451,45 +12627,45 @@ type AIPortfolioAnalysisColumn int
 
 // The columns of ai_portfolio_analysis.
 const (
-	AIPortfolioAnalysisColID AIPortfolioAnalysisColumn = 0
-	AIPortfolioAnalysisColPortfolioID AIPortfolioAnalysisColumn = 1
-	AIPortfolioAnalysisColMetricsSnapshotID AIPortfolioAnalysisColumn = 2
-	AIPortfolioAnalysisColAIModelID AIPortfolioAnalysisColumn = 3
-	AIPortfolioAnalysisColTimeframe AIPortfolioAnalysisColumn = 4
-	AIPortfolioAnalysisColCandleTime AIPortfolioAnalysisColumn = 5
-	AIPortfolioAnalysisColAnalysisTime AIPortfolioAnalysisColumn = 6
-	AIPortfolioAnalysisColTotalPortfolioValueUSD AIPortfolioAnalysisColumn = 7
-	AIPortfolioAnalysisColTotalPnlPct AIPortfolioAnalysisColumn = 8
-	AIPortfolioAnalysisColTotalPnlUSD AIPortfolioAnalysisColumn = 9
-	AIPortfolioAnalysisColPortfolioRiskScore AIPortfolioAnalysisColumn = 10
-	AIPortfolioAnalysisColDiversificationScore AIPortfolioAnalysisColumn = 11
-	AIPortfolioAnalysisColConcentrationRisk AIPortfolioAnalysisColumn = 12
-	AIPortfolioAnalysisColCurrentAllocation AIPortfolioAnalysisColumn = 13
-	AIPortfolioAnalysisColOptimalAllocation AIPortfolioAnalysisColumn = 14
-	AIPortfolioAnalysisColAllocationDeviation AIPortfolioAnalysisColumn = 15
-	AIPortfolioAnalysisColPortfolioBeta AIPortfolioAnalysisColumn = 16
-	AIPortfolioAnalysisColPortfolioVolatility AIPortfolioAnalysisColumn = 17
-	AIPortfolioAnalysisColSharpeRatio AIPortfolioAnalysisColumn = 18
-	AIPortfolioAnalysisColMaxDrawdownPct AIPortfolioAnalysisColumn = 19
-	AIPortfolioAnalysisColCorrelationMatrix AIPortfolioAnalysisColumn = 20
-	AIPortfolioAnalysisColRebalanceNeeded AIPortfolioAnalysisColumn = 21
-	AIPortfolioAnalysisColOverallAction AIPortfolioAnalysisColumn = 22
-	AIPortfolioAnalysisColRebalancingSuggestions AIPortfolioAnalysisColumn = 23
-	AIPortfolioAnalysisColPortfolioSignals AIPortfolioAnalysisColumn = 24
+	AIPortfolioAnalysisColID                       AIPortfolioAnalysisColumn = 0
+	AIPortfolioAnalysisColPortfolioID              AIPortfolioAnalysisColumn = 1
+	AIPortfolioAnalysisColMetricsSnapshotID        AIPortfolioAnalysisColumn = 2
+	AIPortfolioAnalysisColAIModelID                AIPortfolioAnalysisColumn = 3
+	AIPortfolioAnalysisColTimeframe                AIPortfolioAnalysisColumn = 4
+	AIPortfolioAnalysisColCandleTime               AIPortfolioAnalysisColumn = 5
+	AIPortfolioAnalysisColAnalysisTime             AIPortfolioAnalysisColumn = 6
+	AIPortfolioAnalysisColTotalPortfolioValueUSD   AIPortfolioAnalysisColumn = 7
+	AIPortfolioAnalysisColTotalPnlPct              AIPortfolioAnalysisColumn = 8
+	AIPortfolioAnalysisColTotalPnlUSD              AIPortfolioAnalysisColumn = 9
+	AIPortfolioAnalysisColPortfolioRiskScore       AIPortfolioAnalysisColumn = 10
+	AIPortfolioAnalysisColDiversificationScore     AIPortfolioAnalysisColumn = 11
+	AIPortfolioAnalysisColConcentrationRisk        AIPortfolioAnalysisColumn = 12
+	AIPortfolioAnalysisColCurrentAllocation        AIPortfolioAnalysisColumn = 13
+	AIPortfolioAnalysisColOptimalAllocation        AIPortfolioAnalysisColumn = 14
+	AIPortfolioAnalysisColAllocationDeviation      AIPortfolioAnalysisColumn = 15
+	AIPortfolioAnalysisColPortfolioBeta            AIPortfolioAnalysisColumn = 16
+	AIPortfolioAnalysisColPortfolioVolatility      AIPortfolioAnalysisColumn = 17
+	AIPortfolioAnalysisColSharpeRatio              AIPortfolioAnalysisColumn = 18
+	AIPortfolioAnalysisColMaxDrawdownPct           AIPortfolioAnalysisColumn = 19
+	AIPortfolioAnalysisColCorrelationMatrix        AIPortfolioAnalysisColumn = 20
+	AIPortfolioAnalysisColRebalanceNeeded          AIPortfolioAnalysisColumn = 21
+	AIPortfolioAnalysisColOverallAction            AIPortfolioAnalysisColumn = 22
+	AIPortfolioAnalysisColRebalancingSuggestions   AIPortfolioAnalysisColumn = 23
+	AIPortfolioAnalysisColPortfolioSignals         AIPortfolioAnalysisColumn = 24
 	AIPortfolioAnalysisColPortfolioEfficiencyScore AIPortfolioAnalysisColumn = 25
-	AIPortfolioAnalysisColTotalFeesImpactPct AIPortfolioAnalysisColumn = 26
-	AIPortfolioAnalysisColOpportunityCostScore AIPortfolioAnalysisColumn = 27
-	AIPortfolioAnalysisColSectorRotationImpact AIPortfolioAnalysisColumn = 28
-	AIPortfolioAnalysisColPortfolioCyclePhase AIPortfolioAnalysisColumn = 29
-	AIPortfolioAnalysisColCycleAdjustmentScore AIPortfolioAnalysisColumn = 30
-	AIPortfolioAnalysisColAIPortfolioOutlook AIPortfolioAnalysisColumn = 31
-	AIPortfolioAnalysisColAIConfidenceScore AIPortfolioAnalysisColumn = 32
-	AIPortfolioAnalysisColSignalAgreementScore AIPortfolioAnalysisColumn = 33
-	AIPortfolioAnalysisColOutlookDurationEstimate AIPortfolioAnalysisColumn = 34
-	AIPortfolioAnalysisColAnalysisData AIPortfolioAnalysisColumn = 35
-	AIPortfolioAnalysisColCreatedAt AIPortfolioAnalysisColumn = 36
-	AIPortfolioAnalysisColUpdatedAt AIPortfolioAnalysisColumn = 37
-	AIPortfolioAnalysisColUserID AIPortfolioAnalysisColumn = 38
+	AIPortfolioAnalysisColTotalFeesImpactPct       AIPortfolioAnalysisColumn = 26
+	AIPortfolioAnalysisColOpportunityCostScore     AIPortfolioAnalysisColumn = 27
+	AIPortfolioAnalysisColSectorRotationImpact     AIPortfolioAnalysisColumn = 28
+	AIPortfolioAnalysisColPortfolioCyclePhase      AIPortfolioAnalysisColumn = 29
+	AIPortfolioAnalysisColCycleAdjustmentScore     AIPortfolioAnalysisColumn = 30
+	AIPortfolioAnalysisColAIPortfolioOutlook       AIPortfolioAnalysisColumn = 31
+	AIPortfolioAnalysisColAIConfidenceScore        AIPortfolioAnalysisColumn = 32
+	AIPortfolioAnalysisColSignalAgreementScore     AIPortfolioAnalysisColumn = 33
+	AIPortfolioAnalysisColOutlookDurationEstimate  AIPortfolioAnalysisColumn = 34
+	AIPortfolioAnalysisColAnalysisData             AIPortfolioAnalysisColumn = 35
+	AIPortfolioAnalysisColCreatedAt                AIPortfolioAnalysisColumn = 36
+	AIPortfolioAnalysisColUpdatedAt                AIPortfolioAnalysisColumn = 37
+	AIPortfolioAnalysisColUserID                   AIPortfolioAnalysisColumn = 38
 )
 
 func (AIPortfolioAnalysis) cerdTable() string { return "ai_portfolio_analysis" }
@@ -12729,12 +12905,16 @@ func (r *AIPortfolioAnalysis) toC(c *C.cerd_ai_portfolio_analysis, a *arena) (er
 }
 
 var aiPortfolioAnalysisInfo = &tableInfo{
-	name: "ai_portfolio_analysis",
-	desc: &C.cerd_ai_portfolio_analysis_table,
-	size: int(C.sizeof_cerd_ai_portfolio_analysis),
+	name:   "ai_portfolio_analysis",
+	desc:   &C.cerd_ai_portfolio_analysis_table,
+	size:   int(C.sizeof_cerd_ai_portfolio_analysis),
 	goType: reflect.TypeOf(AIPortfolioAnalysis{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AIPortfolioAnalysis)(dst).fromC((*C.cerd_ai_portfolio_analysis)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AIPortfolioAnalysis)(src).toC((*C.cerd_ai_portfolio_analysis)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AIPortfolioAnalysis)(dst).fromC((*C.cerd_ai_portfolio_analysis)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AIPortfolioAnalysis)(src).toC((*C.cerd_ai_portfolio_analysis)(dst), a)
+	},
 }
 
 func init() { registerTable(aiPortfolioAnalysisInfo) }
@@ -12743,7 +12923,9 @@ func init() { registerTable(aiPortfolioAnalysisInfo) }
 type AIPortfolioAnalysisOps struct{ c *Conn }
 
 // AIPortfolioAnalysis gives the operations on table ai_portfolio_analysis through this connection.
-func (c *Conn) AIPortfolioAnalysis() AIPortfolioAnalysisOps { return AIPortfolioAnalysisOps{c} }
+func (c *Conn) AIPortfolioAnalysis() AIPortfolioAnalysisOps {
+	return AIPortfolioAnalysisOps{c}
+}
 
 // Insert: Inserts a row into ai_portfolio_analysis. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -13115,7 +13297,9 @@ func (o AIPortfolioAnalysisOps) Make(ctx context.Context, seed uint64, opts *Fac
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AIPortfolioAnalysis) Validate() error { return validateRow(aiPortfolioAnalysisInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AIPortfolioAnalysis) Validate() error {
+	return validateRow(aiPortfolioAnalysisInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- ai_portfolio_asset_analysis
 
@@ -13206,36 +13390,36 @@ type AIPortfolioAssetAnalysisColumn int
 
 // The columns of ai_portfolio_asset_analysis.
 const (
-	AIPortfolioAssetAnalysisColID AIPortfolioAssetAnalysisColumn = 0
-	AIPortfolioAssetAnalysisColPortfolioAssetID AIPortfolioAssetAnalysisColumn = 1
-	AIPortfolioAssetAnalysisColMetricsSnapshotID AIPortfolioAssetAnalysisColumn = 2
-	AIPortfolioAssetAnalysisColAIModelID AIPortfolioAssetAnalysisColumn = 3
-	AIPortfolioAssetAnalysisColTimeframe AIPortfolioAssetAnalysisColumn = 4
-	AIPortfolioAssetAnalysisColCandleTime AIPortfolioAssetAnalysisColumn = 5
-	AIPortfolioAssetAnalysisColAnalysisTime AIPortfolioAssetAnalysisColumn = 6
-	AIPortfolioAssetAnalysisColPositionStatus AIPortfolioAssetAnalysisColumn = 7
-	AIPortfolioAssetAnalysisColCurrentPnlPct AIPortfolioAssetAnalysisColumn = 8
-	AIPortfolioAssetAnalysisColRiskLevelScore AIPortfolioAssetAnalysisColumn = 9
-	AIPortfolioAssetAnalysisColExitProbability AIPortfolioAssetAnalysisColumn = 10
-	AIPortfolioAssetAnalysisColRecommendedAction AIPortfolioAssetAnalysisColumn = 11
-	AIPortfolioAssetAnalysisColUrgencyLevel AIPortfolioAssetAnalysisColumn = 12
-	AIPortfolioAssetAnalysisColRecommendationReason AIPortfolioAssetAnalysisColumn = 13
-	AIPortfolioAssetAnalysisColSuggestedSlPrice AIPortfolioAssetAnalysisColumn = 14
-	AIPortfolioAssetAnalysisColSuggestedTpPrice AIPortfolioAssetAnalysisColumn = 15
-	AIPortfolioAssetAnalysisColSuggestedExitPercentage AIPortfolioAssetAnalysisColumn = 16
-	AIPortfolioAssetAnalysisColOptimalPositionSize AIPortfolioAssetAnalysisColumn = 17
-	AIPortfolioAssetAnalysisColCurrentSignals AIPortfolioAssetAnalysisColumn = 18
-	AIPortfolioAssetAnalysisColRiskFactors AIPortfolioAssetAnalysisColumn = 19
-	AIPortfolioAssetAnalysisColMarketRegimeChange AIPortfolioAssetAnalysisColumn = 20
+	AIPortfolioAssetAnalysisColID                          AIPortfolioAssetAnalysisColumn = 0
+	AIPortfolioAssetAnalysisColPortfolioAssetID            AIPortfolioAssetAnalysisColumn = 1
+	AIPortfolioAssetAnalysisColMetricsSnapshotID           AIPortfolioAssetAnalysisColumn = 2
+	AIPortfolioAssetAnalysisColAIModelID                   AIPortfolioAssetAnalysisColumn = 3
+	AIPortfolioAssetAnalysisColTimeframe                   AIPortfolioAssetAnalysisColumn = 4
+	AIPortfolioAssetAnalysisColCandleTime                  AIPortfolioAssetAnalysisColumn = 5
+	AIPortfolioAssetAnalysisColAnalysisTime                AIPortfolioAssetAnalysisColumn = 6
+	AIPortfolioAssetAnalysisColPositionStatus              AIPortfolioAssetAnalysisColumn = 7
+	AIPortfolioAssetAnalysisColCurrentPnlPct               AIPortfolioAssetAnalysisColumn = 8
+	AIPortfolioAssetAnalysisColRiskLevelScore              AIPortfolioAssetAnalysisColumn = 9
+	AIPortfolioAssetAnalysisColExitProbability             AIPortfolioAssetAnalysisColumn = 10
+	AIPortfolioAssetAnalysisColRecommendedAction           AIPortfolioAssetAnalysisColumn = 11
+	AIPortfolioAssetAnalysisColUrgencyLevel                AIPortfolioAssetAnalysisColumn = 12
+	AIPortfolioAssetAnalysisColRecommendationReason        AIPortfolioAssetAnalysisColumn = 13
+	AIPortfolioAssetAnalysisColSuggestedSlPrice            AIPortfolioAssetAnalysisColumn = 14
+	AIPortfolioAssetAnalysisColSuggestedTpPrice            AIPortfolioAssetAnalysisColumn = 15
+	AIPortfolioAssetAnalysisColSuggestedExitPercentage     AIPortfolioAssetAnalysisColumn = 16
+	AIPortfolioAssetAnalysisColOptimalPositionSize         AIPortfolioAssetAnalysisColumn = 17
+	AIPortfolioAssetAnalysisColCurrentSignals              AIPortfolioAssetAnalysisColumn = 18
+	AIPortfolioAssetAnalysisColRiskFactors                 AIPortfolioAssetAnalysisColumn = 19
+	AIPortfolioAssetAnalysisColMarketRegimeChange          AIPortfolioAssetAnalysisColumn = 20
 	AIPortfolioAssetAnalysisColConditionDeteriorationScore AIPortfolioAssetAnalysisColumn = 21
-	AIPortfolioAssetAnalysisColAIPositionOutlook AIPortfolioAssetAnalysisColumn = 22
-	AIPortfolioAssetAnalysisColAIConfidenceScore AIPortfolioAssetAnalysisColumn = 23
-	AIPortfolioAssetAnalysisColSignalAgreementScore AIPortfolioAssetAnalysisColumn = 24
-	AIPortfolioAssetAnalysisColAnalysisHorizonHours AIPortfolioAssetAnalysisColumn = 25
-	AIPortfolioAssetAnalysisColAnalysisData AIPortfolioAssetAnalysisColumn = 26
-	AIPortfolioAssetAnalysisColCreatedAt AIPortfolioAssetAnalysisColumn = 27
-	AIPortfolioAssetAnalysisColUpdatedAt AIPortfolioAssetAnalysisColumn = 28
-	AIPortfolioAssetAnalysisColUserID AIPortfolioAssetAnalysisColumn = 29
+	AIPortfolioAssetAnalysisColAIPositionOutlook           AIPortfolioAssetAnalysisColumn = 22
+	AIPortfolioAssetAnalysisColAIConfidenceScore           AIPortfolioAssetAnalysisColumn = 23
+	AIPortfolioAssetAnalysisColSignalAgreementScore        AIPortfolioAssetAnalysisColumn = 24
+	AIPortfolioAssetAnalysisColAnalysisHorizonHours        AIPortfolioAssetAnalysisColumn = 25
+	AIPortfolioAssetAnalysisColAnalysisData                AIPortfolioAssetAnalysisColumn = 26
+	AIPortfolioAssetAnalysisColCreatedAt                   AIPortfolioAssetAnalysisColumn = 27
+	AIPortfolioAssetAnalysisColUpdatedAt                   AIPortfolioAssetAnalysisColumn = 28
+	AIPortfolioAssetAnalysisColUserID                      AIPortfolioAssetAnalysisColumn = 29
 )
 
 func (AIPortfolioAssetAnalysis) cerdTable() string { return "ai_portfolio_asset_analysis" }
@@ -13411,12 +13595,16 @@ func (r *AIPortfolioAssetAnalysis) toC(c *C.cerd_ai_portfolio_asset_analysis, a 
 }
 
 var aiPortfolioAssetAnalysisInfo = &tableInfo{
-	name: "ai_portfolio_asset_analysis",
-	desc: &C.cerd_ai_portfolio_asset_analysis_table,
-	size: int(C.sizeof_cerd_ai_portfolio_asset_analysis),
+	name:   "ai_portfolio_asset_analysis",
+	desc:   &C.cerd_ai_portfolio_asset_analysis_table,
+	size:   int(C.sizeof_cerd_ai_portfolio_asset_analysis),
 	goType: reflect.TypeOf(AIPortfolioAssetAnalysis{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AIPortfolioAssetAnalysis)(dst).fromC((*C.cerd_ai_portfolio_asset_analysis)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AIPortfolioAssetAnalysis)(src).toC((*C.cerd_ai_portfolio_asset_analysis)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AIPortfolioAssetAnalysis)(dst).fromC((*C.cerd_ai_portfolio_asset_analysis)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AIPortfolioAssetAnalysis)(src).toC((*C.cerd_ai_portfolio_asset_analysis)(dst), a)
+	},
 }
 
 func init() { registerTable(aiPortfolioAssetAnalysisInfo) }
@@ -13425,7 +13613,9 @@ func init() { registerTable(aiPortfolioAssetAnalysisInfo) }
 type AIPortfolioAssetAnalysisOps struct{ c *Conn }
 
 // AIPortfolioAssetAnalysis gives the operations on table ai_portfolio_asset_analysis through this connection.
-func (c *Conn) AIPortfolioAssetAnalysis() AIPortfolioAssetAnalysisOps { return AIPortfolioAssetAnalysisOps{c} }
+func (c *Conn) AIPortfolioAssetAnalysis() AIPortfolioAssetAnalysisOps {
+	return AIPortfolioAssetAnalysisOps{c}
+}
 
 // Insert: Inserts a row into ai_portfolio_asset_analysis. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -13755,7 +13945,9 @@ func (o AIPortfolioAssetAnalysisOps) Make(ctx context.Context, seed uint64, opts
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AIPortfolioAssetAnalysis) Validate() error { return validateRow(aiPortfolioAssetAnalysisInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AIPortfolioAssetAnalysis) Validate() error {
+	return validateRow(aiPortfolioAssetAnalysisInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- ai_trading_signals
 
@@ -13849,41 +14041,41 @@ type AITradingSignalsColumn int
 
 // The columns of ai_trading_signals.
 const (
-	AITradingSignalsColID AITradingSignalsColumn = 0
-	AITradingSignalsColAssetID AITradingSignalsColumn = 1
-	AITradingSignalsColAIModelID AITradingSignalsColumn = 2
-	AITradingSignalsColMetricsSnapshotID AITradingSignalsColumn = 3
-	AITradingSignalsColWatchlistAnalysisID AITradingSignalsColumn = 4
-	AITradingSignalsColPortfolioAnalysisID AITradingSignalsColumn = 5
-	AITradingSignalsColSignalType AITradingSignalsColumn = 6
-	AITradingSignalsColSignalOrigin AITradingSignalsColumn = 7
-	AITradingSignalsColSignalQuality AITradingSignalsColumn = 8
-	AITradingSignalsColConfidenceScore AITradingSignalsColumn = 9
-	AITradingSignalsColEntryPrice AITradingSignalsColumn = 10
-	AITradingSignalsColTargetPrice AITradingSignalsColumn = 11
-	AITradingSignalsColStopLoss AITradingSignalsColumn = 12
-	AITradingSignalsColRiskLevel AITradingSignalsColumn = 13
-	AITradingSignalsColRiskRewardRatio AITradingSignalsColumn = 14
-	AITradingSignalsColMarketContext AITradingSignalsColumn = 15
-	AITradingSignalsColSectorContext AITradingSignalsColumn = 16
-	AITradingSignalsColConfluenceFactors AITradingSignalsColumn = 17
-	AITradingSignalsColInvalidationCriteria AITradingSignalsColumn = 18
-	AITradingSignalsColRiskManagement AITradingSignalsColumn = 19
-	AITradingSignalsColTimeHorizonHours AITradingSignalsColumn = 20
+	AITradingSignalsColID                    AITradingSignalsColumn = 0
+	AITradingSignalsColAssetID               AITradingSignalsColumn = 1
+	AITradingSignalsColAIModelID             AITradingSignalsColumn = 2
+	AITradingSignalsColMetricsSnapshotID     AITradingSignalsColumn = 3
+	AITradingSignalsColWatchlistAnalysisID   AITradingSignalsColumn = 4
+	AITradingSignalsColPortfolioAnalysisID   AITradingSignalsColumn = 5
+	AITradingSignalsColSignalType            AITradingSignalsColumn = 6
+	AITradingSignalsColSignalOrigin          AITradingSignalsColumn = 7
+	AITradingSignalsColSignalQuality         AITradingSignalsColumn = 8
+	AITradingSignalsColConfidenceScore       AITradingSignalsColumn = 9
+	AITradingSignalsColEntryPrice            AITradingSignalsColumn = 10
+	AITradingSignalsColTargetPrice           AITradingSignalsColumn = 11
+	AITradingSignalsColStopLoss              AITradingSignalsColumn = 12
+	AITradingSignalsColRiskLevel             AITradingSignalsColumn = 13
+	AITradingSignalsColRiskRewardRatio       AITradingSignalsColumn = 14
+	AITradingSignalsColMarketContext         AITradingSignalsColumn = 15
+	AITradingSignalsColSectorContext         AITradingSignalsColumn = 16
+	AITradingSignalsColConfluenceFactors     AITradingSignalsColumn = 17
+	AITradingSignalsColInvalidationCriteria  AITradingSignalsColumn = 18
+	AITradingSignalsColRiskManagement        AITradingSignalsColumn = 19
+	AITradingSignalsColTimeHorizonHours      AITradingSignalsColumn = 20
 	AITradingSignalsColOptimalEntryTimeframe AITradingSignalsColumn = 21
-	AITradingSignalsColMonitoringTimeframe AITradingSignalsColumn = 22
-	AITradingSignalsColStatus AITradingSignalsColumn = 23
-	AITradingSignalsColActualEntryPrice AITradingSignalsColumn = 24
+	AITradingSignalsColMonitoringTimeframe   AITradingSignalsColumn = 22
+	AITradingSignalsColStatus                AITradingSignalsColumn = 23
+	AITradingSignalsColActualEntryPrice      AITradingSignalsColumn = 24
 	AITradingSignalsColMaxFavorableExcursion AITradingSignalsColumn = 25
-	AITradingSignalsColMaxAdverseExcursion AITradingSignalsColumn = 26
-	AITradingSignalsColSignalSuccessful AITradingSignalsColumn = 27
-	AITradingSignalsColSignalStrength AITradingSignalsColumn = 28
-	AITradingSignalsColConfluenceCount AITradingSignalsColumn = 29
-	AITradingSignalsColMarketCorrelation AITradingSignalsColumn = 30
-	AITradingSignalsColExpiresAt AITradingSignalsColumn = 31
-	AITradingSignalsColInvalidatedAt AITradingSignalsColumn = 32
-	AITradingSignalsColCreatedAt AITradingSignalsColumn = 33
-	AITradingSignalsColUpdatedAt AITradingSignalsColumn = 34
+	AITradingSignalsColMaxAdverseExcursion   AITradingSignalsColumn = 26
+	AITradingSignalsColSignalSuccessful      AITradingSignalsColumn = 27
+	AITradingSignalsColSignalStrength        AITradingSignalsColumn = 28
+	AITradingSignalsColConfluenceCount       AITradingSignalsColumn = 29
+	AITradingSignalsColMarketCorrelation     AITradingSignalsColumn = 30
+	AITradingSignalsColExpiresAt             AITradingSignalsColumn = 31
+	AITradingSignalsColInvalidatedAt         AITradingSignalsColumn = 32
+	AITradingSignalsColCreatedAt             AITradingSignalsColumn = 33
+	AITradingSignalsColUpdatedAt             AITradingSignalsColumn = 34
 )
 
 func (AITradingSignals) cerdTable() string { return "ai_trading_signals" }
@@ -14091,12 +14283,16 @@ func (r *AITradingSignals) toC(c *C.cerd_ai_trading_signals, a *arena) (err erro
 }
 
 var aiTradingSignalsInfo = &tableInfo{
-	name: "ai_trading_signals",
-	desc: &C.cerd_ai_trading_signals_table,
-	size: int(C.sizeof_cerd_ai_trading_signals),
+	name:   "ai_trading_signals",
+	desc:   &C.cerd_ai_trading_signals_table,
+	size:   int(C.sizeof_cerd_ai_trading_signals),
 	goType: reflect.TypeOf(AITradingSignals{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AITradingSignals)(dst).fromC((*C.cerd_ai_trading_signals)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AITradingSignals)(src).toC((*C.cerd_ai_trading_signals)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AITradingSignals)(dst).fromC((*C.cerd_ai_trading_signals)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AITradingSignals)(src).toC((*C.cerd_ai_trading_signals)(dst), a)
+	},
 }
 
 func init() { registerTable(aiTradingSignalsInfo) }
@@ -14105,7 +14301,9 @@ func init() { registerTable(aiTradingSignalsInfo) }
 type AITradingSignalsOps struct{ c *Conn }
 
 // AITradingSignals gives the operations on table ai_trading_signals through this connection.
-func (c *Conn) AITradingSignals() AITradingSignalsOps { return AITradingSignalsOps{c} }
+func (c *Conn) AITradingSignals() AITradingSignalsOps {
+	return AITradingSignalsOps{c}
+}
 
 // Insert: Inserts a row into ai_trading_signals. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -14534,7 +14732,9 @@ func (o AITradingSignalsOps) Make(ctx context.Context, seed uint64, opts *Factor
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AITradingSignals) Validate() error { return validateRow(aiTradingSignalsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AITradingSignals) Validate() error {
+	return validateRow(aiTradingSignalsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- trade_actions
 
@@ -14615,36 +14815,36 @@ type TradeActionsColumn int
 
 // The columns of trade_actions.
 const (
-	TradeActionsColID TradeActionsColumn = 0
-	TradeActionsColPortfolioAssetID TradeActionsColumn = 1
-	TradeActionsColActionType TradeActionsColumn = 2
-	TradeActionsColAssetPrice TradeActionsColumn = 3
-	TradeActionsColQuantity TradeActionsColumn = 4
-	TradeActionsColFeesPaid TradeActionsColumn = 5
-	TradeActionsColPnlRealizedUSD TradeActionsColumn = 6
-	TradeActionsColTimeframe TradeActionsColumn = 7
-	TradeActionsColEmotionState TradeActionsColumn = 8
-	TradeActionsColConfidenceLevel TradeActionsColumn = 9
-	TradeActionsColStressLevel TradeActionsColumn = 10
-	TradeActionsColMarketSentiment TradeActionsColumn = 11
-	TradeActionsColVolatilityLevel TradeActionsColumn = 12
-	TradeActionsColVolumeProfile TradeActionsColumn = 13
-	TradeActionsColPrimarySetup TradeActionsColumn = 14
+	TradeActionsColID                  TradeActionsColumn = 0
+	TradeActionsColPortfolioAssetID    TradeActionsColumn = 1
+	TradeActionsColActionType          TradeActionsColumn = 2
+	TradeActionsColAssetPrice          TradeActionsColumn = 3
+	TradeActionsColQuantity            TradeActionsColumn = 4
+	TradeActionsColFeesPaid            TradeActionsColumn = 5
+	TradeActionsColPnlRealizedUSD      TradeActionsColumn = 6
+	TradeActionsColTimeframe           TradeActionsColumn = 7
+	TradeActionsColEmotionState        TradeActionsColumn = 8
+	TradeActionsColConfidenceLevel     TradeActionsColumn = 9
+	TradeActionsColStressLevel         TradeActionsColumn = 10
+	TradeActionsColMarketSentiment     TradeActionsColumn = 11
+	TradeActionsColVolatilityLevel     TradeActionsColumn = 12
+	TradeActionsColVolumeProfile       TradeActionsColumn = 13
+	TradeActionsColPrimarySetup        TradeActionsColumn = 14
 	TradeActionsColConfirmationSignals TradeActionsColumn = 15
-	TradeActionsColChartPattern TradeActionsColumn = 16
-	TradeActionsColAnalysisSnapshot TradeActionsColumn = 17
-	TradeActionsColStopLoss TradeActionsColumn = 18
-	TradeActionsColTakeProfit TradeActionsColumn = 19
-	TradeActionsColCapitalAmount TradeActionsColumn = 20
-	TradeActionsColRiskPercent TradeActionsColumn = 21
-	TradeActionsColReason TradeActionsColumn = 22
-	TradeActionsColActionSource TradeActionsColumn = 23
-	TradeActionsColAISignalID TradeActionsColumn = 24
-	TradeActionsColLessonLearned TradeActionsColumn = 25
-	TradeActionsColNotes TradeActionsColumn = 26
-	TradeActionsColCreatedAt TradeActionsColumn = 27
-	TradeActionsColUpdatedAt TradeActionsColumn = 28
-	TradeActionsColUserID TradeActionsColumn = 29
+	TradeActionsColChartPattern        TradeActionsColumn = 16
+	TradeActionsColAnalysisSnapshot    TradeActionsColumn = 17
+	TradeActionsColStopLoss            TradeActionsColumn = 18
+	TradeActionsColTakeProfit          TradeActionsColumn = 19
+	TradeActionsColCapitalAmount       TradeActionsColumn = 20
+	TradeActionsColRiskPercent         TradeActionsColumn = 21
+	TradeActionsColReason              TradeActionsColumn = 22
+	TradeActionsColActionSource        TradeActionsColumn = 23
+	TradeActionsColAISignalID          TradeActionsColumn = 24
+	TradeActionsColLessonLearned       TradeActionsColumn = 25
+	TradeActionsColNotes               TradeActionsColumn = 26
+	TradeActionsColCreatedAt           TradeActionsColumn = 27
+	TradeActionsColUpdatedAt           TradeActionsColumn = 28
+	TradeActionsColUserID              TradeActionsColumn = 29
 )
 
 func (TradeActions) cerdTable() string { return "trade_actions" }
@@ -14816,12 +15016,16 @@ func (r *TradeActions) toC(c *C.cerd_trade_actions, a *arena) (err error) {
 }
 
 var tradeActionsInfo = &tableInfo{
-	name: "trade_actions",
-	desc: &C.cerd_trade_actions_table,
-	size: int(C.sizeof_cerd_trade_actions),
+	name:   "trade_actions",
+	desc:   &C.cerd_trade_actions_table,
+	size:   int(C.sizeof_cerd_trade_actions),
 	goType: reflect.TypeOf(TradeActions{}),
-	load: func(dst, src unsafe.Pointer) error { return (*TradeActions)(dst).fromC((*C.cerd_trade_actions)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*TradeActions)(src).toC((*C.cerd_trade_actions)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*TradeActions)(dst).fromC((*C.cerd_trade_actions)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*TradeActions)(src).toC((*C.cerd_trade_actions)(dst), a)
+	},
 }
 
 func init() { registerTable(tradeActionsInfo) }
@@ -14830,7 +15034,9 @@ func init() { registerTable(tradeActionsInfo) }
 type TradeActionsOps struct{ c *Conn }
 
 // TradeActions gives the operations on table trade_actions through this connection.
-func (c *Conn) TradeActions() TradeActionsOps { return TradeActionsOps{c} }
+func (c *Conn) TradeActions() TradeActionsOps {
+	return TradeActionsOps{c}
+}
 
 // Insert: Inserts a row into trade_actions. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -15128,7 +15334,9 @@ func (o TradeActionsOps) Make(ctx context.Context, seed uint64, opts *FactoryOpt
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *TradeActions) Validate() error { return validateRow(tradeActionsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *TradeActions) Validate() error {
+	return validateRow(tradeActionsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- recommendations
 
@@ -15191,28 +15399,28 @@ type RecommendationsColumn int
 
 // The columns of recommendations.
 const (
-	RecommendationsColID RecommendationsColumn = 0
-	RecommendationsColTargetEntityType RecommendationsColumn = 1
-	RecommendationsColTargetEntityID RecommendationsColumn = 2
-	RecommendationsColRecommendationType RecommendationsColumn = 3
-	RecommendationsColRecommendationTitle RecommendationsColumn = 4
-	RecommendationsColRecommendationSummary RecommendationsColumn = 5
-	RecommendationsColRecommendationPayload RecommendationsColumn = 6
-	RecommendationsColAIRegimeAnalysisID RecommendationsColumn = 7
-	RecommendationsColAISectorAnalysisID RecommendationsColumn = 8
+	RecommendationsColID                      RecommendationsColumn = 0
+	RecommendationsColTargetEntityType        RecommendationsColumn = 1
+	RecommendationsColTargetEntityID          RecommendationsColumn = 2
+	RecommendationsColRecommendationType      RecommendationsColumn = 3
+	RecommendationsColRecommendationTitle     RecommendationsColumn = 4
+	RecommendationsColRecommendationSummary   RecommendationsColumn = 5
+	RecommendationsColRecommendationPayload   RecommendationsColumn = 6
+	RecommendationsColAIRegimeAnalysisID      RecommendationsColumn = 7
+	RecommendationsColAISectorAnalysisID      RecommendationsColumn = 8
 	RecommendationsColAICrossSectorAnalysisID RecommendationsColumn = 9
-	RecommendationsColAITradingSignalID RecommendationsColumn = 10
-	RecommendationsColStatus RecommendationsColumn = 11
-	RecommendationsColPriorityLevel RecommendationsColumn = 12
-	RecommendationsColUserFeedback RecommendationsColumn = 13
-	RecommendationsColUserRating RecommendationsColumn = 14
-	RecommendationsColOutcomeResult RecommendationsColumn = 15
-	RecommendationsColReviewedBy RecommendationsColumn = 16
-	RecommendationsColReviewedAt RecommendationsColumn = 17
-	RecommendationsColImplementedAt RecommendationsColumn = 18
-	RecommendationsColExpiresAt RecommendationsColumn = 19
-	RecommendationsColCreatedAt RecommendationsColumn = 20
-	RecommendationsColUpdatedAt RecommendationsColumn = 21
+	RecommendationsColAITradingSignalID       RecommendationsColumn = 10
+	RecommendationsColStatus                  RecommendationsColumn = 11
+	RecommendationsColPriorityLevel           RecommendationsColumn = 12
+	RecommendationsColUserFeedback            RecommendationsColumn = 13
+	RecommendationsColUserRating              RecommendationsColumn = 14
+	RecommendationsColOutcomeResult           RecommendationsColumn = 15
+	RecommendationsColReviewedBy              RecommendationsColumn = 16
+	RecommendationsColReviewedAt              RecommendationsColumn = 17
+	RecommendationsColImplementedAt           RecommendationsColumn = 18
+	RecommendationsColExpiresAt               RecommendationsColumn = 19
+	RecommendationsColCreatedAt               RecommendationsColumn = 20
+	RecommendationsColUpdatedAt               RecommendationsColumn = 21
 )
 
 func (Recommendations) cerdTable() string { return "recommendations" }
@@ -15358,12 +15566,16 @@ func (r *Recommendations) toC(c *C.cerd_recommendations, a *arena) (err error) {
 }
 
 var recommendationsInfo = &tableInfo{
-	name: "recommendations",
-	desc: &C.cerd_recommendations_table,
-	size: int(C.sizeof_cerd_recommendations),
+	name:   "recommendations",
+	desc:   &C.cerd_recommendations_table,
+	size:   int(C.sizeof_cerd_recommendations),
 	goType: reflect.TypeOf(Recommendations{}),
-	load: func(dst, src unsafe.Pointer) error { return (*Recommendations)(dst).fromC((*C.cerd_recommendations)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*Recommendations)(src).toC((*C.cerd_recommendations)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*Recommendations)(dst).fromC((*C.cerd_recommendations)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*Recommendations)(src).toC((*C.cerd_recommendations)(dst), a)
+	},
 }
 
 func init() { registerTable(recommendationsInfo) }
@@ -15372,7 +15584,9 @@ func init() { registerTable(recommendationsInfo) }
 type RecommendationsOps struct{ c *Conn }
 
 // Recommendations gives the operations on table recommendations through this connection.
-func (c *Conn) Recommendations() RecommendationsOps { return RecommendationsOps{c} }
+func (c *Conn) Recommendations() RecommendationsOps {
+	return RecommendationsOps{c}
+}
 
 // Insert: Inserts a row into recommendations. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -15741,7 +15955,9 @@ func (o RecommendationsOps) Make(ctx context.Context, seed uint64, opts *Factory
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *Recommendations) Validate() error { return validateRow(recommendationsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *Recommendations) Validate() error {
+	return validateRow(recommendationsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- signal_alerts
 
@@ -15786,21 +16002,21 @@ type SignalAlertsColumn int
 
 // The columns of signal_alerts.
 const (
-	SignalAlertsColID SignalAlertsColumn = 0
-	SignalAlertsColUserID SignalAlertsColumn = 1
-	SignalAlertsColAssetID SignalAlertsColumn = 2
-	SignalAlertsColAlertType SignalAlertsColumn = 3
-	SignalAlertsColTriggerValue SignalAlertsColumn = 4
-	SignalAlertsColCondition SignalAlertsColumn = 5
-	SignalAlertsColIsActive SignalAlertsColumn = 6
-	SignalAlertsColIsTriggered SignalAlertsColumn = 7
-	SignalAlertsColMessage SignalAlertsColumn = 8
+	SignalAlertsColID                 SignalAlertsColumn = 0
+	SignalAlertsColUserID             SignalAlertsColumn = 1
+	SignalAlertsColAssetID            SignalAlertsColumn = 2
+	SignalAlertsColAlertType          SignalAlertsColumn = 3
+	SignalAlertsColTriggerValue       SignalAlertsColumn = 4
+	SignalAlertsColCondition          SignalAlertsColumn = 5
+	SignalAlertsColIsActive           SignalAlertsColumn = 6
+	SignalAlertsColIsTriggered        SignalAlertsColumn = 7
+	SignalAlertsColMessage            SignalAlertsColumn = 8
 	SignalAlertsColNotificationMethod SignalAlertsColumn = 9
-	SignalAlertsColTriggeredAt SignalAlertsColumn = 10
-	SignalAlertsColLastChecked SignalAlertsColumn = 11
-	SignalAlertsColExpiresAt SignalAlertsColumn = 12
-	SignalAlertsColCreatedAt SignalAlertsColumn = 13
-	SignalAlertsColUpdatedAt SignalAlertsColumn = 14
+	SignalAlertsColTriggeredAt        SignalAlertsColumn = 10
+	SignalAlertsColLastChecked        SignalAlertsColumn = 11
+	SignalAlertsColExpiresAt          SignalAlertsColumn = 12
+	SignalAlertsColCreatedAt          SignalAlertsColumn = 13
+	SignalAlertsColUpdatedAt          SignalAlertsColumn = 14
 )
 
 func (SignalAlerts) cerdTable() string { return "signal_alerts" }
@@ -15884,12 +16100,16 @@ func (r *SignalAlerts) toC(c *C.cerd_signal_alerts, a *arena) (err error) {
 }
 
 var signalAlertsInfo = &tableInfo{
-	name: "signal_alerts",
-	desc: &C.cerd_signal_alerts_table,
-	size: int(C.sizeof_cerd_signal_alerts),
+	name:   "signal_alerts",
+	desc:   &C.cerd_signal_alerts_table,
+	size:   int(C.sizeof_cerd_signal_alerts),
 	goType: reflect.TypeOf(SignalAlerts{}),
-	load: func(dst, src unsafe.Pointer) error { return (*SignalAlerts)(dst).fromC((*C.cerd_signal_alerts)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*SignalAlerts)(src).toC((*C.cerd_signal_alerts)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*SignalAlerts)(dst).fromC((*C.cerd_signal_alerts)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*SignalAlerts)(src).toC((*C.cerd_signal_alerts)(dst), a)
+	},
 }
 
 func init() { registerTable(signalAlertsInfo) }
@@ -15898,7 +16118,9 @@ func init() { registerTable(signalAlertsInfo) }
 type SignalAlertsOps struct{ c *Conn }
 
 // SignalAlerts gives the operations on table signal_alerts through this connection.
-func (c *Conn) SignalAlerts() SignalAlertsOps { return SignalAlertsOps{c} }
+func (c *Conn) SignalAlerts() SignalAlertsOps {
+	return SignalAlertsOps{c}
+}
 
 // Insert: Inserts a row into signal_alerts. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -16195,7 +16417,9 @@ func (o SignalAlertsOps) Make(ctx context.Context, seed uint64, opts *FactoryOpt
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *SignalAlerts) Validate() error { return validateRow(signalAlertsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *SignalAlerts) Validate() error {
+	return validateRow(signalAlertsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- notifications
 
@@ -16238,20 +16462,20 @@ type NotificationsColumn int
 
 // The columns of notifications.
 const (
-	NotificationsColID NotificationsColumn = 0
-	NotificationsColUserID NotificationsColumn = 1
+	NotificationsColID               NotificationsColumn = 0
+	NotificationsColUserID           NotificationsColumn = 1
 	NotificationsColNotificationType NotificationsColumn = 2
-	NotificationsColTitle NotificationsColumn = 3
-	NotificationsColMessage NotificationsColumn = 4
-	NotificationsColData NotificationsColumn = 5
-	NotificationsColStatus NotificationsColumn = 6
-	NotificationsColPriority NotificationsColumn = 7
-	NotificationsColScheduledFor NotificationsColumn = 8
-	NotificationsColSentAt NotificationsColumn = 9
-	NotificationsColReadAt NotificationsColumn = 10
-	NotificationsColExpiresAt NotificationsColumn = 11
-	NotificationsColCreatedAt NotificationsColumn = 12
-	NotificationsColUpdatedAt NotificationsColumn = 13
+	NotificationsColTitle            NotificationsColumn = 3
+	NotificationsColMessage          NotificationsColumn = 4
+	NotificationsColData             NotificationsColumn = 5
+	NotificationsColStatus           NotificationsColumn = 6
+	NotificationsColPriority         NotificationsColumn = 7
+	NotificationsColScheduledFor     NotificationsColumn = 8
+	NotificationsColSentAt           NotificationsColumn = 9
+	NotificationsColReadAt           NotificationsColumn = 10
+	NotificationsColExpiresAt        NotificationsColumn = 11
+	NotificationsColCreatedAt        NotificationsColumn = 12
+	NotificationsColUpdatedAt        NotificationsColumn = 13
 )
 
 func (Notifications) cerdTable() string { return "notifications" }
@@ -16337,12 +16561,16 @@ func (r *Notifications) toC(c *C.cerd_notifications, a *arena) (err error) {
 }
 
 var notificationsInfo = &tableInfo{
-	name: "notifications",
-	desc: &C.cerd_notifications_table,
-	size: int(C.sizeof_cerd_notifications),
+	name:   "notifications",
+	desc:   &C.cerd_notifications_table,
+	size:   int(C.sizeof_cerd_notifications),
 	goType: reflect.TypeOf(Notifications{}),
-	load: func(dst, src unsafe.Pointer) error { return (*Notifications)(dst).fromC((*C.cerd_notifications)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*Notifications)(src).toC((*C.cerd_notifications)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*Notifications)(dst).fromC((*C.cerd_notifications)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*Notifications)(src).toC((*C.cerd_notifications)(dst), a)
+	},
 }
 
 func init() { registerTable(notificationsInfo) }
@@ -16351,7 +16579,9 @@ func init() { registerTable(notificationsInfo) }
 type NotificationsOps struct{ c *Conn }
 
 // Notifications gives the operations on table notifications through this connection.
-func (c *Conn) Notifications() NotificationsOps { return NotificationsOps{c} }
+func (c *Conn) Notifications() NotificationsOps {
+	return NotificationsOps{c}
+}
 
 // Insert: Inserts a row into notifications. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -16625,7 +16855,9 @@ func (o NotificationsOps) Make(ctx context.Context, seed uint64, opts *FactoryOp
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *Notifications) Validate() error { return validateRow(notificationsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *Notifications) Validate() error {
+	return validateRow(notificationsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- user_feedback
 
@@ -16666,19 +16898,19 @@ type UserFeedbackColumn int
 
 // The columns of user_feedback.
 const (
-	UserFeedbackColID UserFeedbackColumn = 0
-	UserFeedbackColUserID UserFeedbackColumn = 1
-	UserFeedbackColFeedbackType UserFeedbackColumn = 2
-	UserFeedbackColMessage UserFeedbackColumn = 3
-	UserFeedbackColContextData UserFeedbackColumn = 4
-	UserFeedbackColStatus UserFeedbackColumn = 5
-	UserFeedbackColPriority UserFeedbackColumn = 6
-	UserFeedbackColReviewedBy UserFeedbackColumn = 7
+	UserFeedbackColID              UserFeedbackColumn = 0
+	UserFeedbackColUserID          UserFeedbackColumn = 1
+	UserFeedbackColFeedbackType    UserFeedbackColumn = 2
+	UserFeedbackColMessage         UserFeedbackColumn = 3
+	UserFeedbackColContextData     UserFeedbackColumn = 4
+	UserFeedbackColStatus          UserFeedbackColumn = 5
+	UserFeedbackColPriority        UserFeedbackColumn = 6
+	UserFeedbackColReviewedBy      UserFeedbackColumn = 7
 	UserFeedbackColResponseMessage UserFeedbackColumn = 8
-	UserFeedbackColReviewedAt UserFeedbackColumn = 9
-	UserFeedbackColRespondedAt UserFeedbackColumn = 10
-	UserFeedbackColCreatedAt UserFeedbackColumn = 11
-	UserFeedbackColUpdatedAt UserFeedbackColumn = 12
+	UserFeedbackColReviewedAt      UserFeedbackColumn = 9
+	UserFeedbackColRespondedAt     UserFeedbackColumn = 10
+	UserFeedbackColCreatedAt       UserFeedbackColumn = 11
+	UserFeedbackColUpdatedAt       UserFeedbackColumn = 12
 )
 
 func (UserFeedback) cerdTable() string { return "user_feedback" }
@@ -16760,12 +16992,16 @@ func (r *UserFeedback) toC(c *C.cerd_user_feedback, a *arena) (err error) {
 }
 
 var userFeedbackInfo = &tableInfo{
-	name: "user_feedback",
-	desc: &C.cerd_user_feedback_table,
-	size: int(C.sizeof_cerd_user_feedback),
+	name:   "user_feedback",
+	desc:   &C.cerd_user_feedback_table,
+	size:   int(C.sizeof_cerd_user_feedback),
 	goType: reflect.TypeOf(UserFeedback{}),
-	load: func(dst, src unsafe.Pointer) error { return (*UserFeedback)(dst).fromC((*C.cerd_user_feedback)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*UserFeedback)(src).toC((*C.cerd_user_feedback)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*UserFeedback)(dst).fromC((*C.cerd_user_feedback)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*UserFeedback)(src).toC((*C.cerd_user_feedback)(dst), a)
+	},
 }
 
 func init() { registerTable(userFeedbackInfo) }
@@ -16774,7 +17010,9 @@ func init() { registerTable(userFeedbackInfo) }
 type UserFeedbackOps struct{ c *Conn }
 
 // UserFeedback gives the operations on table user_feedback through this connection.
-func (c *Conn) UserFeedback() UserFeedbackOps { return UserFeedbackOps{c} }
+func (c *Conn) UserFeedback() UserFeedbackOps {
+	return UserFeedbackOps{c}
+}
 
 // Insert: Inserts a row into user_feedback. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -17071,7 +17309,9 @@ func (o UserFeedbackOps) Make(ctx context.Context, seed uint64, opts *FactoryOpt
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *UserFeedback) Validate() error { return validateRow(userFeedbackInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *UserFeedback) Validate() error {
+	return validateRow(userFeedbackInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- system_health
 
@@ -17108,17 +17348,17 @@ type SystemHealthColumn int
 
 // The columns of system_health.
 const (
-	SystemHealthColID SystemHealthColumn = 0
-	SystemHealthColCheckTime SystemHealthColumn = 1
-	SystemHealthColAPIStatus SystemHealthColumn = 2
-	SystemHealthColDatabaseStatus SystemHealthColumn = 3
-	SystemHealthColMlModelsStatus SystemHealthColumn = 4
+	SystemHealthColID                 SystemHealthColumn = 0
+	SystemHealthColCheckTime          SystemHealthColumn = 1
+	SystemHealthColAPIStatus          SystemHealthColumn = 2
+	SystemHealthColDatabaseStatus     SystemHealthColumn = 3
+	SystemHealthColMlModelsStatus     SystemHealthColumn = 4
 	SystemHealthColDataPipelineStatus SystemHealthColumn = 5
 	SystemHealthColOverallHealthScore SystemHealthColumn = 6
 	SystemHealthColPerformanceMetrics SystemHealthColumn = 7
-	SystemHealthColErrorLogs SystemHealthColumn = 8
-	SystemHealthColCreatedAt SystemHealthColumn = 9
-	SystemHealthColUpdatedAt SystemHealthColumn = 10
+	SystemHealthColErrorLogs          SystemHealthColumn = 8
+	SystemHealthColCreatedAt          SystemHealthColumn = 9
+	SystemHealthColUpdatedAt          SystemHealthColumn = 10
 )
 
 func (SystemHealth) cerdTable() string { return "system_health" }
@@ -17202,12 +17442,16 @@ func (r *SystemHealth) toC(c *C.cerd_system_health, a *arena) (err error) {
 }
 
 var systemHealthInfo = &tableInfo{
-	name: "system_health",
-	desc: &C.cerd_system_health_table,
-	size: int(C.sizeof_cerd_system_health),
+	name:   "system_health",
+	desc:   &C.cerd_system_health_table,
+	size:   int(C.sizeof_cerd_system_health),
 	goType: reflect.TypeOf(SystemHealth{}),
-	load: func(dst, src unsafe.Pointer) error { return (*SystemHealth)(dst).fromC((*C.cerd_system_health)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*SystemHealth)(src).toC((*C.cerd_system_health)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*SystemHealth)(dst).fromC((*C.cerd_system_health)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*SystemHealth)(src).toC((*C.cerd_system_health)(dst), a)
+	},
 }
 
 func init() { registerTable(systemHealthInfo) }
@@ -17216,7 +17460,9 @@ func init() { registerTable(systemHealthInfo) }
 type SystemHealthOps struct{ c *Conn }
 
 // SystemHealth gives the operations on table system_health through this connection.
-func (c *Conn) SystemHealth() SystemHealthOps { return SystemHealthOps{c} }
+func (c *Conn) SystemHealth() SystemHealthOps {
+	return SystemHealthOps{c}
+}
 
 // Insert: Inserts a row into system_health. The write rule (the same for update, update_columns
 // and upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL
@@ -17465,7 +17711,9 @@ func (o SystemHealthOps) Make(ctx context.Context, seed uint64, opts *FactoryOpt
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *SystemHealth) Validate() error { return validateRow(systemHealthInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *SystemHealth) Validate() error {
+	return validateRow(systemHealthInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- analytics_data
 
@@ -17496,14 +17744,14 @@ type AnalyticsDataColumn int
 
 // The columns of analytics_data.
 const (
-	AnalyticsDataColID AnalyticsDataColumn = 0
-	AnalyticsDataColCategory AnalyticsDataColumn = 1
-	AnalyticsDataColMetricName AnalyticsDataColumn = 2
-	AnalyticsDataColMetricValue AnalyticsDataColumn = 3
-	AnalyticsDataColDimensions AnalyticsDataColumn = 4
+	AnalyticsDataColID               AnalyticsDataColumn = 0
+	AnalyticsDataColCategory         AnalyticsDataColumn = 1
+	AnalyticsDataColMetricName       AnalyticsDataColumn = 2
+	AnalyticsDataColMetricValue      AnalyticsDataColumn = 3
+	AnalyticsDataColDimensions       AnalyticsDataColumn = 4
 	AnalyticsDataColAggregationLevel AnalyticsDataColumn = 5
-	AnalyticsDataColCreatedAt AnalyticsDataColumn = 6
-	AnalyticsDataColUpdatedAt AnalyticsDataColumn = 7
+	AnalyticsDataColCreatedAt        AnalyticsDataColumn = 6
+	AnalyticsDataColUpdatedAt        AnalyticsDataColumn = 7
 )
 
 func (AnalyticsData) cerdTable() string { return "analytics_data" }
@@ -17555,12 +17803,16 @@ func (r *AnalyticsData) toC(c *C.cerd_analytics_data, a *arena) (err error) {
 }
 
 var analyticsDataInfo = &tableInfo{
-	name: "analytics_data",
-	desc: &C.cerd_analytics_data_table,
-	size: int(C.sizeof_cerd_analytics_data),
+	name:   "analytics_data",
+	desc:   &C.cerd_analytics_data_table,
+	size:   int(C.sizeof_cerd_analytics_data),
 	goType: reflect.TypeOf(AnalyticsData{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AnalyticsData)(dst).fromC((*C.cerd_analytics_data)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AnalyticsData)(src).toC((*C.cerd_analytics_data)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AnalyticsData)(dst).fromC((*C.cerd_analytics_data)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AnalyticsData)(src).toC((*C.cerd_analytics_data)(dst), a)
+	},
 }
 
 func init() { registerTable(analyticsDataInfo) }
@@ -17569,7 +17821,9 @@ func init() { registerTable(analyticsDataInfo) }
 type AnalyticsDataOps struct{ c *Conn }
 
 // AnalyticsData gives the operations on table analytics_data through this connection.
-func (c *Conn) AnalyticsData() AnalyticsDataOps { return AnalyticsDataOps{c} }
+func (c *Conn) AnalyticsData() AnalyticsDataOps {
+	return AnalyticsDataOps{c}
+}
 
 // Insert: Inserts a row into analytics_data. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -17819,7 +18073,9 @@ func (o AnalyticsDataOps) Make(ctx context.Context, seed uint64, opts *FactoryOp
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AnalyticsData) Validate() error { return validateRow(analyticsDataInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *AnalyticsData) Validate() error {
+	return validateRow(analyticsDataInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- api_request_logs
 
@@ -17850,14 +18106,14 @@ type APIRequestLogsColumn int
 
 // The columns of api_request_logs.
 const (
-	APIRequestLogsColID APIRequestLogsColumn = 0
-	APIRequestLogsColUserID APIRequestLogsColumn = 1
-	APIRequestLogsColEndpoint APIRequestLogsColumn = 2
-	APIRequestLogsColHTTPMethod APIRequestLogsColumn = 3
+	APIRequestLogsColID             APIRequestLogsColumn = 0
+	APIRequestLogsColUserID         APIRequestLogsColumn = 1
+	APIRequestLogsColEndpoint       APIRequestLogsColumn = 2
+	APIRequestLogsColHTTPMethod     APIRequestLogsColumn = 3
 	APIRequestLogsColResponseStatus APIRequestLogsColumn = 4
 	APIRequestLogsColResponseTimeMs APIRequestLogsColumn = 5
-	APIRequestLogsColCreatedAt APIRequestLogsColumn = 6
-	APIRequestLogsColUpdatedAt APIRequestLogsColumn = 7
+	APIRequestLogsColCreatedAt      APIRequestLogsColumn = 6
+	APIRequestLogsColUpdatedAt      APIRequestLogsColumn = 7
 )
 
 func (APIRequestLogs) cerdTable() string { return "api_request_logs" }
@@ -17903,12 +18159,16 @@ func (r *APIRequestLogs) toC(c *C.cerd_api_request_logs, a *arena) (err error) {
 }
 
 var apiRequestLogsInfo = &tableInfo{
-	name: "api_request_logs",
-	desc: &C.cerd_api_request_logs_table,
-	size: int(C.sizeof_cerd_api_request_logs),
+	name:   "api_request_logs",
+	desc:   &C.cerd_api_request_logs_table,
+	size:   int(C.sizeof_cerd_api_request_logs),
 	goType: reflect.TypeOf(APIRequestLogs{}),
-	load: func(dst, src unsafe.Pointer) error { return (*APIRequestLogs)(dst).fromC((*C.cerd_api_request_logs)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*APIRequestLogs)(src).toC((*C.cerd_api_request_logs)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*APIRequestLogs)(dst).fromC((*C.cerd_api_request_logs)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*APIRequestLogs)(src).toC((*C.cerd_api_request_logs)(dst), a)
+	},
 }
 
 func init() { registerTable(apiRequestLogsInfo) }
@@ -17917,7 +18177,9 @@ func init() { registerTable(apiRequestLogsInfo) }
 type APIRequestLogsOps struct{ c *Conn }
 
 // APIRequestLogs gives the operations on table api_request_logs through this connection.
-func (c *Conn) APIRequestLogs() APIRequestLogsOps { return APIRequestLogsOps{c} }
+func (c *Conn) APIRequestLogs() APIRequestLogsOps {
+	return APIRequestLogsOps{c}
+}
 
 // Insert: Inserts a row into api_request_logs. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -18190,7 +18452,9 @@ func (o APIRequestLogsOps) Make(ctx context.Context, seed uint64, opts *FactoryO
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *APIRequestLogs) Validate() error { return validateRow(apiRequestLogsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *APIRequestLogs) Validate() error {
+	return validateRow(apiRequestLogsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- external_api_logs
 
@@ -18222,14 +18486,14 @@ type ExternalAPILogsColumn int
 
 // The columns of external_api_logs.
 const (
-	ExternalAPILogsColID ExternalAPILogsColumn = 0
-	ExternalAPILogsColAPIProvider ExternalAPILogsColumn = 1
-	ExternalAPILogsColEndpoint ExternalAPILogsColumn = 2
-	ExternalAPILogsColHTTPMethod ExternalAPILogsColumn = 3
+	ExternalAPILogsColID             ExternalAPILogsColumn = 0
+	ExternalAPILogsColAPIProvider    ExternalAPILogsColumn = 1
+	ExternalAPILogsColEndpoint       ExternalAPILogsColumn = 2
+	ExternalAPILogsColHTTPMethod     ExternalAPILogsColumn = 3
 	ExternalAPILogsColResponseStatus ExternalAPILogsColumn = 4
 	ExternalAPILogsColResponseTimeMs ExternalAPILogsColumn = 5
-	ExternalAPILogsColCreatedAt ExternalAPILogsColumn = 6
-	ExternalAPILogsColUpdatedAt ExternalAPILogsColumn = 7
+	ExternalAPILogsColCreatedAt      ExternalAPILogsColumn = 6
+	ExternalAPILogsColUpdatedAt      ExternalAPILogsColumn = 7
 )
 
 func (ExternalAPILogs) cerdTable() string { return "external_api_logs" }
@@ -18273,12 +18537,16 @@ func (r *ExternalAPILogs) toC(c *C.cerd_external_api_logs, a *arena) (err error)
 }
 
 var externalAPILogsInfo = &tableInfo{
-	name: "external_api_logs",
-	desc: &C.cerd_external_api_logs_table,
-	size: int(C.sizeof_cerd_external_api_logs),
+	name:   "external_api_logs",
+	desc:   &C.cerd_external_api_logs_table,
+	size:   int(C.sizeof_cerd_external_api_logs),
 	goType: reflect.TypeOf(ExternalAPILogs{}),
-	load: func(dst, src unsafe.Pointer) error { return (*ExternalAPILogs)(dst).fromC((*C.cerd_external_api_logs)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*ExternalAPILogs)(src).toC((*C.cerd_external_api_logs)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*ExternalAPILogs)(dst).fromC((*C.cerd_external_api_logs)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*ExternalAPILogs)(src).toC((*C.cerd_external_api_logs)(dst), a)
+	},
 }
 
 func init() { registerTable(externalAPILogsInfo) }
@@ -18287,7 +18555,9 @@ func init() { registerTable(externalAPILogsInfo) }
 type ExternalAPILogsOps struct{ c *Conn }
 
 // ExternalAPILogs gives the operations on table external_api_logs through this connection.
-func (c *Conn) ExternalAPILogs() ExternalAPILogsOps { return ExternalAPILogsOps{c} }
+func (c *Conn) ExternalAPILogs() ExternalAPILogsOps {
+	return ExternalAPILogsOps{c}
+}
 
 // Insert: Inserts a row into external_api_logs. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -18537,7 +18807,9 @@ func (o ExternalAPILogsOps) Make(ctx context.Context, seed uint64, opts *Factory
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *ExternalAPILogs) Validate() error { return validateRow(externalAPILogsInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *ExternalAPILogs) Validate() error {
+	return validateRow(externalAPILogsInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- background_tasks
 
@@ -18576,18 +18848,18 @@ type BackgroundTasksColumn int
 
 // The columns of background_tasks.
 const (
-	BackgroundTasksColID BackgroundTasksColumn = 0
-	BackgroundTasksColTaskName BackgroundTasksColumn = 1
-	BackgroundTasksColTaskType BackgroundTasksColumn = 2
-	BackgroundTasksColStatus BackgroundTasksColumn = 3
-	BackgroundTasksColTaskParams BackgroundTasksColumn = 4
-	BackgroundTasksColResultData BackgroundTasksColumn = 5
-	BackgroundTasksColErrorMessage BackgroundTasksColumn = 6
-	BackgroundTasksColStartedAt BackgroundTasksColumn = 7
-	BackgroundTasksColCompletedAt BackgroundTasksColumn = 8
+	BackgroundTasksColID                   BackgroundTasksColumn = 0
+	BackgroundTasksColTaskName             BackgroundTasksColumn = 1
+	BackgroundTasksColTaskType             BackgroundTasksColumn = 2
+	BackgroundTasksColStatus               BackgroundTasksColumn = 3
+	BackgroundTasksColTaskParams           BackgroundTasksColumn = 4
+	BackgroundTasksColResultData           BackgroundTasksColumn = 5
+	BackgroundTasksColErrorMessage         BackgroundTasksColumn = 6
+	BackgroundTasksColStartedAt            BackgroundTasksColumn = 7
+	BackgroundTasksColCompletedAt          BackgroundTasksColumn = 8
 	BackgroundTasksColExecutionTimeSeconds BackgroundTasksColumn = 9
-	BackgroundTasksColCreatedAt BackgroundTasksColumn = 10
-	BackgroundTasksColUpdatedAt BackgroundTasksColumn = 11
+	BackgroundTasksColCreatedAt            BackgroundTasksColumn = 10
+	BackgroundTasksColUpdatedAt            BackgroundTasksColumn = 11
 )
 
 func (BackgroundTasks) cerdTable() string { return "background_tasks" }
@@ -18665,12 +18937,16 @@ func (r *BackgroundTasks) toC(c *C.cerd_background_tasks, a *arena) (err error) 
 }
 
 var backgroundTasksInfo = &tableInfo{
-	name: "background_tasks",
-	desc: &C.cerd_background_tasks_table,
-	size: int(C.sizeof_cerd_background_tasks),
+	name:   "background_tasks",
+	desc:   &C.cerd_background_tasks_table,
+	size:   int(C.sizeof_cerd_background_tasks),
 	goType: reflect.TypeOf(BackgroundTasks{}),
-	load: func(dst, src unsafe.Pointer) error { return (*BackgroundTasks)(dst).fromC((*C.cerd_background_tasks)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*BackgroundTasks)(src).toC((*C.cerd_background_tasks)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*BackgroundTasks)(dst).fromC((*C.cerd_background_tasks)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*BackgroundTasks)(src).toC((*C.cerd_background_tasks)(dst), a)
+	},
 }
 
 func init() { registerTable(backgroundTasksInfo) }
@@ -18679,7 +18955,9 @@ func init() { registerTable(backgroundTasksInfo) }
 type BackgroundTasksOps struct{ c *Conn }
 
 // BackgroundTasks gives the operations on table background_tasks through this connection.
-func (c *Conn) BackgroundTasks() BackgroundTasksOps { return BackgroundTasksOps{c} }
+func (c *Conn) BackgroundTasks() BackgroundTasksOps {
+	return BackgroundTasksOps{c}
+}
 
 // Insert: Inserts a row into background_tasks. The write rule (the same for update,
 // update_columns and upsert): a column in @c in->defaults is written as DEFAULT (its server
@@ -18929,7 +19207,9 @@ func (o BackgroundTasksOps) Make(ctx context.Context, seed uint64, opts *Factory
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *BackgroundTasks) Validate() error { return validateRow(backgroundTasksInfo, unsafe.Pointer(r), ValidateInsert) }
+func (r *BackgroundTasks) Validate() error {
+	return validateRow(backgroundTasksInfo, unsafe.Pointer(r), ValidateInsert)
+}
 
 // ---------------------------------------------------------------- audit_log
 
@@ -18960,7 +19240,7 @@ type AuditLogColumn int
 
 // The columns of audit_log.
 const (
-	AuditLogColID AuditLogColumn = 0
+	AuditLogColID        AuditLogColumn = 0
 	AuditLogColTableName AuditLogColumn = 1
 	AuditLogColOperation AuditLogColumn = 2
 	AuditLogColOldValues AuditLogColumn = 3
@@ -19018,12 +19298,16 @@ func (r *AuditLog) toC(c *C.cerd_audit_log, a *arena) (err error) {
 }
 
 var auditLogInfo = &tableInfo{
-	name: "audit_log",
-	desc: &C.cerd_audit_log_table,
-	size: int(C.sizeof_cerd_audit_log),
+	name:   "audit_log",
+	desc:   &C.cerd_audit_log_table,
+	size:   int(C.sizeof_cerd_audit_log),
 	goType: reflect.TypeOf(AuditLog{}),
-	load: func(dst, src unsafe.Pointer) error { return (*AuditLog)(dst).fromC((*C.cerd_audit_log)(src)) },
-	store: func(dst, src unsafe.Pointer, a *arena) error { return (*AuditLog)(src).toC((*C.cerd_audit_log)(dst), a) },
+	load: func(dst, src unsafe.Pointer) error {
+		return (*AuditLog)(dst).fromC((*C.cerd_audit_log)(src))
+	},
+	store: func(dst, src unsafe.Pointer, a *arena) error {
+		return (*AuditLog)(src).toC((*C.cerd_audit_log)(dst), a)
+	},
 }
 
 func init() { registerTable(auditLogInfo) }
@@ -19032,7 +19316,9 @@ func init() { registerTable(auditLogInfo) }
 type AuditLogOps struct{ c *Conn }
 
 // AuditLog gives the operations on table audit_log through this connection.
-func (c *Conn) AuditLog() AuditLogOps { return AuditLogOps{c} }
+func (c *Conn) AuditLog() AuditLogOps {
+	return AuditLogOps{c}
+}
 
 // Insert: Inserts a row into audit_log. The write rule (the same for update, update_columns and
 // upsert): a column in @c in->defaults is written as DEFAULT (its server default, or NULL when
@@ -19288,5 +19574,6 @@ func (o AuditLogOps) Make(ctx context.Context, seed uint64, opts *FactoryOptions
 
 // Validate checks the row as an insert would (cerd_row_validate); a *ValidationError
 // lists every violation.
-func (r *AuditLog) Validate() error { return validateRow(auditLogInfo, unsafe.Pointer(r), ValidateInsert) }
-
+func (r *AuditLog) Validate() error {
+	return validateRow(auditLogInfo, unsafe.Pointer(r), ValidateInsert)
+}

@@ -123,15 +123,20 @@ type transfer struct {
 }
 
 // handle registers t for the callbacks: the C argument is C memory holding the handle
-// (never a Go pointer). release must be called after the C call.
-func (t *transfer) handle() (unsafe.Pointer, func()) {
+// (never a Go pointer), and the C progress function is nil unless t has a progress
+// function. release must be called after the C call.
+func (t *transfer) handle() (unsafe.Pointer, C.cerd_progress_fn, func()) {
 	h := cgo.NewHandle(t)
 	p := C.malloc(C.size_t(unsafe.Sizeof(C.uintptr_t(0))))
 	if p == nil {
 		panic("cryptoerd: out of memory")
 	}
 	*(*C.uintptr_t)(p) = C.uintptr_t(h)
-	return p, func() {
+	var progress C.cerd_progress_fn
+	if t.progress != nil {
+		progress = C.cerd_progress_fn(C.cerdgoTransferProgress)
+	}
+	return p, progress, func() {
 		C.free(p)
 		h.Delete()
 	}
@@ -253,12 +258,9 @@ func (c *Conn) ImportFrom(ctx context.Context, table string, r io.Reader, o Impo
 	defer C.free(unsafe.Pointer(cname))
 	opts.name = cname
 	tr := &transfer{ctx: ctx, r: r, progress: o.Progress}
-	arg, release := tr.handle()
+	arg, progress, release := tr.handle()
 	defer release()
-	if o.Progress != nil {
-		opts.progress = C.cerd_progress_fn(C.cerdgoTransferProgress)
-		opts.progress_arg = arg
-	}
+	opts.progress, opts.progress_arg = progress, arg
 	var rows C.int64_t
 	var ierr error
 	err = c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
@@ -349,12 +351,9 @@ func (c *Conn) ExportTo(ctx context.Context, table string, w io.Writer, o Export
 		opts._range = p
 	}
 	tr := &transfer{ctx: ctx, w: w, progress: o.Progress}
-	arg, release := tr.handle()
+	arg, progress, release := tr.handle()
 	defer release()
-	if o.Progress != nil {
-		opts.progress = C.cerd_progress_fn(C.cerdgoTransferProgress)
-		opts.progress_arg = arg
-	}
+	opts.progress, opts.progress_arg = progress, arg
 	var rows C.int64_t
 	err = c.call(ctx, nil, nil, func(conn *C.cerd_conn) C.int {
 		return C.cerd_export(&rows, conn, t.desc, &opts, C.cerd_write_fn(C.cerdgoTransferWrite), arg)

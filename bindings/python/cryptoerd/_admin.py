@@ -357,11 +357,13 @@ def import_file(conn: Session, table: Any, source: FileLike, *,
             "create_partitions": create_partitions, "progress": rd.c_progress,
             "progress_arg": ffi.NULL})
         rows = ffi.new("int64_t *")
-        # In a transaction of our own unless the caller has one, so that an exception of a
-        # callback after the last row (progress) still writes nothing.
+        # With a progress function, in a transaction of our own unless the caller has one:
+        # its last call comes before cerd_import commits, and an exception there must still
+        # leave nothing written. Without one, cerd_import's own transaction (which defers
+        # the foreign-key checks to its COMMIT) does; an exception of the reader aborts it.
         c = conn._ptr()
         own = False
-        if conn._depth == 0:
+        if progress is not None and conn._depth == 0:
             rc = lib.cerd_conn_begin(c)
             if rc == 0:
                 own = True

@@ -180,6 +180,17 @@ def test_import_csv_and_a_bad_line(cryptoerd_db: Any, tmp_path: Path) -> None:
         db.import_file("price_data", io.StringIO("asset_id,colour\n1,red\n"), format="csv")
     assert ei.value.line == 1 and ei.value.constraint == "csv"
 
+    # a row naming no asset: the server's foreign key refuses it (checked at the COMMIT of
+    # the import's own transaction, with or without a progress function), nothing written
+    for prog in (None, lambda done, total: None):
+        with pytest.raises(cryptoerd.ForeignKeyViolation) as fi:
+            db.import_file("price_data", io.StringIO(CSV_HEADER + csv_line(a.id, 16)
+                                                     + csv_line(999999, 17)),
+                           format="csv", progress=prog)
+        assert fi.value.sqlstate == "23503" and fi.value.constraint, fi.value.message
+        assert fi.value.table.startswith("price_data")
+        assert db.price_data.count() == 3
+
 
 def test_import_jsonl_bad_lines(cryptoerd_db: Any, tmp_path: Path) -> None:
     db = cryptoerd_db
