@@ -1,6 +1,7 @@
 /* The error record of an integrity violation that Citus passed on from a worker: no
    constraint or table field, the names only in the message and with the shard id as
-   suffix. The record still names the table's own constraint and the table (no server:
+   suffix; or one naming a partition of the table. The record still names the table's own
+   constraint and the table (no server:
    the messages are the ones Citus 13.2 gave on a real cluster, fed to the one builder of
    server errors, then to what every table operation does after one). */
 #include <setjmp.h>
@@ -110,12 +111,46 @@ static void test_shard_names__single_node_records_are_left_alone(void **state)
     assert_string_equal(e->constraint, "");
 }
 
+/* A partition of the table written to (the server names the partition the row landed in,
+   on Citus one of the partition's shards): the record names the table. */
+static void test_shard_names__partition_of_the_table(void **state)
+{
+    const cerd_error *e;
+    (void)state;
+    e = feed(&cerd_price_data_table, "23503",
+             "insert or update on table \"price_data_y2025m07\" violates foreign key "
+             "constraint \"price_data_asset_id_fkey\"", "price_data_y2025m07",
+             "price_data_asset_id_fkey");
+    assert_string_equal(e->table, "price_data");
+    assert_string_equal(e->constraint, "price_data_asset_id_fkey");
+    e = feed(&cerd_price_data_table, "23514",
+             "new row for relation \"price_data_default\" violates check constraint "
+             "\"chk_ohlc_logic\"", "price_data_default", "chk_ohlc_logic");
+    assert_string_equal(e->table, "price_data");
+    /* Citus: the shard of a partition, names only in the message */
+    e = feed(&cerd_price_data_table, "23503",
+             "insert or update on table \"price_data_y2025m07_102345\" violates foreign key "
+             "constraint \"price_data_asset_id_fkey_102345\"", "", "");
+    assert_string_equal(e->table, "price_data");
+    assert_string_equal(e->constraint, "price_data_asset_id_fkey");
+    /* names that only look alike stay */
+    e = feed(&cerd_price_data_table, "23514",
+             "new row for relation \"price_data_y2025m7\" violates check constraint \"c\"",
+             "price_data_y2025m7", "c");
+    assert_string_equal(e->table, "price_data_y2025m7");
+    e = feed(&cerd_price_data_table, "23514",
+             "new row for relation \"price_data_archive\" violates check constraint \"c\"",
+             "price_data_archive", "c");
+    assert_string_equal(e->table, "price_data_archive");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shard_names__foreign_key_of_a_shard),
         cmocka_unit_test(test_shard_names__unique_and_check_of_a_shard),
         cmocka_unit_test(test_shard_names__single_node_records_are_left_alone),
+        cmocka_unit_test(test_shard_names__partition_of_the_table),
     };
     return cmocka_run_group_tests_name("error_shard_names", tests, NULL, NULL);
 }

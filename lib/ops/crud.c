@@ -88,7 +88,7 @@ static int run_op(cerd_conn *conn, const cerd__op *op, const char *what, PGresul
         cerd__sql_free(&q);
         cerd__params_free(&p);
         if (rc && rc != CERD__ESTMT_LOST)
-            cerd__error_logical_names(op->t); /* a Citus shard's names -> the table's */
+            cerd__error_logical_names(op->t); /* a partition's or shard's names -> the table's */
         if (rc != CERD__ESTMT_LOST)
             return rc;
         if (attempt) /* lost twice in a row: give up with a real error */

@@ -390,7 +390,7 @@ static void take_result(runner *x, bop *o, PGresult *res, size_t index)
         if (state && !strcmp(state, "26000")) /* the session lost its statements */
             cerd__stmt_cache_clear(&x->conn->stmts);
         rc = cerd__error_from_pg(x->conn->pg, res, what);
-        cerd__error_logical_names(o->r.table); /* a Citus shard's names -> the table's */
+        cerd__error_logical_names(o->r.table); /* a partition's or shard's names -> the table's */
         snapshot(&o->r, rc);
         return;
     }
@@ -437,7 +437,7 @@ static void take_prepare(runner *x, bop *o, PGresult *res, size_t index)
                                     "in the same transaction", what));
     else {
         int rc = cerd__error_from_pg(x->conn->pg, res, what);
-        cerd__error_logical_names(o->r.table); /* a Citus shard's names -> the table's */
+        cerd__error_logical_names(o->r.table); /* a partition's or shard's names -> the table's */
         snapshot(&o->r, rc);
     }
 }

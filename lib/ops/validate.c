@@ -638,5 +638,5 @@ void cerd__error_logical_names(const cerd_table *t)
         names[n++] = t->foreign_keys[i].name;
     for (int i = 0; i < t->nchecks && n < sizeof names / sizeof names[0]; i++)
         names[n++] = cerd_check_name(t->checks[i]);
-    cerd__error_unshard(t->name, names, n);
+    cerd__error_to_logical_names(t->name, names, n);
 }

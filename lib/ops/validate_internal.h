@@ -13,8 +13,8 @@ int cerd__row_validate(const cerd_table *t, const void *row, cerd_validate_mode 
                        const cerd_colset *known, cerd_violations *out);
 
 /* After a server error of an operation on t: the record names t's own table and
-   constraint, not a Citus shard's (cerd__error_unshard with t's primary key, unique keys,
-   foreign keys and CHECKs). Nothing changes on a single node. */
+   constraint, not a partition's or a Citus shard's (cerd__error_to_logical_names with t's
+   primary key, unique keys, foreign keys and CHECKs). */
 void cerd__error_logical_names(const cerd_table *t);
 
 #endif

@@ -279,7 +279,27 @@ static bool is_known(const char *name, size_t len, const char *const *names, siz
     return false;
 }
 
-void cerd__error_unshard(const char *table, const char *const *names, size_t n)
+/* Whether the first len bytes of name are one of table's partitions as
+   create_monthly_partitions() names them (schema/003_market_data.sql: "<table>_yYYYYmMM")
+   or its default partition ("<table>_default"). */
+static bool is_partition_of(const char *name, size_t len, const char *table)
+{
+    size_t tl = strlen(table);
+    const char *p = name + tl + 1;
+    if (len <= tl + 1 || strncmp(name, table, tl) || name[tl] != '_')
+        return false;
+    len -= tl + 1;
+    if (len == 7 && !strncmp(p, "default", 7))
+        return true;
+    if (len != 8 || p[0] != 'y' || p[5] != 'm')
+        return false;
+    for (int i = 1; i < 8; i++)
+        if (i != 5 && (p[i] < '0' || p[i] > '9'))
+            return false;
+    return true;
+}
+
+void cerd__error_to_logical_names(const char *table, const char *const *names, size_t n)
 {
     size_t len;
 
@@ -304,10 +324,15 @@ void cerd__error_unshard(const char *table, const char *const *names, size_t n)
     }
     if (!table)
         return;
-    /* "watchlists_102040", the shard of the table */
+    /* "watchlists_102040", the shard of the table; "price_data_y2025m07_102345", the
+       shard of one of its partitions */
     if (tls.table[0] && strcmp(tls.table, table) && (len = unsuffixed_len(tls.table))
-        && strlen(table) == len && !strncmp(tls.table, table, len))
+        && ((strlen(table) == len && !strncmp(tls.table, table, len))
+            || is_partition_of(tls.table, len, table)))
         tls.table[len] = '\0';
+    /* "price_data_y2025m07", a partition of the table */
+    if (is_partition_of(tls.table, strlen(tls.table), table))
+        copy(tls.table, sizeof tls.table, table);
     /* a unique violation's message names no table: the constraint is the table's own */
     if (!tls.table[0] && tls.constraint[0]
         && is_known(tls.constraint, strlen(tls.constraint), names, n))

@@ -38,7 +38,7 @@ int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what);
    integrity violation (SQLSTATE class 23) comes without its constraint, table or column
    field, as Citus passes on an error raised on a worker, they are taken from the primary
    message ("... violates foreign key constraint "x_fkey_102087"", "relation "t_102040"",
-   "null value in column "c""): they may then carry a shard suffix (cerd__error_unshard). */
+   "null value in column "c""): they may then carry a shard suffix (cerd__error_to_logical_names). */
 void cerd__error_server(int code, const char *sqlstate, const char *msg, const char *detail,
                         const char *table, const char *column, const char *constraint,
                         const char *what);
@@ -49,9 +49,11 @@ void cerd__error_server(int code, const char *sqlstate, const char *msg, const c
    table name that is `table` plus a suffix ("users_102008"); and an empty table name
    becomes `table` when the constraint is one of its own. Names read from the message of
    another table's constraint lose the suffix when table and constraint end in the same
-   one ("child_102087", "child_fkey_102087"). Any other record is left as it is (on a
-   single node the server's names are already the logical ones). */
-void cerd__error_unshard(const char *table, const char *const *names, size_t n);
+   one ("child_102087", "child_fkey_102087"). A table name that is one of `table`'s
+   partitions (schema/003: "price_data_y2025m07", "price_data_default"; on Citus after
+   the suffix is gone) becomes `table`: the caller wrote to the table, not the partition.
+   Any other record is left as it is. */
+void cerd__error_to_logical_names(const char *table, const char *const *names, size_t n);
 
 /* Cancel marks: cerd_conn_cancel() marks a connection before it sends the cancel request,
    so that the SQLSTATE 57014 it causes is reported as CERD_ECANCELED rather than as a

@@ -120,5 +120,15 @@ WHERE a.id = $0;'
 expect param_too_big 2 'parameter \$1000000000000000000000: parameters are numbered \$1 to \$65535' '-- name: param_too_big :one
 SELECT a.id FROM assets a WHERE a.id = $1000000000000000000000;'
 
+# Found by fuzz_query_annotations: numeric(782111466) overflowed the typmod.
+expect cast_precision 2 'cast to numeric: NUMERIC precision 782111466 must be between 1 and 1000' '-- name: cast_precision :one
+SELECT a.id::numeric(782111466) AS n FROM assets a LIMIT 1;'
+
+expect cast_scale 2 'cast to numeric: NUMERIC scale 12 must be between 0 and precision 10' '-- name: cast_scale :one
+SELECT a.id::numeric(10, 12) AS n FROM assets a LIMIT 1;'
+
+expect cast_varchar 2 'cast to varchar: length for type varchar must be between 1 and 10485760, not 0' '-- name: cast_varchar :one
+SELECT a.symbol::varchar(0) AS s FROM assets a LIMIT 1;'
+
 echo "query_errors: $failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -62,6 +62,24 @@ void *cg_grow(void *array, int *count, size_t elem_size)
     return p;
 }
 
+char *cg_numeric_typmod_error(int precision, int scale)
+{
+    if (precision < 1 || precision > 1000)
+        return cg_xasprintf("NUMERIC precision %d must be between 1 and 1000", precision);
+    if (scale < 0 || scale > precision)
+        return cg_xasprintf("NUMERIC scale %d must be between 0 and precision %d", scale,
+                            precision);
+    return NULL;
+}
+
+char *cg_varchar_typmod_error(int length)
+{
+    if (length < 1 || length > 10485760)
+        return cg_xasprintf("length for type varchar must be between 1 and 10485760, not %d",
+                            length);
+    return NULL;
+}
+
 const cg_key *cg_table_btree_indexes(const cg_table *t, int *n)
 {
     *n = t->nindexes;

@@ -194,6 +194,12 @@ char *cg_xstrdup(const char *s);
 char *cg_xstrndup(const char *s, size_t n);
 char *cg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Why numeric(precision, scale) or varchar(length) is not a type the library carries
+   (PostgreSQL's bounds, numeric precision 1 to 1000, varchar length 1 to 10485760; and a
+   numeric scale from 0 to the precision), allocated; NULL when it is. */
+char *cg_numeric_typmod_error(int precision, int scale);
+char *cg_varchar_typmod_error(int length);
+
 /* Release one key, foreign key or CHECK (and zero it). */
 void cg_key_free(cg_key *k);
 void cg_foreign_key_free(cg_foreign_key *fk);

@@ -289,12 +289,18 @@ static void parse_type(const ctx *cx, cg_column *col, const cJSON *type_name)
     col->max_chars = -1;
     col->precision = -1;
     col->scale = -1;
-    if (strcmp(base, "varchar") == 0 && nmods == 1)
+    char *bad = NULL;
+    if (strcmp(base, "varchar") == 0 && nmods == 1) {
         col->max_chars = col->typmods[0];
+        bad = cg_varchar_typmod_error(col->max_chars);
+    }
     if (map->kind == CG_NUMERIC && nmods >= 1) {
         col->precision = col->typmods[0];
         col->scale = nmods == 2 ? col->typmods[1] : 0;
+        bad = cg_numeric_typmod_error(col->precision, col->scale);
     }
+    if (bad)
+        fail(cx, "column %s: %s", col->name, bad);
     if (col->is_array) {
         if (map->kind == CG_INT32)
             col->kind = CG_INT32_ARRAY;

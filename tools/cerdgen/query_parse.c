@@ -488,10 +488,18 @@ static cg_qtype type_name(qctx *cx, const cJSON *tn, int loc)
         const cJSON *iv = jget(c, "ival");
         m[i] = iv && cJSON_IsNumber(jget(iv, "ival")) ? jget(iv, "ival")->valueint : 0;
     }
-    if (t.oid == OID_NUMERIC && nm >= 1)
-        t.typmod = ((m[0] << 16) | (nm >= 2 ? m[1] : 0)) + 4;
-    else if (t.oid == OID_VARCHAR && nm == 1)
-        t.typmod = m[0] + 4;
+    char *bad = NULL;
+    if ((t.oid == OID_NUMERIC && nm > 2) || (t.oid == OID_VARCHAR && nm > 1))
+        bad = cg_xasprintf("%d type modifiers", nm);
+    else if (t.oid == OID_NUMERIC && nm >= 1) {
+        if (!(bad = cg_numeric_typmod_error(m[0], nm >= 2 ? m[1] : 0)))
+            t.typmod = ((m[0] << 16) | (nm >= 2 ? m[1] : 0)) + 4;
+    } else if (t.oid == OID_VARCHAR && nm == 1) {
+        if (!(bad = cg_varchar_typmod_error(m[0])))
+            t.typmod = m[0] + 4;
+    }
+    if (bad)
+        qfail(cx, loc, "cast to %s: %s", base, bad);
     if (jget(tn, "arrayBounds")) {
         t.oid = t.oid == OID_INT4 ? OID_INT4_ARRAY
                 : t.oid == OID_TEXT ? OID_TEXT_ARRAY

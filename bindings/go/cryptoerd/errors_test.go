@@ -59,7 +59,11 @@ func TestErrorKinds(t *testing.T) {
 	// foreign key
 	p := cryptoerdtest.Make[cerd.PriceData](t, c, 1, func(r *cerd.PriceData) { r.AssetID = 987654321 })
 	_, err = c.PriceData().Insert(ctx, p)
-	constraintErr(t, err, cerd.ErrForeignKeyViolation, "23503")
+	// the server names the partition the row went to; the error, the table written to
+	if ce := constraintErr(t, err, cerd.ErrForeignKeyViolation, "23503"); ce.Table != "price_data" ||
+		ce.Constraint != "price_data_asset_id_fkey" {
+		t.Errorf("foreign key: table %q constraint %q", ce.Table, ce.Constraint)
+	}
 	// client-side validation: every violation, before any round trip
 	bad, err := cerd.Make[cerd.Assets](ctx, c, 3, &cerd.FactoryOptions{Violate: "chk_data_quality"})
 	if err != nil {
