@@ -1485,9 +1485,14 @@ static void rewrite_params(qctx *cx, const char *body, char **padded, char **com
             if (n < 1 || n > MAX_PARAMS)
                 qfail(cx, (int)i, "parameter $%.*s: parameters are numbered $1 to $%d",
                       (int)(j - i - 1), body + i + 1, MAX_PARAMS);
-            while (cx->nparams < n) {
-                cx->pnames = cg_grow(cx->pnames, &cx->nparams, sizeof *cx->pnames);
-                cx->pnames[cx->nparams - 1] = cg_xasprintf("p%d", cx->nparams);
+            if (cx->nparams < n) { /* $1 .. $n-1 named p1 .. unless named before */
+                char **names = cg_xcalloc((size_t)n, sizeof *names);
+                if (cx->nparams)
+                    memcpy(names, cx->pnames, (size_t)cx->nparams * sizeof *names);
+                free(cx->pnames);
+                cx->pnames = names;
+                for (; cx->nparams < n; cx->nparams++)
+                    names[cx->nparams] = cg_xasprintf("p%d", cx->nparams + 1);
             }
         } else if (c == '$') {
             size_t t = i + 1;

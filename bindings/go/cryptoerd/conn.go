@@ -4,6 +4,8 @@ package cryptoerd
 #include <stdlib.h>
 #include <cjson/cJSON.h>
 #include <cryptoerd/cryptoerd.h>
+
+extern int cerdgoPoolAfterConnect(cerd_conn *conn, void *arg); // pool_hook.go
 */
 import "C"
 
@@ -251,6 +253,16 @@ type PoolOptions struct {
 	Fallback      *Pool
 	Standby       string
 	ReplayTimeout time.Duration
+
+	// AfterConnect, when set, runs on every session the pool opens, before it is lent,
+	// and again when the pool resets a session (one on which raw SQL ran): e.g.
+	// c.Exec(ctx, "SET search_path = app"). It runs on the pool's own threads too, with
+	// a background context; c is valid during the call only, must be left without an
+	// open transaction, and the function must not use the pool. An error (or a panic)
+	// fails that connection attempt: NewPool, Acquire... fail with the pool's error,
+	// whose message names it and which errors.Is matches against it. The read pool of
+	// Standby runs it too.
+	AfterConnect func(ctx context.Context, c *Conn) error
 }
 
 // Pool is a thread-safe pool of connections (cerd_pool): use it from any goroutine.
@@ -259,6 +271,7 @@ type Pool struct {
 	read          *Pool // the read pool of PoolOptions.Standby, or nil
 	fallback      *Pool // PoolOptions.Fallback, kept reachable
 	replayTimeout time.Duration
+	hook          *afterConnect // PoolOptions.AfterConnect, or nil
 }
 
 func ms(d time.Duration) C.unsigned { return C.unsigned(d / time.Millisecond) }
@@ -297,11 +310,21 @@ func NewPool(ctx context.Context, o PoolOptions) (*Pool, error) {
 	if o.Fallback != nil {
 		opts.fallback = o.Fallback.p
 	}
+	var hook *afterConnect
+	if o.AfterConnect != nil {
+		hook = newAfterConnect(o.AfterConnect)
+		opts.after_connect = C.cerd_pool_connect_fn(C.cerdgoPoolAfterConnect)
+		opts.after_connect_arg = hook.arg
+	}
 	var p *C.cerd_pool
 	if err := withError(func() C.int { return C.cerd_pool_new(&p, &opts) }); err != nil {
+		if hook != nil {
+			err = hook.explain(err, 0)
+			hook.free()
+		}
 		return nil, err
 	}
-	pool := &Pool{p: p, fallback: o.Fallback, replayTimeout: o.ReplayTimeout}
+	pool := &Pool{p: p, fallback: o.Fallback, replayTimeout: o.ReplayTimeout, hook: hook}
 	if pool.replayTimeout <= 0 {
 		pool.replayTimeout = defaultReplayTimeout
 	}
@@ -324,6 +347,10 @@ func (p *Pool) Close() {
 	if p.p != nil {
 		C.cerd_pool_free(p.p)
 		p.p = nil
+		if p.hook != nil {
+			p.hook.free()
+			p.hook = nil
+		}
 	}
 }
 
@@ -333,8 +360,9 @@ func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
 		return nil, err
 	}
 	var c *C.cerd_conn
+	mark := p.hook.mark()
 	if err := withError(func() C.int { return C.cerd_pool_acquire(&c, p.p) }); err != nil {
-		return nil, err
+		return nil, p.hook.explain(err, mark)
 	}
 	return &Conn{c: c, pool: p}, nil
 }
@@ -347,8 +375,9 @@ func (p *Pool) AcquireAs(ctx context.Context, userID int64) (*Conn, error) {
 		return nil, err
 	}
 	var c *C.cerd_conn
+	mark := p.hook.mark()
 	if err := withError(func() C.int { return C.cerd_pool_acquire_as(&c, p.p, C.int64_t(userID)) }); err != nil {
-		return nil, err
+		return nil, p.hook.explain(err, mark)
 	}
 	return &Conn{c: c, pool: p}, nil
 }

@@ -147,6 +147,7 @@ func (p *Pool) acquireRead(ctx context.Context, after *LSN, user *int64) (*Conn,
 		token = &C.cerd_lsn{value: C.uint64_t(*after)}
 	}
 	var c *C.cerd_conn
+	mark := rp.hook.mark()
 	err = withError(func() C.int {
 		if user != nil {
 			return C.cerd_pool_acquire_read_as(&c, rp.p, token, wait, C.int64_t(*user))
@@ -154,7 +155,7 @@ func (p *Pool) acquireRead(ctx context.Context, after *LSN, user *int64) (*Conn,
 		return C.cerd_pool_acquire_read(&c, rp.p, token, wait)
 	})
 	if err != nil {
-		return nil, err
+		return nil, rp.hook.explain(err, mark)
 	}
 	// released to the read pool, also when it lent a connection of its fallback
 	return &Conn{c: c, pool: rp}, nil

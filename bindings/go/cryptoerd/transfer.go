@@ -10,6 +10,7 @@ package cryptoerd
 extern long cerdgoTransferRead(void *arg, char *buf, size_t size);
 extern int cerdgoTransferWrite(void *arg, char *data, size_t len);
 extern void cerdgoTransferProgress(void *arg, int64_t done, int64_t total);
+extern int cerdgoTransferRow(void *arg, int64_t line, void *row);
 */
 import "C"
 
@@ -116,8 +117,9 @@ type transfer struct {
 	r        io.Reader
 	w        io.Writer
 	progress func(done, total int64)
-	rerr     error // the reader's error, returned after the bytes read with it
-	err      error // what stopped the transfer on the Go side (reader, writer, context)
+	row      func(line int64, src unsafe.Pointer) error // ReadRows: each row read
+	rerr     error                                      // the reader's error, returned after the bytes read with it
+	err      error                                      // what stopped the transfer on the Go side (reader, writer, context)
 	panicked bool
 	panicVal any
 }
@@ -300,6 +302,61 @@ func (c *Conn) ImportFrom(ctx context.Context, table string, r io.Reader, o Impo
 		return ImportResult{}, err
 	}
 	return ImportResult{Rows: int64(rows), Format: Format(opts.format)}, nil
+}
+
+// ReadRows reads the rows of r for table T (CSV or JSON Lines, o.Format; 0: CSV) by the
+// rules of ImportFrom, without a database (cerd_import_parse): fn gets each row, a new
+// *T it may keep, with the line of the input where its record starts, in the input's
+// order. The rows are not validated (ImportFrom validates them; Row.Validate does it
+// alone). o.CreatePartitions does not apply. Returns the rows handed to fn.
+//
+// Text that cannot be read is ErrInvalid (ErrRange for a number out of range) naming the
+// table, column, constraint and Line, after fn had the rows before it. When fn returns
+// an error, reading stops and ReadRows returns that error; when r fails, or ctx ends,
+// the error matches r's error (or ctx.Err()) under errors.Is.
+func ReadRows[T Row](ctx context.Context, r io.Reader, o ImportOptions, fn func(line int64, row *T) error) (int64, error) {
+	var zero T
+	t := tablesByType[reflect.TypeOf(zero)]
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	name := o.Name
+	if name == "" {
+		name = "input"
+	}
+	opts := C.cerd_import_options{version: 1, format: C.CERD_FORMAT_CSV}
+	if o.Format != 0 {
+		opts.format = C.cerd_format(o.Format)
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	opts.name = cname
+	var rowErr error
+	tr := &transfer{ctx: ctx, r: r, progress: o.Progress, row: func(line int64, src unsafe.Pointer) error {
+		row := new(T)
+		if err := t.load(unsafe.Pointer(row), src); err != nil {
+			return err
+		}
+		rowErr = fn(line, row)
+		return rowErr
+	}}
+	arg, progress, release := tr.handle()
+	defer release()
+	opts.progress, opts.progress_arg = progress, arg
+	var rows C.int64_t
+	err := withError(func() C.int {
+		return C.cerd_import_parse(&rows, t.desc, C.cerd_read_fn(C.cerdgoTransferRead), arg, &opts,
+			C.cerd_import_row_fn(C.cerdgoTransferRow), arg)
+	})
+	if rowErr != nil {
+		err = rowErr
+	} else if err != nil && ctx.Err() != nil {
+		err = withCtx(err, ctx.Err())
+	}
+	if err = tr.finish(err); err != nil {
+		return int64(rows), err
+	}
+	return int64(rows), nil
 }
 
 // Import imports the file at path into table: ImportFrom with the file, named path in

@@ -107,3 +107,26 @@ func cerdgoTransferProgress(arg unsafe.Pointer, done, total C.int64_t) {
 	defer t.guard(&stopped)
 	t.progress(int64(done), int64(total))
 }
+
+// cerdgoTransferRow is the cerd_import_row_fn of ReadRows: 0, or a negative code (which
+// cerd_import_parse returns) when the row function failed or panicked.
+//
+//export cerdgoTransferRow
+func cerdgoTransferRow(arg unsafe.Pointer, line C.int64_t, row unsafe.Pointer) (rc C.int) {
+	t := transferOf(arg)
+	stopped := false
+	defer func() {
+		if stopped {
+			rc = rowStopped
+		}
+	}()
+	defer t.guard(&stopped)
+	if t.row(int64(line), row) != nil { // kept by ReadRows, which returns it
+		return rowStopped
+	}
+	return 0
+}
+
+// rowStopped stops cerd_import_parse from its row function (CERD_ERROR; ReadRows
+// returns the Go side's reason instead).
+const rowStopped = -1

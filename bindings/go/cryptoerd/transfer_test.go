@@ -447,3 +447,65 @@ func TestImportProgressPanicWritesNothing(t *testing.T) {
 		t.Errorf("import with progress: %+v %v", res, err)
 	}
 }
+
+// ReadRows reads a file's rows without a database: typed rows with their lines, in order;
+// a bad line after the rows before it; the row function's error or panic stops it.
+func TestReadRows(t *testing.T) {
+	ctx := context.Background()
+	text := "asset_id,timeframe,open_price,high_price,low_price,close_price,technical_indicators,candle_time\n" +
+		"7,1h,100.123456789012345678,110,90,105.25,\"{\"\"rsi\"\":\n 55.5}\",2025-01-01T00:00:00.000001Z\n" +
+		"7,1h,101,111,91,106,,2025-01-01T01:00:00Z\n" +
+		"7,1h,101,111,91,abc,,2025-01-01T02:00:00Z\n"
+	var lines []int64
+	var got []*cerd.PriceData
+	n, err := cerd.ReadRows(ctx, strings.NewReader(text), cerd.ImportOptions{Name: "p.csv"},
+		func(line int64, r *cerd.PriceData) error {
+			lines = append(lines, line)
+			got = append(got, r)
+			return nil
+		})
+	var ve *cerd.ValidationError
+	if !errors.As(err, &ve) || !errors.Is(err, cerd.ErrInvalid) || ve.Line != 5 || ve.Column != "close_price" ||
+		ve.Constraint != "type" || ve.Table != "price_data" || !strings.HasPrefix(ve.Message, "p.csv:5:") {
+		t.Fatalf("bad line: %T %v", err, err)
+	}
+	if n != 2 || !reflect.DeepEqual(lines, []int64{2, 4}) {
+		t.Fatalf("rows %d at lines %v, want 2 at [2 4]", n, lines)
+	}
+	// exact: the numeric as written (not validated against the column's scale here), the
+	// timestamp to the microsecond, the JSON as given
+	if got[0].OpenPrice.String() != "100.123456789012345678" || got[0].AssetID != 7 ||
+		!got[0].CandleTime.Equal(time.Date(2025, 1, 1, 0, 0, 0, 1000, time.UTC)) ||
+		!jsonEqual(got[0].TechnicalIndicators.Value, json.RawMessage(`{"rsi": 55.5}`)) || got[1].ClosePrice.String() != "106" {
+		t.Errorf("rows: %+v %+v", got[0], got[1])
+	}
+
+	// JSON Lines; the row function's error stops the reading and is returned
+	stop := errors.New("enough")
+	calls := 0
+	jsonl := strings.Repeat(`{"asset_id": 1, "timeframe": "1h", "open_price": 0.1000000000000000055511, "high_price": 1, "low_price": 0, "close_price": 1, "candle_time": "2025-04-01T00:00:00Z"}`+"\n", 5)
+	n, err = cerd.ReadRows(ctx, strings.NewReader(jsonl), cerd.ImportOptions{Format: cerd.FormatJSONL},
+		func(line int64, r *cerd.PriceData) error {
+			calls++
+			if r.OpenPrice.String() != "0.1000000000000000055511" {
+				t.Errorf("line %d: open %s", line, r.OpenPrice)
+			}
+			if line == 2 {
+				return stop
+			}
+			return nil
+		})
+	if err != stop || calls != 2 {
+		t.Errorf("stopped: %v after %d calls (rows %d), want %v after 2", err, calls, n, stop)
+	}
+
+	// a panic of the row function comes back after the C call
+	defer func() {
+		if v := recover(); v != "row panic" {
+			t.Errorf("recovered %v", v)
+		}
+	}()
+	_, _ = cerd.ReadRows(ctx, strings.NewReader(jsonl), cerd.ImportOptions{Format: cerd.FormatJSONL},
+		func(int64, *cerd.PriceData) error { panic("row panic") })
+	t.Error("the panic was not raised")
+}

@@ -25,6 +25,7 @@ from ._tables import Database
 from ._query_core import QueryStream
 from ._queries import *  # noqa: F401,F403 - the generated query dataclasses
 from ._queries import Queries
+from ._read_file import read_file
 from .errors import (CheckViolation, ConnectError, ConnectionLost, DatabaseError, DataError,
                      EncodingError, Error, ForeignKeyViolation, InsufficientPrivilege,
                      IntegrityError, InterfaceError, InternalError, MigrationError, NotFound,
@@ -40,7 +41,7 @@ __all__ = [
     "ArchiveResult", "MigrationState", "Partition", "Partitions", "TransferResult",
     "embedded_migrations",
     "Connection", "CopyResult", "Database", "Queries", "QueryStream", "Pool", "RowStream", "Table",
-    "connect", "retry",
+    "connect", "read_file", "retry",
     "CheckViolation", "ConnectError", "ConnectionLost", "DatabaseError", "DataError",
     "EncodingError", "Error", "ForeignKeyViolation", "InsufficientPrivilege",
     "IntegrityError", "InterfaceError", "InternalError", "MigrationError", "NotFound",

@@ -280,6 +280,9 @@ typedef struct cerd_import_options {
 } cerd_import_options;
 int cerd_import(int64_t *rows, cerd_conn *conn, const cerd_table *t, cerd_read_fn read,
                 void *read_arg, const cerd_import_options *opts);
+typedef int (*cerd_import_row_fn)(void *arg, int64_t line, const void *row);
+int cerd_import_parse(int64_t *rows, const cerd_table *t, cerd_read_fn read, void *read_arg,
+                      const cerd_import_options *opts, cerd_import_row_fn fn, void *fn_arg);
 typedef struct cerd_export_options {
     unsigned version; cerd_format format; const cerd_range *range;
     cerd_progress_fn progress; void *progress_arg;

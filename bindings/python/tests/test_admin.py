@@ -265,6 +265,67 @@ def test_import_stops_on_python_exceptions(cryptoerd_db: Any, tmp_path: Path) ->
     assert db.price_data.count() == 4
 
 
+def test_read_file_without_a_database(cryptoerd_db: Any, tmp_path: Path) -> None:
+    # the rows read_file gives are the rows import_file writes
+    db = cryptoerd_db
+    a = db.assets.insert(make(cryptoerd.Assets, 8))
+    p = tmp_path / "candles.csv"
+    t0 = datetime(2025, 3, 1, tzinfo=UTC)
+    p.write_text(CSV_HEADER + "".join(
+        f"{a.id},1h,{50 + h % 100}.{h:08d},200,50,150.5,7.25,"
+        f"{(t0 + timedelta(hours=h)).isoformat()}\n" for h in range(2500)))
+    got = list(cryptoerd.read_file(cryptoerd.PriceData, p, batch=100))
+    assert len(got) == 2500 and all(isinstance(r, cryptoerd.PriceData) for r in got)
+    assert got[7].open_price == Decimal("57.00000007") and got[7].id is None
+    assert got[2499].candle_time == t0 + timedelta(hours=2499)
+    db.import_file("price_data", p)
+    stored = {(r.candle_time, r.open_price): r for r in db.price_data.iter()}
+    for r in got:
+        s = stored[(r.candle_time, r.open_price)]
+        assert (s.asset_id, s.timeframe, s.high_price, s.volume) == \
+            (r.asset_id, r.timeframe, r.high_price, r.volume)
+
+    # JSON Lines from the suffix; numbers exact
+    j = tmp_path / "rows.jsonl"
+    j.write_text('{"asset_id": 1, "timeframe": "1h", "open_price": 0.1000000000000000055511, '
+                 '"high_price": 1, "low_price": 0, "close_price": 1, '
+                 '"candle_time": "2025-04-01T00:00:00.000001Z"}\n')
+    (r,) = cryptoerd.read_file("price_data", j)
+    assert r.open_price == Decimal("0.1000000000000000055511")
+    assert r.candle_time == datetime(2025, 4, 1, 0, 0, 0, 1, tzinfo=UTC)
+
+    # leaving early stops the reading thread; the file is closed
+    threads = threading.active_count()
+    it = cryptoerd.read_file("price_data", p, batch=10)
+    assert next(it).asset_id == a.id
+    it.close()  # type: ignore[attr-defined]
+    assert threading.active_count() == threads
+
+    # a bad line: the rows before it come first, then the error names the line
+    bad = io.StringIO(CSV_HEADER + csv_line(a.id, 1) + csv_line(a.id, 2, open_price="1e"))
+    seen = []
+    with pytest.raises(cryptoerd.ValidationError) as ei:
+        for r in cryptoerd.read_file("price_data", bad, format="csv", name="up.csv"):
+            seen.append(r)
+    assert len(seen) == 1
+    e = ei.value
+    assert (e.line, e.table, e.column, e.constraint) == (3, "price_data", "open_price", "type")
+    assert e.message.startswith("up.csv:3:")
+
+    # the file object's own exception, as it is
+    class Broken(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def read(self, n: int = -1) -> bytes:
+            raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        list(cryptoerd.read_file("price_data", Broken(), format="csv"))
+    with pytest.raises(ValueError, match="no table"):
+        cryptoerd.read_file("no_such_table", p)
+
+
 def rows_for_round_trip(db: Any) -> List[cryptoerd.PriceData]:
     a = db.assets.insert(make(cryptoerd.Assets, 6))
     t = datetime(2025, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
