@@ -1,0 +1,2 @@
+-- name: x :one
+SELECT a.id FROM assets a WHERE a.id = $65535;
