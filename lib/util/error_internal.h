@@ -38,7 +38,8 @@ int cerd__error_from_pg(PGconn *pg, const PGresult *res, const char *what);
    integrity violation (SQLSTATE class 23) comes without its constraint, table or column
    field, as Citus passes on an error raised on a worker, they are taken from the primary
    message ("... violates foreign key constraint "x_fkey_102087"", "relation "t_102040"",
-   "null value in column "c""): they may then carry a shard suffix (cerd__error_to_logical_names). */
+   "null value in column "c""): they may then carry a shard suffix
+   (cerd__error_to_logical_names). */
 void cerd__error_server(int code, const char *sqlstate, const char *msg, const char *detail,
                         const char *table, const char *column, const char *constraint,
                         const char *what);
