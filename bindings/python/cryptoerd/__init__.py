@@ -18,7 +18,7 @@ from ._batch import Batch, BatchResult, BatchResults
 from ._codec import DEFAULT, UTC, ColumnInfo, IPAddress, Json, TableInfo
 from ._connection import Connection, retry
 from ._pool import Pool, connect
-from ._table import BulkResult, CopyResult, RowStream, Table
+from ._table import BulkResult, CopyResult, RowStream, Table, validate
 from ._replica import LSN
 from ._tables import *  # noqa: F401,F403 - the generated row and accessor classes
 from ._tables import Database
@@ -41,7 +41,7 @@ __all__ = [
     "ArchiveResult", "MigrationState", "Partition", "Partitions", "TransferResult",
     "embedded_migrations",
     "Connection", "CopyResult", "Database", "Queries", "QueryStream", "Pool", "RowStream", "Table",
-    "connect", "read_file", "retry",
+    "connect", "read_file", "retry", "validate",
     "CheckViolation", "ConnectError", "ConnectionLost", "DatabaseError", "DataError",
     "EncodingError", "Error", "ForeignKeyViolation", "InsufficientPrivilege",
     "IntegrityError", "InterfaceError", "InternalError", "MigrationError", "NotFound",

@@ -34,7 +34,7 @@ def read_file(table: Any, source: FileLike, *, format: Optional[str] = None,
     ``format`` or the path's suffix says JSON Lines (``"jsonl"``). Values are read by the
     rules of ``import_file`` (numbers exact, timestamps in UTC, missing columns left to
     the server's default as ``DEFAULT``/``None``) but not validated: ``import_file``
-    validates on the way into the table, ``db.<table>.validate(row)`` does it alone.
+    validates on the way into the table, ``cryptoerd.validate(row)`` does it alone.
 
     Text that cannot be read raises ``ValidationError`` (``DataError`` for a number out
     of range) naming the line (``err.line``), column and constraint, after the rows

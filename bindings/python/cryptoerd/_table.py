@@ -88,8 +88,7 @@ class Table(Generic[T]):
         return self._conn._ptr()
 
     def _load(self, row: _Row, obj: Any) -> None:
-        text = self._codec.encode_row(obj).encode("utf-8")
-        check(self._lib.cerd_row_parse_text(row.buf, self._t, text, len(text)))
+        _load_row(self._codec, row, obj)
 
     def _key_row(self, cols: Sequence[int], values: Sequence[Any]) -> _Row:
         if len(cols) != len(values):
@@ -150,12 +149,7 @@ class Table(Generic[T]):
             dst.clear()
 
     def _validate_row(self, row: _Row, mode: int) -> List[E.Violation]:
-        v = ffi.new("cerd_violations *")
-        try:
-            self._lib.cerd_row_validate(v, self._t, row.buf, mode)
-            return _violations(self.info, v)
-        finally:
-            self._lib.cerd_violations_free(v)
+        return _row_violations(self.info, row, mode)
 
     # -------------------------------------------------------------- single rows
 
@@ -447,13 +441,9 @@ class Table(Generic[T]):
 
     def validate(self, row: T, mode: str = "insert") -> List[E.Violation]:
         """Every rule ``row`` breaks, as PostgreSQL would judge it, without a round trip
-        (mode "insert" or "stored"). Empty when valid."""
-        r = _Row(self._t, self.info.row_size)
-        try:
-            self._load(r, row)
-            return self._validate_row(r, VALIDATE_INSERT if mode == "insert" else VALIDATE_STORED)
-        finally:
-            r.clear()
+        (mode "insert" or "stored"). Empty when valid. (``cryptoerd.validate(row)`` is
+        the same without a connection.)"""
+        return _validate_obj(self._codec, row, mode)
 
     def _colset(self, columns: Iterable[str]) -> Any:
         cs = ffi.new("cerd_colset *")
@@ -537,6 +527,45 @@ class RowStream(Closing, Generic[T]):
         if self._s is not None:
             s, self._s = self._s, None
             check(self._lib.cerd_stream_close(s))
+
+
+# ------------------------------------------------------------------ validation
+
+_VALIDATE_MODES = {"insert": VALIDATE_INSERT, "stored": VALIDATE_STORED}
+
+
+def _load_row(codec: Codec, row: _Row, obj: Any) -> None:
+    text = codec.encode_row(obj).encode("utf-8")
+    check(load().cerd_row_parse_text(row.buf, codec.info.c, text, len(text)))
+
+
+def _row_violations(info: TableInfo, row: _Row, mode: int) -> List[E.Violation]:
+    lib = load()
+    v = ffi.new("cerd_violations *")
+    try:
+        lib.cerd_row_validate(v, info.c, row.buf, mode)
+        return _violations(info, v)
+    finally:
+        lib.cerd_violations_free(v)
+
+
+def _validate_obj(codec: Codec, obj: Any, mode: str) -> List[E.Violation]:
+    if mode not in _VALIDATE_MODES:
+        raise ValueError(f'mode must be "insert" or "stored", not {mode!r}')
+    r = _Row(codec.info.c, codec.info.row_size)
+    try:
+        _load_row(codec, r, obj)
+        return _row_violations(codec.info, r, _VALIDATE_MODES[mode])
+    finally:
+        r.clear()
+
+
+def validate(row: Any, mode: str = "insert") -> List[E.Violation]:
+    """Every rule ``row`` (a row object of a generated class) breaks, as PostgreSQL would
+    judge it (cerd_row_validate: CHECKs, NOT NULL, lengths, numeric precision), without a
+    database; ``mode`` "insert" (an identity may be unset, defaults may come) or
+    "stored" (the row as read back). Empty when valid."""
+    return _validate_obj(codec_for(table_of(row), type(row)), row, mode)
 
 
 # ------------------------------------------------------------------ codecs

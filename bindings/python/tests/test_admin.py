@@ -285,6 +285,14 @@ def test_read_file_without_a_database(cryptoerd_db: Any, tmp_path: Path) -> None
         assert (s.asset_id, s.timeframe, s.high_price, s.volume) == \
             (r.asset_id, r.timeframe, r.high_price, r.volume)
 
+    # not validated on the way; cryptoerd.validate judges a row without a database
+    (low,) = cryptoerd.read_file("price_data", io.StringIO(CSV_HEADER + csv_line(a.id, 3, "10")),
+                                 format="csv")
+    assert [v.constraint for v in cryptoerd.validate(low)] == ["chk_ohlc_logic"]
+    assert cryptoerd.validate(got[0]) == [] and cryptoerd.validate(got[0], "stored") != []
+    with pytest.raises(ValueError, match="mode"):
+        cryptoerd.validate(got[0], mode="update")
+
     # JSON Lines from the suffix; numbers exact
     j = tmp_path / "rows.jsonl"
     j.write_text('{"asset_id": 1, "timeframe": "1h", "open_price": 0.1000000000000000055511, '
