@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# A PostgreSQL 15 primary and a streaming standby of their own, for the bindings' tests of
-# read replicas (the shell twin of pt_pair_start() in tests/pool/pool_support.c, which the
-# C tests use): initdb (trust, fsync off) with replication settings, pg_basebackup -R -X
-# stream for the standby (asynchronous replication), both on free loopback ports, started
-# and waited for until the standby streams. As root the PostgreSQL tools run as postgres.
+# PostgreSQL 15 servers of the tests' own: a primary and a streaming standby (the read
+# replica tests of C, Python and Go; the C pool tests reach it through
+# tests/pool/pool_support.c), or a primary alone (the C restart test): initdb (trust,
+# fsync off) with replication settings, pg_basebackup -R -X stream for the standby
+# (asynchronous replication), on free loopback ports, started, and waited for until the
+# standby streams. Data directories DIR/primary and DIR/standby, logs DIR/<name>.log, the
+# sockets in DIR. As root the PostgreSQL tools run as postgres.
 #
 # usage: scripts/pg_pair.sh start DIR   DIR must not exist (its parent must); prints
 #                                       PRIMARY_PORT=N and STANDBY_PORT=N, one a line.
 #                                       Connect with "host=127.0.0.1 port=N user=postgres
 #                                       dbname=postgres". Exit 1 (log on stderr) on failure.
+#        scripts/pg_pair.sh start-primary DIR
+#                                       the same without a standby (PRIMARY_PORT=N only).
 #        scripts/pg_pair.sh stop DIR    stops both (immediate) and removes DIR.
 #
 # PGBIN overrides /usr/lib/postgresql/15/bin.
@@ -16,7 +20,7 @@ set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|start-primary|stop DIR" >&2; exit 2; }
 case $dir in /*) ;; *) dir="$PWD/$dir" ;; esac
 
 as_pg() {
@@ -60,7 +64,7 @@ fail() {
 }
 
 case $cmd in
-start)
+start|start-primary)
     [ -x "$PGBIN/initdb" ] || { echo "pg_pair: no $PGBIN/initdb" >&2; exit 1; }
     mkdir "$dir"
     [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir"
@@ -70,6 +74,10 @@ start)
     configure "$dir/primary" "$pport"
     as_pg "$PGBIN/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w -t 60 start >/dev/null \
         || fail "the primary did not start"
+    if [ "$cmd" = start-primary ]; then
+        echo "PRIMARY_PORT=$pport"
+        exit 0
+    fi
     as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$pport" -U postgres -D "$dir/standby" -R \
         -X stream -c fast --no-sync >"$dir/standby.basebackup.log" 2>&1 \
         || fail "pg_basebackup failed"
@@ -95,7 +103,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|start-primary|stop DIR" >&2
     exit 2
     ;;
 esac

@@ -1,10 +1,7 @@
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,61 +127,40 @@ void pt_rmtree(const char *dir)
         fprintf(stderr, "pt_rmtree: could not remove %s\n", dir);
 }
 
-/* A loopback port nobody listens on now. */
-static int free_port(void)
+/* Runs scripts/pg_pair.sh (the one setup of the tests' own servers, which the bindings'
+   tests use too) with mode "start" (a primary and a streaming standby) or
+   "start-primary", under base/pg; the servers' directories and ports from what it prints. */
+static int servers_start(const char *mode, const char *base, pt_server *primary,
+                         pt_server *standby)
 {
-    struct sockaddr_in a = {0};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+    char cmd[1024], line[128];
+    int found = 0;
+    FILE *out;
 
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0
-        && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg_pair.sh' %s '%s/pg'", CERD_SOURCE_DIR, mode,
+             base);
+    if (!(out = popen(cmd, "r"))) /* its failures are told on stderr */
+        return -1;
+    while (fgets(line, sizeof line, out)) {
+        if (sscanf(line, "PRIMARY_PORT=%d", &primary->port) == 1)
+            found |= 1;
+        else if (standby && sscanf(line, "STANDBY_PORT=%d", &standby->port) == 1)
+            found |= 2;
+    }
+    if (pclose(out) != 0 || found != (standby ? 3 : 1))
+        return -1;
+    snprintf(primary->dir, sizeof primary->dir, "%s/pg/primary", base);
+    snprintf(primary->log, sizeof primary->log, "%s/pg/primary.log", base);
+    if (standby) {
+        snprintf(standby->dir, sizeof standby->dir, "%s/pg/standby", base);
+        snprintf(standby->log, sizeof standby->log, "%s/pg/standby.log", base);
+    }
+    return 0;
 }
 
-static int configure(pt_server *s, const char *base)
+int pt_server_start_primary(pt_server *s, const char *base)
 {
-    char path[320];
-    FILE *f;
-
-    if ((s->port = free_port()) < 0)
-        return -1;
-    snprintf(path, sizeof path, "%s/postgresql.conf", s->dir);
-    if (!(f = fopen(path, "a")))
-        return -1;
-    fprintf(f, "\n# pool tests\nport = %d\nlisten_addresses = '127.0.0.1'\n"
-               "unix_socket_directories = '%s'\nfsync = off\nmax_connections = 60\n"
-               "shared_buffers = 16MB\nwal_level = replica\nmax_wal_senders = 4\n"
-               "hot_standby = on\nwal_receiver_status_interval = 1s\n",
-            s->port, base);
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-int pt_server_init(pt_server *s, const char *base, const char *name)
-{
-    snprintf(s->dir, sizeof s->dir, "%s/%s", base, name);
-    snprintf(s->log, sizeof s->log, "%s/%s.log", base, name);
-    if (pt_sh(PGBIN "/initdb -D %s -U postgres -A trust --no-sync >%s/%s.initdb.log 2>&1",
-              s->dir, base, name))
-        return -1;
-    return configure(s, base);
-}
-
-int pt_server_clone_standby(pt_server *s, const pt_server *primary, const char *base,
-                            const char *name)
-{
-    snprintf(s->dir, sizeof s->dir, "%s/%s", base, name);
-    snprintf(s->log, sizeof s->log, "%s/%s.log", base, name);
-    if (pt_sh(PGBIN "/pg_basebackup -h 127.0.0.1 -p %d -U postgres -D %s -R -X stream "
-                    "-c fast --no-sync >%s/%s.basebackup.log 2>&1",
-              primary->port, s->dir, base, name))
-        return -1;
-    return configure(s, base);
+    return servers_start("start-primary", base, s, NULL);
 }
 
 int pt_server_start(pt_server *s)
@@ -290,12 +266,7 @@ int pt_pair_start(pt_server *primary, pt_server *standby, char *base, size_t siz
     int rc;
 
     pt_tempdir(base, size, tag);
-    if (!base[0] || pt_server_init(primary, base, "primary") || pt_server_start(primary)
-        || pt_server_clone_standby(standby, primary, base, "standby")
-        || pt_server_start(standby))
-        return -1;
-    if (!pt_server_wait_for(primary, "SELECT count(*) FROM pg_stat_replication"
-                                     " WHERE state = 'streaming'", "1", 20000))
+    if (!base[0] || servers_start("start", base, primary, standby))
         return -1;
     /* acknowledged commits are on the standby too */
     if (synchronous && (!pt_server_exec(primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")

@@ -44,12 +44,9 @@ typedef struct pt_server {
 void pt_tempdir(char *out, size_t size, const char *tag);
 void pt_rmtree(const char *dir);
 
-/* initdb (trust authentication, fsync off) under base/name, configured for
-   replication; 0 or -1. */
-int pt_server_init(pt_server *s, const char *base, const char *name);
-/* A streaming standby of primary under base/name (pg_basebackup -R); 0 or -1. */
-int pt_server_clone_standby(pt_server *s, const pt_server *primary, const char *base,
-                            const char *name);
+/* A server of its own under base (scripts/pg_pair.sh start-primary: initdb with trust
+   authentication, fsync off, replication settings), started; 0 or -1. */
+int pt_server_start_primary(pt_server *s, const char *base);
 int pt_server_start(pt_server *s);
 int pt_server_stop(pt_server *s, const char *mode);
 int pt_server_restart(pt_server *s, const char *mode);
@@ -71,9 +68,9 @@ bool pt_server_wait_for(const pt_server *s, const char *sql, const char *expecte
 bool pt_server_wait_replay(const pt_server *primary, const pt_server *standby, int ms,
                            char *why, size_t size);
 
-/* A primary and a streaming standby (pg_basebackup -R) under a new temporary directory
-   (base, "" on failure), the schema migrated on the primary; with synchronous
-   replication (synchronous_standby_names = '*') when synchronous. 0 or -1. */
+/* A primary and a streaming standby (scripts/pg_pair.sh start: pg_basebackup -R) under a
+   new temporary directory (base, "" on failure), the schema migrated on the primary; with
+   synchronous replication (synchronous_standby_names = '*') when synchronous. 0 or -1. */
 int pt_pair_start(pt_server *primary, pt_server *standby, char *base, size_t size,
                   const char *tag, bool synchronous);
 

@@ -32,7 +32,7 @@ static int setup(void **state)
     int rc;
     (void)state;
     pt_tempdir(base, sizeof base, "restart");
-    if (!base[0] || pt_server_init(&server, base, "data") || pt_server_start(&server))
+    if (!base[0] || pt_server_start_primary(&server, base))
         return -1;
     pt_server_conninfo(&server, conninfo, sizeof conninfo);
     if (cerd_conn_open(&conn, conninfo))
