@@ -97,6 +97,7 @@ func cerdgoPoolAfterConnect(conn *C.cerd_conn, arg unsafe.Pointer) (rc C.int) {
 	c := &Conn{c: conn}
 	defer func() {
 		c.c = nil // valid during the call only: later use fails with "connection closed"
+		c.ar.free()
 		if v := recover(); v != nil {
 			a.failed(fmt.Errorf("panic: %v", v))
 			rc = -1
