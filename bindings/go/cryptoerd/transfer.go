@@ -74,6 +74,22 @@ type ImportOptions struct {
 	Progress func(done, total int64)
 }
 
+// toC is o as C options (progress not set); free releases the name's C copy.
+func (o ImportOptions) toC() (C.cerd_import_options, func()) {
+	name := o.Name
+	if name == "" {
+		name = "input"
+	}
+	opts := C.cerd_import_options{version: 1, format: C.CERD_FORMAT_CSV,
+		create_partitions: C.bool(o.CreatePartitions)}
+	if o.Format != 0 {
+		opts.format = C.cerd_format(o.Format)
+	}
+	cname := C.CString(name)
+	opts.name = cname
+	return opts, func() { C.free(unsafe.Pointer(cname)) }
+}
+
 // ImportResult is what an import wrote.
 type ImportResult struct {
 	Rows   int64  // rows written
@@ -247,18 +263,8 @@ func (c *Conn) ImportFrom(ctx context.Context, table string, r io.Reader, o Impo
 	if err != nil {
 		return ImportResult{}, err
 	}
-	name := o.Name
-	if name == "" {
-		name = "input"
-	}
-	opts := C.cerd_import_options{version: 1, format: C.CERD_FORMAT_CSV,
-		create_partitions: C.bool(o.CreatePartitions)}
-	if o.Format != 0 {
-		opts.format = C.cerd_format(o.Format)
-	}
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	opts.name = cname
+	opts, free := o.toC()
+	defer free()
 	tr := &transfer{ctx: ctx, r: r, progress: o.Progress}
 	arg, progress, release := tr.handle()
 	defer release()
@@ -320,17 +326,8 @@ func ReadRows[T Row](ctx context.Context, r io.Reader, o ImportOptions, fn func(
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	name := o.Name
-	if name == "" {
-		name = "input"
-	}
-	opts := C.cerd_import_options{version: 1, format: C.CERD_FORMAT_CSV}
-	if o.Format != 0 {
-		opts.format = C.cerd_format(o.Format)
-	}
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	opts.name = cname
+	opts, free := o.toC()
+	defer free()
 	var rowErr error
 	tr := &transfer{ctx: ctx, r: r, progress: o.Progress, row: func(line int64, src unsafe.Pointer) error {
 		row := new(T)
