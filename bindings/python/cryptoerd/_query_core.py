@@ -15,16 +15,16 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Dict, Generic, Iterator, List, Optional, Sequence, Type, TypeVar
+from typing import Any, Dict, Generic, List, Optional, Sequence, Type, TypeVar
 
 from . import errors as E
 from ._codec import (BOOL, COL_IDENTITY, COL_NOT_NULL, COL_PRIMARY_KEY, DEFAULT, INET, INT32,
                      INT64, NUMERIC, TEXT, TIMESTAMPTZ, TYPE_NAMES, Codec, ColumnInfo,
                      TableInfo, dec_inet, dec_ts, json_loads)
 from ._cerror import _s, check, error_from_record
-from ._closing import Closing
 from ._connection import Connection
 from ._ffi import ffi, load
+from ._table import _TextStream
 
 R = TypeVar("R")
 
@@ -291,72 +291,25 @@ class QueriesBase:
         return QueryStream(self._conn, spec.ready(), params, fetch_rows)
 
 
-class QueryStream(Closing, Generic[R]):
+class QueryStream(_TextStream[R]):
     """The rows of a ``:many`` query through a server-side cursor: an iterator, and a
     context manager that closes the cursor. The connection is used only through the stream
     until it is closed (or read to the end)."""
 
     def __init__(self, conn: Connection, spec: QuerySpec[R], params: Any,
                  fetch_rows: int) -> None:
-        self._lib = load()
         self._spec = spec
         codec = spec.result
         assert codec is not None
-        self._codec = codec
-        self._fetch = fetch_rows
         p = _Params(spec, params)
         s = ffi.new("cerd_stream **")
         try:
-            rc = self._lib.cerd_query_stream(s, conn._ptr(), spec.q, p.buf, fetch_rows)
+            rc = load().cerd_query_stream(s, conn._ptr(), spec.q, p.buf, fetch_rows)
             if rc < 0:
                 _raise(rc)
         finally:
             p.clear()
-        self._s: Any = s[0]
-        self._out = ffi.new("char **")
-        self._n = ffi.new("size_t *")
-        self._nrows = ffi.new("size_t *")
-        self._buf: List[R] = []
-        self._pos = 0
+        self._start(s[0], codec, fetch_rows)
 
     def __iter__(self) -> "QueryStream[R]":
         return self
-
-    def _fill(self) -> bool:
-        if self._s is None:
-            return False
-        lib = self._lib
-        check(lib.cerd_stream_read_text(self._out, self._n, self._nrows, self._s,
-                                        self._codec.info.c, self._fetch or 1000))
-        if self._nrows[0] == 0:
-            self.close()
-            return False
-        try:
-            self._buf = self._codec.decode_buffer(self._out[0], self._n[0])
-        finally:
-            lib.cerd_text_free(self._out[0])
-        self._pos = 0
-        return True
-
-    def __next__(self) -> R:
-        if self._pos >= len(self._buf) and not self._fill():
-            raise StopIteration
-        v = self._buf[self._pos]
-        self._pos += 1
-        return v
-
-    def batches(self) -> Iterator[List[R]]:
-        """The rows one fetch (list) at a time."""
-        if self._pos < len(self._buf):
-            rest = self._buf[self._pos:]
-            self._pos = len(self._buf)
-            yield rest
-        while self._fill():
-            self._pos = len(self._buf)
-            yield self._buf
-
-    def close(self) -> None:
-        if self._s is not None:
-            s, self._s = self._s, None
-            check(self._lib.cerd_stream_close(s))
-

@@ -457,14 +457,70 @@ class _KeyObj:
     """A bare object carrying key fields for _key_row."""
 
 
-class RowStream(Closing, Generic[T]):
-    """Iterator over a server-side cursor; a context manager that closes it."""
+class _TextStream(Closing, Generic[T]):
+    """Rows of an open cerd_stream, read a fetch at a time as row text and decoded by a
+    codec: an iterator, ``batches()``, and a context manager that closes the stream. What
+    opens the stream (a table's range, a typed query) is the subclass's."""
+
+    def _start(self, s: Any, codec: Codec, fetch_rows: int) -> None:
+        self._lib = load()
+        self._s: Any = s
+        self._codec = codec
+        self._fetch = fetch_rows or 1000  # reading 0 rows would look like the end
+        self._out = ffi.new("char **")
+        self._n = ffi.new("size_t *")
+        self._nrows = ffi.new("size_t *")
+        self._buf: List[T] = []
+        self._pos = 0
+
+    def __iter__(self) -> "_TextStream[T]":
+        return self
+
+    def _fill(self) -> bool:
+        if self._s is None:
+            return False
+        lib = self._lib
+        check(lib.cerd_stream_read_text(self._out, self._n, self._nrows, self._s,
+                                        self._codec.info.c, self._fetch))
+        if self._nrows[0] == 0:
+            self.close()
+            return False
+        try:
+            self._buf = self._codec.decode_buffer(self._out[0], self._n[0])
+        finally:
+            lib.cerd_text_free(self._out[0])
+        self._pos = 0
+        return True
+
+    def __next__(self) -> T:
+        if self._pos >= len(self._buf) and not self._fill():
+            raise StopIteration
+        v = self._buf[self._pos]
+        self._pos += 1
+        return v
+
+    def batches(self) -> Iterator[List[T]]:
+        """The rows one fetch (list) at a time: the fastest way through a stream."""
+        if self._pos < len(self._buf):
+            rest = self._buf[self._pos:]
+            self._pos = len(self._buf)
+            yield rest
+        while self._fill():
+            self._pos = len(self._buf)
+            yield self._buf
+
+    def close(self) -> None:
+        if self._s is not None:
+            s, self._s = self._s, None
+            check(self._lib.cerd_stream_close(s))
+
+
+class RowStream(_TextStream[T]):
+    """Iterator over a server-side cursor on a table's rows; a context manager that
+    closes it."""
 
     def __init__(self, table: Table[T], columns: Sequence[str], equal: Sequence[Any],
                  start: Any, end: Any, descending: bool, fetch_rows: int) -> None:
-        self._table = table
-        self._lib = table._lib
-        self._fetch = fetch_rows
         keep: List[_Row] = []
         rng: Any = ffi.NULL
         if columns:
@@ -472,61 +528,14 @@ class RowStream(Closing, Generic[T]):
             rng, keep = table._range(cols, equal, start, end, descending, None)
         s = ffi.new("cerd_stream **")
         try:
-            check(self._lib.cerd_stream_open(s, table._cptr(), table._t, rng, fetch_rows))
+            check(table._lib.cerd_stream_open(s, table._cptr(), table._t, rng, fetch_rows))
         finally:
             for r in keep:
                 r.clear()
-        self._s: Any = s[0]
-        self._out = ffi.new("char **")
-        self._n = ffi.new("size_t *")
-        self._nrows = ffi.new("size_t *")
-        self._buf: List[T] = []
-        self._pos = 0
+        self._start(s[0], table._codec, fetch_rows)
 
     def __iter__(self) -> "RowStream[T]":
         return self
-
-    def __next__(self) -> T:
-        if self._pos < len(self._buf):
-            v = self._buf[self._pos]
-            self._pos += 1
-            return v
-        if self._s is None:
-            raise StopIteration
-        lib = self._lib
-        t = self._table
-        check(lib.cerd_stream_read_text(self._out, self._n, self._nrows, self._s, t._t,
-                                        self._fetch))
-        if self._nrows[0] == 0:
-            self.close()
-            raise StopIteration
-        try:
-            self._buf = t._codec.decode_buffer(self._out[0], self._n[0])
-        finally:
-            lib.cerd_text_free(self._out[0])
-        self._pos = 1
-        return self._buf[0]
-
-    def batches(self) -> Iterator[List[T]]:
-        """The rows one fetch (list) at a time: the fastest way through a stream."""
-        lib = self._lib
-        t = self._table
-        while self._s is not None:
-            check(lib.cerd_stream_read_text(self._out, self._n, self._nrows, self._s, t._t,
-                                            self._fetch))
-            if self._nrows[0] == 0:
-                self.close()
-                return
-            try:
-                rows = t._codec.decode_buffer(self._out[0], self._n[0])
-            finally:
-                lib.cerd_text_free(self._out[0])
-            yield rows
-
-    def close(self) -> None:
-        if self._s is not None:
-            s, self._s = self._s, None
-            check(self._lib.cerd_stream_close(s))
 
 
 # ------------------------------------------------------------------ validation
